@@ -1,0 +1,211 @@
+"""Locating, validating and atomically building the one SQLite index each dump gets.
+
+The index file is named after the dump's *content* (size + hash of its first and last MiB), the
+reader and its version, and the schema version: a renamed or copied dump finds its index, a newer
+reader or schema builds a new one. The dump's mtime is recorded; when it differs, a sparse content
+sample decides whether the dump really changed. Builds go to a temp file renamed when complete, so a
+killed build never leaves a half-written index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+import sqlite_utils
+
+from pmdesk.core.errors import Cancelled, PmdeskError
+from pmdesk.core.progress import Progress
+from pmdesk.readers import Reader
+
+SCHEMA_VERSION = 1
+MIB = 1 << 20
+SAMPLES = 64  # sparse content sample used when the mtime changed
+
+
+def default_index_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("pmdesk", appauthor=False)) / "index"
+
+
+@dataclass(frozen=True)
+class DumpKey:
+    size: int
+    mtime_ns: int
+    content: str  # hex digest of size + first MiB + last MiB
+
+
+def dump_key(path: str) -> DumpKey:
+    st = os.stat(path)
+    h = hashlib.sha256(str(st.st_size).encode())
+    with open(path, "rb") as f:
+        h.update(f.read(MIB))
+        if st.st_size > MIB:
+            f.seek(max(st.st_size - MIB, MIB))
+            h.update(f.read(MIB))
+    return DumpKey(st.st_size, st.st_mtime_ns, h.hexdigest()[:32])
+
+
+def content_sample(path: str, size: int) -> str:
+    """Hash of SAMPLES 4 KiB pieces spread through the file (detects in-place edits of the middle)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for i in range(SAMPLES):
+            f.seek(size * i // SAMPLES)
+            h.update(f.read(4096))
+    return h.hexdigest()[:32]
+
+
+def index_path(path: str, reader: Reader, index_dir: str | os.PathLike[str] | None = None,
+               key: DumpKey | None = None) -> Path:
+    key = key or dump_key(path)
+    base = Path(index_dir) if index_dir else default_index_dir()
+    return base / f"{key.content}.{reader.SPEC.name}-r{reader.SPEC.version}-s{SCHEMA_VERSION}.sqlite"
+
+
+def _schema_sql(name: str) -> str:
+    return resources.files("pmdesk.index").joinpath("schema", f"{name}.sql").read_text()
+
+
+class IndexWriter:
+    """The IndexSink readers write into: meta, rows, diagnostics and chunked numpy arrays."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._seq: dict[str, int] = {}
+        self.diagnostics = 0
+
+    def meta(self, key: str, value: Any) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def rows(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        self.db[table].insert_all(rows, batch_size=2000)
+
+    def array_chunk(self, name: str, values: np.ndarray) -> None:
+        seq = self._seq.get(name, 0)
+        self._seq[name] = seq + 1
+        values = np.ascontiguousarray(values)
+        self.conn.execute("INSERT INTO array_chunk (name, seq, dtype, count, data) VALUES (?, ?, ?, ?, ?)",
+                          (name, seq, values.dtype.str, len(values), values.tobytes()))
+
+    def diagnostic(self, offset: int | None, code: str, message: str, severity: str = "warning") -> None:
+        self.diagnostics += 1
+        self.conn.execute("INSERT INTO diagnostic (offset, code, severity, message) VALUES (?, ?, ?, ?)",
+                          (offset, code, severity, message))
+
+
+def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:
+    return {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM meta")}
+
+
+def load_array(conn: sqlite3.Connection, name: str) -> np.ndarray:
+    """The whole array `name`, concatenated from its chunks."""
+    parts = [np.frombuffer(data, dtype=np.dtype(dt))
+             for dt, data in conn.execute("SELECT dtype, data FROM array_chunk WHERE name = ? ORDER BY seq",
+                                          (name,))]
+    if not parts:
+        return np.empty(0)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+
+
+def connect_readonly(index: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{index}?mode=ro", uri=True, check_same_thread=False)
+    return conn
+
+
+def is_current(index: Path, path: str, key: DumpKey) -> bool:
+    """True when `index` exists, is complete and was built from this dump's content."""
+    if not index.exists():
+        return False
+    try:
+        with contextlib.closing(connect_readonly(index)) as conn:
+            meta = read_meta(conn)
+    except sqlite3.Error:
+        return False
+    if not meta.get("index.complete") or meta.get("dump.size") != key.size:
+        return False
+    if meta.get("dump.mtime_ns") == key.mtime_ns:
+        return True
+    return meta.get("dump.sample") == content_sample(path, key.size)
+
+
+def _remove_stale(directory: Path, key: DumpKey, keep: Path) -> None:
+    for p in directory.glob(f"{key.content}.*"):
+        if p != keep and (p.suffix == ".sqlite" or ".tmp-" in p.name):
+            pid = p.name.rsplit(".tmp-", 1)[-1].split("-")[0] if ".tmp-" in p.name else ""
+            if pid.isdigit() and _alive(int(pid)):
+                continue  # another process is building it right now
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: Progress) -> None:
+    """Run `reader` over `path` into a temp file beside `index`, then rename it into place."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(index.parent, key, index)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{index.name}.tmp-{os.getpid()}-", dir=index.parent)
+    except OSError as e:
+        raise PmdeskError(index.parent, f"cannot write the index here: {e.strerror or e}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        conn = sqlite3.connect(tmp, check_same_thread=False)
+        try:
+            # a temp file renamed only when complete: no journal or fsync needed while building
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.executescript(_schema_sql("core"))
+            conn.executescript(_schema_sql(reader.SPEC.schema))
+            sink = IndexWriter(conn)
+            t0 = time.perf_counter()
+            started = time.time()
+            reader.read(path, sink, progress)
+            for k, v in {
+                "index.format": reader.SPEC.name, "index.reader": reader.SPEC.name,
+                "index.reader_version": reader.SPEC.version, "index.schema_version": SCHEMA_VERSION,
+                "index.built_at": started, "index.seconds": round(time.perf_counter() - t0, 3),
+                "dump.path": os.path.abspath(path), "dump.size": key.size, "dump.mtime_ns": key.mtime_ns,
+                "dump.content_key": key.content, "dump.sample": content_sample(path, key.size),
+                "index.complete": True,
+            }.items():
+                sink.meta(k, v)
+            conn.commit()
+        finally:
+            conn.close()
+        os.replace(tmp, index)
+    except Cancelled:
+        tmp.unlink(missing_ok=True)
+        raise
+    except FileNotFoundError:
+        tmp.unlink(missing_ok=True)
+        if not os.path.exists(path):
+            raise PmdeskError(path, "the file was removed while it was being indexed") from None
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,99 @@
+"""An open dump: its reader, its index (built or reused) and the summary facts every view shows."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pmdesk.core.errors import PmdeskError
+from pmdesk.core.progress import Progress
+from pmdesk.index import store
+from pmdesk.readers import Reader, sniff
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    offset: int | None
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IndexState:
+    reader: Reader
+    index_path: Path
+    state: str  # 'ready' | 'missing' (never built, or built from other content / an older reader)
+
+
+def index_state(path: str, index_dir: str | os.PathLike[str] | None = None) -> IndexState:
+    reader = sniff(path)
+    key = store.dump_key(path)
+    index = store.index_path(path, reader, index_dir, key)
+    return IndexState(reader, index, "ready" if store.is_current(index, path, key) else "missing")
+
+
+class Dump:
+    """A dump with a ready index. Open with `Dump.open`; close when done."""
+
+    def __init__(self, path: str, reader: Reader, index_path: Path, built: bool) -> None:
+        self.path = path
+        self.reader = reader
+        self.index_path = index_path
+        self.built = built  # True when this open built the index, False when it was reused
+        self.conn: sqlite3.Connection = store.connect_readonly(index_path)
+        self.meta: dict[str, Any] = store.read_meta(self.conn)
+
+    @classmethod
+    def open(cls, path: str, index_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None,
+             force: bool = False) -> Dump:
+        """Open `path`, building its index first if there is no current one (or if `force`)."""
+        path = os.fspath(path)
+        progress = progress or Progress(path=path)
+        progress.path = path
+        reader = sniff(path)
+        try:
+            key = store.dump_key(path)
+        except OSError as e:
+            raise PmdeskError(path, e.strerror or str(e)) from None
+        index = store.index_path(path, reader, index_dir, key)
+        built = False
+        if force or not store.is_current(index, path, key):
+            store.build_index(path, reader, index, key, progress)
+            built = True
+        return cls(path, reader, index, built)
+
+    @property
+    def format(self) -> str:
+        return self.reader.SPEC.name
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(*r) for r in self.conn.execute(
+            "SELECT offset, code, severity, message FROM diagnostic ORDER BY id")]
+
+    def warnings(self) -> list[str]:
+        """One-line warnings a user must see (truncation, incomplete dump), naming the file."""
+        return [f"{self.path}: {d.message}" for d in self.diagnostics() if d.severity in ("warning", "error")
+                and d.code in ("hprof.truncated", "hprof.no_heap_dump_end", "hprof.bad_subrecord")]
+
+    def has_rows(self, table: str) -> bool:
+        with contextlib.suppress(sqlite3.Error):
+            return self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        return False
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Dump:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,69 @@
+"""The registry of format readers and the sniffing that picks one for a file by its first bytes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from pmdesk.core.errors import PmdeskError, UnsupportedFormat
+from pmdesk.readers import hprof
+from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
+
+READERS: tuple[Reader, ...] = (hprof.HprofReader,)
+
+
+def _check_registry(readers: tuple[Reader, ...]) -> None:
+    names = [r.SPEC.name for r in readers]
+    prios = [r.SPEC.priority for r in readers]
+    if len(set(names)) != len(names) or len(set(prios)) != len(prios):
+        raise RuntimeError("reader names and priorities must be unique")
+
+
+_check_registry(READERS)
+
+
+def read_head(path: str) -> bytes:
+    """The first SNIFF_BYTES of `path`, with the usual file problems turned into one-line errors."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise PmdeskError(path, "no such file") from None
+    except PermissionError:
+        raise PmdeskError(path, "permission denied") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise PmdeskError(path, "is a directory, not a dump file")
+    if not stat.S_ISREG(st.st_mode):
+        raise PmdeskError(path, "is not a regular file")
+    if st.st_size == 0:
+        raise PmdeskError(path, "is empty (0 bytes)")
+    try:
+        with open(path, "rb") as f:
+            return f.read(SNIFF_BYTES)
+    except PermissionError:
+        raise PmdeskError(path, "permission denied") from None
+    except OSError as e:
+        raise PmdeskError(path, os.strerror(e.errno or errno.EIO)) from None
+
+
+def known_formats() -> str:
+    return ", ".join(r.SPEC.description for r in sorted(READERS, key=lambda r: r.SPEC.priority))
+
+
+def sniff(path: str) -> Reader:
+    """The reader for `path`, chosen by content; raises UnsupportedFormat naming what pmdesk reads."""
+    head = read_head(path)
+    for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
+        if reader.sniff(head):
+            return reader
+    raise UnsupportedFormat(path, f"not a format pmdesk reads (it reads: {known_formats()})")
+
+
+def reader_by_name(name: str) -> Reader:
+    for reader in READERS:
+        if reader.SPEC.name == name:
+            return reader
+    raise KeyError(name)
+
+
+__all__ = ["READERS", "Reader", "ReaderSpec", "known_formats", "read_head", "reader_by_name", "sniff"]

@@ -1,0 +1,251 @@
+"""Real (in-JVM) shallow sizes of instances and class mirrors, as HotSpot lays objects out.
+
+An HPROF dump records field *values*, not the JVM's object layout: INSTANCE_DUMP lengths count every
+reference as one identifier. The size the JVM (and `jmap -histo`) reports depends on the object
+header, the reference width and HotSpot's field packing. This module re-runs HotSpot's field layout
+(JDK 15+ `FieldLayoutBuilder`: primitives largest first, then references, each into the smallest
+hole that fits, holes in superclass layouts reused) for a chosen `HeapLayout`.
+
+HotSpot also injects hidden fields into a few JDK classes (javaClasses.hpp `*_INJECTED_FIELDS`);
+the heap dumper does not write them, so they are added here by class name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INF = 1 << 62
+
+# Injected fields per class as (name, size in bytes on a 64-bit VM; "ref" = one reference).
+# Source: HotSpot javaClasses.hpp, ALL_INJECTED_FIELDS (JDK 17).
+INJECTED_FIELDS: dict[str, tuple[tuple[str, int | str], ...]] = {
+    "java/lang/Class": (("klass", 8), ("array_klass", 8), ("oop_size", 4), ("static_oop_field_count", 4),
+                        ("protection_domain", "ref"), ("signers", "ref"), ("source_file", "ref")),
+    "java/lang/ClassLoader": (("loader_data", 8),),
+    "java/lang/invoke/ResolvedMethodName": (("vmholder", "ref"), ("vmtarget", 8)),
+    "java/lang/invoke/MemberName": (("vmindex", 8),),
+    "java/lang/invoke/MethodHandleNatives$CallSiteContext": (("vmdependencies", 8), ("last_cleanup", 8)),
+    "java/lang/StackFrameInfo": (("version", 2),),
+    "java/lang/Module": (("module_entry", 8),),
+    "java/lang/InternalError": (("during_unsafe_access", 1),),
+    "java/lang/String": (("flags", 1),),  # JDK 18+; fits in String's padding on every layout
+}
+
+CONTENDED_PADDING = 128  # -XX:ContendedPaddingWidth default
+
+# @jdk.internal.vm.annotation.Contended in java.base (JDK 17 and 25 sources). Class-level: the whole
+# class is padded. Field-level: (class, group, fields, a field that must exist for this variant).
+CONTENDED_CLASSES = frozenset({
+    "java/util/concurrent/ConcurrentHashMap$CounterCell", "java/util/concurrent/atomic/Striped64$Cell",
+    "java/util/concurrent/Exchanger$Node", "java/util/concurrent/SubmissionPublisher$BufferedSubscription",
+})
+CONTENDED_FIELDS: tuple[tuple[str, str, frozenset[str], str | None], ...] = (
+    ("java/lang/Thread", "tlr",
+     frozenset({"threadLocalRandomSeed", "threadLocalRandomProbe", "threadLocalRandomSecondarySeed"}), None),
+    ("java/util/concurrent/ForkJoinPool$WorkQueue", "w",
+     frozenset({"top", "phase", "stackPred", "source", "nsteals", "parking"}), "parking"),  # JDK 21+
+    ("java/util/concurrent/ForkJoinPool$WorkQueue", "w", frozenset({"top", "source", "nsteals"}), None),
+    ("java/util/concurrent/ForkJoinPool", "fjpctl", frozenset({"ctl", "parallelism"}), "runState"),
+    ("java/util/concurrent/ForkJoinPool", "fjpctl", frozenset({"ctl"}), None),
+    ("java/util/concurrent/SubmissionPublisher$BufferedSubscription", "c", frozenset({"demand", "waiting"}),
+     None),
+)
+
+
+def contended_groups(name: str, field_names: list[str]) -> dict[str, str]:
+    """Field name -> @Contended group for a class, choosing the JDK variant its fields reveal."""
+    present = set(field_names)
+    for cls, group, fields, marker in CONTENDED_FIELDS:
+        if cls == name and (marker is None or marker in present):
+            return {f: group for f in fields if f in present}
+    return {}
+
+
+@dataclass(frozen=True)
+class HeapLayout:
+    """How the dumped JVM laid out objects."""
+
+    name: str
+    object_header_bytes: int
+    array_length_end: int  # offset just past an array's length field
+    relaxed_array_base: bool  # element data aligned to the element size (else to 8 bytes)
+    reference_bytes: int
+    alignment: int = 8
+    word_bytes: int = 8
+
+    def array_bytes(self, length: int, element_bytes: int) -> int:
+        a = min(element_bytes, 8) if self.relaxed_array_base else 8
+        base = -(-self.array_length_end // a) * a
+        return _align(base + length * element_bytes, self.alignment)
+
+
+LAYOUTS = (
+    HeapLayout("64-bit, compressed oops and class pointers", 12, 16, False, 4),
+    HeapLayout("64-bit, compressed class pointers, uncompressed oops", 12, 16, False, 8),
+    HeapLayout("64-bit, uncompressed oops and class pointers", 16, 20, False, 8),
+    HeapLayout("64-bit, uncompressed oops and class pointers (JDK 22+ array layout)", 16, 20, True, 8),
+    HeapLayout("64-bit, compact object headers", 8, 12, True, 4),
+    HeapLayout("32-bit VM or Android ART", 8, 12, True, 4, word_bytes=4),
+)
+
+
+def _align(n: int, a: int) -> int:
+    return -(-n // a) * a
+
+
+class _Blocks:
+    """HotSpot's FieldLayout: a list of [offset, size, kind] blocks ending in an unbounded empty block."""
+
+    EMPTY, RESERVED, FIELD = 0, 1, 2
+
+    def __init__(self, blocks: list[list[int]], start: int) -> None:
+        self.b = blocks
+        self.start = blocks[start]  # the block the backward hole search stops at (exclusive)
+
+    def last(self) -> int:
+        return len(self.b) - 1
+
+    def _insert_field(self, slot: int, size: int, align: int) -> None:
+        off, ssize, _ = self.b[slot]
+        if off % align:
+            adj = align - off % align
+            self.b.insert(slot, [off, adj, self.EMPTY])
+            slot += 1
+            off += adj
+            ssize -= adj
+        self.b.insert(slot, [off, size, self.FIELD])
+        slot += 1
+        self.b[slot][0] = off + size
+        self.b[slot][1] = ssize - size if ssize < INF else INF
+        if self.b[slot][1] == 0:
+            del self.b[slot]
+
+    @staticmethod
+    def _fits(block: list[int], size: int, align: int) -> bool:
+        adj = (align - block[0] % align) % align
+        return block[1] >= size + adj
+
+    def add(self, sizes: list[int]) -> None:
+        """FieldLayout::add: each field into the smallest fitting hole after `start`, else at the end."""
+        last_size = last_align = 0
+        last_ok = False
+        for size in sizes:
+            align = size
+            start_block = self.start
+            if start_block is self.b[self.last()]:
+                cand = self.last()
+            elif size == last_size and align == last_align and not last_ok:
+                cand = self.last()
+            else:
+                last_size, last_align = size, align
+                last_ok = True
+                cand = None
+                i = self.last() - 1
+                while i >= 0 and self.b[i] is not start_block:
+                    blk = self.b[i]
+                    if blk[2] == self.EMPTY and self._fits(blk, size, align):
+                        if cand is None or blk[1] < self.b[cand][1]:
+                            cand = i
+                    i -= 1
+                if cand is None:
+                    cand = self.last()
+                    last_ok = False
+            self._insert_field(cand, size, align)
+
+    def add_contiguously(self, sizes: list[int]) -> None:
+        # used for static reference fields of a mirror, whose layout always appends (start == last)
+        for size in sizes:
+            self._insert_field(self.last(), size, size)
+
+    def pad_at_end(self, size: int) -> None:
+        """insert_contended_padding before the unbounded last block."""
+        last = self.b[self.last()]
+        self.b.insert(self.last(), [last[0], size, self.RESERVED])
+        last[0] += size
+
+    def end(self) -> int:
+        return self.b[self.last()][0]
+
+    def fields(self) -> list[tuple[int, int]]:
+        return [(o, s) for o, s, k in self.b if k == self.FIELD]
+
+
+@dataclass
+class ClassLayout:
+    """A class's instance layout: its fields' (offset, size) incl. inherited ones, and the instance size."""
+
+    fields: list[tuple[int, int]]
+    instance_bytes: int
+    contended: bool = False  # the class or a superclass uses @Contended: subclasses only append
+
+
+def _field_bytes(field_type: int, layout: HeapLayout) -> int:
+    # hprof basic types: 2 object, 4 boolean, 5 char, 6 float, 7 double, 8 byte, 9 short, 10 int, 11 long
+    return {2: layout.reference_bytes, 4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8}[field_type]
+
+
+def _injected(name: str, layout: HeapLayout) -> list[int]:
+    out = []
+    for _f, size in INJECTED_FIELDS.get(name, ()):
+        if size == "ref":
+            out.append(layout.reference_bytes)
+        else:
+            out.append(min(int(size), layout.word_bytes) if size == 8 and layout.word_bytes == 4 else int(size))
+    return out
+
+
+def instance_layout(super_layout: ClassLayout | None, name: str, fields: list[tuple[str, int]],
+                    layout: HeapLayout) -> ClassLayout:
+    """Lay out a class's own instance fields after its superclass's, as HotSpot (JDK 15+) does.
+
+    `fields` are (name, hprof basic type) of the class's own instance fields as dumped.
+    """
+    hdr = layout.object_header_bytes
+    if super_layout is None:
+        blocks = _Blocks([[0, hdr, _Blocks.RESERVED], [hdr, INF, _Blocks.EMPTY]], 1)
+    else:
+        # FieldLayout::reconstruct_layout + fill_holes: superclass fields stay where they are; holes are
+        # reusable unless the superclass uses @Contended, in which case a padding block follows them
+        hole = _Blocks.RESERVED if super_layout.contended else _Blocks.EMPTY
+        b: list[list[int]] = [[0, hdr, _Blocks.RESERVED]]
+        for off, size in sorted(super_layout.fields):
+            end = b[-1][0] + b[-1][1]
+            if off > end:
+                b.append([end, off - end, hole])
+            b.append([off, size, _Blocks.FIELD])
+        if super_layout.contended:
+            b.append([b[-1][0] + b[-1][1], CONTENDED_PADDING, _Blocks.RESERVED])
+        b.append([b[-1][0] + b[-1][1], INF, _Blocks.EMPTY])
+        blocks = _Blocks(b, len(b) - 1 if super_layout.contended else 0)
+    groups = contended_groups(name, [f for f, _t in fields])
+    injected = INJECTED_FIELDS.get(name, ())
+    root_prims = [_field_bytes(t, layout) for f, t in fields if t != 2 and f not in groups]
+    root_prims += [s for (_f, k), s in zip(injected, _injected(name, layout), strict=True) if k != "ref"]
+    root_refs = [layout.reference_bytes for f, t in fields if t == 2 and f not in groups]
+    root_refs += [layout.reference_bytes for _f, k in injected if k == "ref"]
+    class_contended = name in CONTENDED_CLASSES
+    if class_contended:
+        blocks.pad_at_end(CONTENDED_PADDING)
+        blocks.start = blocks.b[blocks.last()]
+    blocks.add(sorted(root_prims, reverse=True))
+    blocks.add(root_refs)
+    for group in dict.fromkeys(groups.values()):
+        blocks.pad_at_end(CONTENDED_PADDING)
+        blocks.start = blocks.b[blocks.last()]
+        members = [(f, t) for f, t in fields if groups.get(f) == group]
+        blocks.add(sorted((_field_bytes(t, layout) for _f, t in members if t != 2), reverse=True))
+        blocks.add([layout.reference_bytes for _f, t in members if t == 2])
+    if class_contended or groups:
+        blocks.pad_at_end(CONTENDED_PADDING)
+    end = _align(blocks.end(), layout.word_bytes)
+    contended = class_contended or bool(groups) or bool(super_layout and super_layout.contended)
+    return ClassLayout(blocks.fields(), _align(end, layout.alignment), contended)
+
+
+def mirror_bytes(class_instance_bytes: int, static_types: list[int], layout: HeapLayout) -> int:
+    """Size of a class's java.lang.Class mirror: a Class instance followed by the class's static fields."""
+    blocks = _Blocks([[0, class_instance_bytes, _Blocks.RESERVED],
+                      [class_instance_bytes, INF, _Blocks.EMPTY]], 1)
+    blocks.add_contiguously([layout.reference_bytes for t in static_types if t == 2])
+    blocks.add(sorted((_field_bytes(t, layout) for t in static_types if t != 2), reverse=True))
+    return _align(_align(blocks.end(), layout.word_bytes), layout.alignment)
