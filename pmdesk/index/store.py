@@ -185,6 +185,7 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
             t0 = time.perf_counter()
             started = time.time()
             reader.read(path, sink, progress)
+            progress.update(1.0, "writing index")  # last cancellation point before the rename
             for k, v in {
                 "index.format": reader.SPEC.name, "index.reader": reader.SPEC.name,
                 "index.reader_version": reader.SPEC.version, "index.schema_version": SCHEMA_VERSION,

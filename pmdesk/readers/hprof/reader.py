@@ -132,7 +132,8 @@ class HprofScan:
         with ChunkSource(self.path) as src:
             self.src = src
             src.refill(0)
-            version, self.id_size, self.timestamp_ms, pos = parse_header(bytes(src.buf[:64]), self.path)
+            version, self.id_size, self.timestamp_ms, pos = parse_header(bytes(src.buf[:min(64, src.n)]),
+                                                                         self.path)
             self.compressed = src.compressed
             self._alloc()
             self._loop(src, pos)
@@ -200,7 +201,11 @@ class HprofScan:
                 self._flush()
                 if src.eof:
                     if pos < src.n or ctr[K.C_SEG] > 0:
-                        self._truncated(src.base + pos)
+                        why = None
+                        if ctr[K.C_SEG] == 0 and src.n - pos >= 9:
+                            claimed = int.from_bytes(src.buf[pos + 5:pos + 9].tobytes(), "big")
+                            why = f"a record claims {claimed:,} bytes but only {src.n - pos - 9:,} remain"
+                        self._truncated(src.base + pos, why)
                     break
                 src.refill(pos)
                 pos = 0
@@ -220,6 +225,10 @@ class HprofScan:
                 self._alloc_slots(len(self.keys) * 2)
             elif status == K.BIG_RECORD:
                 need = int(ctr[K.C_NEED])
+                left = src.file_size - (src.base + pos) if not src.compressed else None
+                if left is not None and need > left:
+                    self._truncated(src.base + pos, f"a record claims {need:,} bytes but only {left:,} remain")
+                    break
                 if need > len(self.side_buf) and ctr[K.C_SIDE] == 0 and need <= len(src.buf):
                     self.side_buf = np.empty(need * 2, np.uint8)
                     continue
@@ -247,10 +256,11 @@ class HprofScan:
                              "error")
         return self.ctr[K.C_SEG] > 0
 
-    def _truncated(self, offset: int) -> None:
+    def _truncated(self, offset: int, why: str | None = None) -> None:
         if self.truncated_at is None:
             self.truncated_at = offset
-            what = "the dump is truncated: the record at this offset is cut off; indexed what comes before"
+            why = why or self.src.problem or "the record there is cut off"
+            what = f"the dump is truncated at byte {offset:,} ({why}); indexed what comes before"
             self.sink.diagnostic(offset, "hprof.truncated", what, "warning")
 
     # ------------------------------------------------------------------ batches
@@ -307,7 +317,8 @@ class HprofScan:
             fid, method, sig, src, cls, line = v.ident(), v.ident(), v.ident(), v.ident(), v.u4(), v.u4()
             add("hprof_frame", []).append({
                 "frame_id": sql_id(fid), "method_name_id": sql_id(method), "signature_id": sql_id(sig),
-                "source_file_id": sql_id(src), "class_serial": cls, "line": struct.unpack(">i", struct.pack(">I", line))[0]})
+                "source_file_id": sql_id(src), "class_serial": cls,
+                "line": line - (1 << 32) if line >= 1 << 31 else line})
         elif tag == R.TRACE:
             serial, thread, n = v.u4(), v.u4(), v.u4()
             add("hprof_trace", []).append({"serial": serial, "thread_serial": thread, "frames": n})

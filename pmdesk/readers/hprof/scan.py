@@ -175,7 +175,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
          side_buf, side_tag, side_start, side_len, side_slot, side_off,
          sub_counts, top_counts, top_bytes, prev_sizes, viol, match, min_gap, gap_seen):
     """Scan records from buf[pos:n] (absolute file offset of buf[0] is `base`). Returns (status, pos)."""
-    I = id_size
+    isz = id_size
     n_obj_cap = obj_id.shape[0]
     n_root_cap = root_id.shape[0]
     n_side_cap = side_tag.shape[0]
@@ -229,17 +229,17 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             continue
 
         # ---- heap dump sub-record
-        if pos + 1 + I > n:
+        if pos + 1 + isz > n:
             return NEED_DATA, pos
         if ctr[C_OBJ] >= n_obj_cap or ctr[C_ROOT] >= n_root_cap:
             return FLUSH, pos
         st = _u1(buf, pos)
         size = 0
         if st == 0x21:  # INSTANCE_DUMP: id, u4 trace, id class, u4 nbytes, bytes
-            hdr = 1 + I + 4 + I + 4
+            hdr = 1 + isz + 4 + isz + 4
             if pos + hdr > n:
                 return NEED_DATA, pos
-            nbytes = _u4(buf, pos + 1 + I + 4 + I)
+            nbytes = _u4(buf, pos + 1 + isz + 4 + isz)
             size = hdr + nbytes
             if size > seg:
                 ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
@@ -247,10 +247,10 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 return BAD, pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
-            cid = _id(buf, pos + 1 + I + 4, I)
+            cid = _id(buf, pos + 1 + isz + 4, isz)
             sl = slot_of(keys, vals, ctr, cid)
             k = ctr[C_OBJ]
-            obj_id[k] = _id(buf, pos + 1, I)
+            obj_id[k] = _id(buf, pos + 1, isz)
             obj_off[k] = base + pos
             obj_slot[k] = sl
             obj_len[k] = -1
@@ -260,21 +260,21 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             ctr[C_PREV_VALID] = 2
             ctr[C_PREV_SLOT] = sl
         elif st == 0x22:  # OBJ_ARRAY_DUMP: id, u4 trace, u4 n, id class, ids
-            hdr = 1 + I + 4 + 4 + I
+            hdr = 1 + isz + 4 + 4 + isz
             if pos + hdr > n:
                 return NEED_DATA, pos
-            cnt = _u4(buf, pos + 1 + I + 4)
-            size = hdr + cnt * I
+            cnt = _u4(buf, pos + 1 + isz + 4)
+            size = hdr + cnt * isz
             if size > seg:
                 ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
                 ctr[C_ERRTAG] = st
                 return BAD, pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
-            cid = _id(buf, pos + 1 + I + 8, I)
+            cid = _id(buf, pos + 1 + isz + 8, isz)
             sl = slot_of(keys, vals, ctr, cid)
             slot_kind[sl] = 1
-            oid = _id(buf, pos + 1, I)
+            oid = _id(buf, pos + 1, isz)
             k = ctr[C_OBJ]
             obj_id[k] = oid
             obj_off[k] = base + pos
@@ -284,11 +284,11 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             slot_count[sl] += 1
             _see_array(hyp, oid, cnt, 0, ctr, prev_sizes, viol, match, slot_bytes, sl, min_gap, gap_seen)
         elif st == 0x23 or st == 0xC3:  # PRIM_ARRAY_DUMP (0xC3: Android, without data)
-            hdr = 1 + I + 4 + 4 + 1
+            hdr = 1 + isz + 4 + 4 + 1
             if pos + hdr > n:
                 return NEED_DATA, pos
-            cnt = _u4(buf, pos + 1 + I + 4)
-            et = _u1(buf, pos + 1 + I + 8)
+            cnt = _u4(buf, pos + 1 + isz + 4)
+            et = _u1(buf, pos + 1 + isz + 8)
             es = _PRIM_SIZE[et]
             if es == 0:
                 ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
@@ -303,7 +303,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 return GROW, pos
             sl = slot_of(keys, vals, ctr, PRIM_KEY_BASE | np.uint64(et))
             slot_kind[sl] = 2 + et
-            oid = _id(buf, pos + 1, I)
+            oid = _id(buf, pos + 1, isz)
             k = ctr[C_OBJ]
             obj_id[k] = oid
             obj_off[k] = base + pos
@@ -313,7 +313,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             slot_count[sl] += 1
             _see_array(hyp, oid, cnt, es, ctr, prev_sizes, viol, match, slot_bytes, sl, min_gap, gap_seen)
         elif st == 0x20:  # CLASS_DUMP: variable length, parsed to find its end, copied to the side buffer
-            p = pos + 1 + 7 * I + 8
+            p = pos + 1 + 7 * isz + 8
             if p + 2 > n:
                 return NEED_DATA, pos
             ok = True
@@ -324,7 +324,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                     ok = False
                     break
                 t = _u1(buf, p + 2)
-                p += 3 + (I if t == 2 else _PRIM_SIZE[t])
+                p += 3 + (isz if t == 2 else _PRIM_SIZE[t])
                 if t != 2 and _PRIM_SIZE[t] == 0:
                     ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
                     ctr[C_ERRTAG] = st
@@ -333,20 +333,20 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 nst = _u2(buf, p)
                 p += 2
                 for _ in range(nst):
-                    if p + I + 1 > n:
+                    if p + isz + 1 > n:
                         ok = False
                         break
-                    t = _u1(buf, p + I)
+                    t = _u1(buf, p + isz)
                     if t != 2 and _PRIM_SIZE[t] == 0:
                         ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
                         ctr[C_ERRTAG] = st
                         return BAD, pos
-                    p += I + 1 + (I if t == 2 else _PRIM_SIZE[t])
+                    p += isz + 1 + (isz if t == 2 else _PRIM_SIZE[t])
             else:
                 ok = False
             if ok and p + 2 <= n:
                 nif = _u2(buf, p)
-                p += 2 + nif * (I + 1)
+                p += 2 + nif * (isz + 1)
             else:
                 ok = False
             if not ok or p > n:
@@ -368,7 +368,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 return FLUSH, pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
-            sl = slot_of(keys, vals, ctr, _id(buf, pos + 1, I))
+            sl = slot_of(keys, vals, ctr, _id(buf, pos + 1, isz))
             k = ctr[C_SIDE]
             s = ctr[C_SIDEB]
             side_buf[s:s + size] = buf[pos:pos + size]
@@ -385,20 +385,20 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             b = 0
             if st == 0xFF or st == 0x05 or st == 0x07 or st == 0x89 or st == 0x8A or st == 0x8B \
                     or st == 0x8C or st == 0x8D or st == 0x90:
-                size = 1 + I
+                size = 1 + isz
             elif st == 0x01:  # JNI global: id, id (global ref id)
-                size = 1 + 2 * I
+                size = 1 + 2 * isz
             elif st == 0x02 or st == 0x03 or st == 0x08 or st == 0x8E:  # id, u4, u4
-                size = 1 + I + 8
+                size = 1 + isz + 8
                 if pos + size <= n:
-                    a = _u4(buf, pos + 1 + I)
-                    b = _u4(buf, pos + 1 + I + 4)
+                    a = _u4(buf, pos + 1 + isz)
+                    b = _u4(buf, pos + 1 + isz + 4)
             elif st == 0x04 or st == 0x06:  # id, u4 thread serial
-                size = 1 + I + 4
+                size = 1 + isz + 4
                 if pos + size <= n:
-                    a = _u4(buf, pos + 1 + I)
+                    a = _u4(buf, pos + 1 + isz)
             elif st == 0xFE:  # HEAP_DUMP_INFO: u4 heap type, id heap name
-                size = 1 + 4 + I
+                size = 1 + 4 + isz
             else:
                 ctr[C_ERR] = E_UNKNOWN_SUBRECORD
                 ctr[C_ERRTAG] = st
@@ -412,7 +412,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             if st != 0xFE:
                 k = ctr[C_ROOT]
                 root_kind[k] = st
-                root_id[k] = _id(buf, pos + 1, I)
+                root_id[k] = _id(buf, pos + 1, isz)
                 root_a[k] = a
                 root_b[k] = b
                 ctr[C_ROOT] = k + 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import zlib
@@ -12,6 +11,51 @@ import numpy as np
 from pmdesk.core.errors import DumpFormatError, PmdeskError
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+class GunzipStream:
+    """Multi-member gzip decompression that keeps every byte decoded before a cut or corruption.
+
+    (gzip.GzipFile discards a whole read when the stream ends early; a dump cut by a full disk
+    should still yield everything up to the cut.)
+    """
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        self.raw = raw
+        self.d = zlib.decompressobj(31)
+        self.tail = b""  # compressed input not yet consumed
+        self.problem: str | None = None
+        self.done = False
+
+    def readinto(self, view: memoryview) -> int:
+        n = 0
+        while n < len(view) and not self.done:
+            if not self.tail:
+                self.tail = self.raw.read(1 << 20) or b""
+                if not self.tail:
+                    if not self.d.eof:
+                        self.problem = "the compressed stream ends early"
+                    self.done = True
+                    break
+            try:
+                out = self.d.decompress(self.tail, len(view) - n)
+            except zlib.error as e:
+                self.problem = f"corrupt compressed data ({e})"
+                self.done = True
+                break
+            self.tail = self.d.unconsumed_tail
+            if self.d.eof:  # end of one gzip member: the rest may be another member
+                self.tail = self.d.unused_data + self.tail
+                self.d = zlib.decompressobj(31)
+                if self.tail and not self.tail.startswith(GZIP_MAGIC):
+                    self.problem = "data after the end of the compressed stream"
+                    self.done = True
+            view[n:n + len(out)] = out
+            n += len(out)
+        return n
+
+    def close(self) -> None:
+        pass
 
 
 class ChunkSource:
@@ -31,14 +75,14 @@ class ChunkSource:
         self.file_size = os.fstat(self._raw.fileno()).st_size
         self.compressed = self._raw.read(2) == GZIP_MAGIC
         self._raw.seek(0)
-        self._gz = gzip.GzipFile(fileobj=self._raw, mode="rb") if self.compressed else None
+        self._gz = GunzipStream(self._raw) if self.compressed else None
         self.buf = np.empty(capacity, dtype=np.uint8)
         self.base = 0
         self.n = 0
         self.eof = False
 
     @property
-    def stream(self) -> io.RawIOBase | gzip.GzipFile:
+    def stream(self) -> io.RawIOBase | GunzipStream:
         return self._gz if self._gz is not None else self._raw
 
     def consumed_fraction(self) -> float:
@@ -51,11 +95,6 @@ class ChunkSource:
     def _read_into(self, view: memoryview) -> int:
         try:
             got = self.stream.readinto(view)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-            # a cut gzip stream: keep what was decompressed, report the end as truncation
-            self.eof = True
-            self.gzip_error = str(e) or "compressed stream ends early"
-            return 0
         except OSError as e:
             raise PmdeskError(self.path, f"read failed: {e.strerror or e}") from None
         return got or 0
@@ -108,9 +147,12 @@ class ChunkSource:
         new[: self.n] = self.buf[: self.n]
         self.buf = new
 
+    @property
+    def problem(self) -> str | None:
+        """Why a compressed stream stopped early (None for plain files and complete streams)."""
+        return self._gz.problem if self._gz is not None else None
+
     def close(self) -> None:
-        if self._gz is not None:
-            self._gz.close()
         self._raw.close()
 
     def __enter__(self) -> ChunkSource:

@@ -1,0 +1,1 @@
+"""The desktop application: main window, background jobs, settings."""

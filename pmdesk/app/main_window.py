@@ -1,0 +1,277 @@
+"""The main window: docks built from the view registry, open dumps, progress and Cancel, recent files."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QToolBar,
+)
+
+from pmdesk import __version__
+from pmdesk.app.jobs import OpenDumpJob
+from pmdesk.model.dump import Dump
+from pmdesk.readers import READERS
+from pmdesk.views.base import DockView
+from pmdesk.views.registry import VIEWS
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SAMPLE_DUMP = RESOURCES / "samples" / "leak-phase1.hprof.gz"
+MAX_RECENT = 10
+
+
+def file_filters() -> str:
+    parts = []
+    for r in sorted(READERS, key=lambda r: r.SPEC.priority):
+        globs = " ".join(f"*{e}" for e in r.SPEC.extensions)
+        parts.append(f"{r.SPEC.description} ({globs})")
+    return ";;".join(parts + ["All files (*)"])
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, index_dir: str | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.index_dir = index_dir
+        self.settings = settings or QSettings("pmdesk", "pmdesk")
+        self.setWindowTitle("pmdesk")
+        icon = RESOURCES / "icons" / "pmdesk.svg"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.dumps: list[Dump] = []
+        self.current: Dump | None = None
+        self.jobs: deque[OpenDumpJob] = deque()
+        self.job: OpenDumpJob | None = None
+        self.last_message: QMessageBox | None = None
+        self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
+        self._build_docks()
+        self._build_actions()
+        self._build_status()
+        self.resize(1280, 800)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if not (isinstance(state, QByteArray) and self.restoreState(state)):
+            self._default_layout()
+        self._show_current()
+
+    # ------------------------------------------------------------------ construction
+    def _build_docks(self) -> None:
+        for cls in VIEWS:
+            view = cls(self)
+            dock = QDockWidget(cls.TITLE, self)
+            dock.setObjectName(cls.VIEW_ID)
+            dock.setWidget(view)
+            self.addDockWidget(cls.AREA, dock)
+            self.docks[cls.VIEW_ID] = (dock, view)
+
+    def _default_layout(self) -> None:
+        by_area: dict[Qt.DockWidgetArea, list[QDockWidget]] = {}
+        for dock, view in self.docks.values():
+            by_area.setdefault(view.AREA, []).append(dock)
+        left = by_area.get(Qt.DockWidgetArea.LeftDockWidgetArea, [])
+        right = by_area.get(Qt.DockWidgetArea.RightDockWidgetArea, [])
+        bottom = by_area.get(Qt.DockWidgetArea.BottomDockWidgetArea, [])
+        if left and right:
+            self.resizeDocks([left[0], right[0]], [760, 480], Qt.Orientation.Horizontal)
+        if bottom:
+            self.resizeDocks(bottom[:1], [150], Qt.Orientation.Vertical)
+
+    def _build_actions(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog)
+        m.addAction(self.open_action)
+        m.addAction(QAction("Open &sample", self, triggered=self.open_sample))
+        self.recent_menu = m.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addAction(QAction("&Close dump", self, shortcut=QKeySequence.StandardKey.Close,
+                            triggered=self.close_current))
+        m.addSeparator()
+        m.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
+        views = self.menuBar().addMenu("&View")
+        for dock, _view in self.docks.values():
+            views.addAction(dock.toggleViewAction())
+        tb = QToolBar("Dumps", self)
+        tb.setObjectName("dumps_toolbar")
+        tb.addAction(self.open_action)
+        tb.addWidget(QLabel(" Dump: "))
+        self.dump_box = QComboBox()
+        self.dump_box.setMinimumContentsLength(40)
+        self.dump_box.currentIndexChanged.connect(self._dump_chosen)
+        tb.addWidget(self.dump_box)
+        self.addToolBar(tb)
+
+    def _build_status(self) -> None:
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(260)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        self.status_label = QLabel()
+        sb = self.statusBar()
+        sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.progress_bar)
+        sb.addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+
+    # ------------------------------------------------------------------ opening
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open dump", "", file_filters())
+        for p in paths:
+            self.open_path(p)
+
+    def open_sample(self) -> None:
+        if not SAMPLE_DUMP.exists():
+            self._message(QMessageBox.Icon.Critical, "Open sample", f"{SAMPLE_DUMP}: the bundled sample is missing")
+            return
+        self.open_path(str(SAMPLE_DUMP))
+
+    def open_path(self, path: str) -> None:
+        """Queue `path` to be opened (indexed first when needed) off the GUI thread."""
+        path = os.path.abspath(path)
+        for i, d in enumerate(self.dumps):
+            if d.path == path:
+                self.dump_box.setCurrentIndex(i)
+                return
+        job = OpenDumpJob(path, self.index_dir, self)
+        job.progressed.connect(self._job_progress)
+        job.opened.connect(self._job_opened)
+        job.failed.connect(self._job_failed)
+        job.cancelled.connect(self._job_cancelled)
+        job.finished.connect(self._next_job)
+        self.jobs.append(job)
+        if self.job is None:
+            self._next_job()
+
+    def _next_job(self) -> None:
+        self.job = self.jobs.popleft() if self.jobs else None
+        if self.job is None:
+            self._set_busy(False)
+            return
+        self._set_busy(True)
+        self.status_label.setText(f"Opening {self.job.name}…")
+        self.progress_bar.setValue(0)
+        self.job.start()
+
+    def cancel_jobs(self) -> None:
+        for job in list(self.jobs):
+            job.deleteLater()
+        self.jobs.clear()
+        if self.job is not None:
+            self.job.cancel()
+
+    def _job_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(int(fraction * 1000))
+        if self.job is not None:
+            self.status_label.setText(f"{self.job.name}: {message}")
+
+    def _job_opened(self, dump: Dump) -> None:
+        self.dumps.append(dump)
+        self._add_recent(dump.path)
+        self.dump_box.addItem(dump.name, dump.path)
+        self.dump_box.setToolTip(dump.path)
+        self.dump_box.setCurrentIndex(len(self.dumps) - 1)
+        m = dump.meta
+        how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
+        self.status_label.setText(f"{dump.name}: {m.get('summary.objects', 0):,} objects, "
+                                  f"{m.get('summary.classes', 0):,} classes ({how})")
+        warnings = dump.warnings()
+        if warnings:
+            self._message(QMessageBox.Icon.Warning, "Incomplete dump", "\n".join(warnings))
+
+    def _job_failed(self, line: str) -> None:
+        self.status_label.setText(line)
+        self._message(QMessageBox.Icon.Critical, "Cannot open", line)
+
+    def _job_cancelled(self, path: str) -> None:
+        self.status_label.setText(f"{os.path.basename(path)}: cancelled")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _message(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        """A non-blocking message box (the window keeps working while it is shown)."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.last_message = box
+
+    # ------------------------------------------------------------------ current dump
+    def _dump_chosen(self, index: int) -> None:
+        self.current = self.dumps[index] if 0 <= index < len(self.dumps) else None
+        self._show_current()
+
+    def _show_current(self) -> None:
+        dump = self.current
+        self.setWindowTitle(f"{dump.name} — pmdesk" if dump else f"pmdesk {__version__}")
+        for dock, view in self.docks.values():
+            applies = view.applies_to(dump)
+            if dump is not None:
+                dock.setVisible(applies)
+            if applies or dump is None:
+                view.load(dump if applies else None)
+
+    def close_current(self) -> None:
+        if self.current is None:
+            return
+        i = self.dumps.index(self.current)
+        dump = self.dumps.pop(i)
+        self.dump_box.removeItem(i)
+        dump.close()
+        if not self.dumps:
+            self.current = None
+            self._show_current()
+
+    def view(self, view_id: str) -> DockView:
+        return self.docks[view_id][1]
+
+    # ------------------------------------------------------------------ recent files, drag and drop
+    def _add_recent(self, path: str) -> None:
+        recent = [p for p in self._recent() if p != path]
+        self.settings.setValue("recent", [path, *recent][:MAX_RECENT])
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self._recent():
+            self.recent_menu.addAction(p, lambda p=p: self.open_path(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.cancel_jobs()
+        if self.job is not None:
+            self.job.wait(5000)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        for d in self.dumps:
+            d.close()
+        super().closeEvent(event)

@@ -1,0 +1,44 @@
+"""What a dock view is: a widget with a stable id, a title, an area and the tables it needs."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from pmdesk.model.dump import Dump
+
+
+class DockView(QWidget):
+    """Base of every dock. The main window creates one per class in views.registry.VIEWS.
+
+    VIEW_ID is also the dock's objectName, so QMainWindow.saveState/restoreState keep the layout.
+    `load(dump)` is called when the view should show `dump` (None: no dump open).
+    """
+
+    VIEW_ID: ClassVar[str]
+    TITLE: ClassVar[str]
+    AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.RightDockWidgetArea
+    FORMATS: ClassVar[tuple[str, ...]] = ()  # dump formats this view applies to; () = all
+    REQUIRES: ClassVar[tuple[str, ...]] = ()  # index tables that must have rows
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dump: Dump | None = None
+
+    def applies_to(self, dump: Dump | None) -> bool:
+        if dump is None:
+            return not self.FORMATS and not self.REQUIRES
+        if self.FORMATS and dump.format not in self.FORMATS:
+            return False
+        return all(dump.has_rows(t) for t in self.REQUIRES)
+
+    def load(self, dump: Dump | None) -> None:
+        self.dump = dump
+
+    def view_state(self) -> dict[str, Any]:
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        pass

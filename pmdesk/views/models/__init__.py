@@ -1,0 +1,1 @@
+"""Qt item models that adapt model-layer rows for the views."""

@@ -1,0 +1,48 @@
+"""The Overview dock: what the dump is (file, format, JVM layout, figures) and how it was indexed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+from pmdesk.model import heap
+from pmdesk.model.dump import Dump
+from pmdesk.views.base import DockView
+
+
+class OverviewView(DockView):
+    VIEW_ID = "overview"
+    TITLE = "Overview"
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["", ""])
+        self.table.horizontalHeader().setVisible(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.table)
+
+    def load(self, dump: Dump | None) -> None:
+        super().load(dump)
+        pairs = heap.overview(dump) if dump is not None and dump.format == "hprof" else []
+        if dump is None:
+            pairs = [("", "Open a dump: File › Open, drag a file here, or File › Open sample")]
+        self.table.setRowCount(len(pairs))
+        for i, (label, value) in enumerate(pairs):
+            key = QTableWidgetItem(label)
+            f = key.font()
+            f.setBold(True)
+            key.setFont(f)
+            self.table.setItem(i, 0, key)
+            item = QTableWidgetItem(value)
+            item.setToolTip(value)
+            self.table.setItem(i, 1, item)

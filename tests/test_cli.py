@@ -1,0 +1,87 @@
+"""The headless CLI: JSON contracts, exit codes, warnings on stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pmdesk.cli import main
+from tests.conftest import NOCOOPS, SAMPLE
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_histogram_json_contract(capsys: pytest.CaptureFixture[str], index_dir: Path) -> None:
+    rc, out, err = run(capsys, "histogram", str(NOCOOPS), "--json", "--index-dir", str(index_dir))
+    assert rc == 0 and err == ""
+    doc = json.loads(out)
+    assert set(doc) == {"file", "format", "objects", "shallow_bytes", "classes"}
+    assert doc["format"] == "hprof"
+    assert all(set(c) == {"name", "count", "shallow_bytes", "retained_bytes"} for c in doc["classes"])
+    assert doc["objects"] == sum(c["count"] for c in doc["classes"])
+    assert doc["shallow_bytes"] == sum(c["shallow_bytes"] for c in doc["classes"])
+    sizes = [c["shallow_bytes"] for c in doc["classes"]]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_histogram_options(capsys: pytest.CaptureFixture[str], index_dir: Path) -> None:
+    rc, out, _ = run(capsys, "histogram", str(NOCOOPS), "--json", "--top", "3", "--sort", "count",
+                     "--filter", r"^java\.util\.", "--index-dir", str(index_dir))
+    classes = json.loads(out)["classes"]
+    assert rc == 0 and len(classes) == 3
+    assert all(c["name"].startswith("java.util.") for c in classes)
+    assert [c["count"] for c in classes] == sorted((c["count"] for c in classes), reverse=True)
+    rc, out, _ = run(capsys, "histogram", str(NOCOOPS), "--top", "2", "--index-dir", str(index_dir))
+    assert rc == 0 and "byte[]" in out and "Total" in out
+
+
+def test_bad_regex_is_one_line(capsys: pytest.CaptureFixture[str], index_dir: Path) -> None:
+    rc, _, err = run(capsys, "histogram", str(NOCOOPS), "--filter", "(", "--index-dir", str(index_dir))
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_info_and_index(capsys: pytest.CaptureFixture[str], index_dir: Path) -> None:
+    rc, out, _ = run(capsys, "index", str(SAMPLE), "--index-dir", str(index_dir))
+    assert rc == 0 and "built" in out
+    rc, out, _ = run(capsys, "info", str(SAMPLE), "--json", "--index-dir", str(index_dir))
+    info = json.loads(out)
+    assert rc == 0 and info["format"] == "hprof" and info["index_state"] == "reused"
+    assert info["summary"]["objects"] > 60000
+    assert Path(info["index_path"]).parent == index_dir
+    rc, out, _ = run(capsys, "index", str(SAMPLE), "--force", "--index-dir", str(index_dir))
+    assert rc == 0 and "built" in out
+    rc, out, _ = run(capsys, "info", str(SAMPLE), "--index-dir", str(index_dir))
+    assert "compressed oops" in out
+
+
+@pytest.mark.parametrize("make", ["empty", "directory", "text", "missing", "header_only"])
+def test_unreadable_files_exit_2_with_one_line(make: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / f"{make}.hprof"
+    if make == "empty":
+        f.write_bytes(b"")
+    elif make == "directory":
+        f.mkdir()
+    elif make == "text":
+        f.write_text("2026-11-26 12:00:00 INFO started\n")
+    elif make == "header_only":
+        f.write_bytes(NOCOOPS.read_bytes()[:22])
+    rc, out, err = run(capsys, "histogram", str(f), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(f) in lines[0] and "Traceback" not in err
+
+
+def test_console_entry_point_runs_headless(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "pmdesk", "histogram", str(NOCOOPS), "--top", "1",
+                        "--index-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert "byte[]" in r.stdout
