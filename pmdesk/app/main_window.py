@@ -6,8 +6,8 @@ import os
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -65,8 +65,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
-        if not (isinstance(state, QByteArray) and self.restoreState(state)):
-            self._default_layout()
+        self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._show_current()
 
     # ------------------------------------------------------------------ construction
@@ -80,16 +79,19 @@ class MainWindow(QMainWindow):
             self.docks[cls.VIEW_ID] = (dock, view)
 
     def _default_layout(self) -> None:
+        """First-run sizes: the first left dock wide, right-hand docks stacked with the first one tallest."""
         by_area: dict[Qt.DockWidgetArea, list[QDockWidget]] = {}
         for dock, view in self.docks.values():
             by_area.setdefault(view.AREA, []).append(dock)
         left = by_area.get(Qt.DockWidgetArea.LeftDockWidgetArea, [])
         right = by_area.get(Qt.DockWidgetArea.RightDockWidgetArea, [])
-        bottom = by_area.get(Qt.DockWidgetArea.BottomDockWidgetArea, [])
         if left and right:
-            self.resizeDocks([left[0], right[0]], [760, 480], Qt.Orientation.Horizontal)
-        if bottom:
-            self.resizeDocks(bottom[:1], [150], Qt.Orientation.Vertical)
+            self.resizeDocks([left[0], right[0]], [int(self.width() * 0.6), int(self.width() * 0.4)],
+                             Qt.Orientation.Horizontal)
+        if len(right) > 1:
+            rest = max(self.height() // 4 // (len(right) - 1), 80)
+            self.resizeDocks(right, [self.height() - rest * (len(right) - 1)] + [rest] * (len(right) - 1),
+                             Qt.Orientation.Vertical)
 
     def _build_actions(self) -> None:
         m = self.menuBar().addMenu("&File")
@@ -255,6 +257,12 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(p, lambda p=p: self.open_path(p))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._needs_default_layout:  # dock sizes only apply once the window has its size
+            self._needs_default_layout = False
+            QTimer.singleShot(0, self._default_layout)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

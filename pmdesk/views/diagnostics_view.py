@@ -17,7 +17,7 @@ _COLOURS = {"error": QColor("#c62828"), "warning": QColor("#b26a00"), "info": QC
 class DiagnosticsView(DockView):
     VIEW_ID = "diagnostics"
     TITLE = "Diagnostics"
-    AREA = Qt.DockWidgetArea.BottomDockWidgetArea
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
