@@ -1,0 +1,57 @@
+"""Per-object columns of an indexed heap dump as numpy arrays, with each object's real shallow size.
+
+The shallow size is derived from what the reader stored — the class table's instance sizes, each
+array's length and the object layout it inferred (meta `hprof.*`) — so later passes (dominators,
+retained sizes) reuse the reader's layout decisions instead of re-deciding them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from pmdesk.index.store import load_array, read_meta
+
+_ELEMENT_BYTES = {4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8}  # hprof basic type -> bytes
+
+
+@dataclass(frozen=True)
+class HeapObjects:
+    ids: np.ndarray  # uint64 object ids (addresses), in dump order
+    offsets: np.ndarray  # uint64 byte offset of each object's sub-record in the (decompressed) dump
+    class_idx: np.ndarray  # int32 -> hprof_class.class_idx
+    array_length: np.ndarray  # int32, -1 for instances
+    shallow_bytes: np.ndarray  # int64 real size in the JVM
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
+    meta = read_meta(conn)
+    ids = load_array(conn, "hprof_object.id").astype(np.uint64, copy=False)
+    offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
+    cls = load_array(conn, "hprof_object.class_idx").astype(np.int32, copy=False)
+    length = load_array(conn, "hprof_object.array_length").astype(np.int32, copy=False)
+    n_cls = conn.execute("SELECT COALESCE(MAX(class_idx), -1) + 1 FROM hprof_class").fetchone()[0]
+    n_cls = max(n_cls, int(cls.max()) + 1 if len(cls) else 0)
+    inst = np.zeros(n_cls, np.int64)
+    elem = np.zeros(n_cls, np.int64)
+    for idx, size, kind, et in conn.execute("SELECT class_idx, instance_bytes, kind, element_type FROM hprof_class"):
+        inst[idx] = size
+        if kind == "object_array":
+            elem[idx] = meta["hprof.reference_bytes"]
+        elif kind == "primitive_array":
+            elem[idx] = _ELEMENT_BYTES.get(et or 0, 0)
+    len_end = int(meta["hprof.array_length_end"])
+    es = elem[cls]
+    if meta["hprof.relaxed_array_base"]:
+        align = np.minimum(np.maximum(es, 1), 8)
+        base = (len_end + align - 1) // align * align
+    else:
+        base = np.full(len(cls), (len_end + 7) // 8 * 8, np.int64)
+    arrays = (base + length.astype(np.int64) * es + 7) // 8 * 8
+    shallow = np.where(length >= 0, arrays, inst[cls])
+    return HeapObjects(ids, offsets, cls, length, shallow)
