@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pmdesk.model.dump import Dump
+from pmdesk.readers.hprof.records import ROOT_NAMES
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
     ts = m.get("hprof.timestamp_ms")
     when = dt.datetime.fromtimestamp(ts / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "?"
     threads = dump.conn.execute("SELECT COUNT(*) FROM hprof_root WHERE kind = 8").fetchone()[0]
+    loaders = dump.conn.execute("SELECT COUNT(DISTINCT loader_id) FROM hprof_class WHERE class_id IS NOT NULL "
+                                "AND loader_id != 0").fetchone()[0]
+    roots = ", ".join(f"{n:,} {ROOT_NAMES.get(k, hex(k))}" for k, n in dump.conn.execute(
+        "SELECT kind, COUNT(*) AS n FROM hprof_root GROUP BY kind ORDER BY n DESC"))
     out = [
         ("File", dump.path),
         ("Format", f"{m.get('hprof.version', 'HPROF')}" + (" (gzip)" if m.get("hprof.compressed") else "")),
@@ -51,7 +56,8 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
         ("Objects", f"{m.get('summary.objects', 0):,}"),
         ("Classes with instances", f"{m.get('summary.classes', 0):,}"),
         ("Heap (shallow)", f"{m.get('summary.shallow_bytes', 0):,} bytes"),
-        ("GC roots", f"{m.get('summary.roots', 0):,}"),
+        ("Class loaders", f"{loaders:,} (besides the bootstrap loader)"),
+        ("GC roots", f"{m.get('summary.roots', 0):,}" + (f": {roots}" if roots else "")),
         ("Threads", f"{threads:,}"),
         ("Index", str(dump.index_path)),
         ("Index time", f"{m.get('index.seconds', 0):.2f} s" + ("" if dump.built else " (reused)")),

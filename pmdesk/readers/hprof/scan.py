@@ -167,6 +167,26 @@ def _see_next(addr, ctr, prev_sizes, viol, match, min_gap, gap_seen):
     ctr[C_PREV_ADDR] = addr
 
 
+@njit(cache=True, inline="always")
+def _fail(ctr, code, tag):
+    """Record a malformed sub-record (the caller returns BAD)."""
+    ctr[C_ERR] = code
+    ctr[C_ERRTAG] = tag
+    return BAD
+
+
+@njit(cache=True, inline="always")
+def _emit(obj_id, obj_off, obj_slot, obj_len, slot_count, ctr, oid, offset, slot, length):
+    """Append one object to the output columns and count it for its class slot."""
+    k = ctr[C_OBJ]
+    obj_id[k] = oid
+    obj_off[k] = offset
+    obj_slot[k] = slot
+    obj_len[k] = length
+    ctr[C_OBJ] = k + 1
+    slot_count[slot] += 1
+
+
 @njit(cache=True)
 def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
          keys, vals, slot_count, slot_bytes, slot_kind,
@@ -242,21 +262,14 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             nbytes = _u4(buf, pos + 1 + isz + 4 + isz)
             size = hdr + nbytes
             if size > seg:
-                ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_SUBRECORD_PAST_SEGMENT, st), pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
             cid = _id(buf, pos + 1 + isz + 4, isz)
             sl = slot_of(keys, vals, ctr, cid)
-            k = ctr[C_OBJ]
-            obj_id[k] = _id(buf, pos + 1, isz)
-            obj_off[k] = base + pos
-            obj_slot[k] = sl
-            obj_len[k] = -1
-            ctr[C_OBJ] = k + 1
-            slot_count[sl] += 1
-            _see_next(np.int64(obj_id[k]), ctr, prev_sizes, viol, match, min_gap, gap_seen)
+            oid = _id(buf, pos + 1, isz)
+            _emit(obj_id, obj_off, obj_slot, obj_len, slot_count, ctr, oid, base + pos, sl, -1)
+            _see_next(np.int64(oid), ctr, prev_sizes, viol, match, min_gap, gap_seen)
             ctr[C_PREV_VALID] = 2
             ctr[C_PREV_SLOT] = sl
         elif st == 0x22:  # OBJ_ARRAY_DUMP: id, u4 trace, u4 n, id class, ids
@@ -266,22 +279,14 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             cnt = _u4(buf, pos + 1 + isz + 4)
             size = hdr + cnt * isz
             if size > seg:
-                ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_SUBRECORD_PAST_SEGMENT, st), pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
             cid = _id(buf, pos + 1 + isz + 8, isz)
             sl = slot_of(keys, vals, ctr, cid)
             slot_kind[sl] = 1
             oid = _id(buf, pos + 1, isz)
-            k = ctr[C_OBJ]
-            obj_id[k] = oid
-            obj_off[k] = base + pos
-            obj_slot[k] = sl
-            obj_len[k] = cnt
-            ctr[C_OBJ] = k + 1
-            slot_count[sl] += 1
+            _emit(obj_id, obj_off, obj_slot, obj_len, slot_count, ctr, oid, base + pos, sl, cnt)
             _see_array(hyp, oid, cnt, 0, ctr, prev_sizes, viol, match, slot_bytes, sl, min_gap, gap_seen)
         elif st == 0x23 or st == 0xC3:  # PRIM_ARRAY_DUMP (0xC3: Android, without data)
             hdr = 1 + isz + 4 + 4 + 1
@@ -291,26 +296,16 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             et = _u1(buf, pos + 1 + isz + 8)
             es = _PRIM_SIZE[et]
             if es == 0:
-                ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_BAD_PRIMITIVE_TYPE, st), pos
             size = hdr + (cnt * es if st == 0x23 else 0)
             if size > seg:
-                ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_SUBRECORD_PAST_SEGMENT, st), pos
             if ctr[C_SLOTS] >= slot_cap:
                 return GROW, pos
             sl = slot_of(keys, vals, ctr, PRIM_KEY_BASE | np.uint64(et))
             slot_kind[sl] = 2 + et
             oid = _id(buf, pos + 1, isz)
-            k = ctr[C_OBJ]
-            obj_id[k] = oid
-            obj_off[k] = base + pos
-            obj_slot[k] = sl
-            obj_len[k] = cnt
-            ctr[C_OBJ] = k + 1
-            slot_count[sl] += 1
+            _emit(obj_id, obj_off, obj_slot, obj_len, slot_count, ctr, oid, base + pos, sl, cnt)
             _see_array(hyp, oid, cnt, es, ctr, prev_sizes, viol, match, slot_bytes, sl, min_gap, gap_seen)
         elif st == 0x20:  # CLASS_DUMP: variable length, parsed to find its end, copied to the side buffer
             p = pos + 1 + 7 * isz + 8
@@ -326,9 +321,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 t = _u1(buf, p + 2)
                 p += 3 + (isz if t == 2 else _PRIM_SIZE[t])
                 if t != 2 and _PRIM_SIZE[t] == 0:
-                    ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
-                    ctr[C_ERRTAG] = st
-                    return BAD, pos
+                    return _fail(ctr, E_BAD_PRIMITIVE_TYPE, st), pos
             if ok and p + 2 <= n:
                 nst = _u2(buf, p)
                 p += 2
@@ -338,9 +331,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                         break
                     t = _u1(buf, p + isz)
                     if t != 2 and _PRIM_SIZE[t] == 0:
-                        ctr[C_ERR] = E_BAD_PRIMITIVE_TYPE
-                        ctr[C_ERRTAG] = st
-                        return BAD, pos
+                        return _fail(ctr, E_BAD_PRIMITIVE_TYPE, st), pos
                     p += isz + 1 + (isz if t == 2 else _PRIM_SIZE[t])
             else:
                 ok = False
@@ -358,9 +349,7 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
                 return NEED_DATA, pos
             size = p - pos
             if size > seg:
-                ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_SUBRECORD_PAST_SEGMENT, st), pos
             if ctr[C_SIDE] >= n_side_cap or ctr[C_SIDEB] + size > side_cap:
                 if ctr[C_SIDE] == 0:
                     ctr[C_NEED] = size
@@ -400,15 +389,11 @@ def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
             elif st == 0xFE:  # HEAP_DUMP_INFO: u4 heap type, id heap name
                 size = 1 + 4 + isz
             else:
-                ctr[C_ERR] = E_UNKNOWN_SUBRECORD
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_UNKNOWN_SUBRECORD, st), pos
             if pos + size > n:
                 return NEED_DATA, pos
             if size > seg:
-                ctr[C_ERR] = E_SUBRECORD_PAST_SEGMENT
-                ctr[C_ERRTAG] = st
-                return BAD, pos
+                return _fail(ctr, E_SUBRECORD_PAST_SEGMENT, st), pos
             if st != 0xFE:
                 k = ctr[C_ROOT]
                 root_kind[k] = st
