@@ -85,3 +85,10 @@ def test_console_entry_point_runs_headless(tmp_path: Path) -> None:
                        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert "byte[]" in r.stdout
+
+
+def test_unknown_format_says_what_it_looks_like(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "recording.jfr"
+    f.write_bytes(b"FLR\0\x00\x02\x00\x01" + bytes(100))
+    rc, _, err = run(capsys, "info", str(f), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "looks like a JFR recording" in err and "Java heap dumps" in err

@@ -50,13 +50,33 @@ def known_formats() -> str:
     return ", ".join(r.SPEC.description for r in sorted(READERS, key=lambda r: r.SPEC.priority))
 
 
+_LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on unknown files
+    (b"FLR\0", "a JFR recording"), (b"\x7fELF", "an ELF file"), (b"\x1f\x8b", "gzip data"),
+    (b"PK\x03\x04", "a zip archive"), (b"MDMP", "a minidump"), (b"%PDF", "a PDF document"),
+    (b"SQLite format 3\0", "an SQLite database"),
+)
+
+
+def describe_head(head: bytes) -> str:
+    for magic, what in _LOOKS_LIKE:
+        if head.startswith(magic):
+            return what
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:
+            return "binary data"
+    return "text"
+
+
 def sniff(path: str) -> Reader:
     """The reader for `path`, chosen by content; raises UnsupportedFormat naming what pmdesk reads."""
     head = read_head(path)
     for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
         if reader.sniff(head):
             return reader
-    raise UnsupportedFormat(path, f"not a format pmdesk reads (it reads: {known_formats()})")
+    raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
+                                  f"(it reads: {known_formats()})")
 
 
 def reader_by_name(name: str) -> Reader:
