@@ -105,3 +105,18 @@ def test_histogram_model_passes_qtmodeltester(qtmodeltester, tmp_path: Path) -> 
     with Dump.open(str(NOCOOPS), index_dir=tmp_path) as d:
         model = HistogramModel(heap.histogram(d))
     qtmodeltester.check(model)
+
+
+def test_drop_file_opens_it_and_remembers_it(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(NOCOOPS))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    wait_idle(qtbot, window)
+    assert [d.path for d in window.dumps] == [str(NOCOOPS)]
+    window._fill_recent()
+    assert [a.text() for a in window.recent_menu.actions()] == [str(NOCOOPS)]
