@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QVBoxLayout, QWidget
 
 from pmdesk.model.dump import Dump
 
@@ -42,3 +42,19 @@ class DockView(QWidget):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         pass
+
+
+def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTableWidget:
+    """A read-only QTableWidget filling `parent`: the first `fit_columns` fit their contents, the last stretches."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    hh = table.horizontalHeader()
+    for c in range(fit_columns):
+        hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+    hh.setStretchLastSection(True)
+    lay = QVBoxLayout(parent)
+    lay.setContentsMargins(2, 2, 2, 2)
+    lay.addWidget(table)
+    return table

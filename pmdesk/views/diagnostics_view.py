@@ -6,10 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import QTableWidgetItem
 
 from pmdesk.model.dump import Dump
-from pmdesk.views.base import DockView
+from pmdesk.views.base import DockView, readonly_table
 
 _COLOURS = {"error": QColor("#c62828"), "warning": QColor("#b26a00"), "info": QColor("#546e7a")}
 
@@ -21,17 +21,7 @@ class DiagnosticsView(DockView):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Severity", "Offset", "Code", "Message"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        hh = self.table.horizontalHeader()
-        for c in (0, 1, 2):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setStretchLastSection(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
+        self.table = readonly_table(self, ["Severity", "Offset", "Code", "Message"], fit_columns=3)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)

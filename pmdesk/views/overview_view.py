@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import QTableWidgetItem
 
 from pmdesk.model import heap
 from pmdesk.model.dump import Dump
-from pmdesk.views.base import DockView
+from pmdesk.views.base import DockView, readonly_table
 
 
 class OverviewView(DockView):
@@ -19,17 +19,9 @@ class OverviewView(DockView):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["", ""])
+        self.table = readonly_table(self, ["", ""], fit_columns=1)
         self.table.horizontalHeader().setVisible(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)

@@ -245,7 +245,8 @@ class HprofScan:
                 ctr[K.C_SEG] = 0
                 ctr[K.C_PREV_VALID] = 0
                 self._flush()
-                src.skip_to(seg_end) if seg_end > src.base + src.n else None
+                if seg_end > src.base + src.n:
+                    src.skip_to(seg_end)
                 pos = seg_end - src.base
 
     def _bad(self, src: ChunkSource, pos: int) -> bool:
