@@ -115,3 +115,11 @@ def test_kill_during_indexing_leaves_no_index(tmp_path: Path) -> None:
     with Dump.open(str(NOCOOPS), index_dir=idx) as d:  # the next run rebuilds and clears the leftover
         assert d.built
     assert not any(p.exists() for p in leftovers)
+
+
+def test_garbage_after_gzip_dump(tmp_path: Path) -> None:
+    f = write(tmp_path, "trailing_garbage.hprof.gz", SAMPLE.read_bytes() + b"not gzip at all")
+    with Dump.open(str(f), index_dir=tmp_path / "idx") as d:
+        assert [x.message for x in d.diagnostics() if x.code == "hprof.gzip"] == [
+            "data after the end of the compressed stream"]
+        assert d.meta["hprof.truncated_at"] is None and d.meta["summary.objects"] == 66334

@@ -16,17 +16,17 @@ from dataclasses import dataclass
 
 INF = 1 << 62
 
-# Injected fields per class as (name, size in bytes on a 64-bit VM; "ref" = one reference).
-# Source: HotSpot javaClasses.hpp, ALL_INJECTED_FIELDS (JDK 17).
+# Injected fields per class as (name, size): bytes, "word" (intptr_t: 8 on 64-bit, 4 on 32-bit VMs) or
+# "ref" (one reference). Source: HotSpot javaClasses.hpp, ALL_INJECTED_FIELDS (JDK 17).
 INJECTED_FIELDS: dict[str, tuple[tuple[str, int | str], ...]] = {
-    "java/lang/Class": (("klass", 8), ("array_klass", 8), ("oop_size", 4), ("static_oop_field_count", 4),
+    "java/lang/Class": (("klass", "word"), ("array_klass", "word"), ("oop_size", 4), ("static_oop_field_count", 4),
                         ("protection_domain", "ref"), ("signers", "ref"), ("source_file", "ref")),
-    "java/lang/ClassLoader": (("loader_data", 8),),
-    "java/lang/invoke/ResolvedMethodName": (("vmholder", "ref"), ("vmtarget", 8)),
-    "java/lang/invoke/MemberName": (("vmindex", 8),),
-    "java/lang/invoke/MethodHandleNatives$CallSiteContext": (("vmdependencies", 8), ("last_cleanup", 8)),
+    "java/lang/ClassLoader": (("loader_data", "word"),),
+    "java/lang/invoke/ResolvedMethodName": (("vmholder", "ref"), ("vmtarget", "word")),
+    "java/lang/invoke/MemberName": (("vmindex", "word"),),
+    "java/lang/invoke/MethodHandleNatives$CallSiteContext": (("vmdependencies", "word"), ("last_cleanup", 8)),
     "java/lang/StackFrameInfo": (("version", 2),),
-    "java/lang/Module": (("module_entry", 8),),
+    "java/lang/Module": (("module_entry", "word"),),
     "java/lang/InternalError": (("during_unsafe_access", 1),),
     "java/lang/String": (("flags", 1),),  # JDK 18+; fits in String's padding on every layout
 }
@@ -66,6 +66,7 @@ class HeapLayout:
     """How the dumped JVM laid out objects."""
 
     name: str
+    id_size: int  # the HPROF identifier size such a VM writes
     object_header_bytes: int
     array_length_end: int  # offset just past an array's length field
     relaxed_array_base: bool  # element data aligned to the element size (else to 8 bytes)
@@ -73,19 +74,15 @@ class HeapLayout:
     alignment: int = 8
     word_bytes: int = 8
 
-    def array_bytes(self, length: int, element_bytes: int) -> int:
-        a = min(element_bytes, 8) if self.relaxed_array_base else 8
-        base = -(-self.array_length_end // a) * a
-        return _align(base + length * element_bytes, self.alignment)
 
-
+# The candidates the reader decides between from object addresses (scan.HYPOTHESES is built from this).
 LAYOUTS = (
-    HeapLayout("64-bit, compressed oops and class pointers", 12, 16, False, 4),
-    HeapLayout("64-bit, compressed class pointers, uncompressed oops", 12, 16, False, 8),
-    HeapLayout("64-bit, uncompressed oops and class pointers", 16, 20, False, 8),
-    HeapLayout("64-bit, uncompressed oops and class pointers (JDK 22+ array layout)", 16, 20, True, 8),
-    HeapLayout("64-bit, compact object headers", 8, 12, True, 4),
-    HeapLayout("32-bit VM or Android ART", 8, 12, True, 4, word_bytes=4),
+    HeapLayout("64-bit, compressed oops and class pointers", 8, 12, 16, False, 4),
+    HeapLayout("64-bit, compressed class pointers, uncompressed oops", 8, 12, 16, False, 8),
+    HeapLayout("64-bit, uncompressed oops and class pointers", 8, 16, 20, False, 8),
+    HeapLayout("64-bit, uncompressed oops and class pointers (JDK 22+ array layout)", 8, 16, 20, True, 8),
+    HeapLayout("64-bit, compact object headers", 8, 8, 12, True, 4),
+    HeapLayout("32-bit VM or Android ART", 4, 8, 12, True, 4, word_bytes=4),
 )
 
 
@@ -184,14 +181,15 @@ def _field_bytes(field_type: int, layout: HeapLayout) -> int:
     return {2: layout.reference_bytes, 4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8}[field_type]
 
 
-def _injected(name: str, layout: HeapLayout) -> list[int]:
-    out = []
+def _injected(name: str, layout: HeapLayout) -> tuple[list[int], list[int]]:
+    """(primitive sizes, reference sizes) of the fields HotSpot injects into class `name`."""
+    prims, refs = [], []
     for _f, size in INJECTED_FIELDS.get(name, ()):
         if size == "ref":
-            out.append(layout.reference_bytes)
+            refs.append(layout.reference_bytes)
         else:
-            out.append(min(int(size), layout.word_bytes) if size == 8 and layout.word_bytes == 4 else int(size))
-    return out
+            prims.append(layout.word_bytes if size == "word" else int(size))
+    return prims, refs
 
 
 def instance_layout(super_layout: ClassLayout | None, name: str, fields: list[tuple[str, int]],
@@ -218,11 +216,9 @@ def instance_layout(super_layout: ClassLayout | None, name: str, fields: list[tu
         b.append([b[-1][0] + b[-1][1], INF, _Blocks.EMPTY])
         blocks = _Blocks(b, len(b) - 1 if super_layout.contended else 0)
     groups = contended_groups(name, [f for f, _t in fields])
-    injected = INJECTED_FIELDS.get(name, ())
-    root_prims = [_field_bytes(t, layout) for f, t in fields if t != 2 and f not in groups]
-    root_prims += [s for (_f, k), s in zip(injected, _injected(name, layout), strict=True) if k != "ref"]
-    root_refs = [layout.reference_bytes for f, t in fields if t == 2 and f not in groups]
-    root_refs += [layout.reference_bytes for _f, k in injected if k == "ref"]
+    injected_prims, injected_refs = _injected(name, layout)
+    root_prims = [_field_bytes(t, layout) for f, t in fields if t != 2 and f not in groups] + injected_prims
+    root_refs = [layout.reference_bytes for f, t in fields if t == 2 and f not in groups] + injected_refs
     class_contended = name in CONTENDED_CLASSES
     if class_contended:
         blocks.pad_at_end(CONTENDED_PADDING)

@@ -113,8 +113,11 @@ class _Values:
 class HprofScan:
     """One indexing run over one dump."""
 
-    def __init__(self, path: str, sink: IndexSink, progress: Progress) -> None:
+    def __init__(self, path: str, sink: IndexSink, progress: Progress, buffer_bytes: int = 16 << 20,
+                 batch: int = OBJ_BATCH, side_bytes: int = SIDE_BYTES) -> None:
+        """`buffer_bytes`, `batch` (objects per output batch) and `side_bytes` only change memory use."""
         self.path = path
+        self.buffer_bytes, self.batch, self.side_bytes = buffer_bytes, batch, side_bytes
         self.sink = sink
         self.progress = progress
         self.strings: dict[int, str] = {}
@@ -129,7 +132,7 @@ class HprofScan:
     # ------------------------------------------------------------------ scanning
     def run(self) -> None:
         t0 = time.perf_counter()
-        with ChunkSource(self.path) as src:
+        with ChunkSource(self.path, self.buffer_bytes) as src:
             self.src = src
             src.refill(0)
             version, self.id_size, self.timestamp_ms, pos = parse_header(bytes(src.buf[:min(64, src.n)]),
@@ -143,20 +146,20 @@ class HprofScan:
         self.ctr = np.zeros(K.N_CTR, dtype=np.int64)
         self.hyp = K.HYPOTHESES
         self._alloc_slots(1 << 14)
-        self.obj_id = np.empty(OBJ_BATCH, np.uint64)
-        self.obj_off = np.empty(OBJ_BATCH, np.uint64)
-        self.obj_slot = np.empty(OBJ_BATCH, np.int32)
-        self.obj_len = np.empty(OBJ_BATCH, np.int32)
-        self.root_kind = np.empty(ROOT_BATCH, np.uint8)
-        self.root_id = np.empty(ROOT_BATCH, np.uint64)
-        self.root_a = np.empty(ROOT_BATCH, np.uint32)
-        self.root_b = np.empty(ROOT_BATCH, np.uint32)
-        self.side_buf = np.empty(SIDE_BYTES, np.uint8)
-        self.side_tag = np.empty(SIDE_RECORDS, np.uint8)
-        self.side_start = np.empty(SIDE_RECORDS, np.int64)
-        self.side_len = np.empty(SIDE_RECORDS, np.int64)
-        self.side_slot = np.empty(SIDE_RECORDS, np.int32)
-        self.side_off = np.empty(SIDE_RECORDS, np.int64)
+        self.obj_id = np.empty(self.batch, np.uint64)
+        self.obj_off = np.empty(self.batch, np.uint64)
+        self.obj_slot = np.empty(self.batch, np.int32)
+        self.obj_len = np.empty(self.batch, np.int32)
+        self.root_kind = np.empty(min(ROOT_BATCH, self.batch), np.uint8)
+        self.root_id = np.empty(min(ROOT_BATCH, self.batch), np.uint64)
+        self.root_a = np.empty(min(ROOT_BATCH, self.batch), np.uint32)
+        self.root_b = np.empty(min(ROOT_BATCH, self.batch), np.uint32)
+        self.side_buf = np.empty(self.side_bytes, np.uint8)
+        self.side_tag = np.empty(min(SIDE_RECORDS, self.batch), np.uint8)
+        self.side_start = np.empty(min(SIDE_RECORDS, self.batch), np.int64)
+        self.side_len = np.empty(min(SIDE_RECORDS, self.batch), np.int64)
+        self.side_slot = np.empty(min(SIDE_RECORDS, self.batch), np.int32)
+        self.side_off = np.empty(min(SIDE_RECORDS, self.batch), np.int64)
         self.sub_counts = np.zeros(256, np.int64)
         self.top_counts = np.zeros(256, np.int64)
         self.top_bytes = np.zeros(256, np.int64)
@@ -206,6 +209,8 @@ class HprofScan:
                             claimed = int.from_bytes(src.buf[pos + 5:pos + 9].tobytes(), "big")
                             why = f"a record claims {claimed:,} bytes but only {src.n - pos - 9:,} remain"
                         self._truncated(src.base + pos, why)
+                    elif src.problem:
+                        self.sink.diagnostic(src.base + src.n, "hprof.gzip", src.problem, "warning")
                     break
                 src.refill(pos)
                 pos = 0
@@ -229,15 +234,19 @@ class HprofScan:
                 if left is not None and need > left:
                     self._truncated(src.base + pos, f"a record claims {need:,} bytes but only {left:,} remain")
                     break
-                if need > len(self.side_buf) and ctr[K.C_SIDE] == 0 and need <= len(src.buf):
-                    self.side_buf = np.empty(need * 2, np.uint8)
-                    continue
-                src.refill(pos)
-                pos = 0
-                src.grow(max(need + 1024, 2 * len(src.buf)))
-                src.refill(0)
+                self._flush()  # nothing may be pending in a buffer about to be replaced
+                grown = False
                 if need > len(self.side_buf):
-                    self.side_buf = np.empty(need * 2, np.uint8)
+                    self.side_buf = np.empty(2 * need, np.uint8)
+                    grown = True
+                if need > len(src.buf):
+                    src.refill(pos)
+                    pos = 0
+                    src.grow(max(need + 1024, 2 * len(src.buf)))
+                    src.refill(0)
+                    grown = True
+                if not grown:
+                    raise AssertionError(f"scan asked for {need} bytes that it already has")
             elif status == K.BAD:
                 if not self._bad(src, pos):
                     break
@@ -375,19 +384,18 @@ class HprofScan:
 
     # ------------------------------------------------------------------ after the scan
     def _choose_layout(self) -> HeapLayout:
-        cands = [4] if self.id_size == 4 else [0, 1, 2, 3, 4]
+        """The layout whose array sizes no address gap contradicts and most gaps confirm."""
+        cands = [i for i, lay in enumerate(LAYOUTS) if lay.id_size == self.id_size]
         best = min(cands, key=lambda h: (self.viol[h], -self.match[h], h))
-        evidence = int(self.viol[best] + self.match[best])
-        if evidence == 0 or self.match[best] == 0:
-            best = cands[0] if self.id_size == 4 else 0
+        if self.match[best] == 0:
+            best = cands[0]
             self.sink.diagnostic(None, "hprof.layout_guess",
                                  "object addresses give no evidence of the JVM's object layout; assumed "
                                  f"{LAYOUTS[best].name}", "info")
-        h = best if self.id_size == 8 else 5
         self.layout_evidence = {LAYOUTS[c].name: {"contradicting_gaps": int(self.viol[c]),
                                                   "exact_gaps": int(self.match[c])} for c in cands}
         self.hyp_index = best
-        return LAYOUTS[h]
+        return LAYOUTS[best]
 
     def _finish(self, version: str, seconds: float) -> None:
         self.progress.update(1.0, "computing class layouts")

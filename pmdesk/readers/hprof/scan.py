@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pmdesk.readers.hprof.layout import LAYOUTS
+
 # Status codes returned by `scan`.
 NEED_DATA = 0   # pos is where to resume; the record at pos is not complete in the buffer
 SKIP = 1        # pos is beyond the buffer: continue reading at absolute offset base + pos
@@ -38,17 +40,10 @@ C_ERRTAG = 10
 C_PREV_SLOT = 11  # slot of the previous object when it was an instance (C_PREV_VALID == 2)
 N_CTR = 16
 
-# Array-size hypotheses (object header bytes, array length field end, relaxed element alignment,
-# reference bytes). Which one the JVM used is decided afterwards from address adjacency.
-HYPOTHESES = np.array([
-    # obj_hdr len_end relaxed ref
-    [12, 16, 0, 4],   # 64-bit, compressed oops + compressed class pointers (HotSpot default < 32 GB)
-    [12, 16, 0, 8],   # 64-bit, compressed class pointers only (-XX:-UseCompressedOops)
-    [16, 20, 0, 8],   # 64-bit, no compressed class pointers (array base aligned to 8 before JDK 22)
-    [16, 20, 1, 8],   # same, JDK 22+ relaxed array base alignment
-    [8, 12, 1, 4],    # 64-bit compact object headers (JDK 24+ -XX:+UseCompactObjectHeaders)
-    [8, 12, 1, 4],    # 32-bit VMs and Android ART (4-byte identifiers)
-], dtype=np.int64)
+# Array-size hypotheses, one row per layout.LAYOUTS entry: (object header bytes, array length field end,
+# relaxed element alignment, reference bytes). Which one the JVM used is decided from address adjacency.
+HYPOTHESES = np.array([[lay.object_header_bytes, lay.array_length_end, int(lay.relaxed_array_base),
+                        lay.reference_bytes] for lay in LAYOUTS], dtype=np.int64)
 N_HYP = HYPOTHESES.shape[0]
 
 _PRIM_SIZE = np.zeros(256, dtype=np.int64)

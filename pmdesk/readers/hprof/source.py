@@ -17,45 +17,59 @@ class GunzipStream:
     """Multi-member gzip decompression that keeps every byte decoded before a cut or corruption.
 
     (gzip.GzipFile discards a whole read when the stream ends early; a dump cut by a full disk
-    should still yield everything up to the cut.)
+    should still yield everything up to the cut.) Compressed input is taken 64 KiB at a time and
+    decompressed completely; `readinto` serves from the decompressed surplus.
     """
+
+    RAW_CHUNK = 1 << 16
 
     def __init__(self, raw: io.RawIOBase) -> None:
         self.raw = raw
         self.d = zlib.decompressobj(31)
-        self.tail = b""  # compressed input not yet consumed
+        self.pending = memoryview(b"")
         self.problem: str | None = None
         self.done = False
+        self._in_member = False  # some input of the current member has been fed
+
+    def _decompress_more(self) -> None:
+        data = self.raw.read(self.RAW_CHUNK) or b""
+        if not data:
+            if self._in_member:
+                self.problem = "the compressed stream ends early"
+            self.done = True
+            return
+        out = []
+        try:
+            while data:
+                self._in_member = True
+                out.append(self.d.decompress(data))
+                data = b""
+                if self.d.eof:  # end of one gzip member: what follows may be another member
+                    data = self.d.unused_data
+                    self.d = zlib.decompressobj(31)
+                    self._in_member = False
+                    if len(data) >= 2 and not data.startswith(GZIP_MAGIC):
+                        self.problem = "data after the end of the compressed stream"
+                        self.done = True
+                        data = b""
+        except zlib.error as e:
+            self.problem = f"corrupt compressed data ({e})"
+            self.done = True
+        self.pending = memoryview(b"".join(out))
 
     def readinto(self, view: memoryview) -> int:
         n = 0
-        while n < len(view) and not self.done:
-            if not self.tail:
-                self.tail = self.raw.read(1 << 20) or b""
-                if not self.tail:
-                    if not self.d.eof:
-                        self.problem = "the compressed stream ends early"
-                    self.done = True
+        while n < len(view):
+            if not self.pending:
+                if self.done:
                     break
-            try:
-                out = self.d.decompress(self.tail, len(view) - n)
-            except zlib.error as e:
-                self.problem = f"corrupt compressed data ({e})"
-                self.done = True
-                break
-            self.tail = self.d.unconsumed_tail
-            if self.d.eof:  # end of one gzip member: the rest may be another member
-                self.tail = self.d.unused_data + self.tail
-                self.d = zlib.decompressobj(31)
-                if self.tail and not self.tail.startswith(GZIP_MAGIC):
-                    self.problem = "data after the end of the compressed stream"
-                    self.done = True
-            view[n:n + len(out)] = out
-            n += len(out)
+                self._decompress_more()
+                continue
+            take = min(len(self.pending), len(view) - n)
+            view[n:n + take] = self.pending[:take]
+            self.pending = self.pending[take:]
+            n += take
         return n
-
-    def close(self) -> None:
-        pass
 
 
 class ChunkSource:
