@@ -14,7 +14,7 @@ from pmdesk import __version__
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.model import heap
-from pmdesk.model.dump import Dump, index_state
+from pmdesk.model.dump import Dump
 from pmdesk.readers import known_formats
 
 COMMANDS = ("info", "index", "histogram")
@@ -50,13 +50,12 @@ def _open(args: argparse.Namespace, force: bool = False) -> Dump:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    st = index_state(args.file, args.index_dir)
     with _open(args) as dump:
         m = dump.meta
         out: dict[str, Any] = {
             "file": args.file, "format": dump.format, "size": m.get("dump.size"),
             "reader": dump.reader.SPEC.name, "reader_version": dump.reader.SPEC.version,
-            "index_path": str(dump.index_path), "index_state": "reused" if st.state == "ready" else "built",
+            "index_path": str(dump.index_path), "index_state": "built" if dump.built else "reused",
             "index_seconds": m.get("index.seconds"),
             "summary": {k.split(".", 1)[1]: v for k, v in m.items() if k.startswith("summary.")},
             "details": {k: v for k, v in m.items() if k.startswith(f"{dump.format}.")},

@@ -88,3 +88,28 @@ def test_program_instance_counts(index_dir: Path) -> None:
         ours = {r.name: r.count for r in heap.histogram(dump)}
     for cls, n in truth["expected"]["instance_counts"].items():
         assert ours[cls] == n
+
+
+# truth.py names records as the hprof format document does; pmdesk uses HotSpot's HPROF_* names
+TRUTH_RECORD_NAMES = {"STRING": "UTF8", "STACK_FRAME": "FRAME", "STACK_TRACE": "TRACE"}
+
+
+@pytest.mark.parametrize("name", ["leak-phase1", "leak-phase2", "leak-nocoops-phase1"])
+def test_record_counts_and_bytes_equal_truth(name: str, index_dir: Path) -> None:
+    import json
+
+    dump_path = CORPUS_JVM / f"{name}.hprof"
+    if not dump_path.exists():
+        pytest.skip("corpus not present")
+    info = json.loads((CORPUS_JVM / f"{name}.truth.json").read_text())["hprof"]
+    with Dump.open(str(dump_path), index_dir=index_dir) as d:
+        assert d.meta["hprof.version"] == info["header"]
+        assert d.meta["hprof.id_size"] == info["identifier_size"]
+        assert d.meta["hprof.timestamp_ms"] == info["timestamp_ms"]
+        rename = lambda table: {TRUTH_RECORD_NAMES.get(k, k): v for k, v in table.items()}  # noqa: E731
+        assert d.meta["hprof.records"] == rename(info["top_level_record_counts"])
+        assert d.meta["hprof.record_body_bytes"] == rename(info["top_level_record_body_bytes"])
+        subs = d.meta["hprof.subrecords"]
+        objects = subs["INSTANCE_DUMP"] + subs["OBJ_ARRAY_DUMP"] + subs["PRIM_ARRAY_DUMP"]
+        assert objects == d.meta["hprof.dumped_objects"]
+        assert subs["CLASS_DUMP"] == d.meta["hprof.class_dumps"]

@@ -185,7 +185,6 @@ class MainWindow(QMainWindow):
         self.dumps.append(dump)
         self._add_recent(dump.path)
         self.dump_box.addItem(dump.name, dump.path)
-        self.dump_box.setToolTip(dump.path)
         self.dump_box.setCurrentIndex(len(self.dumps) - 1)
         m = dump.meta
         how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
@@ -216,6 +215,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ current dump
     def _dump_chosen(self, index: int) -> None:
         self.current = self.dumps[index] if 0 <= index < len(self.dumps) else None
+        self.dump_box.setToolTip(self.current.path if self.current else "")
         self._show_current()
 
     def _show_current(self) -> None:

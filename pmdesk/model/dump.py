@@ -27,14 +27,19 @@ class Diagnostic:
 class IndexState:
     reader: Reader
     index_path: Path
+    key: store.DumpKey
     state: str  # 'ready' | 'missing' (never built, or built from other content / an older reader)
 
 
 def index_state(path: str, index_dir: str | os.PathLike[str] | None = None) -> IndexState:
+    """Which reader reads `path`, where its index lives, and whether that index is current."""
     reader = sniff(path)
-    key = store.dump_key(path)
+    try:
+        key = store.dump_key(path)
+    except OSError as e:
+        raise PmdeskError(path, e.strerror or str(e)) from None
     index = store.index_path(path, reader, index_dir, key)
-    return IndexState(reader, index, "ready" if store.is_current(index, path, key) else "missing")
+    return IndexState(reader, index, key, "ready" if store.is_current(index, path, key) else "missing")
 
 
 class Dump:
@@ -55,17 +60,11 @@ class Dump:
         path = os.fspath(path)
         progress = progress or Progress(path=path)
         progress.path = path
-        reader = sniff(path)
-        try:
-            key = store.dump_key(path)
-        except OSError as e:
-            raise PmdeskError(path, e.strerror or str(e)) from None
-        index = store.index_path(path, reader, index_dir, key)
-        built = False
-        if force or not store.is_current(index, path, key):
-            store.build_index(path, reader, index, key, progress)
-            built = True
-        return cls(path, reader, index, built)
+        st = index_state(path, index_dir)
+        built = force or st.state != "ready"
+        if built:
+            store.build_index(path, st.reader, st.index_path, st.key, progress)
+        return cls(path, st.reader, st.index_path, built)
 
     @property
     def format(self) -> str:
@@ -79,10 +78,13 @@ class Dump:
         return [Diagnostic(*r) for r in self.conn.execute(
             "SELECT offset, code, severity, message FROM diagnostic ORDER BY id")]
 
-    def warnings(self) -> list[str]:
-        """One-line warnings a user must see (truncation, incomplete dump), naming the file."""
-        return [f"{self.path}: {d.message}" for d in self.diagnostics() if d.severity in ("warning", "error")
-                and d.code in ("hprof.truncated", "hprof.no_heap_dump_end", "hprof.bad_subrecord")]
+    def warnings(self, most: int = 5) -> list[str]:
+        """One line per problem a user must see (severity warning or error), naming the file; at most `most`."""
+        found = [d for d in self.diagnostics() if d.severity in ("warning", "error")]
+        lines = [f"{self.path}: {d.message}" for d in found[:most]]
+        if len(found) > most:
+            lines.append(f"{self.path}: … and {len(found) - most:,} more problems (see Diagnostics)")
+        return lines
 
     def has_rows(self, table: str) -> bool:
         with contextlib.suppress(sqlite3.Error):

@@ -432,10 +432,11 @@ class HprofScan:
         prim_slot_of_type = {int(slot_key[s] & np.uint64(0xFF)): s for s in range(n_slots)
                              if slot_key[s] & K.PRIM_KEY_BASE == K.PRIM_KEY_BASE}
         merged: dict[int, ClassDump] = {}
+        type_of_descriptor = {d: t for t, d in R.PRIMITIVE_DESCRIPTOR.items()}
         for cd in self.class_dumps:
             raw = self._raw_name(cd.class_id)
             if len(raw) == 2 and raw[0] == "[":
-                et = {d: t for t, d in R.PRIMITIVE_DESCRIPTOR.items()}.get(raw[1])
+                et = type_of_descriptor.get(raw[1])
                 if et in prim_slot_of_type:
                     merged[prim_slot_of_type[et]] = cd
                     continue
@@ -506,13 +507,17 @@ class HprofScan:
         total_objects = sum(h["count"] for h in hist)
         total_bytes = sum(h["shallow_bytes"] for h in hist)
         top = {R.TOP_LEVEL_NAMES.get(t, f"0x{t:02X}"): int(c) for t, c in enumerate(self.top_counts) if c}
+        top_bytes = {R.TOP_LEVEL_NAMES.get(t, f"0x{t:02X}"): int(self.top_bytes[t])
+                     for t, c in enumerate(self.top_counts) if c}
+        subs = {R.SUBRECORD_NAMES.get(t, f"0x{t:02X}"): int(c) for t, c in enumerate(self.sub_counts) if c}
         meta = {
             "hprof.version": version, "hprof.id_size": self.id_size, "hprof.timestamp_ms": self.timestamp_ms,
             "hprof.compressed": self.compressed, "hprof.layout": layout.name,
             "hprof.object_header_bytes": layout.object_header_bytes, "hprof.reference_bytes": layout.reference_bytes,
             "hprof.array_length_end": layout.array_length_end, "hprof.relaxed_array_base": layout.relaxed_array_base,
             "hprof.layout_evidence": self.layout_evidence, "hprof.size_corrections": corrections,
-            "hprof.records": top, "hprof.dumped_objects": self.objects, "hprof.class_dumps": len(self.class_dumps),
+            "hprof.records": top, "hprof.record_body_bytes": top_bytes,
+            "hprof.subrecords": subs, "hprof.dumped_objects": self.objects, "hprof.class_dumps": len(self.class_dumps),
             "hprof.truncated_at": self.truncated_at,
             "summary.objects": total_objects, "summary.shallow_bytes": total_bytes,
             "summary.classes": len(hist), "summary.roots": sum(len(r[0]) for r in self.roots),
