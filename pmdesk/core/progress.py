@@ -29,6 +29,13 @@ class Progress:
         if self.callback is not None:
             self.callback(min(max(fraction, 0.0), 1.0), message)
 
+    def part(self, lo: float, hi: float) -> Progress:
+        """A Progress for one phase of this work, mapping its 0..1 onto lo..hi here (same token)."""
+        def forward(fraction: float, message: str) -> None:
+            if self.callback is not None:
+                self.callback(lo + (hi - lo) * fraction, message)
+        return Progress(forward, self.token, self.path)
+
     def cancel(self) -> None:
         self.token.set()
 

@@ -11,7 +11,7 @@ from pmdesk.readers.hprof.source import GZIP_MAGIC
 
 
 class HprofReader:
-    SPEC = ReaderSpec(name="hprof", version=1, priority=10, extensions=(".hprof", ".hprof.gz", ".bin"),
+    SPEC = ReaderSpec(name="hprof", version=2, priority=10, extensions=(".hprof", ".hprof.gz", ".bin"),
                       description="Java heap dumps (HPROF, plain or gzip)", schema="hprof")
 
     @staticmethod

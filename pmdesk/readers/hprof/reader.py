@@ -499,6 +499,7 @@ class HprofScan:
                 r["instance_count"] += n_mirrors
                 r["shallow_bytes"] += mirror_total
         self.sink.rows("hprof_class", rows)
+        self._write_reference_layout(merged, dumps, n_slots)
         self._write_fields(merged)
         self._write_strings_and_roots()
         hist = [{"class_idx": r["class_idx"], "name": r["name"], "count": r["instance_count"],
@@ -538,6 +539,33 @@ class HprofScan:
     def _class_name(self, class_id: int) -> str:
         raw = self._raw_name(class_id)
         return java_name(raw) if raw else f"0x{class_id:x}"
+
+    def _write_reference_layout(self, merged: dict[int, ClassDump], dumps: dict[int, ClassDump], n_slots: int) -> None:
+        """Where each class's instances hold references: byte offsets into the INSTANCE_DUMP field data.
+
+        Field data is the class's own fields, then its superclass's, and so on up the chain. An offset
+        stored as ~offset marks a reference the GC does not follow strongly (`Reference.referent`),
+        which dominators and GC-root paths leave out, as Eclipse MAT does.
+        """
+        starts = np.zeros(n_slots + 1, np.int64)
+        offsets: list[int] = []
+        for s in range(n_slots):
+            cd = merged.get(s)
+            pos, depth = 0, 0
+            while cd is not None and depth < 256 and not self._raw_name(cd.class_id).startswith("["):
+                weak_field = self._raw_name(cd.class_id) == R.REFERENCE_CLASS
+                for nm, t in cd.fields:
+                    if t == R.T_OBJECT:
+                        weak = weak_field and self.strings.get(nm) == R.REFERENCE_REFERENT
+                        offsets.append(~pos if weak else pos)
+                        pos += self.id_size
+                    else:
+                        pos += R.PRIMITIVE_SIZE.get(t, 0)
+                cd = dumps.get(cd.super_id) if cd.super_id else None
+                depth += 1
+            starts[s + 1] = len(offsets)
+        self.sink.array_chunk("hprof_class.ref_start", starts)
+        self.sink.array_chunk("hprof_class.ref_offset", np.array(offsets, np.int32))
 
     def _write_fields(self, merged: dict[int, ClassDump]) -> None:
         fields, consts = [], []

@@ -90,3 +90,7 @@ PRIMITIVE_DESCRIPTOR = {T_BOOLEAN: "Z", T_CHAR: "C", T_FLOAT: "F", T_DOUBLE: "D"
 
 HEADER_PREFIX = b"JAVA PROFILE 1.0."
 VERSIONS = (b"JAVA PROFILE 1.0.1", b"JAVA PROFILE 1.0.2", b"JAVA PROFILE 1.0.3")
+
+# java.lang.ref.Reference.referent: the one field the collector does not treat as a strong reference.
+REFERENCE_CLASS = "java/lang/ref/Reference"
+REFERENCE_REFERENT = "referent"

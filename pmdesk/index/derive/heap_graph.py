@@ -1,0 +1,301 @@
+"""Builds a Java heap dump's object graph (CSR), dominator tree and retained sizes into its index.
+
+Nodes are the dumped objects in dump order (0..n_objects-1) followed by one node per dumped class
+(its java.lang.Class mirror). Edges, in the order the object inspector lists them:
+  object → its class; object → each reference field / array element (read by the hprof reader);
+  class → superclass, class loader, signers, protection domain, static and constant-pool references;
+  class loader → every class it defined; thread → the objects its stack frames and JNI locals hold.
+GC roots are the virtual root's successors, except stack-frame roots whose thread is known, which hang
+below their thread (Eclipse MAT's thread → local references; a thread then retains what only its stack
+holds). When the dump has no system-class roots, the boot loader's classes are roots (as MAT does).
+
+Everything is written in one transaction, so an interrupted pass leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from pmdesk.core.progress import Progress
+from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retained, dominator_tree, reverse_edges
+from pmdesk.index.hprof_objects import load_heap_objects
+from pmdesk.index.store import IndexWriter, load_array, read_meta
+from pmdesk.readers.hprof import records as R
+from pmdesk.readers.hprof.refs import KIND_INSTANCE, KIND_OBJECT_ARRAY, KIND_PRIMITIVE_ARRAY, read_references
+
+HOLE = np.int32(-(1 << 31))  # an edge slot with nothing in it (null or dangling reference)
+CHUNK = 1 << 24  # elements per stored array chunk
+GRAPH_VERSION = 1
+
+# Roots that belong to a thread's stack: attached to the thread object when it is known.
+THREAD_LOCAL_ROOTS = (R.ROOT_JAVA_FRAME, R.ROOT_JNI_LOCAL, R.ROOT_NATIVE_STACK, R.ROOT_THREAD_BLOCK)
+NOT_A_ROOT = (R.ROOT_UNREACHABLE,)
+GRAPH_ARRAYS = ("graph.fwd_start", "graph.fwd", "graph.rev_start", "graph.rev", "graph.idom", "graph.retained",
+                "graph.reach", "graph.dom_start", "graph.dom_kids", "graph.roots", "graph.class_node_idx")
+
+
+@njit(cache=True, inline="always")
+def _find(x, sorted_ids, perm, starts, lo, shift):
+    if x < lo:
+        return -1
+    b = np.int64((x - lo) >> shift)
+    if b >= starts.shape[0] - 1:
+        return -1
+    a = starts[b]
+    e = starts[b + 1]
+    while a < e:
+        m = (a + e) >> 1
+        if sorted_ids[m] < x:
+            a = m + 1
+        else:
+            e = m
+    if a < starts[b + 1] and sorted_ids[a] == x:
+        return perm[a]
+    return -1
+
+
+@njit(cache=True)
+def _resolve_all(ids, sorted_ids, perm, starts, lo, shift):
+    out = np.empty(ids.shape[0], np.int32)
+    for k in range(ids.shape[0]):
+        out[k] = _find(ids[k], sorted_ids, perm, starts, lo, shift) if ids[k] != 0 else -1
+    return out
+
+
+@njit(cache=True)
+def _place_refs(src, ids, weak, slot0, fwd, sorted_ids, perm, starts, lo, shift, ctr):
+    prev = -1
+    j = 0
+    for k in range(src.shape[0]):
+        v = src[k]
+        if v != prev:
+            prev = v
+            j = 0
+        pos = slot0[v] + j
+        j += 1
+        x = ids[k]
+        if x == 0:
+            continue
+        t = _find(x, sorted_ids, perm, starts, lo, shift)
+        if t < 0:
+            ctr[0] += 1
+            if ctr[1] == 0:
+                ctr[1] = np.int64(x)
+            continue
+        fwd[pos] = ~t if weak[k] else t
+
+
+@njit(cache=True)
+def _compact(n, up_start, fwd):
+    """Squeeze out HOLE slots in place; returns the final start array and edge count."""
+    start = np.empty(n + 1, np.int64)
+    w = 0
+    for v in range(n):
+        start[v] = w
+        for e in range(up_start[v], up_start[v + 1]):
+            t = fwd[e]
+            if t != HOLE:
+                fwd[w] = t
+                w += 1
+    start[n] = w
+    return start, w
+
+
+@dataclass
+class _Lookup:
+    sorted_ids: np.ndarray
+    perm: np.ndarray
+    starts: np.ndarray
+    lo: np.uint64
+    shift: np.uint64
+
+    @classmethod
+    def of(cls, ids: np.ndarray) -> _Lookup:
+        perm = np.argsort(ids, kind="stable").astype(np.int32)
+        sorted_ids = ids[perm]
+        lo = sorted_ids[0] if len(ids) else np.uint64(0)
+        span = int(sorted_ids[-1] - lo) if len(ids) else 0
+        shift = 0
+        while (span >> shift) > max(len(ids), 1):
+            shift += 1
+        bounds = lo + (np.arange((span >> shift) + 2, dtype=np.uint64) << np.uint64(shift))
+        return cls(sorted_ids, perm, np.searchsorted(sorted_ids, bounds).astype(np.int64), lo, np.uint64(shift))
+
+    def resolve(self, ids: np.ndarray) -> np.ndarray:
+        return _resolve_all(ids.astype(np.uint64), self.sorted_ids, self.perm, self.starts, self.lo, self.shift)
+
+
+def _uid(v: int | None) -> int:
+    """A signed SQLite id back to the dump's unsigned id (0 for NULL)."""
+    return 0 if v is None else v & 0xFFFFFFFFFFFFFFFF
+
+
+def has_graph(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'graph.version'").fetchone()
+    return row is not None and int(row[0]) == GRAPH_VERSION
+
+
+def build_heap_graph(dump_path: str, index_path: str, progress: Progress) -> None:
+    """Compute and store the graph, dominators and retained sizes of the dump indexed at `index_path`."""
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(index_path, timeout=60, check_same_thread=False)
+    try:
+        _build(conn, dump_path, progress, t0)
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: float) -> None:
+    meta = read_meta(conn)
+    id_size = int(meta["hprof.id_size"])
+    progress.update(0.0, "loading objects")
+    objs = load_heap_objects(conn)
+    n_obj = len(objs)
+    classes = conn.execute("SELECT class_idx, class_id, kind, super_id, loader_id, signers_id, protection_domain_id, "
+                           "mirror_bytes, instance_bytes, name FROM hprof_class ORDER BY class_idx").fetchall()
+    n_cls_idx = max((r[0] for r in classes), default=-1) + 1
+    n_cls_idx = max(n_cls_idx, int(objs.class_idx.max()) + 1 if n_obj else 0)
+    kind = np.full(n_cls_idx, KIND_INSTANCE, np.uint8)
+    for r in classes:
+        kind[r[0]] = {"object_array": KIND_OBJECT_ARRAY, "primitive_array": KIND_PRIMITIVE_ARRAY}.get(r[2], 0)
+    dumped = [r for r in classes if r[1] is not None]
+    n_cnode = len(dumped)
+    n = n_obj + n_cnode
+    class_node_idx = np.array([r[0] for r in dumped], np.int32)  # class node k -> class_idx
+    node_of_class_idx = np.full(n_cls_idx, -1, np.int32)
+    node_of_class_idx[class_node_idx] = n_obj + np.arange(n_cnode, dtype=np.int32)
+    jlc = next((r for r in classes if r[9] == "java.lang.Class"), None)
+    jlc_idx = jlc[0] if jlc else 0
+    mirror = np.array([r[7] if r[7] is not None else (jlc[8] if jlc else 0) for r in dumped], np.int64)
+
+    node_ids = np.concatenate([objs.ids, np.array([_uid(r[1]) for r in dumped], np.uint64)])
+    node_cls = np.concatenate([objs.class_idx, np.full(n_cnode, jlc_idx, np.int32)])
+    shallow = np.concatenate([objs.shallow_bytes, mirror])
+    offsets = objs.offsets
+    lookup = _Lookup.of(node_ids)
+    diag = IndexWriter(conn)
+
+    # ---- synthetic edges (class structure, loaders, thread stacks), as (source node, target id)
+    extra: dict[int, list[int]] = defaultdict(list)
+    for k, r in enumerate(dumped):
+        extra[n_obj + k].extend(_uid(x) for x in r[3:7])
+    for cidx, value in conn.execute("SELECT class_idx, value FROM hprof_field WHERE is_static = 1 AND type = ? "
+                                    "UNION ALL SELECT class_idx, value FROM hprof_constant WHERE type = ?",
+                                    (R.T_OBJECT, R.T_OBJECT)):
+        node = node_of_class_idx[cidx]
+        if node >= 0:
+            extra[int(node)].append(_uid(value))
+    loader_ids = np.array([_uid(r[4]) for r in dumped], np.uint64)
+    loader_nodes = lookup.resolve(loader_ids)
+    for k, ln in enumerate(loader_nodes):
+        if ln >= 0:
+            extra[int(ln)].append(int(node_ids[n_obj + k]))
+    roots_rows = conn.execute("SELECT kind, object_id, thread_serial FROM hprof_root").fetchall()
+    thread_of_serial = {int(s): _uid(o) for s, o in conn.execute("SELECT serial, object_id FROM hprof_thread")}
+    thread_of_serial.update({int(s): _uid(o) for k_, o, s in roots_rows if k_ == R.ROOT_THREAD_OBJECT})
+    root_ids: list[int] = []
+    for k_, o, s in roots_rows:
+        if k_ in NOT_A_ROOT:
+            continue
+        thread = thread_of_serial.get(int(s or 0)) if k_ in THREAD_LOCAL_ROOTS else None
+        if thread:
+            tnode = lookup.resolve(np.array([thread], np.uint64))[0]
+            if tnode >= 0:
+                extra[int(tnode)].append(_uid(o))
+                continue
+        root_ids.append(_uid(o))
+    if not any(k_ == R.ROOT_STICKY_CLASS for k_, _, _ in roots_rows):
+        root_ids.extend(_uid(r[1]) for r in dumped if not r[4])
+
+    # ---- edge slots: [class][reference fields or elements][synthetic], nulls and dangling become holes
+    ref_start = load_array(conn, "hprof_class.ref_start").astype(np.int64)
+    ref_offset = load_array(conn, "hprof_class.ref_offset").astype(np.int32)
+    if len(ref_start) < n_cls_idx + 1:
+        ref_start = np.concatenate([ref_start, np.full(n_cls_idx + 1 - len(ref_start), ref_start[-1] if
+                                                       len(ref_start) else 0, np.int64)])
+    ref_count = np.diff(ref_start)
+    ckind = kind[objs.class_idx]
+    slots = np.zeros(n + 1, np.int64)
+    slots[1:n_obj + 1] = 1 + np.where(ckind == KIND_OBJECT_ARRAY, np.maximum(objs.array_length, 0),
+                                      np.where(ckind == KIND_INSTANCE, ref_count[objs.class_idx], 0))
+    extra_nodes = np.array(sorted(extra), np.int64)
+    extra_cnt = np.array([len(extra[v]) for v in extra_nodes], np.int64)
+    slots[extra_nodes + 1] += extra_cnt
+    up_start = np.cumsum(slots)
+    del slots, ckind
+    fwd = np.full(int(up_start[-1]), HOLE, np.int32)
+    cls_target = node_of_class_idx[objs.class_idx]
+    has_cls = cls_target >= 0
+    fwd[up_start[:n_obj][has_cls]] = cls_target[has_cls]
+    del cls_target, has_cls
+    for v, cnt in zip(extra_nodes, extra_cnt, strict=True):
+        t = lookup.resolve(np.array(extra[int(v)], np.uint64))
+        end = up_start[v + 1]
+        fwd[end - cnt:end] = np.where(t >= 0, t, HOLE)
+    ctr = np.zeros(2, np.int64)
+    slot0 = up_start[:n_obj] + 1
+
+    def place(src: np.ndarray, ids: np.ndarray, weak: np.ndarray) -> None:
+        _place_refs(src, ids, weak, slot0, fwd, lookup.sorted_ids, lookup.perm, lookup.starts, lookup.lo,
+                    lookup.shift, ctr)
+
+    read, problem = read_references(dump_path, id_size, offsets, objs.class_idx, kind, ref_start, ref_offset,
+                                    place, progress.part(0.0, 0.6))
+    if problem:
+        diag.diagnostic(None, "graph.references_incomplete",
+                        f"references of {n_obj - read:,} objects were not read: {problem}", "warning")
+    if ctr[0]:
+        diag.diagnostic(None, "graph.dangling",
+                        f"{int(ctr[0]):,} references point to objects that are not in the dump "
+                        f"(first: 0x{int(ctr[1]):x}); left out of the graph", "info")
+    del slot0, offsets, objs
+    progress.update(0.6, "building the object graph")
+    fwd_start, e = _compact(n, up_start, fwd)
+    del up_start
+    fwd = fwd[:e].copy()
+    rev_start, rev = reverse_edges(n, fwd_start, fwd)
+    roots = lookup.resolve(np.array(root_ids, np.uint64))
+    dangling_roots = int((roots < 0).sum())
+    if dangling_roots:
+        diag.diagnostic(None, "graph.dangling_roots", f"{dangling_roots:,} GC roots name objects that are not in "
+                        "the dump; ignored", "info")
+    roots = np.unique(roots[roots >= 0]).astype(np.int32)
+    del lookup
+    progress.update(0.7, "computing dominators")
+    tree = dominator_tree(n, fwd_start, fwd, rev_start, rev, roots, shallow)
+    progress.update(0.85, "computing retained sizes per class")
+    per_class = class_retained(tree, node_cls, n_cls_idx)
+    progress.update(0.9, "writing the graph")
+    weakly = int((tree.reach == REACH_WEAK).sum())
+    unreachable = int((tree.reach == REACH_NONE).sum())
+
+    conn.execute("DELETE FROM array_chunk WHERE name LIKE 'graph.%'")
+    for name, arr in (("graph.fwd_start", fwd_start), ("graph.fwd", fwd), ("graph.rev_start", rev_start),
+                      ("graph.rev", rev), ("graph.idom", tree.idom), ("graph.retained", tree.retained),
+                      ("graph.reach", tree.reach), ("graph.dom_start", tree.child_start),
+                      ("graph.dom_kids", tree.kids), ("graph.roots", roots),
+                      ("graph.class_node_idx", class_node_idx)):
+        for a in range(0, max(len(arr), 1), CHUNK):
+            diag.array_chunk(name, arr[a:a + CHUNK])
+    conn.executemany("UPDATE heap_histogram SET retained_bytes = ? WHERE class_idx = ?",
+                     [(int(per_class[c]), int(c)) for c in range(n_cls_idx)])
+    progress.update(0.99, "writing the graph")  # last cancellation point before the commit
+    for k, v in {"graph.nodes": n, "graph.objects": n_obj, "graph.class_nodes": n_cnode, "graph.edges": int(e),
+                 "graph.roots": len(roots), "graph.weakly_reachable": weakly, "graph.unreachable": unreachable,
+                 "graph.total_bytes": tree.total_bytes, "graph.seconds": round(time.perf_counter() - t0, 3),
+                 "graph.version": GRAPH_VERSION}.items():
+        diag.meta(k, v)
+    if unreachable:
+        diag.diagnostic(None, "graph.unreachable", f"{unreachable:,} objects are not reachable from any GC root; "
+                        "they hang below the root of the dominator tree", "info")
+    conn.commit()
+
