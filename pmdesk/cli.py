@@ -1,4 +1,5 @@
-"""The headless command line: `pmdesk info|index|histogram FILE …` (the GUI is started by launcher.py)."""
+"""The headless command line: `pmdesk info|index|histogram|biggest|dominators|object|paths|suspects|strings FILE …`
+(the GUI is started by launcher.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Any
 from pmdesk import __version__
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap
+from pmdesk.model import heap, heap_report
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap_graph import ROOT, HeapGraph, HeapObject, ensure_graph, format_id, parse_id
+from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
 
-COMMANDS = ("info", "index", "histogram")
+COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 
 
@@ -41,12 +44,39 @@ def _terminal_progress(label: str) -> Progress:
     return Progress(show)
 
 
-def _open(args: argparse.Namespace, force: bool = False) -> Dump:
-    dump = Dump.open(args.file, index_dir=args.index_dir, progress=_terminal_progress(os.path.basename(args.file)),
-                     force=force)
+def _open(args: argparse.Namespace, force: bool = False, graph: bool = False) -> Dump:
+    """Open (indexing if needed) and, with `graph`, make sure the object graph and dominators are there."""
+    label = os.path.basename(args.file)
+    dump = Dump.open(args.file, index_dir=args.index_dir, progress=_terminal_progress(label), force=force)
+    try:
+        if graph:
+            if dump.format != "hprof":
+                raise PmdeskError(args.file, f"is a {dump.format} file; '{args.command}' needs a Java heap dump")
+            ensure_graph(dump, _terminal_progress(f"{label} graph"))
+    except BaseException:
+        dump.close()
+        raise
     for w in dump.warnings():
         print(f"warning: {w}", file=sys.stderr)
     return dump
+
+
+def _node(args: argparse.Namespace, g: HeapGraph, text: str) -> int:
+    try:
+        obj_id = parse_id(text)
+    except ValueError:
+        raise PmdeskError(args.file, f"'{text}' is not an object id (use 0x… as shown, or a decimal number)") from None
+    node = g.node_of(obj_id)
+    if node is None:
+        raise PmdeskError(args.file, f"no object with id {format_id(obj_id)} in this dump")
+    return node
+
+
+def _print_objects(g: HeapGraph, objs: list[HeapObject]) -> None:
+    heap_bytes = max(g.heap_bytes, 1)
+    print(f" {'retained':>14} {'%':>6} {'shallow':>12}  object")
+    for o in objs:
+        print(f" {o.retained_bytes:>14,} {o.retained_bytes / heap_bytes:>6.1%} {o.shallow_bytes:>12,}  {g.label(o.node)}")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -76,11 +106,17 @@ def cmd_index(args: argparse.Namespace) -> int:
         m = dump.meta
         state = "built" if dump.built else "up to date"
         print(f"{args.file}: index {state} in {m.get('index.seconds', 0):.2f} s -> {dump.index_path}")
+        if dump.format == "hprof" and not args.no_graph:
+            had = "graph.version" in m
+            ensure_graph(dump, _terminal_progress(f"{os.path.basename(args.file)} graph"))
+            m = dump.meta
+            print(f"{args.file}: object graph {'up to date' if had else 'built'} in {m['graph.seconds']:.2f} s: "
+                  f"{m['graph.nodes']:,} objects, {m['graph.edges']:,} references")
     return EXIT_OK
 
 
 def cmd_histogram(args: argparse.Namespace) -> int:
-    with _open(args) as dump:
+    with _open(args, graph=True) as dump:
         rows = heap.histogram(dump, sort=args.sort, pattern=args.filter, top=args.top)
         m = dump.meta
         if args.json:
@@ -97,6 +133,117 @@ def cmd_histogram(args: argparse.Namespace) -> int:
             ret = f"{r.retained_bytes:,}" if r.retained_bytes is not None else ""
             print(f" {i:>4}: {r.count:>12,} {r.shallow_bytes:>14,} {ret:>14}  {r.name}")
         print(f"Total  {m.get('summary.objects', 0):>12,} {m.get('summary.shallow_bytes', 0):>14,}")
+    return EXIT_OK
+
+
+def cmd_biggest(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        objs = g.biggest(args.top)
+        if args.json:
+            print(json.dumps({"file": args.file, "objects": [o.as_json() for o in objs]}, indent=1))
+        else:
+            _print_objects(g, objs)
+    return EXIT_OK
+
+
+def cmd_dominators(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        node = _node(args, g, args.of) if args.of else ROOT
+        objs = g.dominated(node, args.top)
+        if args.json:
+            print(json.dumps({"file": args.file, "of": g.obj(node).id if node != ROOT else None,
+                              "objects": [o.as_json() for o in objs]}, indent=1))
+        else:
+            print(f"dominated by {g.label(node) if node != ROOT else 'the GC roots'} "
+                  f"({g.child_count(node):,} objects):")
+            _print_objects(g, objs)
+    return EXIT_OK
+
+
+def cmd_object(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        d = ObjectReader(g).details(_node(args, g, args.id))
+        if args.json:
+            print(json.dumps({"file": args.file, **d.as_json()}, indent=1))
+            return EXIT_OK
+        print(d.label)
+        print(f"  kind {d.kind}; shallow {d.obj.shallow_bytes:,} B; retained {d.obj.retained_bytes:,} B; "
+              f"{d.reachability}" + (f"; GC root: {', '.join(d.gc_roots)}" if d.gc_roots else ""))
+        if d.dominator:
+            print(f"  dominated by {g.label(d.dominator.node)}")
+        if d.text is not None:
+            print(f"  value: {d.text!r}")
+        if d.length is not None:
+            print(f"  length {d.length:,}")
+        print("fields:" if d.kind in ("instance", "class") else "elements:")
+        for f in d.fields:
+            print(f"  {f.type:<8} {f.name:<32} {f.text}")
+        print(f"referents ({len(d.referents)}):")
+        for o, via in d.referents:
+            print(f"  {via:<24} {g.label(o.node)}  retained {o.retained_bytes:,}")
+        print(f"referrers ({d.referrer_count:,}):")
+        for o, weak in d.referrers:
+            print(f"  {g.label(o.node)}" + ("  (weak)" if weak else ""))
+    return EXIT_OK
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        node = _node(args, g, args.id)
+        reader = ObjectReader(g)
+        paths = [heap_report.path_steps(g, reader, p) for p in g.paths_from_roots(node, args.max)]
+        if args.json:
+            print(json.dumps({"file": args.file, "id": g.obj(node).id,
+                              "paths": [[s.as_json() for s in p] for p in paths]}, indent=1))
+            return EXIT_OK
+        if not paths:
+            print(f"{g.label(node)} is not reachable from a GC root through strong references")
+        for i, p in enumerate(paths, 1):
+            print(f"path {i}:")
+            for depth, s in enumerate(p):
+                via = f"{s.via} → " if s.via else "GC root: "
+                print(f"  {'  ' * depth}{via}{s.label}")
+    return EXIT_OK
+
+
+def cmd_suspects(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        suspects, heap_bytes = heap_report.leak_suspects(g, args.threshold / 100)
+        if args.json:
+            print(json.dumps({"file": args.file, "heap_bytes": heap_bytes, "threshold": args.threshold / 100,
+                              "suspects": [s.as_json() for s in suspects]}, indent=1))
+            return EXIT_OK
+        print(f"heap {heap_bytes:,} bytes; suspects retain at least {args.threshold:g}% of it")
+        if not suspects:
+            print("no leak suspects")
+        for i, s in enumerate(suspects, 1):
+            print(f"\nProblem suspect {i}: {s.description}")
+            if s.path:
+                print("  shortest path from a GC root:")
+                for depth, st in enumerate(s.path):
+                    print(f"    {'  ' * depth}{(st.via + ' → ') if st.via else ''}{st.label}")
+            if len(s.chain) > 1:
+                print("  accumulation (dominator chain):")
+                for st in s.chain:
+                    print(f"    {st.obj.retained_bytes:>14,}  {(st.via + ' → ') if st.via else ''}{st.label}")
+    return EXIT_OK
+
+
+def cmd_strings(args: argparse.Namespace) -> int:
+    with _open(args, graph=True) as dump:
+        g = HeapGraph(dump)
+        dups = heap_report.duplicate_strings(g, args.top)
+        if args.json:
+            print(json.dumps({"file": args.file, "strings": [d.as_json() for d in dups]}, indent=1))
+            return EXIT_OK
+        print(f" {'count':>10} {'wasted':>14}  value")
+        for d in dups:
+            print(f" {d.count:>10,} {d.wasted_bytes:>14,}  {d.text[:100]!r}")
     return EXIT_OK
 
 
@@ -118,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("index", help="build (or rebuild) the index")
     common(sp)
     sp.add_argument("--force", action="store_true", help="rebuild even if a current index exists")
+    sp.add_argument("--no-graph", action="store_true",
+                    help="heap dumps: stop after the histogram (no object graph, dominators, retained sizes)")
     sp.set_defaults(func=cmd_index)
 
     sp = sub.add_parser("histogram", help="class histogram (like jmap -histo)")
@@ -127,6 +276,44 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sort", choices=sorted(heap.SORT_KEYS), default="shallow")
     sp.add_argument("--filter", metavar="REGEX", help="only classes whose name matches")
     sp.set_defaults(func=cmd_histogram)
+
+    sp = sub.add_parser("biggest", help="heap dumps: objects with the largest retained size")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--top", type=int, default=25, metavar="N")
+    sp.set_defaults(func=cmd_biggest)
+
+    sp = sub.add_parser("dominators", help="heap dumps: the dominator tree below the GC roots or an object")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--of", metavar="ID", help="an object id (0x… or decimal)")
+    sp.add_argument("--top", type=int, default=25, metavar="N")
+    sp.set_defaults(func=cmd_dominators)
+
+    sp = sub.add_parser("object", help="heap dumps: one object's class, sizes, fields, referents, referrers")
+    common(sp)
+    sp.add_argument("id", help="object id (0x… or decimal)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_object)
+
+    sp = sub.add_parser("paths", help="heap dumps: shortest paths from GC roots (strong references only)")
+    common(sp)
+    sp.add_argument("id", help="object id (0x… or decimal)")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--max", type=int, default=5, metavar="N", help="paths from at most N roots")
+    sp.set_defaults(func=cmd_paths)
+
+    sp = sub.add_parser("suspects", help="heap dumps: leak suspects (as Eclipse MAT defines them)")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--threshold", type=float, default=10.0, metavar="PCT", help="share of the heap (default 10)")
+    sp.set_defaults(func=cmd_suspects)
+
+    sp = sub.add_parser("strings", help="heap dumps: duplicate strings grouped by value")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--top", type=int, default=50, metavar="N")
+    sp.set_defaults(func=cmd_strings)
     return p
 
 

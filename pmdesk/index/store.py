@@ -30,7 +30,7 @@ from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.readers import Reader
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIB = 1 << 20
 SAMPLES = 64  # sparse content sample used when the mtime changed
 

@@ -86,6 +86,10 @@ class Dump:
             lines.append(f"{self.path}: … and {len(found) - most:,} more problems (see Diagnostics)")
         return lines
 
+    def reload_meta(self) -> None:
+        """Re-read meta after a derived pass added to the index."""
+        self.meta = store.read_meta(self.conn)
+
     def has_rows(self, table: str) -> bool:
         with contextlib.suppress(sqlite3.Error):
             return self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None

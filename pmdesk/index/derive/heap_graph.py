@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from pmdesk.core.progress import Progress
+from pmdesk.index.derive.duplicate_strings import build_duplicate_strings
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retained, dominator_tree, reverse_edges
 from pmdesk.index.hprof_objects import load_heap_objects
 from pmdesk.index.store import IndexWriter, load_array, read_meta
@@ -274,6 +275,11 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     tree = dominator_tree(n, fwd_start, fwd, rev_start, rev, roots, shallow)
     progress.update(0.85, "computing retained sizes per class")
     per_class = class_retained(tree, node_cls, n_cls_idx)
+    progress.update(0.88, "grouping duplicate strings")
+    offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
+    groups = build_duplicate_strings(conn, dump_path, id_size, fwd_start, fwd, node_cls, shallow, offsets,
+                                     progress.part(0.88, 0.9))
+    del offsets
     progress.update(0.9, "writing the graph")
     weakly = int((tree.reach == REACH_WEAK).sum())
     unreachable = int((tree.reach == REACH_NONE).sum())
@@ -291,7 +297,7 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     progress.update(0.99, "writing the graph")  # last cancellation point before the commit
     for k, v in {"graph.nodes": n, "graph.objects": n_obj, "graph.class_nodes": n_cnode, "graph.edges": int(e),
                  "graph.roots": len(roots), "graph.weakly_reachable": weakly, "graph.unreachable": unreachable,
-                 "graph.total_bytes": tree.total_bytes, "graph.seconds": round(time.perf_counter() - t0, 3),
+                 "graph.total_bytes": tree.total_bytes, "graph.duplicate_string_groups": groups, "graph.seconds": round(time.perf_counter() - t0, 3),
                  "graph.version": GRAPH_VERSION}.items():
         diag.meta(k, v)
     if unreachable:

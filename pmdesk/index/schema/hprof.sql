@@ -69,3 +69,15 @@ CREATE TABLE hprof_alloc_site (is_array INTEGER, class_serial INTEGER, trace_ser
                                live_bytes INTEGER, live_instances INTEGER, allocated_bytes INTEGER,
                                allocated_instances INTEGER);
 CREATE TABLE hprof_cpu_sample (count INTEGER, trace_serial INTEGER);
+
+-- Filled by the object-graph pass (index/derive/heap_graph.py) after the dump is indexed; per-node
+-- arrays (graph.*: CSR of references and referrers, dominators, retained sizes) live in array_chunk.
+-- Strings with equal values, grouped (MAT's "duplicate strings"): one row per value held by 2+ Strings.
+CREATE TABLE IF NOT EXISTS heap_duplicate_string (
+    rank         INTEGER PRIMARY KEY, -- 0 = most bytes wasted
+    count        INTEGER NOT NULL,    -- java.lang.String objects with this value
+    arrays       INTEGER NOT NULL,    -- distinct value arrays among them
+    value_bytes  INTEGER NOT NULL,    -- bytes in one value array's contents
+    wasted_bytes INTEGER NOT NULL,    -- shallow bytes of all but one String and all but one array
+    string_node  INTEGER NOT NULL     -- one of the Strings (graph node), to read the value from
+);

@@ -1,0 +1,78 @@
+"""Groups a heap dump's java.lang.String objects by value (content hash of their value arrays) and
+stores the groups that waste memory, most wasted bytes first."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+from numba import njit
+
+from pmdesk.core.progress import Progress
+from pmdesk.readers.hprof.array_hashes import hash_arrays
+
+KEEP_GROUPS = 10_000
+
+
+@njit(cache=True)
+def _value_arrays(strings, fwd_start, fwd, node_cls, is_char_array):
+    """For each String node, its first referent that is a byte[] or char[] (-1 if none)."""
+    out = np.full(strings.shape[0], -1, np.int32)
+    n = node_cls.shape[0]
+    for k in range(strings.shape[0]):
+        s = strings[k]
+        for e in range(fwd_start[s], fwd_start[s + 1]):
+            t = fwd[e]
+            if 0 <= t < n and is_char_array[node_cls[t]]:
+                out[k] = t
+                break
+    return out
+
+
+def build_duplicate_strings(conn: sqlite3.Connection, dump_path: str, id_size: int, fwd_start: np.ndarray,
+                            fwd: np.ndarray, node_cls: np.ndarray, shallow: np.ndarray, offsets: np.ndarray,
+                            progress: Progress) -> int:
+    """Fill heap_duplicate_string; returns the number of groups found."""
+    conn.execute("DELETE FROM heap_duplicate_string")
+    row = conn.execute("SELECT class_idx FROM hprof_class WHERE name = 'java.lang.String'").fetchone()
+    if row is None:
+        return 0
+    n_cls = len(node_cls) and int(node_cls.max()) + 1
+    is_char_array = np.zeros(max(n_cls, 1), np.bool_)
+    for (idx,) in conn.execute("SELECT class_idx FROM hprof_class WHERE name IN ('byte[]', 'char[]')"):
+        if idx < len(is_char_array):
+            is_char_array[idx] = True
+    n_obj = len(offsets)
+    strings = np.nonzero(node_cls[:n_obj] == row[0])[0].astype(np.int32)
+    arrays = _value_arrays(strings, fwd_start, fwd, node_cls[:n_obj], is_char_array)
+    has = arrays >= 0
+    strings, arrays = strings[has], arrays[has]
+    if len(strings) < 2:
+        return 0
+    order = np.argsort(offsets[arrays], kind="stable")
+    h, nbytes = hash_arrays(dump_path, id_size, offsets[arrays][order], progress)
+    hashes = np.empty_like(h)
+    sizes = np.empty_like(nbytes)
+    hashes[order] = h
+    sizes[order] = nbytes
+    by = np.lexsort((arrays, sizes, hashes))
+    hs, ns = hashes[by], sizes[by]
+    new = np.ones(len(by), np.bool_)
+    new[1:] = (hs[1:] != hs[:-1]) | (ns[1:] != ns[:-1])
+    group = np.cumsum(new) - 1
+    count = np.bincount(group)
+    arr_sorted = arrays[by]
+    new_arr = new.copy()
+    new_arr[1:] |= arr_sorted[1:] != arr_sorted[:-1]
+    distinct = np.bincount(group, weights=new_arr).astype(np.int64)
+    first = np.nonzero(new)[0]
+    s_bytes = shallow[strings[by][first]]
+    a_bytes = shallow[arr_sorted[first]]
+    wasted = (count - 1) * s_bytes + (distinct - 1) * a_bytes
+    dup = np.nonzero((count > 1) & (ns[first] >= 0))[0]
+    dup = dup[np.lexsort((dup, -wasted[dup]))][:KEEP_GROUPS]
+    conn.executemany("INSERT INTO heap_duplicate_string (rank, count, arrays, value_bytes, wasted_bytes, string_node) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     [(r, int(count[g]), int(distinct[g]), int(ns[first[g]]), int(wasted[g]),
+                       int(strings[by][first[g]])) for r, g in enumerate(dup)])
+    return len(dup)

@@ -1,0 +1,293 @@
+"""Queries over a heap dump's object graph and dominator tree: biggest objects, dominator children,
+referents and referrers, shortest paths from GC roots, leak suspects.
+
+A *node* is an index into the graph (dumped objects in dump order, then one node per class mirror);
+an *id* is the object's address as the dump has it, which is what users see (`0x7f3a…`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from pmdesk.core.progress import Progress
+from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG
+from pmdesk.index.derive.heap_graph import build_heap_graph, has_graph
+from pmdesk.index.hprof_objects import load_heap_objects
+from pmdesk.index.store import load_array
+from pmdesk.model.dump import Dump
+
+ROOT = -1  # the virtual root of the dominator tree
+
+
+def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
+    """Compute the dump's object graph, dominators and retained sizes into its index if not there yet."""
+    if dump.format != "hprof" or has_graph(dump.conn):
+        return
+    build_heap_graph(dump.path, str(dump.index_path), progress or Progress(path=dump.path))
+    dump.reload_meta()
+
+
+def format_id(obj_id: int) -> str:
+    return f"0x{obj_id:x}"
+
+
+def parse_id(text: str | int) -> int:
+    """An object id typed as MAT shows it (0x…) or as a decimal number."""
+    if isinstance(text, int):
+        return text
+    text = text.strip().lower()
+    return int(text, 16) if text.startswith("0x") else int(text)
+
+
+@dataclass(frozen=True)
+class HeapObject:
+    node: int
+    id: int
+    class_name: str
+    shallow_bytes: int
+    retained_bytes: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.class_name} @ {format_id(self.id)}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "class": self.class_name, "shallow_bytes": self.shallow_bytes,
+                "retained_bytes": self.retained_bytes}
+
+
+@njit(cache=True)
+def _paths_back(target, rev_start, rev, is_root, max_paths, nxt):
+    """Breadth-first from `target` against strong references; nxt[u] = the next node toward target.
+    Returns the GC roots found, nearest first (at most max_paths)."""
+    found = np.empty(max_paths, np.int32)
+    k = 0
+    queue = np.empty(nxt.shape[0], np.int32)
+    head = 0
+    tail = 1
+    queue[0] = target
+    nxt[target] = target
+    while head < tail and k < max_paths:
+        v = queue[head]
+        head += 1
+        if is_root[v]:
+            found[k] = v
+            k += 1
+            continue
+        for e in range(rev_start[v], rev_start[v + 1]):
+            u = rev[e]
+            if u < 0 or nxt[u] >= 0:
+                continue
+            nxt[u] = v
+            queue[tail] = u
+            tail += 1
+    return found[:k]
+
+
+class HeapGraph:
+    """The object graph of one indexed heap dump; arrays load on first use."""
+
+    def __init__(self, dump: Dump) -> None:
+        if not has_graph(dump.conn):
+            raise ValueError(f"{dump.path}: the object graph has not been computed yet")
+        self.dump = dump
+        self.conn = dump.conn
+        self.meta = dump.meta
+
+    def _array(self, name: str) -> np.ndarray:
+        return load_array(self.conn, name)
+
+    # ---- per-node columns
+    @functools.cached_property
+    def _objects(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        objs = load_heap_objects(self.conn)
+        cnode = self._array("graph.class_node_idx").astype(np.int32)
+        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
+        ids = np.concatenate([objs.ids, np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in cnode],
+                                                 np.uint64)])
+        jlc = self.conn.execute("SELECT class_idx FROM hprof_class WHERE name = 'java.lang.Class'").fetchone()
+        cls = np.concatenate([objs.class_idx, np.full(len(cnode), jlc[0] if jlc else 0, np.int32)])
+        shallow = np.concatenate([objs.shallow_bytes, self._mirror_bytes(cnode)])
+        return ids, cls, shallow, objs.array_length, objs.offsets
+
+    def _mirror_bytes(self, cnode: np.ndarray) -> np.ndarray:
+        jlc = self.conn.execute("SELECT instance_bytes FROM hprof_class WHERE name = 'java.lang.Class'").fetchone()
+        m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
+        return np.array([m.get(int(c)) or (jlc[0] if jlc else 0) for c in cnode], np.int64)
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self._objects[0]
+
+    @property
+    def node_class(self) -> np.ndarray:
+        return self._objects[1]
+
+    @property
+    def shallow(self) -> np.ndarray:
+        return self._objects[2]
+
+    @property
+    def n_objects(self) -> int:
+        return int(self.meta["graph.objects"])
+
+    def offset(self, node: int) -> int | None:
+        """Where the object's record starts in the (decompressed) dump; None for class mirrors."""
+        return int(self._objects[4][node]) if node < self.n_objects else None
+
+    def array_length(self, node: int) -> int:
+        return int(self._objects[3][node]) if node < self.n_objects else -1
+
+    @functools.cached_property
+    def retained(self) -> np.ndarray:
+        return self._array("graph.retained").astype(np.int64, copy=False)
+
+    @functools.cached_property
+    def idom(self) -> np.ndarray:
+        return self._array("graph.idom").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def reach(self) -> np.ndarray:
+        return self._array("graph.reach").astype(np.uint8, copy=False)
+
+    @functools.cached_property
+    def _dom(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._array("graph.dom_start").astype(np.int64), self._array("graph.dom_kids").astype(np.int32)
+
+    @functools.cached_property
+    def _fwd(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._array("graph.fwd_start").astype(np.int64), self._array("graph.fwd").astype(np.int32)
+
+    @functools.cached_property
+    def _rev(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._array("graph.rev_start").astype(np.int64), self._array("graph.rev").astype(np.int32)
+
+    @functools.cached_property
+    def roots(self) -> np.ndarray:
+        return self._array("graph.roots").astype(np.int32)
+
+    @functools.cached_property
+    def is_root(self) -> np.ndarray:
+        flags = np.zeros(len(self.idom), np.bool_)
+        flags[self.roots] = True
+        return flags
+
+    @functools.cached_property
+    def class_names(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT class_idx, name FROM hprof_class"))
+
+    @functools.cached_property
+    def class_node_idx(self) -> np.ndarray:
+        return self._array("graph.class_node_idx").astype(np.int32)
+
+    @functools.cached_property
+    def _sorted_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.ids, kind="stable")
+        return self.ids[order], order
+
+    # ---- lookups
+    def node_of(self, obj_id: int) -> int | None:
+        """The node with this id, or None when the dump has no such object."""
+        ids, order = self._sorted_ids
+        i = int(np.searchsorted(ids, np.uint64(obj_id)))
+        return int(order[i]) if i < len(ids) and int(ids[i]) == obj_id else None
+
+    def class_of(self, node: int) -> str:
+        if node >= self.n_objects:
+            return "java.lang.Class"
+        return self.class_names.get(int(self.node_class[node]), "?")
+
+    def represented_class(self, node: int) -> str | None:
+        """For a class node, the name of the class it is the mirror of."""
+        if node < self.n_objects:
+            return None
+        return self.class_names.get(int(self.class_node_idx[node - self.n_objects]))
+
+    def obj(self, node: int) -> HeapObject:
+        return HeapObject(node, int(self.ids[node]), self.class_of(node), int(self.shallow[node]),
+                          int(self.retained[node]))
+
+    def label(self, node: int) -> str:
+        rc = self.represented_class(node)
+        return f"class {rc} @ {format_id(int(self.ids[node]))}" if rc else self.obj(node).label
+
+    # ---- queries
+    def biggest(self, top: int = 25) -> list[HeapObject]:
+        """The objects with the largest retained size anywhere in the heap."""
+        ret = self.retained
+        top = min(top, len(ret))
+        if top <= 0:
+            return []
+        part = np.argpartition(-ret, top - 1)[:top]
+        part = part[np.lexsort((part, -ret[part]))]
+        return [self.obj(int(v)) for v in part]
+
+    def dominated(self, node: int = ROOT, top: int | None = None, reachable_only: bool = True) -> list[HeapObject]:
+        """Children of `node` (or of the root) in the dominator tree, largest retained first."""
+        start, kids = self._dom
+        v = len(self.idom) if node == ROOT else node
+        seg = kids[start[v]:start[v + 1]]
+        if reachable_only and node == ROOT:
+            seg = seg[self.reach[seg] == REACH_STRONG]
+        if top is not None:
+            seg = seg[:top]
+        return [self.obj(int(k)) for k in seg]
+
+    def child_count(self, node: int = ROOT) -> int:
+        start, _ = self._dom
+        v = len(self.idom) if node == ROOT else node
+        return int(start[v + 1] - start[v])
+
+    def dominator_chain(self, node: int) -> list[int]:
+        """node, its immediate dominator, … up to a child of the root."""
+        chain = [node]
+        while self.idom[chain[-1]] >= 0 and len(chain) < 100_000:
+            chain.append(int(self.idom[chain[-1]]))
+        return chain
+
+    def referents(self, node: int) -> list[tuple[int, bool]]:
+        """(target node, weak) for each outgoing reference."""
+        start, fwd = self._fwd
+        return [(t if t >= 0 else ~t, t < 0) for t in fwd[start[node]:start[node + 1]].tolist()]
+
+    def referrers(self, node: int, most: int | None = None) -> list[tuple[int, bool]]:
+        start, rev = self._rev
+        seg = rev[start[node]:start[node + 1]]
+        if most is not None:
+            seg = seg[:most]
+        return [(s if s >= 0 else ~s, s < 0) for s in seg.tolist()]
+
+    def referrer_count(self, node: int) -> int:
+        start, _ = self._rev
+        return int(start[node + 1] - start[node])
+
+    def paths_from_roots(self, node: int, max_paths: int = 5) -> list[list[int]]:
+        """Shortest paths from GC roots to `node` over strong references, nearest roots first;
+        each path runs root → … → node."""
+        start, rev = self._rev
+        nxt = np.full(len(self.idom), -1, np.int32)
+        found = _paths_back(np.int32(node), start, rev, self.is_root, max_paths, nxt)
+        paths = []
+        for r in found.tolist():
+            path = [r]
+            while path[-1] != node:
+                path.append(int(nxt[path[-1]]))
+            paths.append(path)
+        return paths
+
+    def class_instances_retained(self, class_idx: int) -> tuple[int, int]:
+        """(instances, retained bytes of all of them together) from the histogram."""
+        row = self.conn.execute("SELECT count, retained_bytes FROM heap_histogram WHERE class_idx = ?",
+                                (class_idx,)).fetchone()
+        return (row[0], row[1] or 0) if row else (0, 0)
+
+    @functools.cached_property
+    def heap_bytes(self) -> int:
+        """Shallow bytes of every object some GC root reaches (strongly or through weak references):
+        the heap size MAT reports once unreachable objects are discarded."""
+        return int(self.shallow[self.reach != REACH_NONE].sum())
