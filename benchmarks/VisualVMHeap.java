@@ -1,11 +1,12 @@
 // The VisualVM heap library as an oracle: biggest objects by retained size (and any objects asked for)
-// as JSON lines, plus the time and peak memory it took. Run by benchmarks/visualvm_oracle.py.
+// as JSON lines, its size model per class, and the time it took. Used by tests/visualvm.py.
 //   java -cp org-graalvm-visualvm-lib-jfluid-heap.jar VisualVMHeap.java DUMP TOP [ID ...]
 import java.io.File;
 import java.util.List;
 import org.graalvm.visualvm.lib.jfluid.heap.Heap;
 import org.graalvm.visualvm.lib.jfluid.heap.HeapFactory;
 import org.graalvm.visualvm.lib.jfluid.heap.Instance;
+import org.graalvm.visualvm.lib.jfluid.heap.JavaClass;
 
 public class VisualVMHeap {
     public static void main(String[] args) throws Exception {
@@ -18,6 +19,11 @@ public class VisualVMHeap {
         long t2 = System.nanoTime();
         for (Instance i : big) {
             line("biggest", i);
+        }
+        for (JavaClass c : heap.getAllClasses()) {  // its size model: instance size and class-object size
+            Instance mirror = heap.getInstanceByID(c.getJavaClassId());
+            System.out.printf("{\"kind\": \"class\", \"id\": %d, \"name\": \"%s\", \"instance_size\": %d, \"mirror_size\": %d}%n",
+                    c.getJavaClassId(), c.getName(), c.getInstanceSize(), mirror == null ? -1 : mirror.getSize());
         }
         for (int k = 2; k < args.length; k++) {
             Instance i = heap.getInstanceByID(Long.decode(args[k]));

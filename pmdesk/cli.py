@@ -76,7 +76,8 @@ def _print_objects(g: HeapGraph, objs: list[HeapObject]) -> None:
     heap_bytes = max(g.heap_bytes, 1)
     print(f" {'retained':>14} {'%':>6} {'shallow':>12}  object")
     for o in objs:
-        print(f" {o.retained_bytes:>14,} {o.retained_bytes / heap_bytes:>6.1%} {o.shallow_bytes:>12,}  {g.label(o.node)}")
+        share = o.retained_bytes / heap_bytes
+        print(f" {o.retained_bytes:>14,} {share:>6.1%} {o.shallow_bytes:>12,}  {g.label(o.node)}")
 
 
 def cmd_info(args: argparse.Namespace) -> int:

@@ -188,8 +188,8 @@ def threads(g: HeapGraph) -> list[ThreadInfo]:
     class_by_serial = dict(conn.execute("SELECT l.serial, c.name FROM hprof_load_class l "
                                         "JOIN hprof_class c ON c.class_id = l.class_id"))
     frames: dict[int, tuple[str, str]] = {}
-    for fid, mname, sig, src, cser, line in conn.execute(
-            "SELECT frame_id, method_name_id, signature_id, source_file_id, class_serial, line FROM hprof_frame"):
+    for fid, mname, src, cser, line in conn.execute(
+            "SELECT frame_id, method_name_id, source_file_id, class_serial, line FROM hprof_frame"):
         where = {0: "", -1: "unknown", -2: "compiled", -3: "native"}.get(line, f"{strings.get(src, '?')}:{line}")
         frames[fid] = (f"{class_by_serial.get(cser, '?')}.{strings.get(mname, '?')}", where or strings.get(src, ""))
     trace_frames: dict[int, list[int]] = defaultdict(list)

@@ -88,6 +88,8 @@ def _preorder(n, fwd_start, fwd, roots, dfnum, vertex, parent, is_rc, reach):
     for r in roots:
         if dfnum[r] < 0:
             cnt = _dfs(r, fwd_start, fwd, dfnum, vertex, parent, is_rc, stack, cursor, cnt)
+    for r in roots:  # a root reached first through another root is still the virtual root's child
+        is_rc[dfnum[r]] = 1
     strong = cnt
     # weakly reachable: scan everything found so far for edges into unvisited nodes
     scan = 1

@@ -7,7 +7,9 @@ Nodes are the dumped objects in dump order (0..n_objects-1) followed by one node
   class loader → every class it defined; thread → the objects its stack frames and JNI locals hold.
 GC roots are the virtual root's successors, except stack-frame roots whose thread is known, which hang
 below their thread (Eclipse MAT's thread → local references; a thread then retains what only its stack
-holds). When the dump has no system-class roots, the boot loader's classes are roots (as MAT does).
+holds). Every class of the bootstrap loader is a root: that loader never unloads (HotSpot writes
+STICKY_CLASS roots only for some of them — not for array classes — and MAT adds them all when a dump
+has none). Other classes live as long as their loader, through the loader → class edges.
 
 Everything is written in one transaction, so an interrupted pass leaves the index as it was.
 """
@@ -23,8 +25,8 @@ import numpy as np
 from numba import njit
 
 from pmdesk.core.progress import Progress
-from pmdesk.index.derive.duplicate_strings import build_duplicate_strings
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retained, dominator_tree, reverse_edges
+from pmdesk.index.derive.duplicate_strings import build_duplicate_strings
 from pmdesk.index.hprof_objects import load_heap_objects
 from pmdesk.index.store import IndexWriter, load_array, read_meta
 from pmdesk.readers.hprof import records as R
@@ -132,6 +134,22 @@ class _Lookup:
         return _resolve_all(ids.astype(np.uint64), self.sorted_ids, self.perm, self.starts, self.lo, self.shift)
 
 
+@dataclass
+class _Placer:
+    """Receives the reader's reference batches and writes them, resolved, into their edge slots."""
+
+    slot0: np.ndarray  # first reference slot of each object
+    fwd: np.ndarray
+    lookup: _Lookup
+    ctr: np.ndarray  # [dangling count, first dangling id]
+    referent_is_weak: bool
+
+    def __call__(self, src: np.ndarray, ids: np.ndarray, weak: np.ndarray) -> None:
+        lk = self.lookup
+        _place_refs(src, ids, weak & self.referent_is_weak, self.slot0, self.fwd, lk.sorted_ids, lk.perm, lk.starts,
+                    lk.lo, lk.shift, self.ctr)
+
+
 def _uid(v: int | None) -> int:
     """A signed SQLite id back to the dump's unsigned id (0 for NULL)."""
     return 0 if v is None else v & 0xFFFFFFFFFFFFFFFF
@@ -142,12 +160,29 @@ def has_graph(conn: sqlite3.Connection) -> bool:
     return row is not None and int(row[0]) == GRAPH_VERSION
 
 
-def build_heap_graph(dump_path: str, index_path: str, progress: Progress) -> None:
+@dataclass(frozen=True)
+class GraphModel:
+    """Which synthetic edges the graph gets. The default is pmdesk's (and MAT's) reading of the JVM;
+    VISUALVM_MODEL reproduces the VisualVM heap library's graph, for differential tests."""
+
+    loader_defines_classes: bool = True   # class loader → each class it defined
+    thread_holds_locals: bool = True      # thread → its stack's local roots (else they are plain roots)
+    instance_to_class: bool = True        # every object → its class
+    referent_is_weak: bool = True         # Reference.referent does not dominate (MAT); VisualVM follows it
+    boot_classes_are_roots: bool = True   # every bootstrap class (else only those with STICKY_CLASS roots)
+
+
+MAT_MODEL = GraphModel()
+VISUALVM_MODEL = GraphModel(loader_defines_classes=False, thread_holds_locals=False, instance_to_class=False,
+                            referent_is_weak=False)
+
+
+def build_heap_graph(dump_path: str, index_path: str, progress: Progress, model: GraphModel = MAT_MODEL) -> None:
     """Compute and store the graph, dominators and retained sizes of the dump indexed at `index_path`."""
     t0 = time.perf_counter()
     conn = sqlite3.connect(index_path, timeout=60, check_same_thread=False)
     try:
-        _build(conn, dump_path, progress, t0)
+        _build(conn, dump_path, progress, t0, model)
     except BaseException:
         conn.rollback()
         raise
@@ -155,7 +190,7 @@ def build_heap_graph(dump_path: str, index_path: str, progress: Progress) -> Non
         conn.close()
 
 
-def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: float) -> None:
+def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: float, model: GraphModel) -> None:
     meta = read_meta(conn)
     id_size = int(meta["hprof.id_size"])
     progress.update(0.0, "loading objects")
@@ -198,7 +233,7 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     loader_ids = np.array([_uid(r[4]) for r in dumped], np.uint64)
     loader_nodes = lookup.resolve(loader_ids)
     for k, ln in enumerate(loader_nodes):
-        if ln >= 0:
+        if ln >= 0 and model.loader_defines_classes:
             extra[int(ln)].append(int(node_ids[n_obj + k]))
     roots_rows = conn.execute("SELECT kind, object_id, thread_serial FROM hprof_root").fetchall()
     thread_of_serial = {int(s): _uid(o) for s, o in conn.execute("SELECT serial, object_id FROM hprof_thread")}
@@ -207,15 +242,16 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     for k_, o, s in roots_rows:
         if k_ in NOT_A_ROOT:
             continue
-        thread = thread_of_serial.get(int(s or 0)) if k_ in THREAD_LOCAL_ROOTS else None
+        local = k_ in THREAD_LOCAL_ROOTS and model.thread_holds_locals
+        thread = thread_of_serial.get(int(s or 0)) if local else None
         if thread:
             tnode = lookup.resolve(np.array([thread], np.uint64))[0]
             if tnode >= 0:
                 extra[int(tnode)].append(_uid(o))
                 continue
         root_ids.append(_uid(o))
-    if not any(k_ == R.ROOT_STICKY_CLASS for k_, _, _ in roots_rows):
-        root_ids.extend(_uid(r[1]) for r in dumped if not r[4])
+    if model.boot_classes_are_roots or not any(k_ == R.ROOT_STICKY_CLASS for k_, _, _ in roots_rows):
+        root_ids.extend(_uid(r[1]) for r in dumped if not r[4])  # the boot loader never unloads its classes
 
     # ---- edge slots: [class][reference fields or elements][synthetic], nulls and dangling become holes
     ref_start = load_array(conn, "hprof_class.ref_start").astype(np.int64)
@@ -235,7 +271,7 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     del slots, ckind
     fwd = np.full(int(up_start[-1]), HOLE, np.int32)
     cls_target = node_of_class_idx[objs.class_idx]
-    has_cls = cls_target >= 0
+    has_cls = (cls_target >= 0) & model.instance_to_class
     fwd[up_start[:n_obj][has_cls]] = cls_target[has_cls]
     del cls_target, has_cls
     for v, cnt in zip(extra_nodes, extra_cnt, strict=True):
@@ -243,12 +279,7 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
         end = up_start[v + 1]
         fwd[end - cnt:end] = np.where(t >= 0, t, HOLE)
     ctr = np.zeros(2, np.int64)
-    slot0 = up_start[:n_obj] + 1
-
-    def place(src: np.ndarray, ids: np.ndarray, weak: np.ndarray) -> None:
-        _place_refs(src, ids, weak, slot0, fwd, lookup.sorted_ids, lookup.perm, lookup.starts, lookup.lo,
-                    lookup.shift, ctr)
-
+    place = _Placer(up_start[:n_obj] + 1, fwd, lookup, ctr, model.referent_is_weak)
     read, problem = read_references(dump_path, id_size, offsets, objs.class_idx, kind, ref_start, ref_offset,
                                     place, progress.part(0.0, 0.6))
     if problem:
@@ -258,7 +289,7 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
         diag.diagnostic(None, "graph.dangling",
                         f"{int(ctr[0]):,} references point to objects that are not in the dump "
                         f"(first: 0x{int(ctr[1]):x}); left out of the graph", "info")
-    del slot0, offsets, objs
+    del place, offsets, objs
     progress.update(0.6, "building the object graph")
     fwd_start, e = _compact(n, up_start, fwd)
     del up_start
@@ -297,7 +328,8 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     progress.update(0.99, "writing the graph")  # last cancellation point before the commit
     for k, v in {"graph.nodes": n, "graph.objects": n_obj, "graph.class_nodes": n_cnode, "graph.edges": int(e),
                  "graph.roots": len(roots), "graph.weakly_reachable": weakly, "graph.unreachable": unreachable,
-                 "graph.total_bytes": tree.total_bytes, "graph.duplicate_string_groups": groups, "graph.seconds": round(time.perf_counter() - t0, 3),
+                 "graph.total_bytes": tree.total_bytes, "graph.duplicate_string_groups": groups,
+                 "graph.seconds": round(time.perf_counter() - t0, 3),
                  "graph.version": GRAPH_VERSION}.items():
         diag.meta(k, v)
     if unreachable:
