@@ -1,4 +1,5 @@
-"""Background jobs: opening (and indexing) a dump off the GUI thread, with progress and Cancel."""
+"""Background jobs: opening (and indexing) a dump, and computing a heap dump's dominator tree, off the
+GUI thread with progress and Cancel. The main window runs them one at a time from a queue."""
 
 from __future__ import annotations
 
@@ -9,41 +10,72 @@ from PySide6.QtCore import QThread, Signal
 
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
+from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
 
 
-class OpenDumpJob(QThread):
-    """Runs Dump.open in a worker thread. Exactly one of opened / failed / cancelled is emitted."""
+class Job(QThread):
+    """A long task in a worker thread. Exactly one of done / failed / cancelled is emitted."""
 
     progressed = Signal(float, str)
-    opened = Signal(object)
+    done = Signal(object)
     failed = Signal(str)
     cancelled = Signal(str)
 
-    def __init__(self, path: str, index_dir: str | None = None, parent: object = None) -> None:
+    def __init__(self, path: str, parent: object = None) -> None:
         super().__init__(parent)
         self.path = path
-        self.index_dir = index_dir
         self.progress = Progress(callback=self.progressed.emit, path=path)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
 
     def cancel(self) -> None:
         self.progress.cancel()
 
+    def work(self) -> object:
+        raise NotImplementedError
+
     def run(self) -> None:
         try:
-            dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+            result = self.work()
         except Cancelled:
             self.cancelled.emit(self.path)
         except PmdeskError as e:
             self.failed.emit(e.one_line())
         except MemoryError:
-            self.failed.emit(f"{self.path}: not enough memory to index this dump")
+            self.failed.emit(f"{self.path}: not enough memory for this dump")
         except Exception as e:  # a bug must not take the window down: report it as one line
             traceback.print_exc()
-            self.failed.emit(f"{self.path}: internal error while reading ({type(e).__name__}: {e})")
+            self.failed.emit(f"{self.path}: internal error ({type(e).__name__}: {e})")
         else:
-            self.opened.emit(dump)
+            self.done.emit(result)
 
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.path)
+
+class OpenDumpJob(Job):
+    """Dump.open: reuses the index or builds it. `done` carries the open Dump."""
+
+    verb = "Opening"
+
+    def __init__(self, path: str, index_dir: str | None = None, parent: object = None) -> None:
+        super().__init__(path, parent)
+        self.index_dir = index_dir
+
+    def work(self) -> Dump:
+        return Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+
+
+class HeapGraphJob(Job):
+    """The object graph, dominator tree and retained sizes of an open heap dump, written into its index
+    by the worker's own connection; `done` carries the dump, whose meta the GUI thread then reloads."""
+
+    verb = "Computing retained sizes of"
+
+    def __init__(self, dump: Dump, parent: object = None) -> None:
+        super().__init__(dump.path, parent)
+        self.dump = dump
+
+    def work(self) -> Dump:
+        build_heap_graph(self.dump.path, str(self.dump.index_path), self.progress)
+        return self.dump

@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from pmdesk import __version__
-from pmdesk.app.jobs import OpenDumpJob
+from pmdesk.app.jobs import HeapGraphJob, Job, OpenDumpJob
+from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.model.dump import Dump
 from pmdesk.readers import READERS
 from pmdesk.views.base import DockView
 from pmdesk.views.registry import VIEWS
+from pmdesk.views.selection import GraphRequested, SelectionBus
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE_DUMP = RESOURCES / "samples" / "leak-phase1.hprof.gz"
@@ -53,8 +55,10 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.dumps: list[Dump] = []
         self.current: Dump | None = None
-        self.jobs: deque[OpenDumpJob] = deque()
-        self.job: OpenDumpJob | None = None
+        self.jobs: deque[Job] = deque()
+        self.job: Job | None = None
+        self.bus = SelectionBus(self)
+        self.bus.selected.connect(self._bus_message)
         self.last_message: QMessageBox | None = None
         self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
         self._build_docks()
@@ -71,25 +75,32 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ construction
     def _build_docks(self) -> None:
         for cls in VIEWS:
-            view = cls(self)
+            view = cls(self, self.bus)
             dock = QDockWidget(cls.TITLE, self)
             dock.setObjectName(cls.VIEW_ID)
             dock.setWidget(view)
             self.addDockWidget(cls.AREA, dock)
             self.docks[cls.VIEW_ID] = (dock, view)
+        for dock, view in self.docks.values():
+            if view.TAB_WITH in self.docks:
+                self.tabifyDockWidget(self.docks[view.TAB_WITH][0], dock)
+        for dock, view in self.docks.values():
+            if view.TAB_WITH is None:
+                dock.raise_()
 
     def _default_layout(self) -> None:
-        """First-run sizes: the first left dock wide, right-hand docks stacked with the first one tallest."""
+        """First-run sizes: the left docks wide, right-hand dock groups stacked with the first one tallest."""
         by_area: dict[Qt.DockWidgetArea, list[QDockWidget]] = {}
         for dock, view in self.docks.values():
-            by_area.setdefault(view.AREA, []).append(dock)
+            if view.TAB_WITH is None:  # one per tab group
+                by_area.setdefault(view.AREA, []).append(dock)
         left = by_area.get(Qt.DockWidgetArea.LeftDockWidgetArea, [])
         right = by_area.get(Qt.DockWidgetArea.RightDockWidgetArea, [])
         if left and right:
             self.resizeDocks([left[0], right[0]], [int(self.width() * 0.6), int(self.width() * 0.4)],
                              Qt.Orientation.Horizontal)
         if len(right) > 1:
-            rest = max(self.height() // 4 // (len(right) - 1), 80)
+            rest = max(self.height() * 2 // 5 // (len(right) - 1), 80)
             self.resizeDocks(right, [self.height() - rest * (len(right) - 1)] + [rest] * (len(right) - 1),
                              Qt.Orientation.Vertical)
 
@@ -149,9 +160,19 @@ class MainWindow(QMainWindow):
             if d.path == path:
                 self.dump_box.setCurrentIndex(i)
                 return
-        job = OpenDumpJob(path, self.index_dir, self)
+        self._queue(OpenDumpJob(path, self.index_dir, self), self._job_opened)
+
+    def compute_graph(self, dump: Dump) -> None:
+        """Queue the dominator-tree pass of an open heap dump (no-op when done or already queued)."""
+        if dump.format != "hprof" or has_graph(dump.conn) or dump not in self.dumps:
+            return
+        if any(isinstance(j, HeapGraphJob) and j.dump is dump for j in [*self.jobs, self.job] if j is not None):
+            return
+        self._queue(HeapGraphJob(dump, self), self._graph_done)
+
+    def _queue(self, job: Job, on_done: object) -> None:
         job.progressed.connect(self._job_progress)
-        job.opened.connect(self._job_opened)
+        job.done.connect(on_done)
         job.failed.connect(self._job_failed)
         job.cancelled.connect(self._job_cancelled)
         job.finished.connect(self._next_job)
@@ -165,7 +186,7 @@ class MainWindow(QMainWindow):
             self._set_busy(False)
             return
         self._set_busy(True)
-        self.status_label.setText(f"Opening {self.job.name}…")
+        self.status_label.setText(f"{self.job.verb} {self.job.name}…")
         self.progress_bar.setValue(0)
         self.job.start()
 
@@ -193,13 +214,28 @@ class MainWindow(QMainWindow):
         warnings = dump.warnings()
         if warnings:
             self._message(QMessageBox.Icon.Warning, "Incomplete dump", "\n".join(warnings))
+        self.compute_graph(dump)
+
+    def _graph_done(self, dump: Dump) -> None:
+        dump.reload_meta()
+        m = dump.meta
+        self.status_label.setText(f"{dump.name}: dominator tree of {m.get('graph.nodes', 0):,} objects and "
+                                  f"{m.get('graph.edges', 0):,} references in {m.get('graph.seconds', 0):.1f} s")
+        if dump is self.current:
+            self._show_current()
+
+    def _bus_message(self, msg: object) -> None:
+        if isinstance(msg, GraphRequested):
+            self.compute_graph(msg.dump)
 
     def _job_failed(self, line: str) -> None:
         self.status_label.setText(line)
         self._message(QMessageBox.Icon.Critical, "Cannot open", line)
 
     def _job_cancelled(self, path: str) -> None:
-        self.status_label.setText(f"{os.path.basename(path)}: cancelled")
+        what = "retained sizes not computed" if isinstance(self.sender(), HeapGraphJob) else "cancelled"
+        self.status_label.setText(f"{os.path.basename(path)}: {what} (cancelled)" if what != "cancelled"
+                                  else f"{os.path.basename(path)}: cancelled")
 
     def _set_busy(self, busy: bool) -> None:
         self.progress_bar.setVisible(busy)
@@ -232,6 +268,12 @@ class MainWindow(QMainWindow):
         if self.current is None:
             return
         i = self.dumps.index(self.current)
+        for job in [j for j in self.jobs if isinstance(j, HeapGraphJob) and j.dump is self.current]:
+            self.jobs.remove(job)
+            job.deleteLater()
+        if isinstance(self.job, HeapGraphJob) and self.job.dump is self.current:
+            self.job.cancel()
+            self.job.wait()
         dump = self.dumps.pop(i)
         self.dump_box.removeItem(i)
         dump.close()

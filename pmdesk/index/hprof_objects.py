@@ -11,10 +11,26 @@ import sqlite3
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from pmdesk.index.store import load_array, read_meta
 
 _ELEMENT_BYTES = {4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8}  # hprof basic type -> bytes
+
+
+@njit(cache=True)
+def _shallow(cls, length, inst, elem, len_end, relaxed):
+    out = np.empty(cls.shape[0], np.int64)
+    for i in range(cls.shape[0]):
+        c = cls[i]
+        if length[i] < 0:
+            out[i] = inst[c]
+            continue
+        es = elem[c]
+        align = min(max(es, 1), 8) if relaxed else 8
+        base = (len_end + align - 1) // align * align
+        out[i] = (base + np.int64(length[i]) * es + 7) // 8 * 8
+    return out
 
 
 @dataclass(frozen=True)
@@ -45,13 +61,6 @@ def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
             elem[idx] = meta["hprof.reference_bytes"]
         elif kind == "primitive_array":
             elem[idx] = _ELEMENT_BYTES.get(et or 0, 0)
-    len_end = int(meta["hprof.array_length_end"])
-    es = elem[cls]
-    if meta["hprof.relaxed_array_base"]:
-        align = np.minimum(np.maximum(es, 1), 8)
-        base = (len_end + align - 1) // align * align
-    else:
-        base = np.full(len(cls), (len_end + 7) // 8 * 8, np.int64)
-    arrays = (base + length.astype(np.int64) * es + 7) // 8 * 8
-    shallow = np.where(length >= 0, arrays, inst[cls])
+    shallow = _shallow(cls, length, inst, elem, int(meta["hprof.array_length_end"]),
+                       bool(meta["hprof.relaxed_array_base"]))
     return HeapObjects(ids, offsets, cls, length, shallow)

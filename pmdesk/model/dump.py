@@ -52,6 +52,7 @@ class Dump:
         self.built = built  # True when this open built the index, False when it was reused
         self.conn: sqlite3.Connection = store.connect_readonly(index_path)
         self.meta: dict[str, Any] = store.read_meta(self.conn)
+        self.cache: dict[str, Any] = {}  # model objects built from the index (e.g. the loaded heap graph)
 
     @classmethod
     def open(cls, path: str, index_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None,
@@ -87,8 +88,9 @@ class Dump:
         return lines
 
     def reload_meta(self) -> None:
-        """Re-read meta after a derived pass added to the index."""
+        """Re-read meta after a derived pass added to the index (and drop what was built from the old one)."""
         self.meta = store.read_meta(self.conn)
+        self.cache.clear()
 
     def has_rows(self, table: str) -> bool:
         with contextlib.suppress(sqlite3.Error):

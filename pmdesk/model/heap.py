@@ -62,6 +62,16 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
         ("Index", str(dump.index_path)),
         ("Index time", f"{m.get('index.seconds', 0):.2f} s" + ("" if dump.built else " (reused)")),
     ]
+    if "graph.version" in m:
+        out[-2:-2] = [
+            ("Object graph", f"{m['graph.nodes']:,} objects (with {m['graph.class_nodes']:,} class objects), "
+                             f"{m['graph.edges']:,} references, {m['graph.roots']:,} distinct GC roots"),
+            ("Not strongly reachable", f"{m['graph.weakly_reachable']:,} objects only through weak/soft references, "
+                                       f"{m['graph.unreachable']:,} unreachable"),
+            ("Dominator tree", f"computed in {m['graph.seconds']:.2f} s"),
+        ]
+    else:
+        out[-2:-2] = [("Dominator tree", "not computed yet")]
     if m.get("hprof.truncated_at") is not None:
         out.insert(3, ("Truncated", f"at byte {m['hprof.truncated_at']:,}"))
     return out

@@ -15,8 +15,8 @@ import numpy as np
 from numba import njit
 
 from pmdesk.core.progress import Progress
-from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG
-from pmdesk.index.derive.heap_graph import build_heap_graph, has_graph
+from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
+from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_graph
 from pmdesk.index.hprof_objects import load_heap_objects
 from pmdesk.index.store import load_array
 from pmdesk.model.dump import Dump
@@ -30,6 +30,16 @@ def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
         return
     build_heap_graph(dump.path, str(dump.index_path), progress or Progress(path=dump.path))
     dump.reload_meta()
+
+
+def graph_of(dump: Dump | None) -> HeapGraph | None:
+    """The dump's heap graph (loaded once per open dump), or None when it has none (yet)."""
+    if dump is None or dump.format != "hprof" or dump.meta.get("graph.version") != GRAPH_VERSION:
+        return None
+    g = dump.cache.get("heap_graph")
+    if g is None:
+        g = dump.cache["heap_graph"] = HeapGraph(dump)
+    return g
 
 
 def format_id(obj_id: int) -> str:
@@ -165,7 +175,9 @@ class HeapGraph:
 
     @functools.cached_property
     def _rev(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._array("graph.rev_start").astype(np.int64), self._array("graph.rev").astype(np.int32)
+        """Referrers: derived from the stored references on first use (faster than storing them)."""
+        start, fwd = self._fwd
+        return reverse_edges(len(start) - 1, start, fwd)
 
     @functools.cached_property
     def roots(self) -> np.ndarray:

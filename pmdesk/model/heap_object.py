@@ -41,6 +41,7 @@ class ObjectDetails:
     referents: list[tuple[HeapObject, str]] = field(default_factory=list)  # (object, via field)
     referrers: list[tuple[HeapObject, bool]] = field(default_factory=list)  # (object, weak)
     referrer_count: int = 0
+    referent_count: int = 0
     dominator: HeapObject | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -50,7 +51,7 @@ class ObjectDetails:
             "fields": [f.as_json() for f in self.fields],
             "referents": [{**o.as_json(), "via": via} for o, via in self.referents],
             "referrers": [{**o.as_json(), "weak": weak} for o, weak in self.referrers],
-            "referrer_count": self.referrer_count,
+            "referrer_count": self.referrer_count, "referent_count": self.referent_count,
             "dominator": self.dominator.as_json() if self.dominator else None,
         }
 
@@ -195,7 +196,9 @@ class ObjectReader:
             d.text = self.strings([node]).get(node)
             if d.text is not None and len(d.text) > TEXT_LIMIT:
                 d.text = d.text[:TEXT_LIMIT] + "…"
-        targets = [t for t, _w in g.referents(node)][:most]
+        all_targets = g.referents(node)
+        d.referent_count = len(all_targets)
+        targets = [t for t, _w in all_targets][:most]
         labels = self.edge_labels(node, targets)
         d.referents = [(g.obj(t), labels.get(t, "")) for t in targets]
         d.referrers = [(g.obj(s), w) for s, w in g.referrers(node, most)]

@@ -8,13 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QVBoxLayout, QWidget
 
 from pmdesk.model.dump import Dump
+from pmdesk.views.selection import SelectionBus
 
 
 class DockView(QWidget):
     """Base of every dock. The main window creates one per class in views.registry.VIEWS.
 
     VIEW_ID is also the dock's objectName, so QMainWindow.saveState/restoreState keep the layout.
-    `load(dump)` is called when the view should show `dump` (None: no dump open).
+    `load(dump)` is called when the view should show `dump` (None: no dump open), and again when a
+    background pass added to the dump's index (e.g. the dominator tree arrived).
+    Views talk to each other only through `bus` (views.selection).
     """
 
     VIEW_ID: ClassVar[str]
@@ -22,10 +25,12 @@ class DockView(QWidget):
     AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.RightDockWidgetArea
     FORMATS: ClassVar[tuple[str, ...]] = ()  # dump formats this view applies to; () = all
     REQUIRES: ClassVar[tuple[str, ...]] = ()  # index tables that must have rows
+    TAB_WITH: ClassVar[str | None] = None  # VIEW_ID of the dock this one shares a tabbed area with
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent)
         self.dump: Dump | None = None
+        self.bus = bus or SelectionBus(self)
 
     def applies_to(self, dump: Dump | None) -> bool:
         if dump is None:
@@ -49,6 +54,7 @@ def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTa
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(22)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     hh = table.horizontalHeader()
     for c in range(fit_columns):

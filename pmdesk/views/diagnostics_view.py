@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTableWidgetItem
 
 from pmdesk.model.dump import Dump
 from pmdesk.views.base import DockView, readonly_table
+from pmdesk.views.selection import SelectionBus
 
 _COLOURS = {"error": QColor("#c62828"), "warning": QColor("#b26a00"), "info": QColor("#546e7a")}
 
@@ -18,9 +19,10 @@ class DiagnosticsView(DockView):
     VIEW_ID = "diagnostics"
     TITLE = "Diagnostics"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
+    TAB_WITH = "gc_paths"
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
         self.table = readonly_table(self, ["Severity", "Offset", "Code", "Message"], fit_columns=3)
 
     def load(self, dump: Dump | None) -> None:

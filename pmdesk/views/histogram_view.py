@@ -21,6 +21,7 @@ from pmdesk.model import heap
 from pmdesk.model.dump import Dump
 from pmdesk.views.base import DockView
 from pmdesk.views.models.histogram_model import HistogramModel
+from pmdesk.views.selection import SelectionBus
 
 
 class HeapHistogramView(DockView):
@@ -30,8 +31,8 @@ class HeapHistogramView(DockView):
     FORMATS = ("hprof",)
     REQUIRES = ("heap_histogram",)
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
         self.model = HistogramModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)

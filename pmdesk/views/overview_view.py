@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTableWidgetItem
 from pmdesk.model import heap
 from pmdesk.model.dump import Dump
 from pmdesk.views.base import DockView, readonly_table
+from pmdesk.views.selection import SelectionBus
 
 
 class OverviewView(DockView):
@@ -17,8 +18,8 @@ class OverviewView(DockView):
     TITLE = "Overview"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
         self.table = readonly_table(self, ["", ""], fit_columns=1)
         self.table.horizontalHeader().setVisible(False)
         self.table.setWordWrap(True)
@@ -38,3 +39,4 @@ class OverviewView(DockView):
             item = QTableWidgetItem(value)
             item.setToolTip(value)
             self.table.setItem(i, 1, item)
+        self.table.resizeRowsToContents()

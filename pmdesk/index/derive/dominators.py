@@ -188,10 +188,18 @@ def _children(n, idom_node, retained):
     for p in range(n + 1):
         a = start[p]
         b = start[p + 1]
-        if b - a > 1:
+        if b - a > 32:
             seg = kids[a:b].copy()
-            order = np.argsort(-retained[seg], kind="mergesort")
-            kids[a:b] = seg[order]
+            kids[a:b] = seg[np.argsort(-retained[seg], kind="mergesort")]
+        else:  # most nodes have a few children: insertion sort, stable, no allocation
+            for i in range(a + 1, b):
+                x = kids[i]
+                rx = retained[x]
+                j = i - 1
+                while j >= a and retained[kids[j]] < rx:
+                    kids[j + 1] = kids[j]
+                    j -= 1
+                kids[j + 1] = x
     return start, kids
 
 

@@ -66,7 +66,8 @@ def build_duplicate_strings(conn: sqlite3.Connection, dump_path: str, id_size: i
     new_arr[1:] |= arr_sorted[1:] != arr_sorted[:-1]
     distinct = np.bincount(group, weights=new_arr).astype(np.int64)
     first = np.nonzero(new)[0]
-    s_bytes = shallow[strings[by][first]]
+    example = strings[by][first]
+    s_bytes = shallow[example]
     a_bytes = shallow[arr_sorted[first]]
     wasted = (count - 1) * s_bytes + (distinct - 1) * a_bytes
     dup = np.nonzero((count > 1) & (ns[first] >= 0))[0]
@@ -74,5 +75,5 @@ def build_duplicate_strings(conn: sqlite3.Connection, dump_path: str, id_size: i
     conn.executemany("INSERT INTO heap_duplicate_string (rank, count, arrays, value_bytes, wasted_bytes, string_node) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
                      [(r, int(count[g]), int(distinct[g]), int(ns[first[g]]), int(wasted[g]),
-                       int(strings[by][first[g]])) for r, g in enumerate(dup)])
+                       int(example[g])) for r, g in enumerate(dup)])
     return len(dup)

@@ -46,7 +46,7 @@ class HistogramModel(QAbstractTableModel):
         if role == self.SORT_ROLE:
             return value if value is not None else -1
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ToolTipRole and col == 3 and value is None:
             return "Retained sizes come with the dominator tree"
         return None

@@ -1,0 +1,33 @@
+"""The selection bus: views announce what the user selected (and what they need done) as typed messages
+and react to others' messages, without knowing each other or the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from pmdesk.model.dump import Dump
+
+
+@dataclass(frozen=True)
+class ObjectSelected:
+    """A heap object (graph node) of `dump` was selected."""
+
+    dump: Dump
+    node: int
+    source: str  # VIEW_ID of the view that announced it (it need not react to its own message)
+
+
+@dataclass(frozen=True)
+class GraphRequested:
+    """A view asks for the dump's dominator tree to be computed (e.g. after a cancelled run)."""
+
+    dump: Dump
+
+
+class SelectionBus(QObject):
+    selected = Signal(object)  # one of the message dataclasses above
+
+    def select_object(self, dump: Dump, node: int, source: str) -> None:
+        self.selected.emit(ObjectSelected(dump, node, source))
