@@ -56,7 +56,7 @@ def retained_under_model(g: HeapGraph, classes: dict[int, dict]) -> np.ndarray:
         inst[idx] = classes.get(cid, {}).get("instance_size", 0)
     size = g.shallow.copy()
     objs = np.arange(g.n_objects)
-    is_instance = g._objects[3] < 0
+    is_instance = g._array_length < 0
     size[objs[is_instance]] = inst[g.node_class[objs[is_instance]]]
     for k in range(n - g.n_objects):
         cid = int(g.ids[g.n_objects + k])

@@ -12,6 +12,7 @@ from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap_graph import graph_of
 
 
 class Job(QThread):
@@ -63,12 +64,17 @@ class OpenDumpJob(Job):
         self.index_dir = index_dir
 
     def work(self) -> Dump:
-        return Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+        dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+        graph = graph_of(dump)
+        if graph is not None:
+            self.progress.update(1.0, "loading the dominator tree")
+            graph.preload()
+        return dump
 
 
 class HeapGraphJob(Job):
     """The object graph, dominator tree and retained sizes of an open heap dump, written into its index
-    by the worker's own connection; `done` carries the dump, whose meta the GUI thread then reloads."""
+    by the worker's own connection, then loaded; `done` carries the dump."""
 
     verb = "Computing retained sizes of"
 
@@ -78,4 +84,8 @@ class HeapGraphJob(Job):
 
     def work(self) -> Dump:
         build_heap_graph(self.dump.path, str(self.dump.index_path), self.progress)
+        self.dump.reload_meta()
+        graph = graph_of(self.dump)
+        if graph is not None:
+            graph.preload()
         return self.dump

@@ -217,7 +217,6 @@ class MainWindow(QMainWindow):
         self.compute_graph(dump)
 
     def _graph_done(self, dump: Dump) -> None:
-        dump.reload_meta()
         m = dump.meta
         self.status_label.setText(f"{dump.name}: dominator tree of {m.get('graph.nodes', 0):,} objects and "
                                   f"{m.get('graph.edges', 0):,} references in {m.get('graph.seconds', 0):.1f} s")

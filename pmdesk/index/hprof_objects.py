@@ -18,7 +18,7 @@ from pmdesk.index.store import load_array, read_meta
 _ELEMENT_BYTES = {4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8}  # hprof basic type -> bytes
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _shallow(cls, length, inst, elem, len_end, relaxed):
     out = np.empty(cls.shape[0], np.int64)
     for i in range(cls.shape[0]):
@@ -45,12 +45,9 @@ class HeapObjects:
         return len(self.ids)
 
 
-def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
+def object_shallow_bytes(conn: sqlite3.Connection, cls: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Real shallow size of each object, from its class index and array length (-1 for instances)."""
     meta = read_meta(conn)
-    ids = load_array(conn, "hprof_object.id").astype(np.uint64, copy=False)
-    offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
-    cls = load_array(conn, "hprof_object.class_idx").astype(np.int32, copy=False)
-    length = load_array(conn, "hprof_object.array_length").astype(np.int32, copy=False)
     n_cls = conn.execute("SELECT COALESCE(MAX(class_idx), -1) + 1 FROM hprof_class").fetchone()[0]
     n_cls = max(n_cls, int(cls.max()) + 1 if len(cls) else 0)
     inst = np.zeros(n_cls, np.int64)
@@ -61,6 +58,13 @@ def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
             elem[idx] = meta["hprof.reference_bytes"]
         elif kind == "primitive_array":
             elem[idx] = _ELEMENT_BYTES.get(et or 0, 0)
-    shallow = _shallow(cls, length, inst, elem, int(meta["hprof.array_length_end"]),
-                       bool(meta["hprof.relaxed_array_base"]))
-    return HeapObjects(ids, offsets, cls, length, shallow)
+    relaxed = bool(meta["hprof.relaxed_array_base"])
+    return _shallow(cls, length, inst, elem, int(meta["hprof.array_length_end"]), relaxed)
+
+
+def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
+    ids = load_array(conn, "hprof_object.id").astype(np.uint64, copy=False)
+    offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
+    cls = load_array(conn, "hprof_object.class_idx").astype(np.int32, copy=False)
+    length = load_array(conn, "hprof_object.array_length").astype(np.int32, copy=False)
+    return HeapObjects(ids, offsets, cls, length, object_shallow_bytes(conn, cls, length))

@@ -111,13 +111,18 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, Any]:
 
 
 def load_array(conn: sqlite3.Connection, name: str) -> np.ndarray:
-    """The whole array `name`, concatenated from its chunks."""
-    parts = [np.frombuffer(data, dtype=np.dtype(dt))
-             for dt, data in conn.execute("SELECT dtype, data FROM array_chunk WHERE name = ? ORDER BY seq",
-                                          (name,))]
-    if not parts:
+    """The whole array `name`, its chunks copied once into one preallocated array."""
+    chunks = conn.execute("SELECT rowid, dtype, count FROM array_chunk WHERE name = ? ORDER BY seq", (name,)).fetchall()
+    if not chunks:
         return np.empty(0)
-    return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+    dtype = np.dtype(chunks[0][1])
+    out = np.empty(sum(c for _r, _d, c in chunks), dtype)
+    at = 0
+    for rowid, dt, count in chunks:
+        (data,) = conn.execute("SELECT data FROM array_chunk WHERE rowid = ?", (rowid,)).fetchone()
+        out[at:at + count] = np.frombuffer(data, dtype=np.dtype(dt), count=count)
+        at += count
+    return out
 
 
 def connect_readonly(index: Path) -> sqlite3.Connection:

@@ -17,7 +17,7 @@ from numba import njit
 from pmdesk.core.progress import Progress
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
 from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_graph
-from pmdesk.index.hprof_objects import load_heap_objects
+from pmdesk.index.hprof_objects import object_shallow_bytes
 from pmdesk.index.store import load_array
 from pmdesk.model.dump import Dump
 
@@ -71,7 +71,7 @@ class HeapObject:
                 "retained_bytes": self.retained_bytes}
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _paths_back(target, rev_start, rev, is_root, max_paths, nxt):
     """Breadth-first from `target` against strong references; nxt[u] = the next node toward target.
     Returns the GC roots found, nearest first (at most max_paths)."""
@@ -112,35 +112,55 @@ class HeapGraph:
     def _array(self, name: str) -> np.ndarray:
         return load_array(self.conn, name)
 
-    # ---- per-node columns
+    def preload(self) -> HeapGraph:
+        """Load everything the docks use (off the GUI thread), so browsing never waits on a load."""
+        for name in ("ids", "node_class", "shallow", "retained", "idom", "reach", "_dom", "_fwd", "_rev",
+                     "_id_index", "class_names", "heap_bytes", "is_root"):
+            getattr(self, name)
+        return self
+
+    # ---- per-node columns (each loaded on first use: a query touches only what it needs)
     @functools.cached_property
-    def _objects(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        objs = load_heap_objects(self.conn)
-        cnode = self._array("graph.class_node_idx").astype(np.int32)
-        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
-        ids = np.concatenate([objs.ids, np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in cnode],
-                                                 np.uint64)])
-        jlc = self.conn.execute("SELECT class_idx FROM hprof_class WHERE name = 'java.lang.Class'").fetchone()
-        cls = np.concatenate([objs.class_idx, np.full(len(cnode), jlc[0] if jlc else 0, np.int32)])
-        shallow = np.concatenate([objs.shallow_bytes, self._mirror_bytes(cnode)])
-        return ids, cls, shallow, objs.array_length, objs.offsets
+    def class_node_idx(self) -> np.ndarray:
+        return self._array("graph.class_node_idx").astype(np.int32, copy=False)
 
-    def _mirror_bytes(self, cnode: np.ndarray) -> np.ndarray:
-        jlc = self.conn.execute("SELECT instance_bytes FROM hprof_class WHERE name = 'java.lang.Class'").fetchone()
-        m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
-        return np.array([m.get(int(c)) or (jlc[0] if jlc else 0) for c in cnode], np.int64)
+    @functools.cached_property
+    def _java_lang_class(self) -> tuple[int, int]:
+        row = self.conn.execute("SELECT class_idx, instance_bytes FROM hprof_class "
+                                "WHERE name = 'java.lang.Class'").fetchone()
+        return (row[0], row[1]) if row else (0, 0)
 
-    @property
+    @functools.cached_property
     def ids(self) -> np.ndarray:
-        return self._objects[0]
+        """uint64 id of every node (objects, then class mirrors)."""
+        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
+        mirrors = np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in self.class_node_idx], np.uint64)
+        return np.concatenate([self._array("hprof_object.id").astype(np.uint64, copy=False), mirrors])
 
-    @property
+    @functools.cached_property
+    def _object_class(self) -> np.ndarray:
+        return self._array("hprof_object.class_idx").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _array_length(self) -> np.ndarray:
+        return self._array("hprof_object.array_length").astype(np.int32, copy=False)
+
+    @functools.cached_property
     def node_class(self) -> np.ndarray:
-        return self._objects[1]
+        """class_idx of every node (java.lang.Class for the mirrors)."""
+        return np.concatenate([self._object_class,
+                               np.full(len(self.class_node_idx), self._java_lang_class[0], np.int32)])
 
-    @property
+    @functools.cached_property
     def shallow(self) -> np.ndarray:
-        return self._objects[2]
+        objs = object_shallow_bytes(self.conn, self._object_class, self._array_length)
+        m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
+        mirrors = np.array([m.get(int(c)) or self._java_lang_class[1] for c in self.class_node_idx], np.int64)
+        return np.concatenate([objs, mirrors])
+
+    @functools.cached_property
+    def _offsets(self) -> np.ndarray:
+        return self._array("hprof_object.offset").astype(np.uint64, copy=False)
 
     @property
     def n_objects(self) -> int:
@@ -148,10 +168,10 @@ class HeapGraph:
 
     def offset(self, node: int) -> int | None:
         """Where the object's record starts in the (decompressed) dump; None for class mirrors."""
-        return int(self._objects[4][node]) if node < self.n_objects else None
+        return int(self._offsets[node]) if node < self.n_objects else None
 
     def array_length(self, node: int) -> int:
-        return int(self._objects[3][node]) if node < self.n_objects else -1
+        return int(self._array_length[node]) if node < self.n_objects else -1
 
     @functools.cached_property
     def retained(self) -> np.ndarray:
@@ -167,11 +187,11 @@ class HeapGraph:
 
     @functools.cached_property
     def _dom(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._array("graph.dom_start").astype(np.int64), self._array("graph.dom_kids").astype(np.int32)
+        return self._array("graph.dom_start"), self._array("graph.dom_kids").astype(np.int32, copy=False)
 
     @functools.cached_property
     def _fwd(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._array("graph.fwd_start").astype(np.int64), self._array("graph.fwd").astype(np.int32)
+        return self._array("graph.fwd_start"), self._array("graph.fwd").astype(np.int32, copy=False)
 
     @functools.cached_property
     def _rev(self) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +201,7 @@ class HeapGraph:
 
     @functools.cached_property
     def roots(self) -> np.ndarray:
-        return self._array("graph.roots").astype(np.int32)
+        return self._array("graph.roots").astype(np.int32, copy=False)
 
     @functools.cached_property
     def is_root(self) -> np.ndarray:
@@ -194,20 +214,28 @@ class HeapGraph:
         return dict(self.conn.execute("SELECT class_idx, name FROM hprof_class"))
 
     @functools.cached_property
-    def class_node_idx(self) -> np.ndarray:
-        return self._array("graph.class_node_idx").astype(np.int32)
-
-    @functools.cached_property
-    def _sorted_ids(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.ids, kind="stable")
-        return self.ids[order], order
+    def _id_index(self) -> tuple[np.ndarray, np.ndarray | None, dict[int, int]]:
+        """Object ids for binary search (dump order when it is already sorted, as HotSpot writes it),
+        the sorting permutation otherwise, and the class mirrors' ids."""
+        obj = self.ids[:self.n_objects]
+        mirrors = {int(i): self.n_objects + k for k, i in enumerate(self.ids[self.n_objects:])}
+        if len(obj) < 2 or bool(np.all(obj[1:] >= obj[:-1])):
+            return obj, None, mirrors
+        order = np.argsort(obj, kind="stable")
+        return obj[order], order, mirrors
 
     # ---- lookups
     def node_of(self, obj_id: int) -> int | None:
         """The node with this id, or None when the dump has no such object."""
-        ids, order = self._sorted_ids
+        ids, order, mirrors = self._id_index
+        if obj_id in mirrors:
+            return mirrors[obj_id]
+        if not 0 <= obj_id < 1 << 64:
+            return None
         i = int(np.searchsorted(ids, np.uint64(obj_id)))
-        return int(order[i]) if i < len(ids) and int(ids[i]) == obj_id else None
+        if i < len(ids) and int(ids[i]) == obj_id:
+            return i if order is None else int(order[i])
+        return None
 
     def class_of(self, node: int) -> str:
         if node >= self.n_objects:

@@ -25,7 +25,7 @@ REACH_WEAK = 1
 REACH_NONE = 2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reverse_edges(n, fwd_start, fwd):
     """The predecessor CSR of the forward CSR (weak edges stay marked: ~source)."""
     cnt = np.zeros(n + 1, np.int64)
@@ -50,7 +50,7 @@ def reverse_edges(n, fwd_start, fwd):
     return cnt, rev
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dfs(s, fwd_start, fwd, dfnum, vertex, parent, is_rc, stack, cursor, cnt):
     """Strong-edge DFS from `s` as a child of the virtual root (preorder number 0). Returns the new count."""
     cnt += 1
@@ -80,7 +80,7 @@ def _dfs(s, fwd_start, fwd, dfnum, vertex, parent, is_rc, stack, cursor, cnt):
     return cnt
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _preorder(n, fwd_start, fwd, roots, dfnum, vertex, parent, is_rc, reach):
     stack = np.empty(n + 1, np.int32)
     cursor = np.empty(n + 1, np.int64)
@@ -111,7 +111,7 @@ def _preorder(n, fwd_start, fwd, roots, dfnum, vertex, parent, is_rc, reach):
     return cnt
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _semi_nca(cnt, rev_start, rev, dfnum, vertex, parent, is_rc):
     """Immediate dominators in preorder numbering (idom[0] = 0 is the virtual root)."""
     semi = np.arange(cnt + 1).astype(np.int32)
@@ -161,7 +161,7 @@ def _semi_nca(cnt, rev_start, rev, dfnum, vertex, parent, is_rc):
     return idom
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _retained(cnt, idom, vertex, shallow):
     ret = np.zeros(cnt + 1, np.int64)
     for i in range(1, cnt + 1):
@@ -171,7 +171,7 @@ def _retained(cnt, idom, vertex, shallow):
     return ret
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _children(n, idom_node, retained):
     """Dominator-tree children of every node (and of the virtual root n), largest retained first."""
     start = np.zeros(n + 2, np.int64)
@@ -203,7 +203,7 @@ def _children(n, idom_node, retained):
     return start, kids
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _class_retained(n, n_classes, start, kids, cls, retained):
     """Retained size of all instances of each class together: sum over instances with no same-class
     ancestor in the dominator tree (their retained sets contain all the others')."""

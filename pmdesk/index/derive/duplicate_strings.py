@@ -14,7 +14,7 @@ from pmdesk.readers.hprof.array_hashes import hash_arrays
 KEEP_GROUPS = 10_000
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _value_arrays(strings, fwd_start, fwd, node_cls, is_char_array):
     """For each String node, its first referent that is a byte[] or char[] (-1 if none)."""
     out = np.full(strings.shape[0], -1, np.int32)

@@ -61,7 +61,7 @@ def _find(x, sorted_ids, perm, starts, lo, shift):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _resolve_all(ids, sorted_ids, perm, starts, lo, shift):
     out = np.empty(ids.shape[0], np.int32)
     for k in range(ids.shape[0]):
@@ -69,7 +69,7 @@ def _resolve_all(ids, sorted_ids, perm, starts, lo, shift):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _place_refs(src, ids, weak, slot0, fwd, sorted_ids, perm, starts, lo, shift, ctr):
     prev = -1
     j = 0
@@ -92,7 +92,7 @@ def _place_refs(src, ids, weak, slot0, fwd, sorted_ids, perm, starts, lo, shift,
         fwd[pos] = ~t if weak[k] else t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _compact(n, up_start, fwd):
     """Squeeze out HOLE slots in place; returns the final start array and edge count."""
     start = np.empty(n + 1, np.int64)

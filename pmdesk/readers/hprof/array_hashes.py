@@ -17,7 +17,7 @@ for _t, _s in ((4, 1), (5, 2), (6, 4), (7, 8), (8, 1), (9, 2), (10, 4), (11, 8))
 _M = np.uint64(0x9E3779B97F4A7C15)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash_records(buf, n, base, isz, offsets, i, out_hash, out_bytes, ctr):
     """Hash arrays i, i+1, … (offsets ascending) while their records lie in buf. Returns (done, i)."""
     while i < offsets.shape[0]:

@@ -42,7 +42,7 @@ def _u4(b, p):
     return (np.int64(b[p]) << 24) | (np.int64(b[p + 1]) << 16) | (np.int64(b[p + 2]) << 8) | np.int64(b[p + 3])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gather(buf, n, base, isz, offsets, cls, kind, ref_start, ref_off, i, out_src, out_id, out_weak, ctr):
     """Collect references of objects i, i+1, … whose records lie in buf[0:n]. Returns (status, i, count)."""
     k = 0

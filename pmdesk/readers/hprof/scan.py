@@ -78,7 +78,7 @@ def _id(b, p, id_size):
     return np.uint64(_u4(b, p))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def slot_of(keys, vals, ctr, key):
     """Slot of class-table `key`, inserting a new slot if absent (open addressing, linear probing)."""
     mask = np.uint64(keys.shape[0] - 1)
@@ -97,7 +97,7 @@ def slot_of(keys, vals, ctr, key):
         i = (i + np.uint64(1)) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rehash(keys, vals, new_keys, new_vals):
     mask = np.uint64(new_keys.shape[0] - 1)
     for j in range(keys.shape[0]):
@@ -122,7 +122,7 @@ def _array_bytes(hyp, h, n, es):
     return (base + n * es + 7) // 8 * 8
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _see_array(hyp, obj_id, n, es_prim, ctr, prev_sizes, viol, match, slot_bytes, slot, min_gap, gap_seen):
     """Adds the array's size under every hypothesis to its class, then records adjacency evidence.
 
@@ -137,7 +137,7 @@ def _see_array(hyp, obj_id, n, es_prim, ctr, prev_sizes, viol, match, slot_bytes
     ctr[C_PREV_VALID] = 1  # previous object is an array: prev_sizes hold its size per hypothesis
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _see_next(addr, ctr, prev_sizes, viol, match, min_gap, gap_seen):
     """Evidence from the address gap between the previous object (in dump order) and this one.
 
@@ -182,7 +182,7 @@ def _emit(obj_id, obj_off, obj_slot, obj_len, slot_count, ctr, oid, offset, slot
     slot_count[slot] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scan(buf, n, pos, base, id_size, eof, ctr, hyp,
          keys, vals, slot_count, slot_bytes, slot_kind,
          obj_id, obj_off, obj_slot, obj_len,
