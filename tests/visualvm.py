@@ -27,11 +27,18 @@ def available() -> bool:
 
 
 def run(dump: str | Path, top: int, java_opts: tuple[str, ...] = ()) -> dict:
-    """VisualVM's biggest objects, its per-class size model, its timing and the JVM's peak RSS (KiB)."""
+    """VisualVM's biggest objects, its per-class size model, its timing and the JVM's peak RSS (KiB).
+    VisualVM keeps what it computed in a DUMP.hwcache directory beside the dump: removed before (so the
+    run starts from scratch) and after (so the dump's directory is left as it was)."""
+    cache = Path(f"{dump}.hwcache")
+    shutil.rmtree(cache, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    out = subprocess.run(["java", *java_opts, "-cp", str(JAR), str(SOURCE), str(dump), str(top)],
-                         capture_output=True, text=True, check=True).stdout
+    try:
+        out = subprocess.run(["java", *java_opts, "-cp", str(JAR), str(SOURCE), str(dump), str(top)],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     wall = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     res: dict = {"biggest": [], "classes": {}, "wall_s": wall, "peak_rss_kb": rss if rss > before else None}

@@ -29,26 +29,28 @@ def _value_arrays(strings, fwd_start, fwd, node_cls, is_char_array):
     return out
 
 
-def build_duplicate_strings(conn: sqlite3.Connection, dump_path: str, id_size: int, fwd_start: np.ndarray,
-                            fwd: np.ndarray, node_cls: np.ndarray, shallow: np.ndarray, offsets: np.ndarray,
-                            progress: Progress) -> int:
-    """Fill heap_duplicate_string; returns the number of groups found."""
-    conn.execute("DELETE FROM heap_duplicate_string")
+def string_classes(conn: sqlite3.Connection) -> tuple[int | None, list[int]]:
+    """(class_idx of java.lang.String, class_idx of byte[] and char[]) of an indexed dump."""
     row = conn.execute("SELECT class_idx FROM hprof_class WHERE name = 'java.lang.String'").fetchone()
-    if row is None:
-        return 0
-    n_cls = len(node_cls) and int(node_cls.max()) + 1
-    is_char_array = np.zeros(max(n_cls, 1), np.bool_)
-    for (idx,) in conn.execute("SELECT class_idx FROM hprof_class WHERE name IN ('byte[]', 'char[]')"):
-        if idx < len(is_char_array):
-            is_char_array[idx] = True
+    arrays = [idx for (idx,) in conn.execute("SELECT class_idx FROM hprof_class WHERE name IN ('byte[]', 'char[]')")]
+    return (row[0] if row else None), arrays
+
+
+def duplicate_string_groups(dump_path: str, id_size: int, fwd_start: np.ndarray, fwd: np.ndarray,
+                            node_cls: np.ndarray, shallow: np.ndarray, offsets: np.ndarray, string_idx: int | None,
+                            char_array_idx: list[int], progress: Progress) -> list[tuple[int, ...]]:
+    """Rows of heap_duplicate_string (no database access: runs beside the dominator pass)."""
+    if string_idx is None:
+        return []
     n_obj = len(offsets)
-    strings = np.nonzero(node_cls[:n_obj] == row[0])[0].astype(np.int32)
+    is_char_array = np.zeros(max(int(node_cls.max()) + 1 if len(node_cls) else 1, 1), np.bool_)
+    is_char_array[[i for i in char_array_idx if i < len(is_char_array)]] = True
+    strings = np.nonzero(node_cls[:n_obj] == string_idx)[0].astype(np.int32)
     arrays = _value_arrays(strings, fwd_start, fwd, node_cls[:n_obj], is_char_array)
     has = arrays >= 0
     strings, arrays = strings[has], arrays[has]
     if len(strings) < 2:
-        return 0
+        return []
     order = np.argsort(offsets[arrays], kind="stable")
     h, nbytes = hash_arrays(dump_path, id_size, offsets[arrays][order], progress)
     hashes = np.empty_like(h)
@@ -72,8 +74,11 @@ def build_duplicate_strings(conn: sqlite3.Connection, dump_path: str, id_size: i
     wasted = (count - 1) * s_bytes + (distinct - 1) * a_bytes
     dup = np.nonzero((count > 1) & (ns[first] >= 0))[0]
     dup = dup[np.lexsort((dup, -wasted[dup]))][:KEEP_GROUPS]
+    return [(r, int(count[g]), int(distinct[g]), int(ns[first[g]]), int(wasted[g]), int(example[g]))
+            for r, g in enumerate(dup)]
+
+
+def store_duplicate_strings(conn: sqlite3.Connection, rows: list[tuple[int, ...]]) -> None:
+    conn.execute("DELETE FROM heap_duplicate_string")
     conn.executemany("INSERT INTO heap_duplicate_string (rank, count, arrays, value_bytes, wasted_bytes, string_node) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     [(r, int(count[g]), int(distinct[g]), int(ns[first[g]]), int(wasted[g]),
-                       int(example[g])) for r, g in enumerate(dup)])
-    return len(dup)
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)

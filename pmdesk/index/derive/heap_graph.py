@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ from numba import njit
 
 from pmdesk.core.progress import Progress
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retained, dominator_tree, reverse_edges
-from pmdesk.index.derive.duplicate_strings import build_duplicate_strings
+from pmdesk.index.derive.duplicate_strings import duplicate_string_groups, store_duplicate_strings, string_classes
 from pmdesk.index.hprof_objects import load_heap_objects
 from pmdesk.index.store import IndexWriter, load_array, read_meta
 from pmdesk.readers.hprof import records as R
@@ -39,6 +40,55 @@ GRAPH_VERSION = 1
 # Roots that belong to a thread's stack: attached to the thread object when it is known.
 THREAD_LOCAL_ROOTS = (R.ROOT_JAVA_FRAME, R.ROOT_JNI_LOCAL, R.ROOT_NATIVE_STACK, R.ROOT_THREAD_BLOCK)
 NOT_A_ROOT = (R.ROOT_UNREACHABLE,)
+
+
+@njit(cache=True, nogil=True)
+def _bucket_starts(sorted_ids, lo, shift, nb):
+    """starts[b] = first position whose id falls in bucket b or later (ids ascending)."""
+    starts = np.empty(nb + 1, np.int64)
+    n = sorted_ids.shape[0]
+    b = 0
+    for j in range(n):
+        bj = np.int64((sorted_ids[j] - lo) >> shift)
+        while b <= bj and b <= nb:
+            starts[b] = j
+            b += 1
+    while b <= nb:
+        starts[b] = n
+        b += 1
+    return starts
+
+
+@njit(cache=True, nogil=True)
+def _edge_slots(n, cls, length, kind, ref_count, class_node, with_class, extra_nodes, extra_cnt):
+    """Slot layout of every node's edges — [its class][reference fields or elements][synthetic] — as CSR
+    starts, and the edge array with the class edges in place and every other slot a HOLE."""
+    n_obj = cls.shape[0]
+    up = np.empty(n + 1, np.int64)
+    up[0] = 0
+    ei = 0
+    total = 0
+    for v in range(n):
+        c = 0
+        if v < n_obj:
+            k = kind[cls[v]]
+            c = 1
+            if k == KIND_OBJECT_ARRAY:
+                c += max(length[v], 0)
+            elif k == KIND_INSTANCE:
+                c += ref_count[cls[v]]
+        if ei < extra_nodes.shape[0] and extra_nodes[ei] == v:
+            c += extra_cnt[ei]
+            ei += 1
+        total += c
+        up[v + 1] = total
+    fwd = np.full(total, HOLE, np.int32)
+    if with_class:
+        for v in range(n_obj):
+            t = class_node[cls[v]]
+            if t >= 0:
+                fwd[up[v]] = t
+    return up, fwd
 
 
 @njit(cache=True, inline="always")
@@ -125,8 +175,8 @@ class _Lookup:
         shift = 0
         while (span >> shift) > max(len(ids), 1):
             shift += 1
-        bounds = lo + (np.arange((span >> shift) + 2, dtype=np.uint64) << np.uint64(shift))
-        return cls(sorted_ids, perm, np.searchsorted(sorted_ids, bounds).astype(np.int64), lo, np.uint64(shift))
+        starts = _bucket_starts(sorted_ids, lo, np.uint64(shift), (span >> shift) + 1)
+        return cls(sorted_ids, perm, starts, lo, np.uint64(shift))
 
     def resolve(self, ids: np.ndarray) -> np.ndarray:
         return _resolve_all(ids.astype(np.uint64), self.sorted_ids, self.perm, self.starts, self.lo, self.shift)
@@ -265,21 +315,10 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     if len(ref_start) < n_cls_idx + 1:
         ref_start = np.concatenate([ref_start, np.full(n_cls_idx + 1 - len(ref_start), ref_start[-1] if
                                                        len(ref_start) else 0, np.int64)])
-    ref_count = np.diff(ref_start)
-    ckind = kind[objs.class_idx]
-    slots = np.zeros(n + 1, np.int64)
-    slots[1:n_obj + 1] = 1 + np.where(ckind == KIND_OBJECT_ARRAY, np.maximum(objs.array_length, 0),
-                                      np.where(ckind == KIND_INSTANCE, ref_count[objs.class_idx], 0))
     extra_nodes = np.array(sorted(extra), np.int64)
     extra_cnt = np.array([len(extra[v]) for v in extra_nodes], np.int64)
-    slots[extra_nodes + 1] += extra_cnt
-    up_start = np.cumsum(slots)
-    del slots, ckind
-    fwd = np.full(int(up_start[-1]), HOLE, np.int32)
-    cls_target = node_of_class_idx[objs.class_idx]
-    has_cls = (cls_target >= 0) & model.instance_to_class
-    fwd[up_start[:n_obj][has_cls]] = cls_target[has_cls]
-    del cls_target, has_cls
+    up_start, fwd = _edge_slots(n, objs.class_idx, objs.array_length, kind, np.diff(ref_start), node_of_class_idx,
+                                model.instance_to_class, extra_nodes, extra_cnt)
     for v, cnt in zip(extra_nodes, extra_cnt, strict=True):
         t = lookup.resolve(np.array(extra[int(v)], np.uint64))
         end = up_start[v + 1]
@@ -295,11 +334,17 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
         diag.diagnostic(None, "graph.dangling",
                         f"{int(ctr[0]):,} references point to objects that are not in the dump "
                         f"(first: 0x{int(ctr[1]):x}); left out of the graph", "info")
-    del place, offsets, objs
+    del place, objs
     progress.update(0.6, "building the object graph")
     fwd_start, e = _compact(n, up_start, fwd)
     del up_start
     fwd = fwd[:e].copy()
+    # Duplicate strings need only the references: they run on the second core beside the dominator pass.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmdesk-strings")
+    strings_job = pool.submit(duplicate_string_groups, dump_path, id_size, fwd_start, fwd, node_cls, shallow, offsets,
+                              *string_classes(conn), Progress(None, progress.token, progress.path))
+    pool.shutdown(wait=False)
+    del offsets
     rev_start, rev = reverse_edges(n, fwd_start, fwd)  # needed by the dominator pass; not stored
     roots = lookup.resolve(np.array(root_ids, np.uint64))
     dangling_roots = int((roots < 0).sum())
@@ -313,10 +358,9 @@ def _build(conn: sqlite3.Connection, dump_path: str, progress: Progress, t0: flo
     progress.update(0.85, "computing retained sizes per class")
     per_class = class_retained(tree, node_cls, n_cls_idx)
     progress.update(0.88, "grouping duplicate strings")
-    offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
-    groups = build_duplicate_strings(conn, dump_path, id_size, fwd_start, fwd, node_cls, shallow, offsets,
-                                     progress.part(0.88, 0.9))
-    del offsets
+    dup_rows = strings_job.result()
+    store_duplicate_strings(conn, dup_rows)
+    groups = len(dup_rows)
     progress.update(0.9, "writing the graph")
     weakly = int((tree.reach == REACH_WEAK).sum())
     unreachable = int((tree.reach == REACH_NONE).sum())
