@@ -12,7 +12,7 @@ from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap_graph import graph_of
+from pmdesk.model.heap_graph import preload_graph
 
 
 class Job(QThread):
@@ -65,10 +65,9 @@ class OpenDumpJob(Job):
 
     def work(self) -> Dump:
         dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
-        graph = graph_of(dump)
-        if graph is not None:
+        if dump.format == "hprof":
             self.progress.update(1.0, "loading the dominator tree")
-            graph.preload()
+            preload_graph(dump)
         return dump
 
 
@@ -84,8 +83,5 @@ class HeapGraphJob(Job):
 
     def work(self) -> Dump:
         build_heap_graph(self.dump.path, str(self.dump.index_path), self.progress)
-        self.dump.reload_meta()
-        graph = graph_of(self.dump)
-        if graph is not None:
-            graph.preload()
+        preload_graph(self.dump)
         return self.dump

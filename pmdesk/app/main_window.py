@@ -274,11 +274,11 @@ class MainWindow(QMainWindow):
             self.job.cancel()
             self.job.wait()
         dump = self.dumps.pop(i)
-        self.dump_box.removeItem(i)
-        dump.close()
         if not self.dumps:
             self.current = None
             self._show_current()
+        self.dump_box.removeItem(i)  # shows another open dump, if any, before this one's index closes
+        dump.close()
 
     def view(self, view_id: str) -> DockView:
         return self.docks[view_id][1]
@@ -321,6 +321,8 @@ class MainWindow(QMainWindow):
             self.job.wait(5000)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        for _dock, view in self.docks.values():
+            view.load(None)  # nothing may read a dump's index once it is closed
         for d in self.dumps:
             d.close()
         super().closeEvent(event)

@@ -45,21 +45,35 @@ class HeapObjects:
         return len(self.ids)
 
 
-def object_shallow_bytes(conn: sqlite3.Connection, cls: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Real shallow size of each object, from its class index and array length (-1 for instances)."""
-    meta = read_meta(conn)
-    n_cls = conn.execute("SELECT COALESCE(MAX(class_idx), -1) + 1 FROM hprof_class").fetchone()[0]
-    n_cls = max(n_cls, int(cls.max()) + 1 if len(cls) else 0)
-    inst = np.zeros(n_cls, np.int64)
-    elem = np.zeros(n_cls, np.int64)
-    for idx, size, kind, et in conn.execute("SELECT class_idx, instance_bytes, kind, element_type FROM hprof_class"):
-        inst[idx] = size
-        if kind == "object_array":
-            elem[idx] = meta["hprof.reference_bytes"]
-        elif kind == "primitive_array":
-            elem[idx] = _ELEMENT_BYTES.get(et or 0, 0)
-    relaxed = bool(meta["hprof.relaxed_array_base"])
-    return _shallow(cls, length, inst, elem, int(meta["hprof.array_length_end"]), relaxed)
+@dataclass(frozen=True)
+class SizeModel:
+    """What an object's real size follows from: per class, instance bytes and array element bytes,
+    and where an array's elements start."""
+
+    instance_bytes: np.ndarray  # int64 per class_idx
+    element_bytes: np.ndarray  # int64 per class_idx (0 for instance classes)
+    length_end: int
+    relaxed_array_base: bool
+
+    @classmethod
+    def of(cls, conn: sqlite3.Connection) -> SizeModel:
+        meta = read_meta(conn)
+        n_cls = conn.execute("SELECT COALESCE(MAX(class_idx), -1) + 1 FROM hprof_class").fetchone()[0]
+        inst = np.zeros(max(n_cls, 1), np.int64)
+        elem = np.zeros(max(n_cls, 1), np.int64)
+        for idx, size, kind, et in conn.execute("SELECT class_idx, instance_bytes, kind, element_type "
+                                                "FROM hprof_class"):
+            inst[idx] = size
+            if kind == "object_array":
+                elem[idx] = meta["hprof.reference_bytes"]
+            elif kind == "primitive_array":
+                elem[idx] = _ELEMENT_BYTES.get(et or 0, 0)
+        return cls(inst, elem, int(meta["hprof.array_length_end"]), bool(meta["hprof.relaxed_array_base"]))
+
+    def shallow_bytes(self, cls: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Real shallow size of objects of class `cls` with array length `length` (-1 for instances)."""
+        return _shallow(cls.astype(np.int32, copy=False), length.astype(np.int32, copy=False), self.instance_bytes,
+                        self.element_bytes, self.length_end, self.relaxed_array_base)
 
 
 def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
@@ -67,4 +81,4 @@ def load_heap_objects(conn: sqlite3.Connection) -> HeapObjects:
     offsets = load_array(conn, "hprof_object.offset").astype(np.uint64, copy=False)
     cls = load_array(conn, "hprof_object.class_idx").astype(np.int32, copy=False)
     length = load_array(conn, "hprof_object.array_length").astype(np.int32, copy=False)
-    return HeapObjects(ids, offsets, cls, length, object_shallow_bytes(conn, cls, length))
+    return HeapObjects(ids, offsets, cls, length, SizeModel.of(conn).shallow_bytes(cls, length))

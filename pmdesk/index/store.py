@@ -125,6 +125,35 @@ def load_array(conn: sqlite3.Connection, name: str) -> np.ndarray:
     return out
 
 
+class StoredArray:
+    """Single elements of a stored array, read in place (SQLite incremental BLOB I/O) without loading it:
+    what a query about a few objects of a 100-million-object dump needs."""
+
+    def __init__(self, conn: sqlite3.Connection, name: str) -> None:
+        self.conn = conn
+        rows = conn.execute("SELECT rowid, dtype, count FROM array_chunk WHERE name = ? ORDER BY seq",
+                            (name,)).fetchall()
+        self.rowids = [r[0] for r in rows]
+        self.dtype = np.dtype(rows[0][1]) if rows else np.dtype(np.int64)
+        self.starts = np.cumsum([0] + [r[2] for r in rows])
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def take(self, index: np.ndarray | list[int]) -> np.ndarray:
+        idx = np.asarray(index, np.int64)
+        out = np.empty(len(idx), self.dtype)
+        size = self.dtype.itemsize
+        chunk = np.searchsorted(self.starts, idx, side="right") - 1
+        for k, (i, c) in enumerate(zip(idx.tolist(), chunk.tolist(), strict=True)):
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+            with self.conn.blobopen("array_chunk", "data", self.rowids[c], readonly=True) as blob:
+                blob.seek((i - int(self.starts[c])) * size)
+                out[k] = np.frombuffer(blob.read(size), self.dtype)[0]
+        return out
+
+
 def connect_readonly(index: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"file:{index}?mode=ro", uri=True, check_same_thread=False)
     return conn

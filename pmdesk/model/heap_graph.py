@@ -8,6 +8,7 @@ an *id* is the object's address as the dump has it, which is what users see (`0x
 from __future__ import annotations
 
 import functools
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,11 @@ import numpy as np
 from numba import njit
 
 from pmdesk.core.progress import Progress
+from pmdesk.index import store
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
 from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_graph
-from pmdesk.index.hprof_objects import object_shallow_bytes
-from pmdesk.index.store import load_array
+from pmdesk.index.hprof_objects import SizeModel
+from pmdesk.index.store import StoredArray, load_array
 from pmdesk.model.dump import Dump
 
 ROOT = -1  # the virtual root of the dominator tree
@@ -39,6 +41,27 @@ def graph_of(dump: Dump | None) -> HeapGraph | None:
     g = dump.cache.get("heap_graph")
     if g is None:
         g = dump.cache["heap_graph"] = HeapGraph(dump)
+    return g
+
+
+def preload_graph(dump: Dump) -> HeapGraph | None:
+    """For a worker thread: load the dump's graph through a connection of its own (an SQLite connection
+    must not be used by two threads at once), then hand it to the dump for the GUI thread to use."""
+    conn = store.connect_readonly(dump.index_path)
+    try:
+        meta = store.read_meta(conn)
+        if dump.format != "hprof" or meta.get("graph.version") != GRAPH_VERSION:
+            return None
+        g = HeapGraph(dump, conn)
+        g.meta = meta
+        g.preload()
+    finally:
+        conn.close()
+    g.conn = dump.conn
+    g._stored.clear()
+    dump.meta = meta
+    dump.cache.clear()
+    dump.cache["heap_graph"] = g
     return g
 
 
@@ -102,12 +125,13 @@ def _paths_back(target, rev_start, rev, is_root, max_paths, nxt):
 class HeapGraph:
     """The object graph of one indexed heap dump; arrays load on first use."""
 
-    def __init__(self, dump: Dump) -> None:
-        if not has_graph(dump.conn):
+    def __init__(self, dump: Dump, conn: sqlite3.Connection | None = None) -> None:
+        self.conn = conn or dump.conn
+        if not has_graph(self.conn):
             raise ValueError(f"{dump.path}: the object graph has not been computed yet")
         self.dump = dump
-        self.conn = dump.conn
         self.meta = dump.meta
+        self._stored: dict[str, StoredArray] = {}
 
     def _array(self, name: str) -> np.ndarray:
         return load_array(self.conn, name)
@@ -115,7 +139,8 @@ class HeapGraph:
     def preload(self) -> HeapGraph:
         """Load everything the docks use (off the GUI thread), so browsing never waits on a load."""
         for name in ("ids", "node_class", "shallow", "retained", "idom", "reach", "_dom", "_fwd", "_rev",
-                     "_id_index", "class_names", "heap_bytes", "is_root"):
+                     "_id_index", "class_names", "heap_bytes", "is_root", "_object_class_all", "_array_length_all",
+                     "_offsets", "_java_lang_class", "_mirror_ids", "_size_model", "_mirror_shallow"):
             getattr(self, name)
         return self
 
@@ -131,11 +156,14 @@ class HeapGraph:
         return (row[0], row[1]) if row else (0, 0)
 
     @functools.cached_property
+    def _mirror_ids(self) -> np.ndarray:
+        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
+        return np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in self.class_node_idx], np.uint64)
+
+    @functools.cached_property
     def ids(self) -> np.ndarray:
         """uint64 id of every node (objects, then class mirrors)."""
-        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
-        mirrors = np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in self.class_node_idx], np.uint64)
-        return np.concatenate([self._array("hprof_object.id").astype(np.uint64, copy=False), mirrors])
+        return np.concatenate([self._array("hprof_object.id").astype(np.uint64, copy=False), self._mirror_ids])
 
     @functools.cached_property
     def _object_class(self) -> np.ndarray:
@@ -146,6 +174,15 @@ class HeapGraph:
         return self._array("hprof_object.array_length").astype(np.int32, copy=False)
 
     @functools.cached_property
+    def _object_class_all(self) -> np.ndarray:
+        """class_idx per node as stored for objects (mirrors: java.lang.Class), for _column()."""
+        return self.node_class
+
+    @functools.cached_property
+    def _array_length_all(self) -> np.ndarray:
+        return np.concatenate([self._array_length, np.full(len(self.class_node_idx), -1, np.int32)])
+
+    @functools.cached_property
     def node_class(self) -> np.ndarray:
         """class_idx of every node (java.lang.Class for the mirrors)."""
         return np.concatenate([self._object_class,
@@ -153,10 +190,17 @@ class HeapGraph:
 
     @functools.cached_property
     def shallow(self) -> np.ndarray:
-        objs = object_shallow_bytes(self.conn, self._object_class, self._array_length)
+        objs = self._size_model.shallow_bytes(self._object_class, self._array_length)
+        return np.concatenate([objs, self._mirror_shallow])
+
+    @functools.cached_property
+    def _mirror_shallow(self) -> np.ndarray:
         m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
-        mirrors = np.array([m.get(int(c)) or self._java_lang_class[1] for c in self.class_node_idx], np.int64)
-        return np.concatenate([objs, mirrors])
+        return np.array([m.get(int(c)) or self._java_lang_class[1] for c in self.class_node_idx], np.int64)
+
+    @functools.cached_property
+    def _size_model(self) -> SizeModel:
+        return SizeModel.of(self.conn)
 
     @functools.cached_property
     def _offsets(self) -> np.ndarray:
@@ -240,7 +284,7 @@ class HeapGraph:
     def class_of(self, node: int) -> str:
         if node >= self.n_objects:
             return "java.lang.Class"
-        return self.class_names.get(int(self.node_class[node]), "?")
+        return self.class_names.get(int(self._column("_object_class_all", "hprof_object.class_idx", [node])[0]), "?")
 
     def represented_class(self, node: int) -> str | None:
         """For a class node, the name of the class it is the mirror of."""
@@ -248,13 +292,50 @@ class HeapGraph:
             return None
         return self.class_names.get(int(self.class_node_idx[node - self.n_objects]))
 
+    def _column(self, name: str, stored: str, nodes: list[int]) -> np.ndarray:
+        """Values of a per-node column for a few nodes: from the loaded array, or read in place."""
+        if name in self.__dict__:
+            return getattr(self, name)[nodes]
+        if stored not in self._stored:
+            self._stored[stored] = StoredArray(self.conn, stored)
+        objs = [v for v in nodes if v < self.n_objects]
+        got = dict(zip(objs, self._stored[stored].take(objs).tolist(), strict=True))
+        for v in nodes:
+            if v >= self.n_objects:  # class mirrors: from the class table
+                k = v - self.n_objects
+                got[v] = {"ids": lambda k=k: int(self._mirror_ids[k]),
+                          "_object_class_all": lambda: self._java_lang_class[0],
+                          "_array_length_all": lambda: -1}[name]()
+        return np.array([got[v] for v in nodes], dtype=np.uint64 if name == "ids" else np.int64)
+
+    def objs(self, nodes: list[int]) -> list[HeapObject]:
+        """HeapObjects for a few nodes, without loading whole columns that are not loaded yet."""
+        nodes = [int(v) for v in nodes]
+        if not nodes:
+            return []
+        ids = self._column("ids", "hprof_object.id", nodes)
+        cls = self._column("_object_class_all", "hprof_object.class_idx", nodes)
+        length = self._column("_array_length_all", "hprof_object.array_length", nodes)
+        if "shallow" in self.__dict__:
+            shallow = self.shallow[nodes]
+        else:
+            shallow = self._size_model.shallow_bytes(cls, length)
+            for k, v in enumerate(nodes):
+                if v >= self.n_objects:
+                    shallow[k] = self._mirror_shallow[v - self.n_objects]
+        return [HeapObject(v, int(ids[k]) & 0xFFFFFFFFFFFFFFFF, self._class_name_of(v, int(cls[k])), int(shallow[k]),
+                           int(self.retained[v])) for k, v in enumerate(nodes)]
+
+    def _class_name_of(self, node: int, class_idx: int) -> str:
+        return "java.lang.Class" if node >= self.n_objects else self.class_names.get(class_idx, "?")
+
     def obj(self, node: int) -> HeapObject:
-        return HeapObject(node, int(self.ids[node]), self.class_of(node), int(self.shallow[node]),
-                          int(self.retained[node]))
+        return self.objs([node])[0]
 
     def label(self, node: int) -> str:
         rc = self.represented_class(node)
-        return f"class {rc} @ {format_id(int(self.ids[node]))}" if rc else self.obj(node).label
+        o = self.obj(node)
+        return f"class {rc} @ {format_id(o.id)}" if rc else o.label
 
     # ---- queries
     def biggest(self, top: int = 25) -> list[HeapObject]:
@@ -265,7 +346,7 @@ class HeapGraph:
             return []
         part = np.argpartition(-ret, top - 1)[:top]
         part = part[np.lexsort((part, -ret[part]))]
-        return [self.obj(int(v)) for v in part]
+        return self.objs(part.tolist())
 
     def dominated(self, node: int = ROOT, top: int | None = None, reachable_only: bool = True) -> list[HeapObject]:
         """Children of `node` (or of the root) in the dominator tree, largest retained first."""
@@ -276,7 +357,7 @@ class HeapGraph:
             seg = seg[self.reach[seg] == REACH_STRONG]
         if top is not None:
             seg = seg[:top]
-        return [self.obj(int(k)) for k in seg]
+        return self.objs(seg.tolist())
 
     def child_count(self, node: int = ROOT) -> int:
         start, _ = self._dom

@@ -4,6 +4,7 @@ children are grouped by class (MAT's "group by class")."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,12 @@ class DominatorModel(QAbstractItemModel):
 
     # ---- contents
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        try:
+            return self._value(index, role)
+        except (sqlite3.Error, OSError):  # an exception must never cross into Qt's C++ (PySide aborts)
+            return None
+
+    def _value(self, index: Index, role: int) -> Any:
         g = self.g
         if g is None or not index.isValid():
             return None
