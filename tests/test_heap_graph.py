@@ -319,3 +319,60 @@ def test_cli_object_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert err.count("\n") == 0 and "no object with id 0x1" in err
     assert cli.main(["object", *common, "zz"]) == cli.EXIT_UNREADABLE
     assert "not an object id" in capsys.readouterr().err
+
+
+def _hostile_graph_dump(path: Path) -> None:
+    """4-byte ids; a reference cycle; a dangling reference; an object of a class with no CLASS_DUMP;
+    an object reachable only through Reference.referent; an unreachable one."""
+    import struct
+
+    from tests.hprof_writer import HprofWriter
+
+    w = HprofWriter(id_size=4)
+    obj_cls, node_cls, ref_cls, arr_cls = 0x10, 0x20, 0x30, 0x40
+    for serial, (cid, name) in enumerate([(obj_cls, "java/lang/Object"), (node_cls, "com/example/Node"),
+                                          (ref_cls, "java/lang/ref/Reference"), (arr_cls, "[Lcom/example/Node;")], 1):
+        w.load_class(serial, cid, name)
+    w.class_dump(obj_cls, 0, [])
+    w.class_dump(node_cls, obj_cls, [("next", 2), ("value", 10)])
+    w.class_dump(ref_cls, obj_cls, [("referent", 2)])
+    w.class_dump(arr_cls, obj_cls, [])
+
+    def node(obj_id: int, nxt: int) -> None:
+        w.instance(obj_id, node_cls, w.ident(nxt) + struct.pack(">i", obj_id))
+
+    node(0x100, 0x104)  # A -> B -> C -> A: a cycle
+    node(0x104, 0x108)
+    node(0x108, 0x100)
+    node(0x10C, 0x120)  # D -> M
+    w.instance(0x120, 0x99, b"\0" * 8)  # M: its class 0x99 has no CLASS_DUMP
+    w.obj_array(0x110, arr_cls, [0x100, 0xDEAD0, 0x10C])  # E: holds a reference to nothing
+    w.instance(0x114, ref_cls, w.ident(0x118))  # R -referent-> W
+    node(0x118, 0)  # W: only weakly reachable
+    node(0x11C, 0)  # U: unreachable
+    w.root(0x01, 0x100, w.ident(0))  # JNI global
+    w.root(0xFF, 0x110)
+    w.root(0xFF, 0x114)
+    w.root(0x05, obj_cls)
+    w.flush_heap()
+    w.record(0x2C, b"")
+    path.write_bytes(w.bytes())
+
+
+def test_graph_of_a_hostile_dump(tmp_path: Path) -> None:
+    f = tmp_path / "hostile.hprof"
+    _hostile_graph_dump(f)
+    d = Dump.open(f, index_dir=tmp_path / "idx")
+    ensure_graph(d)
+    g = HeapGraph(d)
+    by_id = {name: g.node_of(i) for name, i in dict(A=0x100, B=0x104, C=0x108, D=0x10C, E=0x110, R=0x114,
+                                                     W=0x118, U=0x11C, M=0x120).items()}
+    idom = {k: (int(g.idom[v]) if g.idom[v] >= 0 else None) for k, v in by_id.items()}
+    assert idom["A"] is None and idom["B"] == by_id["A"] and idom["C"] == by_id["B"]
+    assert idom["D"] == by_id["E"] and idom["M"] == by_id["D"]
+    assert idom["W"] is None and g.reach[by_id["W"]] == 1 and g.paths_from_roots(by_id["W"]) == []
+    assert idom["U"] is None and g.reach[by_id["U"]] == 2
+    assert g.retained[by_id["E"]] == g.shallow[[by_id[k] for k in ("E", "D", "M")]].sum()
+    assert (by_id["W"], True) in g.referents(by_id["R"])
+    codes = {x.code for x in d.diagnostics()}
+    assert {"hprof.missing_class", "graph.dangling", "graph.unreachable"} <= codes
