@@ -90,6 +90,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             "index_seconds": m.get("index.seconds"),
             "summary": {k.split(".", 1)[1]: v for k, v in m.items() if k.startswith("summary.")},
             "details": {k: v for k, v in m.items() if k.startswith(f"{dump.format}.")},
+            "graph": {k.split(".", 1)[1]: v for k, v in m.items() if k.startswith("graph.")} or None,
             "diagnostics": len(dump.diagnostics()),
         }
         if args.json:

@@ -12,10 +12,9 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import duplicate_strings
 from pmdesk.views.base import readonly_table
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import SelectionBus
+from pmdesk.views.selection import NODE_ROLE, SelectionBus
 
 SHOWN = 1000
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class DuplicateStringsView(HeapGraphView):

@@ -21,9 +21,7 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers.hprof.records import ROOT_NAMES
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import SelectionBus
-
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+from pmdesk.views.selection import NODE_ROLE, SelectionBus
 
 
 class GCPathsView(HeapGraphView):

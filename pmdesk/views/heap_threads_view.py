@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLa
 from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import threads
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import SelectionBus
+from pmdesk.views.selection import NODE_ROLE, SelectionBus
 
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 

@@ -4,6 +4,7 @@ object in it is a link that selects it."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -43,13 +44,13 @@ class LeakSuspectsView(HeapGraphView):
 
 
 def _link(g: HeapGraph, node: int) -> str:
-    return f'<a href="node:{node}">{_esc(g.label(node))}</a>'
+    return f'<a href="node:{node}">{escape(g.label(node))}</a>'
 
 
 def _steps(g: HeapGraph, steps: list[PathStep], sizes: bool) -> str:
     rows = []
     for depth, s in enumerate(steps):
-        via = f"<i>{_esc(s.via)}</i> → " if s.via else ""
+        via = f"<i>{escape(s.via)}</i> → " if s.via else ""
         size = f" — {s.obj.retained_bytes:,} B retained" if sizes else ""
         rows.append(f"<div style='margin-left:{depth * 14}px'>{via}{_link(g, s.obj.node)}{size}</div>")
     return "".join(rows)
@@ -62,9 +63,9 @@ def report_html(g: HeapGraph) -> str:
     if not suspects:
         parts.append("<p>No single object or class retains 10% of the heap.</p>")
     for i, s in enumerate(suspects, 1):
-        desc = _esc(s.description)
+        desc = escape(s.description)
         for o in s.objects[:1]:
-            desc = desc.replace(_esc(g.label(o.node)), _link(g, o.node))
+            desc = desc.replace(escape(g.label(o.node)), _link(g, o.node))
         parts.append(f"<h4>Problem suspect {i} — {s.fraction:.1%}</h4><p>{desc}</p>")
         if s.kind == "class":
             parts.append("<p>Biggest instances: " + ", ".join(
@@ -78,6 +79,3 @@ def report_html(g: HeapGraph) -> str:
             parts.append("<p><b>Where the memory accumulates (dominator chain):</b></p>" + _steps(g, s.chain, True))
     return "".join(parts)
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

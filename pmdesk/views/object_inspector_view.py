@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -13,9 +14,7 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.views.base import readonly_table
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import SelectionBus
-
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+from pmdesk.views.selection import NODE_ROLE, SelectionBus
 
 
 class ObjectInspectorView(HeapGraphView):
@@ -68,18 +67,18 @@ class ObjectInspectorView(HeapGraphView):
         except PmdeskError as e:
             self.header.setText(e.one_line())
             return
-        lines = [f"<b>{_esc(d.label)}</b>",
+        lines = [f"<b>{escape(d.label)}</b>",
                  f"{d.kind} · shallow {d.obj.shallow_bytes:,} B · retained {d.obj.retained_bytes:,} B "
                  f"({d.obj.retained_bytes / max(g.heap_bytes, 1):.2%} of the heap) · {d.reachability}"]
         if d.gc_roots:
             lines.append("GC root: " + ", ".join(d.gc_roots))
         if d.dominator is not None:
-            lines.append(f"dominated by {_esc(g.label(d.dominator.node))}")
+            lines.append(f"dominated by {escape(g.label(d.dominator.node))}")
         if d.length is not None:
             cut = f" (first {len(d.fields)} shown)" if d.length > len(d.fields) else ""
             lines.append(f"length {d.length:,}{cut}")
         if d.text is not None:
-            lines.append(f"value: <tt>{_esc(repr(d.text))}</tt>")
+            lines.append(f"value: <tt>{escape(repr(d.text))}</tt>")
         self.header.setText("<br>".join(lines))
         self._fill(self.fields, [(f.name, f.type, f.text, f.node) for f in d.fields])
         rows = [(via, g.label(o.node), f"{o.retained_bytes:,}", o.node) for o, via in d.referents]
@@ -113,6 +112,3 @@ class ObjectInspectorView(HeapGraphView):
             self.show_object(node)
             self.select(node)
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

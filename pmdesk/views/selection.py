@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from pmdesk.model.dump import Dump
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # item data role holding a heap graph node in tables, trees and models
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
 from pmdesk.model.heap_graph import ROOT, HeapGraph
+from pmdesk.views.selection import NODE_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 CHUNK = 200
@@ -40,7 +41,7 @@ class Item:
 
 class DominatorModel(QAbstractItemModel):
     COLUMNS = ("Object", "Shallow bytes", "Retained bytes", "% of heap")
-    NODE_ROLE = Qt.ItemDataRole.UserRole + 1
+    NODE_ROLE = NODE_ROLE
 
     def __init__(self) -> None:
         super().__init__()
