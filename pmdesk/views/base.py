@@ -49,6 +49,14 @@ class DockView(QWidget):
         pass
 
 
+def fit_header(header: QHeaderView) -> None:
+    """First column takes the room, the others fit their contents (tables and trees of the docks)."""
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for c in range(1, header.count()):
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+
+
 def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTableWidget:
     """A read-only QTableWidget filling `parent`: the first `fit_columns` fit their contents, the last stretches."""
     table = QTableWidget(0, len(headers))

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from pmdesk.model.heap_graph import HeapGraph, parse_id
+from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
 from pmdesk.views.models.dominator_model import DominatorModel
 from pmdesk.views.selection import SelectionBus
@@ -43,11 +44,7 @@ class DominatorTreeView(HeapGraphView):
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        hh = self.tree.header()
-        hh.setStretchLastSection(False)
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2, 3):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        fit_header(self.tree.header())
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)

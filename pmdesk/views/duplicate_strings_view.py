@@ -3,8 +3,6 @@ waste; selecting a row selects one of the Strings."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -12,7 +10,7 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import duplicate_strings
 from pmdesk.views.base import readonly_table
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import NODE_ROLE, SelectionBus
+from pmdesk.views.selection import NODE_ROLE
 
 SHOWN = 1000
 
@@ -22,9 +20,6 @@ class DuplicateStringsView(HeapGraphView):
     TITLE = "Duplicate strings"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "heap_histogram"
-
-    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
-        super().__init__(parent, bus)
 
     def build_content(self) -> QWidget:
         w = QWidget()

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSpinBox,
     QTreeWidget,
@@ -20,8 +19,9 @@ from PySide6.QtWidgets import (
 from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers.hprof.records import ROOT_NAMES
+from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import NODE_ROLE, SelectionBus
+from pmdesk.views.selection import NODE_ROLE
 
 
 class GCPathsView(HeapGraphView):
@@ -30,10 +30,6 @@ class GCPathsView(HeapGraphView):
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
     FOLLOWS_SELECTION = True
     RAISE_ON_SELECTION = True
-
-    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
-        self.node: int | None = None
-        super().__init__(parent, bus)
 
     def build_content(self) -> QWidget:
         w = QWidget()
@@ -44,11 +40,7 @@ class GCPathsView(HeapGraphView):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Object", "Via", "Shallow", "Retained", "GC root"])
         self.tree.setUniformRowHeights(True)
-        hh = self.tree.header()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in range(1, 5):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setStretchLastSection(False)
+        fit_header(self.tree.header())
         self.tree.itemActivated.connect(self._activated)
         top = QHBoxLayout()
         top.addWidget(self.info, 1)

@@ -23,6 +23,7 @@ class HeapGraphView(DockView):
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
         self.graph: HeapGraph | None = None
+        self.node: int | None = None  # the object shown, in views that show one
         self.stack = QStackedLayout(self)
         waiting = QWidget()
         lay = QVBoxLayout(waiting)

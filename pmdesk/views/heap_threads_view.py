@@ -3,15 +3,14 @@ size, its stack as the dump recorded it, and per frame the objects its local var
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import threads
+from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import NODE_ROLE, SelectionBus
+from pmdesk.views.selection import NODE_ROLE
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -22,18 +21,11 @@ class HeapThreadsView(HeapGraphView):
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "heap_histogram"
 
-    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
-        super().__init__(parent, bus)
-
     def build_content(self) -> QWidget:
         w = QWidget()
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Thread / frame / local", "Retained bytes", "Max locals' retained", "Location"])
-        hh = self.tree.header()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2, 3):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setStretchLastSection(False)
+        fit_header(self.tree.header())
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._current(cur))
         lay = QVBoxLayout(w)
         lay.setContentsMargins(2, 2, 2, 2)

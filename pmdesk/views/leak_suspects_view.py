@@ -5,7 +5,6 @@ object in it is a link that selects it."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import PathStep, leak_suspects
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import SelectionBus
 
 
 class LeakSuspectsView(HeapGraphView):
@@ -21,9 +19,6 @@ class LeakSuspectsView(HeapGraphView):
     TITLE = "Leak suspects"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "heap_histogram"
-
-    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
-        super().__init__(parent, bus)
 
     def build_content(self) -> QWidget:
         w = QWidget()

@@ -14,7 +14,7 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.views.base import readonly_table
 from pmdesk.views.heap_graph_base import HeapGraphView
-from pmdesk.views.selection import NODE_ROLE, SelectionBus
+from pmdesk.views.selection import NODE_ROLE
 
 
 class ObjectInspectorView(HeapGraphView):
@@ -24,10 +24,6 @@ class ObjectInspectorView(HeapGraphView):
     TAB_WITH = "overview"
     FOLLOWS_SELECTION = True
     RAISE_ON_SELECTION = True
-
-    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
-        self.node: int | None = None
-        super().__init__(parent, bus)
 
     def build_content(self) -> QWidget:
         w = QWidget()
