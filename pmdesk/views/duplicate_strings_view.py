@@ -10,6 +10,7 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import duplicate_strings
 from pmdesk.views.base import readonly_table
 from pmdesk.views.heap_graph_base import HeapGraphView
+from pmdesk.views.models.columns import RIGHT
 from pmdesk.views.selection import NODE_ROLE
 
 SHOWN = 1000
@@ -43,7 +44,7 @@ class DuplicateStringsView(HeapGraphView):
                 item = QTableWidgetItem(text)
                 item.setData(NODE_ROLE, d.example.node)
                 if c < 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)
         groups = graph.meta.get("graph.duplicate_string_groups", 0) if graph is not None else 0
         wasted = sum(d.wasted_bytes for d in rows)

@@ -21,6 +21,7 @@ from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers.hprof.records import ROOT_NAMES
 from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
+from pmdesk.views.models.columns import RIGHT
 from pmdesk.views.selection import NODE_ROLE
 
 
@@ -97,7 +98,7 @@ class GCPathsView(HeapGraphView):
             self.tree.addTopLevelItem(item)
         item.setData(0, NODE_ROLE, node)
         for c in (2, 3):
-            item.setTextAlignment(c, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setTextAlignment(c, RIGHT)
         return item
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:

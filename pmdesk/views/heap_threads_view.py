@@ -10,9 +10,8 @@ from pmdesk.model.heap_graph import HeapGraph
 from pmdesk.model.heap_report import threads
 from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
+from pmdesk.views.models.columns import RIGHT
 from pmdesk.views.selection import NODE_ROLE
-
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class HeapThreadsView(HeapGraphView):

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
 from pmdesk.model.heap_graph import ROOT, HeapGraph
+from pmdesk.views.models.columns import RIGHT, NamedColumns
 from pmdesk.views.selection import NODE_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -39,7 +40,7 @@ class Item:
         return seg
 
 
-class DominatorModel(QAbstractItemModel):
+class DominatorModel(NamedColumns, QAbstractItemModel):
     COLUMNS = ("Object", "Shallow bytes", "Retained bytes", "% of heap")
     NODE_ROLE = NODE_ROLE
 
@@ -172,16 +173,11 @@ class DominatorModel(QAbstractItemModel):
                 return f"{ret / max(g.heap_bytes, 1):.2%}"
             return f"{values[col]:,}"
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return values[0]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
 
     # ---- finding a node
     def index_of(self, node: int) -> QModelIndex:

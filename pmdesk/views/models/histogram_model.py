@@ -7,11 +7,12 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from pmdesk.model.heap import HistogramRow
+from pmdesk.views.models.columns import RIGHT, NamedColumns
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class HistogramModel(QAbstractTableModel):
+class HistogramModel(NamedColumns, QAbstractTableModel):
     COLUMNS = ("Class", "Objects", "Shallow bytes", "Retained bytes")
     SORT_ROLE = Qt.ItemDataRole.UserRole
 
@@ -46,13 +47,8 @@ class HistogramModel(QAbstractTableModel):
         if role == self.SORT_ROLE:
             return value if value is not None else -1
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and col == 3 and value is None:
             return "Retained sizes come with the dominator tree"
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
