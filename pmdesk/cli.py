@@ -14,13 +14,14 @@ from typing import Any
 from pmdesk import __version__
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap, heap_report
+from pmdesk.model import heap, heap_report, threads
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap_graph import ROOT, HeapGraph, HeapObject, ensure_graph, format_id, parse_id
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
 
-COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings")
+COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
+            "threads")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 
 
@@ -96,7 +97,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            for label, value in heap.overview(dump):
+            for label, value in (heap.overview(dump) if dump.format == "hprof" else threads.overview(dump)):
                 print(f"{label + ':':<24}{value}")
             print(f"{'Index state:':<24}{out['index_state']}")
             print(f"{'Diagnostics:':<24}{out['diagnostics']}")
@@ -249,6 +250,36 @@ def cmd_strings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_threads(args: argparse.Namespace) -> int:
+    opened: list[Dump] = []
+    try:
+        for f in args.files:
+            ns = argparse.Namespace(**{**vars(args), "file": f})
+            d = _open(ns)
+            opened.append(d)
+            if d.format != "threads":
+                raise PmdeskError(f, f"is a {d.format} file; 'threads' needs thread dumps")
+        doc = threads.report(opened)
+        if args.json:
+            print(json.dumps({"files": args.files, **doc}, indent=1))
+            return EXIT_OK
+        series = [dv for d in opened for dv in threads.load_dumps(d)]
+        last = series[-1]
+        print(f"{doc['dumps']} dump(s); the last one ({last.label}) has {len(last.threads)} threads")
+        for dl in last.deadlocks:
+            print(f"DEADLOCK: {' -> '.join(dl.threads)} -> {dl.threads[0]} (locks {', '.join(dl.locks)})")
+        if doc["stuck"]:
+            print(f"stuck in all {doc['dumps']} dumps: {', '.join(doc['stuck'])}")
+        for g in threads.groups(last.threads):
+            top = str(g.frames[0]) if g.frames else "(no frames)"
+            names = ", ".join(t.name for t in g.threads[:4]) + (" …" if len(g.threads) > 4 else "")
+            print(f" {len(g.threads):>4}  {g.state:<14} {top}  [{names}]")
+        return EXIT_OK
+    finally:
+        for d in opened:
+            d.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pmdesk", description=f"pmdesk {__version__}: post-mortem analyser. "
                                 f"Reads: {known_formats()}. Run with FILE… (or none) to start the GUI.")
@@ -311,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--threshold", type=float, default=10.0, metavar="PCT", help="share of the heap (default 10)")
     sp.set_defaults(func=cmd_suspects)
 
+    sp = sub.add_parser("threads", help="thread dumps: threads, locks, deadlocks, stack groups, stuck threads "
+                                        "(several files = a series)")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="thread dumps or logs holding them, oldest first")
+    sp.add_argument("--index-dir", metavar="DIR", help="where the index lives (default: user cache dir)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_threads)
+
     sp = sub.add_parser("strings", help="heap dumps: duplicate strings grouped by value")
     common(sp)
     sp.add_argument("--json", action="store_true")
@@ -332,13 +370,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except Cancelled:
-        print(f"{args.file}: cancelled", file=sys.stderr)
+        print(f"{getattr(args, 'file', None) or ' '.join(args.files)}: cancelled", file=sys.stderr)
         return 130
     except PmdeskError as e:
         print(e.one_line(), file=sys.stderr)
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
-        print(f"{args.file}: interrupted", file=sys.stderr)
+        print(f"{getattr(args, 'file', None) or ' '.join(args.files)}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK

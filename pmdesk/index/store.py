@@ -28,6 +28,7 @@ import sqlite_utils
 
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
+from pmdesk.index.derive import DERIVE
 from pmdesk.readers import Reader
 
 SCHEMA_VERSION = 2
@@ -220,6 +221,8 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
             t0 = time.perf_counter()
             started = time.time()
             reader.read(path, sink, progress)
+            for derive in DERIVE.get(reader.SPEC.schema, ()):
+                derive(conn)
             progress.update(1.0, "writing index")  # last cancellation point before the rename
             for k, v in {
                 "index.format": reader.SPEC.name, "index.reader": reader.SPEC.name,

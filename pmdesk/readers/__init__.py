@@ -7,10 +7,10 @@ import os
 import stat
 
 from pmdesk.core.errors import PmdeskError, UnsupportedFormat
-from pmdesk.readers import hprof
+from pmdesk.readers import hprof, threaddump
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
 
-READERS: tuple[Reader, ...] = (hprof.HprofReader,)
+READERS: tuple[Reader, ...] = (hprof.HprofReader, threaddump.ThreadDumpReader)
 
 
 def _check_registry(readers: tuple[Reader, ...]) -> None:
@@ -75,6 +75,11 @@ def sniff(path: str) -> Reader:
     for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
         if reader.sniff(head):
             return reader
+    if describe_head(head) == "text":  # a log may hold a dump further in
+        for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
+            deep = getattr(reader, "sniff_deep", None)
+            if deep is not None and deep(path):
+                return reader
     raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
                                   f"(it reads: {known_formats()})")
 

@@ -1,0 +1,11 @@
+"""Format-independent passes over an index, run once when it is built (DERIVE, by schema) or later in the
+background (the heap graph). Readers fill raw tables; these derive what views and the CLI ask for."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from pmdesk.index.derive import lock_graph
+
+DERIVE: dict[str, tuple[Callable[[sqlite3.Connection], None], ...]] = {"threads": (lock_graph.derive,)}

@@ -1,0 +1,73 @@
+"""The thread-dump reader: Java (jstack, jcmd Thread.print, SIGQUIT output in a log), Go goroutine dumps,
+Python faulthandler output; sniffed by content, also when the dumps sit inside a larger log."""
+
+from __future__ import annotations
+
+from pmdesk.core.errors import DumpFormatError, PmdeskError
+from pmdesk.core.progress import Progress
+from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.threaddump import go_text, java_text, python_text
+from pmdesk.readers.threaddump.model import write
+
+PARSERS = (("java", java_text), ("go", go_text), ("python", python_text))
+DEEP_SNIFF_BYTES = 64 << 20  # a log is searched this far for a dump that does not start it
+
+
+def _text(data: bytes) -> str | None:
+    if b"\0" in data[:4096]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+class ThreadDumpReader:
+    SPEC = ReaderSpec(name="threads", version=1, priority=50, extensions=(".txt", ".log", ".tdump", ".out"),
+                      description="thread dumps (Java jstack/jcmd/SIGQUIT, Go goroutines, Python faulthandler)",
+                      schema="threads")
+
+    @staticmethod
+    def sniff(head: bytes) -> bool:
+        text = _text(head)
+        return text is not None and any(p.sniff(text) for _n, p in PARSERS)
+
+    @staticmethod
+    def sniff_deep(path: str) -> bool:
+        """For text files whose first bytes say nothing: do dumps appear further in (a program's log)?"""
+        with open(path, "rb") as f:
+            data = f.read(DEEP_SNIFF_BYTES)
+        text = _text(data)
+        return text is not None and any(p.sniff(text) for _n, p in PARSERS)
+
+    @staticmethod
+    def read(path: str, sink: IndexSink, progress: Progress) -> None:
+        progress.update(0.0, "reading thread dumps")
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise PmdeskError(path, e.strerror or str(e)) from None
+        text = _text(data)
+        if text is None:
+            raise DumpFormatError(path, "binary data, not a thread dump", 0)
+        lines = text.splitlines()
+        problems: list[tuple[int, str]] = []
+        dumps = []
+        for runtime, parser in PARSERS:
+            if parser.sniff(text):
+                dumps = parser.parse(lines, problems)
+                if dumps:
+                    sink.meta("threads.runtime", runtime)
+                    break
+        progress.update(0.8, "writing thread dumps")
+        if not dumps:
+            raise DumpFormatError(path, "no thread dump found in this text", 0)
+        for line, what in problems[:100]:
+            sink.diagnostic(line, "threads.unreadable_line", f"line {line:,}: {what}; skipped", "info")
+        if len(problems) > 100:
+            sink.diagnostic(None, "threads.unreadable_line", f"… and {len(problems) - 100:,} more", "info")
+        last = dumps[-1]
+        if last.threads and not last.threads[-1].frames and last.runtime != "java":
+            sink.diagnostic(last.threads[-1].line, "threads.cut", f"the dump ends inside the thread at line "
+                            f"{last.threads[-1].line:,}", "warning")
+        write(sink, dumps)
+        sink.meta("threads.dumps", len(dumps))
+        sink.meta("summary.threads", sum(len(d.threads) for d in dumps))
