@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import platformdirs
-import sqlite_utils
 
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
@@ -84,7 +84,6 @@ class IndexWriter:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._seq: dict[str, int] = {}
         self.diagnostics = 0
 
@@ -92,7 +91,17 @@ class IndexWriter:
         self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
     def rows(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
-        self.db[table].insert_all(rows, batch_size=2000)
+        """Insert rows (dicts with the same keys) into a table of the schema."""
+        it = iter(rows)
+        first = next(it, None)
+        if first is not None:
+            cols = list(first)
+            self.insert(table, cols, itertools.chain([tuple(first.values())], (tuple(r[c] for c in cols) for r in it)))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows given as tuples in `columns` order (the fast path for bulk rows)."""
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self.conn.executemany(sql, rows)
 
     def array_chunk(self, name: str, values: np.ndarray) -> None:
         seq = self._seq.get(name, 0)

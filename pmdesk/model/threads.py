@@ -105,10 +105,10 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
     conn = dump.conn
     out: list[DumpView] = []
     heads = conn.execute("SELECT dump_idx, runtime, title, timestamp, line FROM td_dump ORDER BY dump_idx").fetchall()
-    frames: dict[tuple[int, int], list[StackFrame]] = defaultdict(list)
-    for d, t, fn, file, line in conn.execute("SELECT dump_idx, thread_idx, function, file, line FROM td_frame "
-                                             "ORDER BY dump_idx, thread_idx, depth"):
-        frames[(d, t)].append(StackFrame(fn, file, line))
+    stacks: dict[int, list[StackFrame]] = defaultdict(list)
+    for sid, fn, file, line in conn.execute("SELECT stack_id, function, file, line FROM td_stack_frame "
+                                            "ORDER BY stack_id, depth"):
+        stacks[sid].append(StackFrame(fn, file, line))
     holds: dict[tuple[int, int], list[str]] = defaultdict(list)
     classes: dict[tuple[int, str], str | None] = {}
     for d, t, lock, cls, rel in conn.execute("SELECT dump_idx, thread_idx, lock_id, class, relation FROM td_lock "
@@ -120,12 +120,12 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
         "SELECT dump_idx, thread_idx, lock_id, owner_idx, status FROM td_wait")}
     by_dump: dict[int, list[ThreadInfo]] = defaultdict(list)
     runtime_of = {h[0]: h[1] for h in heads}
-    for (d, t, name, ident, state, detail, java, daemon, line) in conn.execute(
-            "SELECT dump_idx, thread_idx, name, ident, state, detail, java_thread, daemon, line FROM td_thread "
-            "ORDER BY dump_idx, thread_idx"):
+    for (d, t, name, ident, state, detail, java, daemon, line, sid) in conn.execute(
+            "SELECT dump_idx, thread_idx, name, ident, state, detail, java_thread, daemon, line, stack_id "
+            "FROM td_thread ORDER BY dump_idx, thread_idx"):
         w = waits.get((d, t))
         by_dump[d].append(ThreadInfo(series_offset + d, t, name, ident, state, detail or "", runtime_of[d],
-                                     bool(java), None if daemon is None else bool(daemon), frames[(d, t)],
+                                     bool(java), None if daemon is None else bool(daemon), stacks[sid],
                                      holds[(d, t)], w[0] if w else None, w[2] if w else None, line))
     cycles: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
     for d, c, _pos, t, lock in conn.execute("SELECT dump_idx, cycle, position, thread_idx, lock_id FROM td_deadlock "

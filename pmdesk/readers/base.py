@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,6 +31,8 @@ class IndexSink(Protocol):
     def meta(self, key: str, value: Any) -> None: ...
 
     def rows(self, table: str, rows: Iterable[dict[str, Any]]) -> None: ...
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None: ...
 
     def array_chunk(self, name: str, values: np.ndarray) -> None: ...
 

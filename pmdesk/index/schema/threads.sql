@@ -25,14 +25,16 @@ CREATE TABLE td_thread (
     elapsed_s   REAL,
     java_thread INTEGER,            -- 0 for JVM-internal threads without a java.lang.Thread
     created_by  TEXT,               -- Go: the function that started the goroutine
+    stack_id    INTEGER NOT NULL,   -- -> td_stack_frame: threads with identical stacks share one
     PRIMARY KEY (dump_idx, thread_idx)
 );
 
-CREATE TABLE td_frame (
-    dump_idx INTEGER NOT NULL, thread_idx INTEGER NOT NULL,
+-- Each distinct stack once (a series repeats the same stacks dump after dump).
+CREATE TABLE td_stack_frame (
+    stack_id INTEGER NOT NULL,
     depth    INTEGER NOT NULL,      -- 0 = the innermost (top) frame
     function TEXT NOT NULL, file TEXT, line INTEGER, module TEXT,
-    PRIMARY KEY (dump_idx, thread_idx, depth)
+    PRIMARY KEY (stack_id, depth)
 );
 
 -- Locks as the dump names them: held ('locked', 'owns'), wanted ('waiting_to_lock', 'parking'), or

@@ -8,12 +8,6 @@ import re
 from pmdesk.readers.threaddump.model import DumpRecord, Frame, LockRef, Thread
 
 START = "Full thread dump"
-_HEADER = re.compile(
-    r'^"(?P<name>.*)"(?: #(?P<num>\d+))?(?: \[(?P<vnum>\d+)\])?(?P<daemon> daemon)?(?: prio=(?P<prio>-?\d+))?'
-    r'(?: os_prio=\S+)?(?: cpu=(?P<cpu>[\d.]+)ms)?(?: elapsed=(?P<el>[\d.]+)s)?(?: allocated=\S+)?'
-    r'(?: defined_classes=\S+)?(?: tid=(?P<tid>\S+))?(?: nid=(?P<nid>\S+))?\s*(?P<status>.*?)\s*'
-    r'(?:\[0x[0-9a-f]+\])?\s*$')
-_FRAME = re.compile(r"^\s+at (?P<fn>[^(]+)\((?P<loc>.*)\)\s*$")
 _LOCK = re.compile(r"^\s+- (?P<what>locked|waiting to lock|waiting on|parking to wait for|"
                    r"waiting to re-lock in wait\(\)|eliminated)\s+<(?P<id>[^>]*)>(?: \(a (?P<cls>[^)]*)\))?")
 _OWNABLE = re.compile(r"^\s+- <(?P<id>0x[0-9a-f]+)> \(a (?P<cls>[^)]*)\)")
@@ -42,17 +36,84 @@ def _location(loc: str) -> tuple[str | None, int | None, str | None]:
     return loc or None, None, module
 
 
+def _header(line: str, lineno: int) -> Thread | None:
+    """The thread a '"name" #12 daemon prio=5 … tid=0x… nid=0x… state [0x…]' line introduces."""
+    end = line.rfind('" ')
+    if end <= 0 or line.endswith('":'):
+        return None
+    fields: dict[str, str] = {}
+    num = None
+    daemon = False
+    status = []
+    for tok in line[end + 2:].split():
+        if tok[0] == "#" and tok[1:].isdigit():
+            num = tok[1:]
+        elif tok == "daemon" and not status:
+            daemon = True
+        elif "=" in tok and not status:
+            key, _, value = tok.partition("=")
+            fields[key] = value
+        elif tok[0] == "[":  # the stack address, or a virtual thread's carrier number
+            continue
+        else:
+            status.append(tok)
+    cpu, elapsed, prio = fields.get("cpu", ""), fields.get("elapsed", ""), fields.get("prio", "")
+    th = Thread(line[1:end], f"#{num}" if num else fields.get("tid", ""), lineno, native_id=fields.get("nid"),
+                daemon=daemon, cpu_ms=float(cpu[:-2]) if cpu.endswith("ms") else None,
+                elapsed_s=float(elapsed[:-1]) if elapsed.endswith("s") else None,
+                priority=int(prio) if prio.lstrip("-").isdigit() else None, java_thread=num is not None)
+    th.detail = " ".join(status)
+    if not th.java_thread:  # VM threads print no state line
+        th.state = "RUNNABLE" if th.detail.startswith("runnable") else "VM"
+    return th
+
+
+def _lock_line(line: str) -> tuple[str, str | None, str] | None:
+    """(lock id, class, relation) of a '- locked <0x…> (a …)' line ('owns' for an ownable synchronizer)."""
+    m = _LOCK.match(line)
+    if m is not None:
+        if m["what"] == "eliminated" or not m["id"].startswith("0x"):
+            return None
+        return m["id"], m["cls"], _RELATION[m["what"]]
+    m = _OWNABLE.match(line)
+    return (m["id"], m["cls"], "owns") if m is not None else None
+
+
 def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]:
     dumps: list[DumpRecord] = []
     dump: DumpRecord | None = None
     th: Thread | None = None
     in_report = in_ownable = False
     wanted: LockRef | None = None
-    for i, raw in enumerate(lines):
-        line = raw.rstrip("\n")
+    frames: dict[str, Frame] = {}  # one Frame per distinct frame text: a series repeats them
+    lock_lines: dict[str, tuple[str, str | None, str] | None] = {}  # likewise for lock lines
+    for i, line in enumerate(lines):
         if not line:
             continue
         c = line[0]
+        if c == "\t" and th is not None and not in_report:  # the bulk of a dump: frames and locks
+            if line.startswith("\tat "):
+                frame = frames.get(line)
+                if frame is None:
+                    p = line.find("(")
+                    if p < 0 or not line.rstrip().endswith(")"):
+                        problems.append((i + 1, "unreadable stack frame line"))
+                        continue
+                    frame = frames[line] = Frame(line[4:p].strip(), *_location(line.rstrip()[p + 1:-1]))
+                th.frames.append(frame)
+                continue
+            if line.startswith("\t- "):
+                parsed = lock_lines.get(line, False)
+                if parsed is False:
+                    parsed = lock_lines[line] = _lock_line(line)
+                if parsed is not None:
+                    lock_id, cls, relation = parsed
+                    if relation == "owns" and not in_ownable:
+                        continue
+                    if relation != "owns" and in_ownable:
+                        continue
+                    th.locks.append(LockRef(lock_id, cls, relation, -1 if relation == "owns" else len(th.frames) - 1))
+                continue
         if c == "F" and line.startswith(START):
             prev = lines[i - 1].strip() if i else ""
             dump = DumpRecord("java", i + 1, line.strip(), prev if _TIMESTAMP.match(prev) else None)
@@ -75,17 +136,9 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
                 wanted = None
             continue
         if c == '"':
-            m = _HEADER.match(line)
-            if m is None or line.endswith('":'):
+            th = _header(line, i + 1)
+            if th is None:
                 continue
-            g = m.groupdict()
-            th = Thread(g["name"], f"#{g['num']}" if g["num"] else (g["tid"] or ""), i + 1,
-                        native_id=g["nid"], daemon=bool(g["daemon"]), cpu_ms=float(g["cpu"]) if g["cpu"] else None,
-                        elapsed_s=float(g["el"]) if g["el"] else None,
-                        priority=int(g["prio"]) if g["prio"] else None, java_thread=g["num"] is not None)
-            th.detail = g["status"] or ""
-            if not th.java_thread:  # VM threads print no state line
-                th.state = "RUNNABLE" if th.detail.startswith("runnable") else "VM"
             dump.threads.append(th)
             in_ownable = False
             continue
@@ -95,23 +148,7 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             continue
         if c in " \t":
             s = line.lstrip()
-            if s.startswith("at "):
-                m = _FRAME.match(line)
-                if m:
-                    file, ln, module = _location(m["loc"])
-                    th.frames.append(Frame(m["fn"].strip(), file, ln, module))
-                else:
-                    problems.append((i + 1, "unreadable stack frame line"))
-            elif s.startswith("- "):
-                if in_ownable:
-                    m = _OWNABLE.match(line)
-                    if m:
-                        th.locks.append(LockRef(m["id"], m["cls"], "owns", -1))
-                    continue
-                m = _LOCK.match(line)
-                if m and m["what"] != "eliminated" and m["id"].startswith("0x"):
-                    th.locks.append(LockRef(m["id"], m["cls"], _RELATION[m["what"]], len(th.frames) - 1))
-            elif s.startswith("java.lang.Thread.State:"):
+            if s.startswith("java.lang.Thread.State:"):
                 state = s.split(":", 1)[1].strip()
                 th.state, _, rest = state.partition(" ")
                 th.detail = rest.strip("() ") or th.detail

@@ -51,24 +51,27 @@ class DumpRecord:
     threads: list[Thread] = field(default_factory=list)
 
 
+THREAD_COLUMNS = ("dump_idx", "thread_idx", "name", "ident", "line", "state", "detail", "native_id", "daemon",
+                  "priority", "cpu_ms", "elapsed_s", "java_thread", "created_by", "stack_id")
+
+
 def write(sink: IndexSink, dumps: list[DumpRecord]) -> None:
-    dump_rows: list[dict[str, Any]] = []
-    threads: list[dict[str, Any]] = []
-    frames: list[dict[str, Any]] = []
-    locks: list[dict[str, Any]] = []
+    stacks: dict[tuple[int, ...], int] = {}  # by the frames' identities: parsers share equal Frame objects
+    frames: list[tuple[Any, ...]] = []
+    threads: list[tuple[Any, ...]] = []
+    locks: list[tuple[Any, ...]] = []
     for d, dump in enumerate(dumps):
-        dump_rows.append({"dump_idx": d, "runtime": dump.runtime, "line": dump.line, "title": dump.title,
-                          "timestamp": dump.timestamp, "threads": len(dump.threads)})
         for t, th in enumerate(dump.threads):
-            threads.append({"dump_idx": d, "thread_idx": t, "name": th.name, "ident": th.ident, "line": th.line,
-                            "state": th.state, "detail": th.detail, "native_id": th.native_id,
-                            "daemon": th.daemon, "priority": th.priority, "cpu_ms": th.cpu_ms,
-                            "elapsed_s": th.elapsed_s, "java_thread": th.java_thread, "created_by": th.created_by})
-            frames.extend({"dump_idx": d, "thread_idx": t, "depth": i, "function": f.function, "file": f.file,
-                           "line": f.line, "module": f.module} for i, f in enumerate(th.frames))
-            locks.extend({"dump_idx": d, "thread_idx": t, "lock_id": lk.lock_id, "class": lk.cls,
-                          "relation": lk.relation, "depth": lk.depth} for lk in th.locks)
-    sink.rows("td_dump", dump_rows)
-    sink.rows("td_thread", threads)
-    sink.rows("td_frame", frames)
-    sink.rows("td_lock", locks)
+            key = tuple(map(id, th.frames))
+            sid = stacks.get(key)
+            if sid is None:
+                sid = stacks[key] = len(stacks)
+                frames.extend((sid, i, f.function, f.file, f.line, f.module) for i, f in enumerate(th.frames))
+            threads.append((d, t, th.name, th.ident, th.line, th.state, th.detail, th.native_id, th.daemon,
+                            th.priority, th.cpu_ms, th.elapsed_s, th.java_thread, th.created_by, sid))
+            locks.extend((d, t, lk.lock_id, lk.cls, lk.relation, lk.depth) for lk in th.locks)
+    sink.insert("td_dump", ("dump_idx", "runtime", "line", "title", "timestamp", "threads"),
+                [(d, x.runtime, x.line, x.title, x.timestamp, len(x.threads)) for d, x in enumerate(dumps)])
+    sink.insert("td_thread", THREAD_COLUMNS, threads)
+    sink.insert("td_stack_frame", ("stack_id", "depth", "function", "file", "line", "module"), frames)
+    sink.insert("td_lock", ("dump_idx", "thread_idx", "lock_id", "class", "relation", "depth"), locks)
