@@ -209,3 +209,30 @@ def test_returning_none_from_a_model_keeps_none_alive(qtbot) -> None:  # noqa: A
         header(0, Qt.Orientation.Vertical)  # the model answers None
     gc.collect()
     assert sys.getrefcount(None) - before > -100
+
+
+def test_thread_dump_docks(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.conftest import DATA
+
+    one = (DATA / "threads" / "deadlock-sync.sigquit.stdout.log").read_text()
+    log = tmp_path / "service.log"
+    log.write_text("starting\n" * 20 + one + "ok\n" * 5 + one)
+    window.open_path(str(log))
+    wait_idle(qtbot, window)
+    threads = window.view("threads")
+    assert window.docks["threads"][0].isVisible() and not window.docks["heap_histogram"][0].isVisible()
+    assert threads.which.count() == 2 and threads.table.rowCount() == 22
+    row = next(r for r in range(threads.table.rowCount()) if threads.table.item(r, 0).text() == "deadlock-A")
+    assert threads.table.item(row, 1).background().color().name() == "#e06666"  # deadlocked: red
+    threads.table.setCurrentCell(row, 0)
+    stack = window.view("thread_stack")
+    assert stack.thread is not None and stack.thread.name == "deadlock-A" and "DEADLOCKED" in stack.header.text()
+    assert stack.table.rowCount() > len(stack.thread.frames)  # frames plus the lock lines between them
+    graph = window.view("lock_graph")
+    assert "1 deadlock cycle" in graph.info.text() and len(graph.scene.items()) > 4
+    series = window.view("thread_series")
+    assert series.table.columnCount() == 3 and "deadlock-A" in {series.table.item(r, 0).text().split("  ")[0]
+                                                               for r in range(series.table.rowCount())}
+    assert window.view("stack_groups").table.rowCount() > 3
+    threads.filter.setText("^deadlock")
+    assert threads.table.rowCount() == 2

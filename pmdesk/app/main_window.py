@@ -209,8 +209,10 @@ class MainWindow(QMainWindow):
         self.dump_box.setCurrentIndex(len(self.dumps) - 1)
         m = dump.meta
         how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
-        self.status_label.setText(f"{dump.name}: {m.get('summary.objects', 0):,} objects, "
-                                  f"{m.get('summary.classes', 0):,} classes ({how})")
+        what = (f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)"
+                if dump.format == "threads" else
+                f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes")
+        self.status_label.setText(f"{dump.name}: {what} ({how})")
         warnings = dump.warnings()
         if warnings:
             self._message(QMessageBox.Icon.Warning, "Incomplete dump", "\n".join(warnings))

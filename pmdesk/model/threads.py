@@ -147,6 +147,13 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
     return out
 
 
+def series_of(dump: Dump) -> list[DumpView]:
+    """The dumps of an open thread-dump file (loaded once per open dump)."""
+    if "thread_series" not in dump.cache:
+        dump.cache["thread_series"] = load_dumps(dump)
+    return dump.cache["thread_series"]
+
+
 def groups(threads: list[ThreadInfo]) -> list[StackGroup]:
     """Threads with identical stacks (and state) bucketed, biggest bucket first (panicparse's idea)."""
     buckets: dict[tuple[Any, ...], list[ThreadInfo]] = defaultdict(list)
@@ -159,7 +166,8 @@ def groups(threads: list[ThreadInfo]) -> list[StackGroup]:
 
 def stuck(series: list[DumpView]) -> list[str]:
     """Threads present in every dump of the series (two or more) with the same stack each time, except
-    Java threads idle in WAITING/TIMED_WAITING that wait for no lock."""
+    Java threads idle in WAITING/TIMED_WAITING that wait for no lock someone holds (a pool worker parked on
+    its queue's condition is idle, one parked on a held ReentrantLock is stuck)."""
     if len(series) < 2:
         return []
     first = {t.key: t for t in series[0].threads}
@@ -168,11 +176,13 @@ def stuck(series: list[DumpView]) -> list[str]:
         now = {t.key: t for t in dv.threads}
         same = {k for k in same if k in now and now[k].stack == first[k].stack and now[k].state == first[k].state}
     last = {t.key: t for t in series[-1].threads}
+    owners = {lk.id: lk.owner for lk in series[-1].locks}
     out = []
     for t in series[-1].threads:
         if t.key not in same:
             continue
-        idle = t.runtime == "java" and t.state in IDLE_JAVA_STATES and t.wait_status is None
+        idle = (t.runtime == "java" and t.state in IDLE_JAVA_STATES
+                and (t.waits_for is None or owners.get(t.waits_for) is None))
         if not idle and t.state != "VM":
             out.append(last[t.key].name)
     return out

@@ -10,8 +10,16 @@ from pmdesk.views.gc_paths_view import GCPathsView
 from pmdesk.views.heap_threads_view import HeapThreadsView
 from pmdesk.views.histogram_view import HeapHistogramView
 from pmdesk.views.leak_suspects_view import LeakSuspectsView
+from pmdesk.views.lock_graph_view import LockGraphView
 from pmdesk.views.object_inspector_view import ObjectInspectorView
 from pmdesk.views.overview_view import OverviewView
+from pmdesk.views.series_view import SeriesView
+from pmdesk.views.stack_groups_view import StackGroupsView
+from pmdesk.views.stack_view import StackView
+from pmdesk.views.threads_view import ThreadsView
 
-VIEWS: tuple[type[DockView], ...] = (HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView,
-                                     HeapThreadsView, OverviewView, ObjectInspectorView, GCPathsView, DiagnosticsView)
+VIEWS: tuple[type[DockView], ...] = (
+    HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView,
+    ThreadsView, StackGroupsView, SeriesView,
+    OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView,
+)

@@ -28,6 +28,25 @@ class GraphRequested:
     dump: Dump
 
 
+@dataclass(frozen=True)
+class ThreadSelected:
+    """Thread `thread_idx` of dump `position` in the series of thread dumps in `dump` was selected."""
+
+    dump: Dump
+    position: int
+    thread_idx: int
+    source: str
+
+
+@dataclass(frozen=True)
+class SeriesPositionChosen:
+    """Which dump of a thread-dump series the thread docks show."""
+
+    dump: Dump
+    position: int
+    source: str
+
+
 class SelectionBus(QObject):
     selected = Signal(object)  # one of the message dataclasses above
 
