@@ -146,3 +146,23 @@ def test_cli_threads_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture
     assert json.loads(capsys.readouterr().out)["dumps"] == 2
     assert cli.main(["threads", str(DATA / "leak-phase2.hprof.gz"), "--index-dir", str(tmp_path)]) == 2
     assert "needs thread dumps" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["jdk25-vthreads.dump.json", "jdk25-vthreads.dump.txt", "jdk25-vthreads.jstack.txt"])
+def test_jdk25_thread_dump_to_file_and_jstack(name: str, tmp_path: Path) -> None:
+    """VThreads.java: deadlock-A and deadlock-B deadlocked on two monitors, five virtual threads parked on
+    one ReentrantLock that main holds, three virtual threads sleeping."""
+    with open_dump(TD / name, tmp_path) as d:
+        (dv,) = threads.load_dumps(d)
+        assert [sorted(dl.threads) for dl in dv.deadlocks] == [["deadlock-A", "deadlock-B"]]
+        by_name = {t.name: t for t in dv.threads}
+        assert by_name["deadlock-A"].state == by_name["deadlock-B"].state == "BLOCKED"
+        virtual = [t for t in dv.threads if t.detail == "virtual"]
+        if name.endswith("jstack.txt"):
+            assert not virtual  # jstack lists platform threads only
+            return
+        assert len(virtual) == 8
+        parked = [t for t in virtual if t.state == "WAITING"]
+        assert len(parked) == 5 and len({t.waits_for for t in parked}) == 1
+        assert parked[0].waits_for.startswith("java.util.concurrent.locks.ReentrantLock$NonfairSync@")
+        assert sum(t.state == "TIMED_WAITING" for t in virtual) == 3

@@ -90,8 +90,11 @@ class ThreadsView(ThreadDumpView):
                     item.setBackground(colour)
                 self.table.setItem(r, c, item)
         dl = len(dv.deadlocks)
+        no_locks = ""
+        if "-format=json" in dv.title and not dv.locks:
+            no_locks = " · this JSON thread dump carries no lock data (JDK 21), so no lock waits or deadlocks show"
         self.summary.setText(f"{len(shown):,} of {len(dv.threads):,} threads · {dv.runtime} · "
-                             + (f"{dl} deadlock{'s' if dl > 1 else ''}" if dl else "no deadlock"))
+                             + (f"{dl} deadlock{'s' if dl > 1 else ''}" if dl else "no deadlock") + no_locks)
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)

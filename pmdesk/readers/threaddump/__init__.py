@@ -6,10 +6,27 @@ from __future__ import annotations
 from pmdesk.core.errors import DumpFormatError, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
-from pmdesk.readers.threaddump import go_text, java_text, python_text
-from pmdesk.readers.threaddump.model import write
+from pmdesk.readers.threaddump import go_text, java_dump_to_file, java_text, python_text
+from pmdesk.readers.threaddump.model import DumpRecord, write
 
-PARSERS = (("java", java_text), ("go", go_text), ("python", python_text))
+
+class _Parser:
+    """A format's sniff on text and its parse, whichever form (lines or whole text) the parser takes."""
+
+    def __init__(self, sniff: object, parse: object, whole_text: bool = False) -> None:
+        self.sniff, self._parse, self.whole_text = sniff, parse, whole_text
+
+    def parse(self, text: str, lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]:
+        return self._parse(text if self.whole_text else lines, problems)
+
+
+PARSERS = (
+    ("java", _Parser(java_text.sniff, java_text.parse)),
+    ("java", _Parser(java_dump_to_file.sniff_json, java_dump_to_file.parse_json, whole_text=True)),
+    ("java", _Parser(java_dump_to_file.sniff_text, java_dump_to_file.parse_text)),
+    ("go", _Parser(go_text.sniff, go_text.parse)),
+    ("python", _Parser(python_text.sniff, python_text.parse)),
+)
 DEEP_SNIFF_BYTES = 64 << 20  # a log is searched this far for a dump that does not start it
 
 
@@ -53,7 +70,10 @@ class ThreadDumpReader:
         dumps = []
         for runtime, parser in PARSERS:
             if parser.sniff(text):
-                dumps = parser.parse(lines, problems)
+                try:
+                    dumps = parser.parse(text, lines, problems)
+                except (ValueError, KeyError, TypeError, AttributeError) as e:  # a JSON dump that is not one
+                    raise DumpFormatError(path, f"unreadable thread dump ({type(e).__name__}: {e})", 0) from None
                 if dumps:
                     sink.meta("threads.runtime", runtime)
                     break
