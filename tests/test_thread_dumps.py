@@ -105,7 +105,7 @@ def test_python_faulthandler_equals_the_truth(name: str, tmp_path: Path) -> None
 def test_a_log_with_several_dumps_is_a_series(tmp_path: Path) -> None:
     one = (TD / "busy-pool.sigquit.stdout.log").read_text()
     log = tmp_path / "app.log"
-    log.write_text("app starting\n" * 300 + one + "request served\n" * 50 + one + one)
+    log.write_text("app starting\n" * 1000 + one + "request served\n" * 50 + one + one)
     with open_dump(log, tmp_path) as d:
         series = threads.load_dumps(d)
         assert len(series) == 3 and all(len(s.threads) == 72 for s in series)
@@ -123,6 +123,9 @@ def test_cut_dump_and_text_without_a_dump(tmp_path: Path) -> None:
     with open_dump(cut, tmp_path) as d:
         (dv,) = threads.load_dumps(d)
         assert 0 < len(dv.threads) < 22
+        cuts = [x for x in d.diagnostics() if x.code == "threads.cut"]
+        assert cuts and cuts[0].offset == len(text[: len(text) // 2].splitlines())
+        assert d.warnings() and str(cut) in d.warnings()[0]
     plain = tmp_path / "notes.txt"
     plain.write_text("nothing to see here\n" * 100)
     with pytest.raises(PmdeskError, match="not a format pmdesk reads"):
@@ -166,3 +169,19 @@ def test_jdk25_thread_dump_to_file_and_jstack(name: str, tmp_path: Path) -> None
         assert len(parked) == 5 and len({t.waits_for for t in parked}) == 1
         assert parked[0].waits_for.startswith("java.util.concurrent.locks.ReentrantLock$NonfairSync@")
         assert sum(t.state == "TIMED_WAITING" for t in virtual) == 3
+
+
+def test_go_1_21_goroutine_headers(tmp_path: Path) -> None:
+    """Go 1.21+ writes `goroutine N gp=0x… m=… mp=… [state]:`; the Go here (1.19) cannot, so the real
+    1.19 dump is rewritten into that form."""
+    import re
+
+    text = (TD / "go_deadlock.sigquit.txt").read_text()
+    new = re.sub(r"^goroutine (\d+) \[", lambda m: f"goroutine {m[1]} gp=0xc000{m[1]}380 m=nil [", text, flags=re.M)
+    f = tmp_path / "go121.txt"
+    f.write_text(new)
+    truth = json.loads((TD / "go.truth.json").read_text())["go_deadlock.sigquit.txt"]
+    with open_dump(f, tmp_path) as d:
+        (dv,) = threads.load_dumps(d)
+        assert [(int(t.ident), t.state) for t in dv.threads] == [(g["id"], g["state"])
+                                                                 for g in truth["goroutines_parsed"]]

@@ -84,10 +84,12 @@ class ThreadDumpReader:
             sink.diagnostic(line, "threads.unreadable_line", f"line {line:,}: {what}; skipped", "info")
         if len(problems) > 100:
             sink.diagnostic(None, "threads.unreadable_line", f"… and {len(problems) - 100:,} more", "info")
-        last = dumps[-1]
-        if last.threads and not last.threads[-1].frames and last.runtime != "java":
-            sink.diagnostic(last.threads[-1].line, "threads.cut", f"the dump ends inside the thread at line "
-                            f"{last.threads[-1].line:,}", "warning")
+        if not text.endswith("\n"):
+            sink.diagnostic(len(lines), "threads.cut", f"the file ends in the middle of line {len(lines):,}: the "
+                            "last thread may be incomplete", "warning")
+        for th in (t for d in dumps for t in d.threads if d.runtime == "java" and t.java_thread and not t.state):
+            sink.diagnostic(th.line, "threads.cut", f"thread \"{th.name}\" (line {th.line:,}) is cut off before "
+                            "its state line", "warning")
         write(sink, dumps)
         sink.meta("threads.dumps", len(dumps))
         sink.meta("summary.threads", sum(len(d.threads) for d in dumps))
