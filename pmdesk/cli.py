@@ -14,14 +14,14 @@ from typing import Any
 from pmdesk import __version__
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap, heap_report, threads
+from pmdesk.model import heap, heap_diff, heap_report, threads
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap_graph import ROOT, HeapGraph, HeapObject, ensure_graph, format_id, parse_id
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
 
 COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
-            "threads")
+            "threads", "diff")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 
 
@@ -280,6 +280,46 @@ def cmd_threads(args: argparse.Namespace) -> int:
             d.close()
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    graphs = []
+    opened: list[Dump] = []
+    try:
+        for f in (args.a, args.b):
+            d = _open(argparse.Namespace(**{**vars(args), "file": f, "command": "diff"}), graph=True)
+            opened.append(d)
+            graphs.append(HeapGraph(d))
+        c = heap_diff.compare(*graphs)
+        if args.json:
+            doc = c.as_json(args.top)
+            if args.by == "class":
+                doc.pop("holders")
+            elif args.by == "holder":
+                doc.pop("classes")
+            print(json.dumps({"a": args.a, "b": args.b, **doc}, indent=1))
+            return EXIT_OK
+        if c.matched_fraction < 0.5:
+            print(f"note: only {c.matched_fraction:.0%} of B's heap is under paths A has too — "
+                  "are these dumps of the same program?")
+        if args.by in ("holder", None):
+            print(f" {'growth':>14} {'retained A':>14} {'retained B':>14} {'objects B-A':>12}  holder path")
+            for h in c.holders[:args.top]:
+                print(f" {h.growth:>+14,} {h.retained_a:>14,} {h.retained_b:>14,} {h.objects_b - h.objects_a:>+12,}  "
+                      f"{heap_diff.SEP.join(h.path)}")
+            for col in c.collections[:5]:
+                print(f"collection {heap_diff.SEP.join(col.path)}: size {col.size_a:,} -> {col.size_b:,}")
+        if args.by in ("class", None):
+            print(f" {'count B-A':>10} {'shallow B-A':>14} {'retained B-A':>14}  class")
+            for cd in c.classes[:args.top]:
+                ret = (f"{(cd.retained_b or 0) - (cd.retained_a or 0):+,}"
+                       if cd.retained_a is not None or cd.retained_b is not None else "")
+                print(f" {cd.count_b - cd.count_a:>+10,} {cd.shallow_b - cd.shallow_a:>+14,} {ret:>14}  {cd.name}"
+                      + (f"  ({cd.status})" if cd.status else ""))
+        return EXIT_OK
+    finally:
+        for d in opened:
+            d.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pmdesk", description=f"pmdesk {__version__}: post-mortem analyser. "
                                 f"Reads: {known_formats()}. Run with FILE… (or none) to start the GUI.")
@@ -349,12 +389,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_threads)
 
+    sp = sub.add_parser("diff", help="heap dumps: what grew from A to B, by class and by holder")
+    sp.add_argument("a", help="the earlier heap dump")
+    sp.add_argument("b", help="the later heap dump")
+    sp.add_argument("--index-dir", metavar="DIR", help="where the indexes live (default: user cache dir)")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--by", choices=("class", "holder"), help="only class deltas or only holder paths")
+    sp.add_argument("--top", type=int, default=25, metavar="N")
+    sp.set_defaults(func=cmd_diff)
+
     sp = sub.add_parser("strings", help="heap dumps: duplicate strings grouped by value")
     common(sp)
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--top", type=int, default=50, metavar="N")
     sp.set_defaults(func=cmd_strings)
     return p
+
+
+def _what(args: argparse.Namespace) -> str:
+    """The file(s) a command works on, for a message."""
+    files = getattr(args, "files", None) or [f for f in (getattr(args, "a", None), getattr(args, "b", None)) if f]
+    return getattr(args, "file", None) or " ".join(files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -370,13 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except Cancelled:
-        print(f"{getattr(args, 'file', None) or ' '.join(args.files)}: cancelled", file=sys.stderr)
+        print(f"{_what(args)}: cancelled", file=sys.stderr)
         return 130
     except PmdeskError as e:
         print(e.one_line(), file=sys.stderr)
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
-        print(f"{getattr(args, 'file', None) or ' '.join(args.files)}: interrupted", file=sys.stderr)
+        print(f"{_what(args)}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK

@@ -123,10 +123,15 @@ class ObjectReader:
                 out[v] = text
         return out
 
-    def edge_labels(self, src: int, targets: list[int]) -> dict[int, str]:
+    def edge_labels_many(self, wanted: dict[int, list[int]]) -> dict[int, dict[int, str]]:
+        """edge_labels for several sources, their records read in one pass over the dump."""
+        recs = self.records([s for s in wanted if s < self.g.n_objects])
+        return {src: self.edge_labels(src, targets, recs.get(src)) for src, targets in wanted.items()}
+
+    def edge_labels(self, src: int, targets: list[int], rec: O.Record | None = None) -> dict[int, str]:
         """How `src` refers to each target: field name, [index], static, <class>, <Java local>, …"""
         g = self.g
-        want = {int(g.ids[t]): t for t in targets}
+        want = {int(i): t for i, t in zip(g._column("ids", "hprof_object.id", targets), targets, strict=True)}
         labels: dict[int, str] = {}
         n_obj = g.n_objects
         if src >= n_obj:
@@ -141,7 +146,7 @@ class ObjectReader:
                     labels.setdefault(want[v], f"static {name}")
         else:
             length = g.array_length(src)
-            rec = self.records([src]).get(src)
+            rec = rec or self.records([src]).get(src)
             if rec is not None and rec.tag == R.OBJ_ARRAY_DUMP:
                 _t, _n, vals = O.array_values(rec, self.id_size)
                 for i, v in enumerate(vals.tolist()):

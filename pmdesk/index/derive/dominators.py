@@ -267,3 +267,27 @@ def class_retained(tree: DominatorTree, cls: np.ndarray, n_classes: int) -> np.n
     """Retained bytes per class: the size of the retained set of all its instances together."""
     n = len(tree.idom)
     return _class_retained(n, n_classes, tree.child_start, tree.kids, cls, tree.retained)
+
+
+@njit(cache=True, nogil=True)
+def subtree_sizes(n, start, kids):
+    """Number of nodes in each node's dominator subtree (itself included): its retained set's object count."""
+    size = np.ones(n + 1, np.int64)
+    order = np.empty(n + 1, np.int32)
+    stack = np.empty(n + 1, np.int32)
+    top = 0
+    k = 0
+    stack[0] = n
+    while top >= 0:
+        v = stack[top]
+        top -= 1
+        order[k] = v
+        k += 1
+        for e in range(start[v], start[v + 1]):
+            top += 1
+            stack[top] = kids[e]
+    for i in range(k - 1, -1, -1):  # children come after their parent in `order`
+        v = order[i]
+        for e in range(start[v], start[v + 1]):
+            size[v] += size[kids[e]]
+    return size

@@ -81,3 +81,12 @@ CREATE TABLE IF NOT EXISTS heap_duplicate_string (
     wasted_bytes INTEGER NOT NULL,    -- shallow bytes of all but one String and all but one array
     string_node  INTEGER NOT NULL     -- one of the Strings (graph node), to read the value from
 );
+
+-- The dominator tree summarised by holder path (model/heap_diff.py), kept for comparisons with other
+-- dumps: path elements joined by ' ▸ ', retained bytes and objects under it, a few of its objects.
+CREATE TABLE IF NOT EXISTS heap_holder (
+    path           TEXT PRIMARY KEY,
+    retained_bytes INTEGER NOT NULL,
+    objects        INTEGER NOT NULL,
+    nodes          TEXT NOT NULL      -- JSON list of graph nodes at this path (first 16)
+);
