@@ -236,3 +236,23 @@ def test_thread_dump_docks(qtbot, window: MainWindow, tmp_path: Path) -> None:  
     assert window.view("stack_groups").table.rowCount() > 3
     threads.filter.setText("^deadlock")
     assert threads.table.rowCount() == 2
+
+
+def test_compare_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    from tests.conftest import DATA
+
+    window.open_path(str(SAMPLE))
+    window.open_path(str(DATA / "leak-phase2.hprof.gz"))
+    wait_idle(qtbot, window)
+    view = window.view("compare")
+    assert view.a_box.count() == 2 and view.go.isEnabled()
+    view.go.click()
+    qtbot.waitUntil(lambda: view.job is None and view.result is not None, timeout=60000)
+    current = view.tree.currentItem()
+    assert current is not None and current.text(0) == "static SESSIONS: java.util.HashMap"
+    assert current.text(1).startswith("+") and "SESSIONS" in view.info.text()
+    assert view.classes.rowCount() > 300
+    inspector = window.view("object_inspector")
+    view.tree.setCurrentItem(current.parent())
+    view.tree.setCurrentItem(current)
+    assert inspector.node is not None and "HashMap" in inspector.header.text()

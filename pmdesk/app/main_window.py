@@ -256,6 +256,8 @@ class MainWindow(QMainWindow):
         self._show_current()
 
     def _show_current(self) -> None:
+        for _dock, view in self.docks.values():
+            view.open_dumps_changed(self.dumps)
         dump = self.current
         self.setWindowTitle(f"{dump.name} — pmdesk" if dump else f"pmdesk {__version__}")
         for dock, view in self.docks.values():

@@ -42,6 +42,9 @@ class DockView(QWidget):
     def load(self, dump: Dump | None) -> None:
         self.dump = dump
 
+    def open_dumps_changed(self, dumps: list[Dump]) -> None:
+        """The dumps open in the window changed (views that compare dumps need them all)."""
+
     def view_state(self) -> dict[str, Any]:
         return {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pmdesk.views.base import DockView
+from pmdesk.views.compare_view import CompareView
 from pmdesk.views.diagnostics_view import DiagnosticsView
 from pmdesk.views.dominator_view import DominatorTreeView
 from pmdesk.views.duplicate_strings_view import DuplicateStringsView
@@ -19,7 +20,7 @@ from pmdesk.views.stack_view import StackView
 from pmdesk.views.threads_view import ThreadsView
 
 VIEWS: tuple[type[DockView], ...] = (
-    HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView,
+    HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
     ThreadsView, StackGroupsView, SeriesView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView,
 )
