@@ -256,3 +256,22 @@ def test_compare_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     view.tree.setCurrentItem(current.parent())
     view.tree.setCurrentItem(current)
     assert inspector.node is not None and "HashMap" in inspector.header.text()
+
+
+def test_compare_dock_filters_classes_and_lists_collections(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    from tests.conftest import DATA
+
+    window.open_path(str(SAMPLE))
+    window.open_path(str(DATA / "leak-phase2.hprof.gz"))
+    wait_idle(qtbot, window)
+    view = window.view("compare")
+    view.go.click()
+    qtbot.waitUntil(lambda: view.job is None and view.result is not None, timeout=60000)
+    view.filter.setText(r"^com\.example\.leak\.Session$")
+    shown = [r for r in range(view.classes.rowCount()) if not view.classes.isRowHidden(r)]
+    assert [view.classes.item(r, 0).text() for r in shown] == ["com.example.leak.Session"]
+    r = shown[0]
+    assert (view.classes.item(r, 1).text(), view.classes.item(r, 2).text()) == ("1,500", "3,350")
+    sizes = {view.collections.item(r, 1).text(): view.collections.item(r, 3).text()
+             for r in range(view.collections.rowCount())}
+    assert sizes["java.util.HashMap"] == "3,350"

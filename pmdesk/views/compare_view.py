@@ -4,6 +4,7 @@ selects its object in whichever of the two dumps is shown."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QThread, Signal
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidgetItem,
     QTabWidget,
@@ -90,10 +92,22 @@ class CompareView(DockView):
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._holder(cur))
         self.tabs.addTab(self.tree, "Holders")
         page = QWidget()
-        self.classes = readonly_table(page, ["Class", "Objects A", "Objects B", "Shallow A", "Shallow B",
-                                             "Retained A", "Retained B", "Shallow growth", ""], fit_columns=8)
+        self.filter = QLineEdit(placeholderText="Filter classes (regular expression)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_classes)
+        inner = QWidget()
+        self.classes = readonly_table(inner, ["Class", "Objects A", "Objects B", "Shallow A", "Shallow B",
+                                              "Retained A", "Retained B", "Shallow growth", ""], fit_columns=8)
         self.classes.setSortingEnabled(True)
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.filter)
+        box.addWidget(inner, 1)
         self.tabs.addTab(page, "Classes")
+        page = QWidget()
+        self.collections = readonly_table(page, ["Collection (holder path)", "Class", "Size A", "Size B"],
+                                          fit_columns=0)
+        self.tabs.addTab(page, "Collections")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
@@ -150,6 +164,21 @@ class CompareView(DockView):
                 self.classes.setItem(r, col, item)
         self.classes.setSortingEnabled(True)
         self.classes.sortByColumn(7, Qt.SortOrder.DescendingOrder)
+        self._filter_classes(self.filter.text())
+        self.collections.setRowCount(len(c.collections))
+        for r, col in enumerate(c.collections):
+            for k, item in enumerate([QTableWidgetItem(" ▸ ".join(col.path)), QTableWidgetItem(col.cls),
+                                      _Number(col.size_a), _Number(col.size_b)]):
+                self.collections.setItem(r, k, item)
+
+    def _filter_classes(self, text: str) -> None:
+        try:
+            rx = re.compile(text) if text else None
+        except re.error:
+            return
+        for r in range(self.classes.rowCount()):
+            item = self.classes.item(r, 0)
+            self.classes.setRowHidden(r, rx is not None and item is not None and not rx.search(item.text()))
 
     def _fill_holders(self, holders: list[HolderDelta]) -> None:
         """The holder paths as a tree, each level largest growth first."""
