@@ -275,3 +275,33 @@ def test_compare_dock_filters_classes_and_lists_collections(qtbot, window: MainW
     sizes = {view.collections.item(r, 1).text(): view.collections.item(r, 3).text()
              for r in range(view.collections.rowCount())}
     assert sizes["java.util.HashMap"] == "3,350"
+
+
+def test_second_start_hands_its_file_to_the_running_window(qtbot, window: MainWindow,  # noqa: ANN001
+                                                             tmp_path: Path) -> None:
+    import os
+    import socket
+
+    from pmdesk.app.single_instance import InstanceServer, hand_over
+
+    name = f"pmdesk-test-{tmp_path.name}"
+    assert not hand_over([str(SAMPLE)], name)  # nobody is listening yet
+    server = InstanceServer(name, window)
+    assert server.listening and not server.stale_removed
+    server.open_requested.connect(window.open_from_elsewhere)
+    assert hand_over([str(SAMPLE)], name)
+    qtbot.waitUntil(lambda: bool(window.dumps) and window.dumps[0].path == str(SAMPLE), timeout=60000)
+    wait_idle(qtbot, window)
+    server.server.close()
+    # a pmdesk that crashed leaves its socket file behind: the next one replaces it
+    from PySide6.QtCore import QDir
+
+    stale = f"pmdesk-stale-{os.getpid()}"
+    where = Path(QDir.tempPath()) / stale  # where Qt keeps the socket
+    where.unlink(missing_ok=True)
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(where))  # a socket file nobody listens on
+    s.close()
+    again = InstanceServer(stale, window)
+    assert again.listening and hand_over([], stale)  # the dead socket was replaced by a live one
+    again.server.close()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from pmdesk import __version__
+from pmdesk.app.single_instance import InstanceServer, hand_over
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -17,6 +20,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("files", nargs="*", help="dumps to open")
     p.add_argument("--sample", action="store_true", help="open the bundled sample heap dump")
     p.add_argument("--index-dir", metavar="DIR", help="where indexes live (default: user cache dir)")
+    p.add_argument("--new-instance", action="store_true",
+                   help="start another window instead of handing the files to the one already running")
     return p.parse_args(list(argv))
 
 
@@ -28,10 +33,23 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setApplicationName("pmdesk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("pmdesk")
+    if not args.new_instance and hand_over(args.files):
+        return 0  # the window already open has the files now
     window = MainWindow(index_dir=args.index_dir)
+    server = InstanceServer(parent=window)
+    server.open_requested.connect(window.open_from_elsewhere)
     window.show()
     if args.sample or not args.files:
         window.open_sample()
     for f in args.files:
         window.open_path(f)
+    if os.environ.get("PMDESK_EXIT_AFTER_OPEN"):  # smoke tests of installers: report what opened, then quit
+        def check() -> None:
+            if window.job is None and not window.jobs:
+                for d in window.dumps:
+                    print(f"opened {d.path}", flush=True)
+                app.exit(0 if window.dumps else 1)
+        timer = QTimer(window)
+        timer.timeout.connect(check)
+        timer.start(100)
     return app.exec()

@@ -147,6 +147,15 @@ class MainWindow(QMainWindow):
         for p in paths:
             self.open_path(p)
 
+    def open_from_elsewhere(self, paths: list[str]) -> None:
+        """Files handed over by a later `pmdesk FILE` (a double-click): open them and come to the front."""
+        for p in paths:
+            self.open_path(p)
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def open_sample(self) -> None:
         if not SAMPLE_DUMP.exists():
             self._message(QMessageBox.Icon.Critical, "Open sample", f"{SAMPLE_DUMP}: the bundled sample is missing")

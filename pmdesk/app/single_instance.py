@@ -1,0 +1,75 @@
+"""One running pmdesk per user: a second `pmdesk FILE` (what a double-click on a dump runs) hands FILE to
+the window already open over a local socket and exits. A socket left by a pmdesk that crashed is
+noticed (nobody answers on it) and replaced."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+TIMEOUT_MS = 1000
+
+
+def server_name() -> str:
+    return f"pmdesk-{getpass.getuser()}"
+
+
+def hand_over(paths: list[str], name: str | None = None) -> bool:
+    """Give `paths` to the pmdesk already running; False when there is none to give them to."""
+    sock = QLocalSocket()
+    sock.connectToServer(name or server_name())
+    if not sock.waitForConnected(TIMEOUT_MS):
+        return False
+    sock.write(json.dumps({"open": [os.path.abspath(p) for p in paths]}).encode() + b"\n")
+    ok = sock.waitForBytesWritten(TIMEOUT_MS)
+    sock.disconnectFromServer()
+    return ok
+
+
+class InstanceServer(QObject):
+    """Listens for paths from later `pmdesk` starts; `open_requested` carries them (maybe none: just show)."""
+
+    open_requested = Signal(list)
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or server_name()
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self.server.newConnection.connect(self._connection)
+        self.stale_removed = False
+        if not self.server.listen(self.name):
+            if hand_over([], self.name):  # somebody else is really listening: leave them be
+                return
+            QLocalServer.removeServer(self.name)  # a socket left behind by a crashed pmdesk
+            self.stale_removed = True
+            self.server.listen(self.name)
+
+    @property
+    def listening(self) -> bool:
+        return self.server.isListening()
+
+    def _connection(self) -> None:
+        sock = self.server.nextPendingConnection()
+        if sock is None:
+            return
+        buf = bytearray()
+
+        def read() -> None:
+            buf.extend(bytes(sock.readAll()))
+            if buf.endswith(b"\n"):
+                try:
+                    paths = [str(p) for p in json.loads(buf.decode()).get("open", [])]
+                except (ValueError, AttributeError):
+                    paths = []
+                self.open_requested.emit(paths)
+                sock.disconnectFromServer()
+
+        sock.readyRead.connect(read)
+        sock.disconnected.connect(sock.deleteLater)
+        if sock.bytesAvailable():
+            read()

@@ -1,0 +1,76 @@
+"""Desktop integration the way the desktop does it: install the file types and the .desktop entry into a
+temporary XDG_DATA_HOME, ask xdg-mime what the dumps are and what opens them, then start pmdesk through
+the entry's Exec line (under xvfb-run) and check that it opened the file."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, ROOT
+
+TOOLS = ("xdg-mime", "update-mime-database")
+pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                                reason="xdg-utils / shared-mime-info not installed")
+INSTALLERS = ROOT / "installers" / "linux"
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_DIRS": "/usr/local/share:/usr/share"}
+    env.pop("XDG_CURRENT_DESKTOP", None)
+    pmdesk = Path(sys.executable).with_name("pmdesk")
+    subprocess.run(["bash", str(INSTALLERS / "install.sh"), str(pmdesk)], env=env, check=True, capture_output=True)
+    return env
+
+
+def query(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(["xdg-mime", "query", *args], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -> None:
+    cases = {DATA / "leak-nocoops-phase1.hprof": "application/x-java-hprof",
+             DATA / "leak-phase2.hprof.gz": "application/x-java-hprof",
+             DATA / "threads" / "deadlock-sync.jstack.txt": "text/x-java-thread-dump",
+             DATA / "threads" / "go_deadlock.sigquit.txt": "text/x-go-goroutine-dump"}
+    for path, mime in cases.items():
+        assert query(desktop, "filetype", str(path)) == mime, path
+        assert query(desktop, "default", mime) == "pmdesk.desktop"
+    assert query(desktop, "default", "application/x-core") == "pmdesk.desktop"
+
+
+def test_corpus_types_where_names_are_claimed_elsewhere(desktop: dict[str, str]) -> None:
+    ips = ROOT.parent / "shared" / "corpus" / "out" / "mobile" / "ips" / "macsym-single-target-crash.ips"
+    jfr = ROOT.parent / "shared" / "corpus" / "out" / "jvm" / "workload.jfr"
+    if not ips.exists() or not jfr.exists():
+        pytest.skip("corpus not present")
+    assert query(desktop, "filetype", str(ips)) == "application/x-apple-crash-report"  # not an IPS patch
+    assert query(desktop, "filetype", str(jfr)) == "application/x-java-flight-recording"
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed")
+def test_the_entry_starts_pmdesk_with_the_file_open(desktop: dict[str, str], tmp_path: Path) -> None:
+    entry = Path(desktop["XDG_DATA_HOME"]) / "applications" / "pmdesk.desktop"
+    exec_line = next(ln.split("=", 1)[1] for ln in entry.read_text().splitlines() if ln.startswith("Exec="))
+    dump = DATA / "threads" / "deadlock-rlock.jstack.txt"
+    argv = [a for a in shlex.split(exec_line.replace("%F", shlex.quote(str(dump))))]
+    env = {**desktop, "PMDESK_EXIT_AFTER_OPEN": "1"}
+    env.pop("QT_QPA_PLATFORM", None)
+    r = subprocess.run(["xvfb-run", "-a", *argv, "--new-instance"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"opened {dump}" in r.stdout
+
+
+def test_uninstall_removes_the_entry(desktop: dict[str, str]) -> None:
+    subprocess.run(["bash", str(INSTALLERS / "uninstall.sh")], env=desktop, check=True, capture_output=True)
+    assert not (Path(desktop["XDG_DATA_HOME"]) / "applications" / "pmdesk.desktop").exists()
+    assert query(desktop, "filetype", str(DATA / "threads" / "deadlock-sync.jstack.txt")) != "text/x-java-thread-dump"
