@@ -45,6 +45,10 @@ def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -
         assert query(desktop, "filetype", str(path)) == mime, path
         assert query(desktop, "default", mime) == "pmdesk.desktop"
     assert query(desktop, "default", "application/x-core") == "pmdesk.desktop"
+    session = Path(desktop["XDG_DATA_HOME"]) / "case.pmdesk"
+    session.write_text('{"format": "pmdesk-session", "version": 1}')
+    assert query(desktop, "filetype", str(session)) == "application/x-pmdesk-session"
+    assert query(desktop, "default", "application/x-pmdesk-session") == "pmdesk.desktop"
 
 
 def test_corpus_types_where_names_are_claimed_elsewhere(desktop: dict[str, str]) -> None:

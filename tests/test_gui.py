@@ -20,7 +20,7 @@ from tests.conftest import NOCOOPS, SAMPLE
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001 - pytest-qt fixture
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings)
+    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings, autosave=str(tmp_path / "autosave.pmdesk"))
     qtbot.addWidget(w)
     w.show()
     return w

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from pathlib import Path
 
+import platformdirs
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -22,16 +24,20 @@ from PySide6.QtWidgets import (
 
 from pmdesk import __version__
 from pmdesk.app.jobs import HeapGraphJob, Job, OpenDumpJob
+from pmdesk.core.errors import PmdeskError
 from pmdesk.index.derive.heap_graph import has_graph
+from pmdesk.index.store import dump_key
+from pmdesk.model import session as sessions
 from pmdesk.model.dump import Dump
 from pmdesk.readers import READERS
 from pmdesk.views.base import DockView
 from pmdesk.views.registry import VIEWS
-from pmdesk.views.selection import GraphRequested, SelectionBus
+from pmdesk.views.selection import GoTo, GraphRequested, SelectionBus
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE_DUMP = RESOURCES / "samples" / "leak-phase1.hprof.gz"
 MAX_RECENT = 10
+AUTOSAVE_MS = 30_000
 
 
 def file_filters() -> str:
@@ -43,7 +49,8 @@ def file_filters() -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, index_dir: str | None = None, settings: QSettings | None = None) -> None:
+    def __init__(self, index_dir: str | None = None, settings: QSettings | None = None,
+                 autosave: str | None = None) -> None:
         super().__init__()
         self.index_dir = index_dir
         self.settings = settings or QSettings("pmdesk", "pmdesk")
@@ -71,6 +78,12 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._show_current()
+        self.session_path: str | None = None
+        state = Path(platformdirs.user_state_dir("pmdesk", appauthor=False))
+        self.autosave_path = Path(autosave) if autosave else state / f"autosave{sessions.SUFFIX}"
+        self.autosave = QTimer(self)
+        self.autosave.timeout.connect(self.save_autosave)
+        self.autosave.start(AUTOSAVE_MS)
 
     # ------------------------------------------------------------------ construction
     def _build_docks(self) -> None:
@@ -113,6 +126,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(QAction("&Close dump", self, shortcut=QKeySequence.StandardKey.Close,
                             triggered=self.close_current))
+        m.addSeparator()
+        m.addAction(QAction("Open s&ession…", self, triggered=self.open_session_dialog))
+        m.addAction(QAction("&Save session…", self, shortcut=QKeySequence.StandardKey.Save,
+                            triggered=self.save_session_dialog))
+        m.addAction(QAction("Reopen the &last session (autosaved)", self,
+                            triggered=lambda: self.open_session(str(self.autosave_path))))
         m.addSeparator()
         m.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
         views = self.menuBar().addMenu("&View")
@@ -163,8 +182,12 @@ class MainWindow(QMainWindow):
         self.open_path(str(SAMPLE_DUMP))
 
     def open_path(self, path: str) -> None:
-        """Queue `path` to be opened (indexed first when needed) off the GUI thread."""
+        """Queue `path` to be opened (indexed first when needed) off the GUI thread; a session file opens
+        its session."""
         path = os.path.abspath(path)
+        if path.endswith(sessions.SUFFIX):
+            self.open_session(path)
+            return
         for i, d in enumerate(self.dumps):
             if d.path == path:
                 self.dump_box.setCurrentIndex(i)
@@ -237,6 +260,73 @@ class MainWindow(QMainWindow):
     def _bus_message(self, msg: object) -> None:
         if isinstance(msg, GraphRequested):
             self.compute_graph(msg.dump)
+        elif isinstance(msg, GoTo) and msg.dump in self.dumps:
+            self.dump_box.setCurrentIndex(self.dumps.index(msg.dump))
+
+    # ------------------------------------------------------------------ sessions
+    def session_now(self) -> sessions.Session:
+        """The session as it stands: open dumps, layout, dock states, annotations."""
+        s = self.bus.annotations.session
+        s.dumps = [sessions.SessionDump(d.path, int(d.meta.get("dump.size", 0)), d.content_key) for d in self.dumps]
+        s.current = self.dumps.index(self.current) if self.current in self.dumps else -1
+        s.layout = bytes(self.saveState().toBase64().data()).decode()
+        s.views = {vid: st for vid, (_d, view) in self.docks.items() if (st := view.view_state())}
+        return s
+
+    def save_session(self, path: str) -> None:
+        try:
+            sessions.save(self.session_now(), path)
+        except OSError as e:
+            self._message(QMessageBox.Icon.Critical, "Save session", f"{path}: {e.strerror or e}")
+            return
+        self.session_path = path
+        self.status_label.setText(f"session saved to {path}")
+
+    def save_autosave(self) -> None:
+        if self.dumps or self.bus.annotations.session.annotations:
+            with contextlib.suppress(OSError):
+                self.autosave_path.parent.mkdir(parents=True, exist_ok=True)
+                sessions.save(self.session_now(), self.autosave_path)
+
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", self.session_path or "",
+                                              f"pmdesk sessions (*{sessions.SUFFIX})")
+        if path:
+            self.save_session(path if path.endswith(sessions.SUFFIX) else path + sessions.SUFFIX)
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", f"pmdesk sessions (*{sessions.SUFFIX})")
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str) -> None:
+        """Open a session's dumps (found again by content if they moved), layout, dock states and notes;
+        say which dumps could not be found and how many annotations that leaves unplaced."""
+        try:
+            s = sessions.load(path)
+        except PmdeskError as e:
+            self._message(QMessageBox.Icon.Critical, "Open session", e.one_line())
+            return
+        missing = []
+        for entry in s.dumps:
+            where = sessions.locate(entry, path, lambda p: dump_key(p).content)
+            if where is None:
+                missing.append(entry)
+            else:
+                self.open_path(where)
+        if s.layout:
+            self.restoreState(QByteArray.fromBase64(s.layout.encode()))
+        for vid, state in s.views.items():
+            if vid in self.docks:
+                self.docks[vid][1].restore_state(state)
+        self.bus.annotations.use(s)
+        self.session_path = path
+        if missing:
+            lost = sum(len(s.annotations_for(e.content_key)) for e in missing)
+            names = ", ".join(os.path.basename(e.path) for e in missing)
+            self._message(QMessageBox.Icon.Warning, "Open session",
+                          f"{path}: {len(missing)} dump(s) not found or changed since the session was saved "
+                          f"({names}); {lost} annotation(s) on them cannot be placed.")
 
     def _job_failed(self, line: str) -> None:
         self.status_label.setText(line)
@@ -329,6 +419,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_autosave()
         self.cancel_jobs()
         if self.job is not None:
             self.job.wait(5000)

@@ -72,6 +72,11 @@ class Dump:
         return self.reader.SPEC.name
 
     @property
+    def content_key(self) -> str:
+        """What identifies the dump's content wherever it lies (the index is named after it)."""
+        return str(self.meta.get("dump.content_key", ""))
+
+    @property
     def name(self) -> str:
         return os.path.basename(self.path)
 

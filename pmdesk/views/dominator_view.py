@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget
 
-from pmdesk.model.heap_graph import HeapGraph, parse_id
+from pmdesk.model.heap_graph import HeapGraph, format_id, parse_id
+from pmdesk.views.annotate_dialog import annotate_dialog
 from pmdesk.views.base import fit_header
 from pmdesk.views.heap_graph_base import HeapGraphView
 from pmdesk.views.models.dominator_model import DominatorModel
@@ -46,6 +47,9 @@ class DominatorTreeView(HeapGraphView):
         self.tree.setAlternatingRowColors(True)
         fit_header(self.tree.header())
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._marks)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.by_class)
@@ -56,8 +60,25 @@ class DominatorTreeView(HeapGraphView):
         lay.addWidget(self.status)
         return w
 
+    def _marks(self) -> None:
+        key = self.dump.content_key if self.dump is not None else ""
+        notes = self.bus.annotations.session.annotations_for(key, "object")
+        self.model.marks = {int(a.target, 16): a.colour for a in notes}
+        self.tree.viewport().update()
+
+    def _menu(self, pos: Any) -> None:
+        node = self.model.data(self.tree.indexAt(pos), DominatorModel.NODE_ROLE)
+        if node is None or self.graph is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "object",
+                                                             format_id(int(self.graph.ids[node])),
+                                                             self.graph.label(node)))
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+
     def show_graph(self, graph: HeapGraph | None) -> None:
         self.model.set_graph(graph, self.by_class.isChecked())
+        self._marks()
         self._found = []
         if graph is None:
             self.status.setText("")
@@ -75,6 +96,9 @@ class DominatorTreeView(HeapGraphView):
             self.tree.setCurrentIndex(idx)
             self.tree.scrollTo(idx)
             self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._marks)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.data(current, DominatorModel.NODE_ROLE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pmdesk.views.annotations_view import AnnotationsView
 from pmdesk.views.base import DockView
 from pmdesk.views.compare_view import CompareView
 from pmdesk.views.diagnostics_view import DiagnosticsView
@@ -22,5 +23,5 @@ from pmdesk.views.threads_view import ThreadsView
 VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
     ThreadsView, StackGroupsView, SeriesView,
-    OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView,
+    OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

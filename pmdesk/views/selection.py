@@ -47,8 +47,21 @@ class SeriesPositionChosen:
     source: str
 
 
+@dataclass(frozen=True)
+class GoTo:
+    """Show this dump (the window switches to it)."""
+
+    dump: Dump
+
+
 class SelectionBus(QObject):
     selected = Signal(object)  # one of the message dataclasses above
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from pmdesk.views.annotation_store import AnnotationStore
+
+        self.annotations = AnnotationStore(self)  # the session's notes, shared by all docks
 
     def select_object(self, dump: Dump, node: int, source: str) -> None:
         self.selected.emit(ObjectSelected(dump, node, source))

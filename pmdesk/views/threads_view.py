@@ -7,22 +7,31 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from pmdesk.model.threads import ThreadInfo
+from pmdesk.views.annotate_dialog import annotate_dialog
 from pmdesk.views.base import readonly_table
 from pmdesk.views.selection import SelectionBus
 from pmdesk.views.thread_dump_base import ThreadDumpView, state_colour
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def thread_target(t: ThreadInfo) -> str:
+    """How an annotation names a thread (stable across the dumps of a series)."""
+    return f"{t.name} {t.ident}"
 
 
 class ThreadsView(ThreadDumpView):
@@ -47,6 +56,9 @@ class ThreadsView(ThreadDumpView):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._row(r))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._fill)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
@@ -83,11 +95,15 @@ class ThreadsView(ThreadDumpView):
             cells = [t.name, f"{t.state} {t.detail}".strip() if t.runtime != "java" else t.state,
                      str(t.frames[0]) if t.frames else "", waits]
             colour = state_colour(t)
+            mark = self.bus.annotations.colour_of(self.dump.content_key, "thread", thread_target(t)) \
+                if self.dump is not None else None
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ROW_ROLE, t.idx)
                 if colour is not None and c == 1:
                     item.setBackground(colour)
+                if mark is not None and c == 0:
+                    item.setBackground(QColor(mark))
                 self.table.setItem(r, c, item)
         dl = len(dv.deadlocks)
         no_locks = ""
@@ -95,6 +111,17 @@ class ThreadsView(ThreadDumpView):
             no_locks = " · this JSON thread dump carries no lock data (JDK 21), so no lock waits or deadlocks show"
         self.summary.setText(f"{len(shown):,} of {len(dv.threads):,} threads · {dv.runtime} · "
                              + (f"{dl} deadlock{'s' if dl > 1 else ''}" if dl else "no deadlock") + no_locks)
+
+    def _menu(self, pos: Any) -> None:
+        item = self.table.itemAt(pos)
+        dv = self.current
+        if item is None or dv is None:
+            return
+        t = dv.threads[item.data(ROW_ROLE)]
+        menu = QMenu(self)
+        menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "thread",
+                                                             thread_target(t), f"thread {t.name}"))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)

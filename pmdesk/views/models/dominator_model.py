@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from pmdesk.model.heap_graph import ROOT, HeapGraph
 from pmdesk.views.models.columns import RIGHT, NamedColumns
@@ -47,6 +48,7 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
     def __init__(self) -> None:
         super().__init__()
         self.g: HeapGraph | None = None
+        self.marks: dict[int, str] = {}  # object id -> annotation colour
         self.by_class = False
         self.root = Item(None)
         self._items: list[Item] = [self.root]  # indexes carry ids into this list, not Python pointers
@@ -176,6 +178,9 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return values[0]
+        if role == Qt.ItemDataRole.BackgroundRole and it.group is None and self.marks:
+            colour = self.marks.get(int(g.ids[it.node]))
+            return QColor(colour) if colour else None
         return None
 
 
