@@ -305,3 +305,15 @@ def test_second_start_hands_its_file_to_the_running_window(qtbot, window: MainWi
     again = InstanceServer(stale, window)
     assert again.listening and hand_over([], stale)  # the dead socket was replaced by a live one
     again.server.close()
+
+
+def test_macos_file_open_event_opens_the_file(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from pmdesk.app.main import FileOpenFilter
+
+    f = FileOpenFilter(window)
+    assert f.eventFilter(QApplication.instance(), QFileOpenEvent(str(SAMPLE)))
+    wait_idle(qtbot, window)
+    assert [d.path for d in window.dumps] == [str(SAMPLE)]

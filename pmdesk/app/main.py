@@ -7,7 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from pmdesk import __version__
@@ -25,6 +26,20 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return p.parse_args(list(argv))
 
 
+class FileOpenFilter(QObject):
+    """macOS hands files to open (a double-click in Finder) as QFileOpenEvent to the application."""
+
+    def __init__(self, window: QObject) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            self.window.open_path(event.file())
+            return True
+        return False
+
+
 def run_gui(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     from pmdesk.app.main_window import MainWindow
@@ -38,6 +53,7 @@ def run_gui(argv: Sequence[str]) -> int:
     window = MainWindow(index_dir=args.index_dir)
     server = InstanceServer(parent=window)
     server.open_requested.connect(window.open_from_elsewhere)
+    app.installEventFilter(FileOpenFilter(window))
     window.show()
     if args.sample or not args.files:
         window.open_sample()
