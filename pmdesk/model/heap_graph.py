@@ -401,12 +401,6 @@ class HeapGraph:
             paths.append(path)
         return paths
 
-    def class_instances_retained(self, class_idx: int) -> tuple[int, int]:
-        """(instances, retained bytes of all of them together) from the histogram."""
-        row = self.conn.execute("SELECT count, retained_bytes FROM heap_histogram WHERE class_idx = ?",
-                                (class_idx,)).fetchone()
-        return (row[0], row[1] or 0) if row else (0, 0)
-
     @functools.cached_property
     def heap_bytes(self) -> int:
         """Shallow bytes of every object some GC root reaches (strongly or through weak references):
