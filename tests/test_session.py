@@ -99,3 +99,69 @@ def test_autosave_keeps_the_session(qtbot, tmp_path: Path) -> None:  # noqa: ANN
     idle(qtbot, w)
     w.save_autosave()
     assert [d.path for d in sessions.load(w.autosave_path).dumps] == [str(SAMPLE)]
+
+
+def test_notes_on_classes_frames_and_threads_and_view_state(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.conftest import DATA
+
+    w = make_window(qtbot, tmp_path, "kinds")
+    w.open_path(str(SAMPLE))
+    idle(qtbot, w)
+    key = w.current.content_key
+    w.bus.annotations.annotate(key, "class", "com.example.leak.Session", "class Session", "one per login", "suspect")
+    hist = w.view("heap_histogram")
+    hist.filter.setText(r"^com\.example\.leak\.Session$")
+    src = hist.proxy.mapToSource(hist.proxy.index(0, 0))
+    assert hist.model.data(src, Qt.ItemDataRole.BackgroundRole) is not None  # the class is marked
+    tree = w.view("dominator_tree")
+    first = tree.model.index(0, 0)
+    tree.tree.expand(first)
+    tree.tree.setCurrentIndex(tree.model.index(0, 0, first))
+    state = tree.view_state()
+    assert state["selected"] and state["expanded"]
+    w.save_session(str(tmp_path / "kinds.pmdesk"))
+    w.close()
+    w2 = make_window(qtbot, tmp_path, "kinds2")
+    w2.open_session(str(tmp_path / "kinds.pmdesk"))
+    idle(qtbot, w2)
+    t2 = w2.view("dominator_tree")
+    assert t2.view_state()["selected"] == state["selected"]  # the selection came back with the tree
+    assert t2.tree.isExpanded(t2.model.index(0, 0))
+    # threads: a note on a thread and one on a frame
+    w2.open_path(str(DATA / "threads" / "deadlock-sync.jstack.txt"))
+    idle(qtbot, w2)
+    th = w2.view("threads")
+    row = next(r for r in range(th.table.rowCount()) if th.table.item(r, 0).text() == "deadlock-A")
+    th.table.setCurrentCell(row, 0)
+    stack = w2.view("thread_stack")
+    from pmdesk.views.stack_view import frame_target
+    from pmdesk.views.threads_view import thread_target
+
+    k2 = w2.current.content_key
+    w2.bus.annotations.annotate(k2, "thread", thread_target(stack.thread), "thread deadlock-A", "stuck", "culprit")
+    w2.bus.annotations.annotate(k2, "frame", frame_target(stack.thread, 0, stack.thread.frames[0].function),
+                                "frame", "takes A then B", "culprit")
+    assert th.table.item(row, 0).background().color().name() == "#f6b26b"
+    assert stack.table.item(0, 0).background().color().name() == "#f6b26b"
+    assert w2.view("annotations").table.rowCount() == 3
+
+
+def test_a_dump_found_where_the_user_says(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    other = tmp_path / "moved-far-away.hprof.gz"
+    shutil.copyfile(SAMPLE, other)
+    w = make_window(qtbot, tmp_path, "ask")
+    w.open_path(str(SAMPLE))
+    idle(qtbot, w)
+    s = w.session_now()
+    s.dumps[0].path = "/nowhere/leak.hprof.gz"
+    sessions.save(s, tmp_path / "lost.pmdesk")
+    w.close_current()
+    w.open_session(str(tmp_path / "lost.pmdesk"))
+    assert w.missing and w.locate_dialog is not None  # asked where it is
+    w.locate_dialog.reject()
+    w.open_session(str(tmp_path / "lost.pmdesk"))
+    assert not w.relocate(w.missing[0], str(tmp_path / "lost.pmdesk"))  # not that file
+    w.open_session(str(tmp_path / "lost.pmdesk"))
+    assert w.relocate(w.missing[0], str(other))
+    idle(qtbot, w)
+    assert [d.path for d in w.dumps] == [str(other)]

@@ -1,5 +1,5 @@
 ; Inno Setup script: installs the PyInstaller one-folder build (dist\pmdesk, made by
-; installers\pyinstaller\build.sh on Windows) and registers pmdesk for its file types, so double-clicking
+; installers\macos\build.sh on Windows) and registers pmdesk for its file types, so double-clicking
 ; a .hprof, .jfr, .ips, .tdump or .pmdesk opens it (a second start hands the file to the open window).
 ; Build: iscc installers\windows\pmdesk.iss
 #define AppName "pmdesk"

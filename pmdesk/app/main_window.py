@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._show_current()
         self.session_path: str | None = None
+        self.missing: list[sessions.SessionDump] = []  # dumps of the opened session not found yet
+        self.locate_dialog: QFileDialog | None = None
         state = Path(platformdirs.user_state_dir("pmdesk", appauthor=False))
         self.autosave_path = Path(autosave) if autosave else state / f"autosave{sessions.SUFFIX}"
         self.autosave = QTimer(self)
@@ -326,7 +328,41 @@ class MainWindow(QMainWindow):
             names = ", ".join(os.path.basename(e.path) for e in missing)
             self._message(QMessageBox.Icon.Warning, "Open session",
                           f"{path}: {len(missing)} dump(s) not found or changed since the session was saved "
-                          f"({names}); {lost} annotation(s) on them cannot be placed.")
+                          f"({names}); {lost} annotation(s) on them cannot be placed until they are found.")
+            self.missing = list(missing)
+            self._ask_for_missing()
+
+    def _ask_for_missing(self) -> None:
+        """Ask where each missing dump is now (one window-modal dialog at a time, not blocking)."""
+        if not self.missing:
+            return
+        entry = self.missing[0]
+        dlg = QFileDialog(self, f"Where is {os.path.basename(entry.path)} now?")
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.fileSelected.connect(lambda p: self.relocate(entry, p))
+        dlg.rejected.connect(lambda: self._skip_missing(entry))
+        dlg.open()
+        self.locate_dialog = dlg
+
+    def _skip_missing(self, entry: sessions.SessionDump) -> None:
+        if entry in self.missing:
+            self.missing.remove(entry)
+        self._ask_for_missing()
+
+    def relocate(self, entry: sessions.SessionDump, path: str) -> bool:
+        """The user says the session's dump is at `path`: open it if its content is that dump's."""
+        try:
+            same = dump_key(path).content == entry.content_key
+        except OSError:
+            same = False
+        if not same:
+            self.status_label.setText(f"{path}: not the dump the session had ({os.path.basename(entry.path)})")
+        else:
+            self.open_path(path)
+        if entry in self.missing:
+            self.missing.remove(entry)
+        self._ask_for_missing()
+        return same
 
     def _job_failed(self, line: str) -> None:
         self.status_label.setText(line)

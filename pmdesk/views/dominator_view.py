@@ -79,6 +79,7 @@ class DominatorTreeView(HeapGraphView):
     def show_graph(self, graph: HeapGraph | None) -> None:
         self.model.set_graph(graph, self.by_class.isChecked())
         self._marks()
+        self._apply_pending()
         self._found = []
         if graph is None:
             self.status.setText("")
@@ -145,8 +146,33 @@ class DominatorTreeView(HeapGraphView):
         return nodes.tolist()
 
     def view_state(self) -> dict[str, Any]:
-        return {"group_by_class": self.by_class.isChecked(), "search": self.search.text()}
+        state: dict[str, Any] = {"group_by_class": self.by_class.isChecked(), "search": self.search.text()}
+        g = self.graph
+        if g is not None:
+            current = self.model.data(self.tree.currentIndex(), DominatorModel.NODE_ROLE)
+            expanded = [it.node for it in self.model.loaded_items()
+                        if it.group is None and self.tree.isExpanded(self.model.index_of_item(it))]
+            state["selected"] = format_id(int(g.ids[current])) if current is not None else None
+            state["expanded"] = [format_id(int(g.ids[v])) for v in expanded[:500]]
+        return state
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.by_class.setChecked(bool(state.get("group_by_class")))
         self.search.setText(state.get("search", ""))
+        self._pending = state  # expanded rows and the selection come back once the tree is there
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        state, g = getattr(self, "_pending", None), self.graph
+        if not state or g is None:
+            return
+        self._pending = None
+        for text in state.get("expanded", []):
+            node = g.node_of(parse_id(text))
+            idx = self.model.index_of(node) if node is not None else None
+            if idx is not None and idx.isValid():
+                self.tree.expand(idx)
+        if state.get("selected"):
+            node = g.node_of(parse_id(state["selected"]))
+            if node is not None:
+                self.show_object(node)

@@ -13,12 +13,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
 )
 
 from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.views.annotate_dialog import annotate_dialog
 from pmdesk.views.base import DockView
 from pmdesk.views.models.histogram_model import HistogramModel
 from pmdesk.views.selection import SelectionBus
@@ -55,6 +57,9 @@ class HeapHistogramView(DockView):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
         QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy_selection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._marks)
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         lay = QVBoxLayout(self)
@@ -66,7 +71,23 @@ class HeapHistogramView(DockView):
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
         self.model.set_rows(heap.histogram(dump) if dump is not None else [])
+        self._marks()
         self._update_totals()
+
+    def _marks(self) -> None:
+        key = self.dump.content_key if self.dump is not None else ""
+        self.model.marks = {a.target: a.colour for a in self.bus.annotations.session.annotations_for(key, "class")}
+        self.table.viewport().update()
+
+    def _menu(self, pos: Any) -> None:
+        idx = self.table.indexAt(pos)
+        if not idx.isValid():
+            return
+        row = self.model.row_at(self.proxy.mapToSource(idx).row())
+        menu = QMenu(self)
+        menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "class", row.name,
+                                                             f"class {row.name}"))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _filter_changed(self, text: str) -> None:
         valid = True

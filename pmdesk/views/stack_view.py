@@ -7,12 +7,20 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.threads import ThreadInfo
+from pmdesk.views.annotate_dialog import annotate_dialog
 from pmdesk.views.base import readonly_table
 from pmdesk.views.selection import SelectionBus
 from pmdesk.views.thread_dump_base import ThreadDumpView
+
+
+def frame_target(t: ThreadInfo, depth: int, function: str) -> str:
+    """How an annotation names a stack frame: thread, depth and function."""
+    return f"{t.name} {t.ident} #{depth} {function}"
+
 
 RELATION_TEXT = {"locked": "- locked", "waiting_to_lock": "- waiting to lock", "waiting_on": "- waiting on",
                  "parking": "- parking to wait for", "owns": "- owns"}
@@ -35,6 +43,9 @@ class StackView(ThreadDumpView):
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(lambda: self.thread is not None and self.show_thread(self.thread.idx))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
@@ -69,9 +80,28 @@ class StackView(ThreadDumpView):
             rows.append((str(i), f.function, f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")))
             rows.extend(("", what, lock) for what, lock in by_depth.get(i, []))
         self.table.setRowCount(len(rows))
+        key = self.dump.content_key if self.dump is not None else ""
         for r, cells in enumerate(rows):
+            mark = (self.bus.annotations.colour_of(key, "frame", frame_target(t, int(cells[0]), cells[1]))
+                    if cells[0] else None)
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if mark is not None:
+                    item.setBackground(QColor(mark))
+                self.table.setItem(r, c, item)
+
+    def _menu(self, pos: Any) -> None:
+        item = self.table.item(self.table.rowAt(pos.y()), 0)
+        t = self.thread
+        if item is None or not item.text() or t is None:
+            return
+        depth = int(item.text())
+        function = t.frames[depth].function
+        menu = QMenu(self)
+        menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "frame",
+                                                             frame_target(t, depth, function),
+                                                             f"{t.name} frame {depth}: {function}"))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _locks(self, thread_idx: int) -> list[tuple[str, str, str, int]]:
         assert self.dump is not None

@@ -73,6 +73,7 @@ class ThreadsView(ThreadDumpView):
         self.which.setVisible(len(self.series) > 1)
         self.which.blockSignals(False)
         self._fill()
+        self._apply_pending()
 
     def _fill(self) -> None:
         dv = self.current
@@ -144,7 +145,22 @@ class ThreadsView(ThreadDumpView):
                 return
 
     def view_state(self) -> dict[str, Any]:
-        return {"filter": self.filter.text(), "position": self.position}
+        item = self.table.item(self.table.currentRow(), 0) if self.table.currentRow() >= 0 else None
+        dv = self.current
+        selected = thread_target(dv.threads[item.data(ROW_ROLE)]) if item is not None and dv is not None else None
+        return {"filter": self.filter.text(), "position": self.position, "selected": selected}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.filter.setText(state.get("filter", ""))
+        self._pending = state
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        state, dv = getattr(self, "_pending", None), self.current
+        if not state or dv is None:
+            return
+        self._pending = None
+        t = next((t for t in dv.threads if thread_target(t) == state.get("selected")), None)
+        if t is not None:
+            self.show_thread(t.idx)
+            self.select_thread(t.idx)

@@ -142,6 +142,13 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
             self._add(it, Item(it, int(nodes[row]), row=row))
         self.endInsertRows()
 
+    def index_of_item(self, it: Item) -> QModelIndex:
+        return self.createIndex(it.row, 0, it.uid)
+
+    def loaded_items(self) -> list[Item]:
+        """The rows fetched so far (not the invisible root)."""
+        return self._items[1:]
+
     def fetch_until(self, parent: Index, row: int) -> None:
         while len(self.item(parent).children) <= row and self.canFetchMore(parent):
             self.fetchMore(parent)

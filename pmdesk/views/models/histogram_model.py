@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from pmdesk.model.heap import HistogramRow
 from pmdesk.views.models.columns import RIGHT, NamedColumns
@@ -19,6 +20,7 @@ class HistogramModel(NamedColumns, QAbstractTableModel):
     def __init__(self, rows: list[HistogramRow] | None = None) -> None:
         super().__init__()
         self._rows: list[HistogramRow] = rows or []
+        self.marks: dict[str, str] = {}  # class name -> annotation colour
 
     def set_rows(self, rows: list[HistogramRow]) -> None:
         self.beginResetModel()
@@ -48,6 +50,8 @@ class HistogramModel(NamedColumns, QAbstractTableModel):
             return value if value is not None else -1
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return RIGHT
+        if role == Qt.ItemDataRole.BackgroundRole and col == 0 and r.name in self.marks:
+            return QColor(self.marks[r.name])
         if role == Qt.ItemDataRole.ToolTipRole and col == 3 and value is None:
             return "Retained sizes come with the dominator tree"
         return None
