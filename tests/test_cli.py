@@ -88,7 +88,7 @@ def test_console_entry_point_runs_headless(tmp_path: Path) -> None:
 
 
 def test_unknown_format_says_what_it_looks_like(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    f = tmp_path / "recording.jfr"
-    f.write_bytes(b"FLR\0\x00\x02\x00\x01" + bytes(100))
+    f = tmp_path / "archive.gz"
+    f.write_bytes(b"\x1f\x8b\x08\x00" + bytes(100))
     rc, _, err = run(capsys, "info", str(f), "--index-dir", str(tmp_path / "idx"))
-    assert rc == 2 and "looks like a JFR recording" in err and "Java heap dumps" in err
+    assert rc == 2 and "looks like gzip data" in err and "Java heap dumps" in err

@@ -317,3 +317,15 @@ def test_macos_file_open_event_opens_the_file(qtbot, window: MainWindow) -> None
     assert f.eventFilter(QApplication.instance(), QFileOpenEvent(str(SAMPLE)))
     wait_idle(qtbot, window)
     assert [d.path for d in window.dumps] == [str(SAMPLE)]
+
+
+def test_jfr_event_types_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "jfr" / "workload.jfr"))
+    wait_idle(qtbot, window)
+    view = window.view("jfr_event_types")
+    assert window.docks["jfr_event_types"][0].isVisible() and view.table.rowCount() == 173
+    assert view.table.item(0, 0).text() == "jdk.PromoteObjectOutsidePLAB" and view.table.item(0, 1).text() == "40,370"
+    view.filter.setText("ExecutionSample")
+    assert sum(not view.table.isRowHidden(r) for r in range(view.table.rowCount())) == 1

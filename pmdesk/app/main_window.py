@@ -243,9 +243,9 @@ class MainWindow(QMainWindow):
         self.dump_box.setCurrentIndex(len(self.dumps) - 1)
         m = dump.meta
         how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
-        what = (f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)"
-                if dump.format == "threads" else
-                f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes")
+        what = {"threads": f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)",
+                "jfr": f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)"}.get(
+            dump.format, f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes")
         self.status_label.setText(f"{dump.name}: {what} ({how})")
         warnings = dump.warnings()
         if warnings:

@@ -7,10 +7,10 @@ import os
 import stat
 
 from pmdesk.core.errors import PmdeskError, UnsupportedFormat
-from pmdesk.readers import hprof, threaddump
+from pmdesk.readers import hprof, jfr, threaddump
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
 
-READERS: tuple[Reader, ...] = (hprof.HprofReader, threaddump.ThreadDumpReader)
+READERS: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader)
 
 
 def _check_registry(readers: tuple[Reader, ...]) -> None:

@@ -11,6 +11,7 @@ from pmdesk.views.duplicate_strings_view import DuplicateStringsView
 from pmdesk.views.gc_paths_view import GCPathsView
 from pmdesk.views.heap_threads_view import HeapThreadsView
 from pmdesk.views.histogram_view import HeapHistogramView
+from pmdesk.views.jfr_event_types_view import JfrEventTypesView
 from pmdesk.views.leak_suspects_view import LeakSuspectsView
 from pmdesk.views.lock_graph_view import LockGraphView
 from pmdesk.views.object_inspector_view import ObjectInspectorView
@@ -22,6 +23,6 @@ from pmdesk.views.threads_view import ThreadsView
 
 VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
-    ThreadsView, StackGroupsView, SeriesView,
+    ThreadsView, StackGroupsView, SeriesView, JfrEventTypesView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

@@ -1,0 +1,15 @@
+-- Java Flight Recorder recordings. Per-record columns live in array_chunk: jfr_event.offset (u8 byte
+-- position of the record), .type (i4 -> jfr_type_name.type_idx), .size (i4 bytes), .start_ns (i8, 0 for
+-- metadata and checkpoint records).
+
+CREATE TABLE jfr_chunk (
+    chunk INTEGER PRIMARY KEY, offset INTEGER NOT NULL, size INTEGER NOT NULL, major INTEGER, minor INTEGER,
+    start_ns INTEGER, duration_ns INTEGER, start_ticks INTEGER, ticks_per_second INTEGER,
+    complete INTEGER NOT NULL,   -- 0: still being written or cut short (read up to its last complete record)
+    records INTEGER NOT NULL
+);
+
+-- What `jfr summary` prints: every event type the metadata declares (count 0 included), plus the
+-- metadata and checkpoint records, with their record count and bytes.
+CREATE TABLE jfr_event_type (name TEXT PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL);
+CREATE TABLE jfr_type_name (type_idx INTEGER PRIMARY KEY, name TEXT NOT NULL);

@@ -1,0 +1,22 @@
+"""The JFR (Java Flight Recorder) reader: sniffing, and the entry point that indexes a recording."""
+
+from __future__ import annotations
+
+from pmdesk.core.progress import Progress
+from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.jfr.chunks import MAGIC
+
+
+class JfrReader:
+    SPEC = ReaderSpec(name="jfr", version=1, priority=20, extensions=(".jfr",),
+                      description="Java Flight Recorder recordings (JFR)", schema="jfr")
+
+    @staticmethod
+    def sniff(head: bytes) -> bool:
+        return head.startswith(MAGIC)
+
+    @staticmethod
+    def read(path: str, sink: IndexSink, progress: Progress) -> None:
+        from pmdesk.readers.jfr.reader import read_recording
+
+        read_recording(path, sink, progress)
