@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from pmdesk import __version__
+from pmdesk import __version__, cli_jfr
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.model import heap, heap_diff, heap_report, jfr, threads
@@ -21,7 +21,7 @@ from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
 
 COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
-            "threads", "diff", "events")
+            "threads", "diff", "events", "hot", "findings")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 
 
@@ -281,21 +281,6 @@ def cmd_threads(args: argparse.Namespace) -> int:
             d.close()
 
 
-def cmd_events(args: argparse.Namespace) -> int:
-    with _open(args) as dump:
-        if dump.format != "jfr":
-            raise PmdeskError(args.file, f"is a {dump.format} file; 'events' needs a JFR recording")
-        doc = jfr.summary(dump)
-        if args.json:
-            print(json.dumps({"file": args.file, **doc}, indent=1))
-            return EXIT_OK
-        print(f"{args.file}: {doc['chunks']} chunk(s), {doc['duration_ns'] / 1e9:.1f} s")
-        print(f" {'Event Type':<44}{'Count':>10}{'Size (bytes)':>14}")
-        for t in doc["event_types"]:
-            print(f" {t['name']:<44}{t['count']:>10}{t['bytes']:>14}")
-    return EXIT_OK
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     graphs = []
     opened: list[Dump] = []
@@ -405,10 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_threads)
 
-    sp = sub.add_parser("events", help="JFR recordings: event types with counts and bytes (like jfr summary)")
-    common(sp)
-    sp.add_argument("--json", action="store_true")
-    sp.set_defaults(func=cmd_events)
+    cli_jfr.add_parsers(sub, common, _open)
 
     sp = sub.add_parser("diff", help="heap dumps: what grew from A to B, by class and by holder")
     sp.add_argument("a", help="the earlier heap dump")

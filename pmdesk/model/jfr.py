@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.jfr_values import Values
 
 
 def summary(dump: Dump) -> dict[str, Any]:
@@ -30,3 +31,46 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
         ("Events", f"{m.get('summary.events', 0):,} of {declared[1] or 0} types ({declared[0]} declared)"),
         ("Index", str(dump.index_path)),
     ]
+
+
+def events(dump: Dump, type_name: str, limit: int | None = None, offset: int = 0,
+           values: Values | None = None) -> list[dict[str, Any]]:
+    """The events of one type in file order, each as its fields (references resolved, times in ns)."""
+    values = values or Values(dump)
+    table = values.table(type_name)
+    if table is None:
+        return []
+    end = len(table.matrix) if limit is None else min(len(table.matrix), offset + limit)
+    return [values.row(table, r) for r in range(offset, end)]
+
+
+def brief(value: Any) -> str:
+    """A value in a few words, for tables and text reports: a thread by its name, a stack trace by its top
+    frame, a class or method by its name, times as they are (ns)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        if "frames" in value:
+            frames = value["frames"] or []
+            return f"{method_text(frames[0]['method'])} line {frames[0].get('lineNumber')}" if frames else "(empty)"
+        if "javaName" in value or "osName" in value:
+            return value.get("javaName") or value.get("osName") or ""
+        if "descriptor" in value and "type" in value:
+            return method_text(value)
+        if "name" in value and ("classLoader" in value or "package" in value):
+            return str(value["name"]).replace("/", ".")
+        if "name" in value and len(value) <= 3:
+            return str(value["name"])
+        return ", ".join(f"{k}={brief(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return f"[{len(value)}]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def method_text(method: dict[str, Any] | None) -> str:
+    if not method:
+        return "?"
+    owner = (method.get("type") or {}).get("name") or "?"
+    return f"{owner.replace('/', '.')}.{method.get('name')}"

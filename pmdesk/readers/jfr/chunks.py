@@ -12,6 +12,7 @@ HEADER_BYTES = HEADER.size               # duration ns, start ticks, ticks/s, fe
 METADATA_TYPE = 0
 CHECKPOINT_TYPE = 1
 FEATURE_COMPRESSED_INTS = 1
+UNIT_ANNOTATIONS = {"jdk.jfr.Timestamp": "timestamp", "jdk.jfr.Timespan": "timespan"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class FieldInfo:
     type_id: int
     constant_pool: bool
     array: bool
+    unit: str | None = None  # "timestamp:TICKS", "timespan:NANOSECONDS", … from @Timestamp / @Timespan
+    unsigned: bool = False  # @Unsigned
 
 
 @dataclass
@@ -97,6 +100,7 @@ class TypeInfo:
     name: str
     super_type: str | None
     fields: list[FieldInfo]
+    simple: bool = False  # simpleType: stands for its one field's value (jdk.types.Symbol, FrameType, …)
 
     @property
     def is_event(self) -> bool:
@@ -133,12 +137,27 @@ def parse_metadata(data: bytes | memoryview, offset: int) -> dict[int, TypeInfo]
         return el, p
 
     root, _ = element(p)
+    classes = [c for meta in root.children if meta.name == "metadata" for c in meta.children if c.name == "class"]
+    names = {int(c.attributes["id"]): c.attributes.get("name", "") for c in classes}
+
+    def annotated(f: Element, name: str) -> bool:
+        return any(a.name == "annotation" and names.get(int(a.attributes.get("class", "-1"))) == name
+                   for a in f.children)
+
+    def unit(f: Element) -> str | None:
+        for a in f.children:
+            kind = UNIT_ANNOTATIONS.get(names.get(int(a.attributes.get("class", "-1")), ""))
+            if a.name == "annotation" and kind:
+                return f"{kind}:{a.attributes.get('value', 'NANOSECONDS')}"
+        return None
+
     types: dict[int, TypeInfo] = {}
-    for meta in (c for c in root.children if c.name == "metadata"):
-        for cls in (c for c in meta.children if c.name == "class"):
-            a = cls.attributes
-            fields = [FieldInfo(f.attributes.get("name", ""), int(f.attributes.get("class", "0")),
-                                f.attributes.get("constantPool") == "true", "dimension" in f.attributes)
-                      for f in cls.children if f.name == "field"]
-            types[int(a["id"])] = TypeInfo(int(a["id"]), a.get("name", ""), a.get("superType"), fields)
+    for cls in classes:
+        a = cls.attributes
+        fields = [FieldInfo(f.attributes.get("name", ""), int(f.attributes.get("class", "0")),
+                            f.attributes.get("constantPool") == "true", "dimension" in f.attributes, unit(f),
+                            annotated(f, "jdk.jfr.Unsigned"))
+                  for f in cls.children if f.name == "field"]
+        types[int(a["id"])] = TypeInfo(int(a["id"]), a.get("name", ""), a.get("superType"), fields,
+                                       a.get("simpleType") == "true")
     return types

@@ -1,0 +1,178 @@
+"""Decoded JFR values of one type — the events of an event type or the entries of a constant pool — across
+all chunks, and the passes that make them chunk-independent before they are stored: strings become ids in
+one string table, constant-pool references become row numbers in the referenced pool's table, and tick
+times become nanoseconds (epoch for timestamps)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pmdesk.readers.jfr.chunks import ChunkHeader, string, varint
+
+Site = tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]  # node, buffer, flat indices, chunk of each
+
+
+@dataclass
+class ValueTable:
+    name: str
+    layout: dict[str, Any]
+    role: str  # "event" or "pool"
+    rows: list[np.ndarray] = field(default_factory=list)
+    chunks: list[np.ndarray] = field(default_factory=list)
+    keys: list[np.ndarray] = field(default_factory=list)
+    arena: np.ndarray = field(default_factory=lambda: np.empty(1024, np.int64))
+    an: int = 0
+
+    @property
+    def width(self) -> int:
+        return max(int(self.layout["width"]), 1)
+
+    def add(self, rows: np.ndarray, chunk: int, keys: np.ndarray | None = None) -> None:
+        self.rows.append(rows)
+        self.chunks.append(np.full(len(rows), chunk, np.int32))
+        if keys is not None:
+            self.keys.append(keys)
+
+    def freeze(self) -> None:
+        """Join the per-chunk batches into one row matrix (and chunk/key columns)."""
+        self.matrix = np.concatenate(self.rows) if self.rows else np.empty((0, self.width), np.int64)
+        self.chunk = np.concatenate(self.chunks) if self.chunks else np.empty(0, np.int32)
+        self.key = np.concatenate(self.keys) if self.keys else np.empty(0, np.int64)
+        self.arena = self.arena[:self.an]
+        self.rows, self.chunks, self.keys = [], [], []
+
+    def sites(self) -> Iterator[Site]:
+        """Every leaf value position: top-level slots in the matrix, array elements in the arena."""
+        flat = self.matrix.reshape(-1)
+        base = np.arange(len(self.matrix), dtype=np.int64) * self.width
+        yield from _walk(self.layout["fields"], flat, self.arena, base, self.chunk)
+
+
+def _walk(fields: list[dict[str, Any]], buf: np.ndarray, arena: np.ndarray, base: np.ndarray,
+          chunk: np.ndarray) -> Iterator[Site]:
+    for node in fields:
+        kind = node["kind"]
+        if kind == "struct":
+            yield from _walk(node["fields"], buf, arena, base, chunk)
+        elif kind == "array":
+            starts = buf[base + node["slot"]]
+            counts = np.maximum(buf[base + node["slot"] + 1], 0)
+            total = int(counts.sum())
+            if total == 0 or "element" not in node:
+                continue
+            first = np.repeat(np.cumsum(counts) - counts, counts)
+            ebase = np.repeat(starts, counts) + (np.arange(total, dtype=np.int64) - first) * node["width"]
+            yield from _walk([node["element"]], arena, arena, ebase, np.repeat(chunk, counts))
+        else:
+            yield node, buf, base + node["slot"], chunk
+
+
+class Strings:
+    """One table of every distinct string value; id 0 is null."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str | None, int] = {None: 0}
+        self.texts: list[str | None] = [None]
+
+    def id(self, text: str | None) -> int:
+        i = self.ids.get(text)
+        if i is None:
+            i = self.ids[text] = len(self.texts)
+            self.texts.append(text)
+        return i
+
+
+def resolve_strings(tables: dict[str, ValueTable], data: memoryview, strings: Strings,
+                    pool_text: Callable[[int, int], str | None]) -> None:
+    """Replace each string's file offset by its id; a constant-pool string (encoding 2) is looked up in that
+    chunk's java.lang.String pool."""
+    for table in tables.values():
+        for node, buf, idx, chunk in table.sites():
+            if node["kind"] != "string" or len(idx) == 0:
+                continue
+            out = np.zeros(len(idx), np.int64)
+            for k, (off, c) in enumerate(zip(buf[idx].tolist(), chunk.tolist(), strict=True)):
+                if off < 0:
+                    continue
+                if data[off] == 2:
+                    key, _ = varint(data, off + 1)
+                    out[k] = strings.id(pool_text(c, key))
+                else:
+                    out[k] = strings.id(string(data, off)[0])
+            buf[idx] = out
+
+
+class PoolIndex:
+    """(chunk, key) -> row of a pool table; unknown keys -> -1. A key repeated in a chunk: the last wins."""
+
+    def __init__(self, table: ValueTable) -> None:
+        self.by_chunk: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for c in np.unique(table.chunk).tolist():
+            rows = np.flatnonzero(table.chunk == c)
+            order = np.argsort(table.key[rows], kind="stable")
+            self.by_chunk[c] = (table.key[rows][order], rows[order])
+
+    def rows(self, keys: np.ndarray, chunk: np.ndarray) -> np.ndarray:
+        out = np.full(len(keys), -1, np.int64)
+        for c, (sorted_keys, rows) in self.by_chunk.items():
+            sel = np.flatnonzero(chunk == c)
+            if len(sel) == 0:
+                continue
+            at = np.searchsorted(sorted_keys, keys[sel], side="right") - 1
+            hit = (at >= 0) & (sorted_keys[np.maximum(at, 0)] == keys[sel])
+            out[sel[hit]] = rows[at[hit]]
+        return out
+
+
+def resolve_refs(tables: dict[str, ValueTable], pools: dict[str, PoolIndex]) -> Counter[str]:
+    """Constant-pool keys -> rows of the referenced pool's table (-1: null). Returns, per pool type, how many
+    non-zero keys named no entry (a pool never written, or a recording cut before it was)."""
+    unresolved: Counter[str] = Counter()
+    for table in tables.values():
+        for node, buf, idx, chunk in table.sites():
+            if node["kind"] != "ref" or len(idx) == 0:
+                continue
+            keys = buf[idx]
+            pool = pools.get(node["type"])
+            rows = pool.rows(keys, chunk) if pool is not None else np.full(len(keys), -1, np.int64)
+            unresolved[node["type"]] += int(((rows < 0) & (keys > 0)).sum())
+            buf[idx] = rows
+    return +unresolved
+
+
+TIMESPAN_NS = {"NANOSECONDS": 1, "MICROSECONDS": 1_000, "MILLISECONDS": 1_000_000, "SECONDS": 1_000_000_000}
+
+
+def resolve_times(tables: dict[str, ValueTable], headers: list[ChunkHeader]) -> None:
+    """Timestamps -> epoch ns and time spans -> ns, as `jfr` converts them (double division, truncated)."""
+    for table in tables.values():
+        for node, buf, idx, chunk in table.sites():
+            unit = node.get("unit")
+            if not unit or len(idx) == 0 or node["kind"] in ("float", "double"):
+                continue
+            kind, _, scale = unit.partition(":")
+            v = buf[idx]
+            if scale == "TICKS":
+                start_ns = np.array([h.start_ns for h in headers], np.int64)[chunk]
+                start_ticks = np.array([h.start_ticks for h in headers], np.int64)[chunk]
+                divisor = np.array([h.ticks_per_second / 1e9 for h in headers])[chunk]
+                if kind == "timestamp":
+                    out = start_ns + np.trunc((v - start_ticks) / divisor).astype(np.int64)
+                else:
+                    out = np.trunc(v / divisor).astype(np.int64)
+            else:  # MILLISECONDS_SINCE_EPOCH, or a span in NANOSECONDS … SECONDS
+                out = _scaled(v, 1_000_000 if kind == "timestamp" else TIMESPAN_NS.get(scale, 1))
+            buf[idx] = np.where(v == np.iinfo(np.int64).min, v, out)  # Long.MIN_VALUE: "no time", kept as is
+            node["unit"] = kind
+
+
+def _scaled(v: np.ndarray, factor: int) -> np.ndarray:
+    """v * factor, saturated at the int64 limits: Long.MAX_VALUE milliseconds ("forever", e.g. a recording's
+    maxAge) stays the largest time there is instead of wrapping negative."""
+    hi, lo = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    return np.where(v > hi // factor, hi, np.where(v < lo // factor, lo, v * factor))
