@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
+from pmdesk.model import jfr
 from pmdesk.model import jfr_insights as insights
 from pmdesk.model.dump import Dump
 from pmdesk.model.jfr_findings import RULES, SEVERITIES, findings
@@ -118,7 +119,8 @@ def test_cli_events_of_a_type_hot_and_findings(tmp_path: Path, capsys: pytest.Ca
     rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--top", "3")
     doc = json.loads(out)
     assert set(doc) == {"file", "event", "samples", "methods", "top_down", "bottom_up"}
-    assert [m["method"] for m in doc["methods"]] == [t["method"] for t in TRUTH["jdk.ExecutionSample"]["top_frames"]][:3]
+    want = [t["method"] for t in TRUTH["jdk.ExecutionSample"]["top_frames"]][:3]
+    assert [m["method"] for m in doc["methods"]] == want
     assert doc["top_down"]["weight"] == doc["samples"] == 1513
     rc, out, _ = _cli(capsys, "findings", f, "--index-dir", idx, "--json")
     assert rc == 0 and len(json.loads(out)["findings"]) == len(RULES)
@@ -143,8 +145,7 @@ def test_corrupted_recordings_give_diagnostics(tmp_path: Path) -> None:
     garbage.write_bytes(bytes(data) + b"this is not a chunk" * 10)
     with Dump.open(garbage, index_dir=tmp_path / "i1") as d:
         assert [x.code for x in d.diagnostics()] == ["jfr.garbage"]
-        assert sum(t["count"] for t in __import__("pmdesk.model.jfr", fromlist=["summary"]).summary(d)["event_types"]) \
-            == 130_082
+        assert sum(t["count"] for t in jfr.summary(d)["event_types"]) == 130_082
     meta = int.from_bytes(data[24:32], "big")  # the metadata record's offset in the chunk header
     broken = bytearray(data)
     broken[meta + 40: meta + 400] = bytes(360)
