@@ -319,13 +319,33 @@ def test_macos_file_open_event_opens_the_file(qtbot, window: MainWindow) -> None
     assert [d.path for d in window.dumps] == [str(SAMPLE)]
 
 
-def test_jfr_event_types_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_jfr_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     from tests.conftest import DATA
 
     window.open_path(str(DATA / "jfr" / "workload.jfr"))
     wait_idle(qtbot, window)
-    view = window.view("jfr_event_types")
-    assert window.docks["jfr_event_types"][0].isVisible() and view.table.rowCount() == 173
-    assert view.table.item(0, 0).text() == "jdk.PromoteObjectOutsidePLAB" and view.table.item(0, 1).text() == "40,370"
-    view.filter.setText("ExecutionSample")
-    assert sum(not view.table.isRowHidden(r) for r in range(view.table.rowCount())) == 1
+    browser = window.view("jfr_events")
+    assert window.docks["jfr_events"][0].isVisible()
+    item = browser.items["jdk.ExecutionSample"]
+    assert item.text(1) == "1,513" and item.parent().text(0) == "Profiling"  # by @Category
+    model = browser.table.model()  # ExecutionSample is shown first
+    assert model.rowCount() == 1513 and model.fields == ["startTime", "sampledThread", "stackTrace", "state"]
+    assert model.data(model.index(0, 1)) in ("cpu-hot-1", "cpu-hot-2")
+    browser.filter.setText("GarbageCollection$")
+    assert item.isHidden() and not browser.items["jdk.GarbageCollection"].isHidden()
+    browser.types.setCurrentItem(browser.items["jdk.GarbageCollection"])
+    assert browser.table.model().rowCount() == 582
+    hot = window.view("jfr_hot_methods")
+    assert hot.table.rowCount() == 12 and hot.profile.samples == 1513
+    assert window.view("jfr_findings").table.rowCount() == 15
+    assert window.view("jfr_findings").table.item(0, 0).text() == "CRITICAL"
+    assert window.view("jfr_locks").table.item(0, 0).text() == "com.example.jfr.ContendedResource"
+    assert window.view("jfr_gc").table.rowCount() == 582
+    assert window.view("jfr_allocations").tables["by_class"].item(0, 0).text() == "[B"
+    timeline = window.view("jfr_timeline")
+    assert timeline.lanes[0] == "GC pauses" and "cpu-hot-1" in timeline.lanes
+    timeline.use_range.setChecked(True)  # the shaded quarter narrows every JFR dock
+    assert 0 < hot.profile.samples < 1513 and browser.table.model().rowCount() < 582
+    assert "s –" in hot.info.text()
+    timeline.use_range.setChecked(False)
+    assert hot.profile.samples == 1513

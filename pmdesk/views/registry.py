@@ -11,7 +11,13 @@ from pmdesk.views.duplicate_strings_view import DuplicateStringsView
 from pmdesk.views.gc_paths_view import GCPathsView
 from pmdesk.views.heap_threads_view import HeapThreadsView
 from pmdesk.views.histogram_view import HeapHistogramView
-from pmdesk.views.jfr_event_types_view import JfrEventTypesView
+from pmdesk.views.jfr_allocations_view import JfrAllocationsView
+from pmdesk.views.jfr_event_browser_view import JfrEventBrowserView
+from pmdesk.views.jfr_findings_view import JfrFindingsView
+from pmdesk.views.jfr_gc_view import JfrGcView
+from pmdesk.views.jfr_hot_methods_view import JfrHotMethodsView
+from pmdesk.views.jfr_locks_view import JfrLocksView
+from pmdesk.views.jfr_timeline_view import JfrTimelineView
 from pmdesk.views.leak_suspects_view import LeakSuspectsView
 from pmdesk.views.lock_graph_view import LockGraphView
 from pmdesk.views.object_inspector_view import ObjectInspectorView
@@ -23,6 +29,7 @@ from pmdesk.views.threads_view import ThreadsView
 
 VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
-    ThreadsView, StackGroupsView, SeriesView, JfrEventTypesView,
+    ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
+    JfrAllocationsView, JfrLocksView, JfrTimelineView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

@@ -48,6 +48,15 @@ class SeriesPositionChosen:
 
 
 @dataclass(frozen=True)
+class TimeRangeSelected:
+    """A time range of a JFR recording was chosen (event start times in [start_ns, end_ns)); None = all."""
+
+    dump: Dump
+    window: tuple[int, int] | None
+    source: str
+
+
+@dataclass(frozen=True)
 class GoTo:
     """Show this dump (the window switches to it)."""
 

@@ -11,7 +11,9 @@ CREATE TABLE jfr_chunk (
 
 -- What `jfr summary` prints: every event type the metadata declares (count 0 included), plus the
 -- metadata and checkpoint records, with their record count and bytes.
-CREATE TABLE jfr_event_type (name TEXT PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL);
+-- label and category ("Java Virtual Machine/GC/Collector") come from the type's @Label and @Category.
+CREATE TABLE jfr_event_type (name TEXT PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL, label TEXT,
+                             category TEXT);
 CREATE TABLE jfr_type_name (type_idx INTEGER PRIMARY KEY, name TEXT NOT NULL);
 
 -- Decoded values, one table per event type (role 'event') and per constant-pool type (role 'pool'): the

@@ -8,7 +8,7 @@ from pmdesk.readers.jfr.chunks import MAGIC
 
 
 class JfrReader:
-    SPEC = ReaderSpec(name="jfr", version=2, priority=20, extensions=(".jfr",),
+    SPEC = ReaderSpec(name="jfr", version=3, priority=20, extensions=(".jfr",),
                       description="Java Flight Recorder recordings (JFR)", schema="jfr")
 
     @staticmethod

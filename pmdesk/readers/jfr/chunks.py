@@ -101,6 +101,8 @@ class TypeInfo:
     super_type: str | None
     fields: list[FieldInfo]
     simple: bool = False  # simpleType: stands for its one field's value (jdk.types.Symbol, FrameType, …)
+    label: str | None = None  # @Label ("Garbage Collection")
+    category: tuple[str, ...] = ()  # @Category ("Java Virtual Machine", "GC", "Collector")
 
     @property
     def is_event(self) -> bool:
@@ -140,9 +142,9 @@ def parse_metadata(data: bytes | memoryview, offset: int) -> dict[int, TypeInfo]
     classes = [c for meta in root.children if meta.name == "metadata" for c in meta.children if c.name == "class"]
     names = {int(c.attributes["id"]): c.attributes.get("name", "") for c in classes}
 
-    def annotated(f: Element, name: str) -> bool:
-        return any(a.name == "annotation" and names.get(int(a.attributes.get("class", "-1"))) == name
-                   for a in f.children)
+    def annotation(el: Element, name: str) -> dict[str, str] | None:
+        return next((a.attributes for a in el.children if a.name == "annotation"
+                     and names.get(int(a.attributes.get("class", "-1"))) == name), None)
 
     def unit(f: Element) -> str | None:
         for a in f.children:
@@ -156,8 +158,12 @@ def parse_metadata(data: bytes | memoryview, offset: int) -> dict[int, TypeInfo]
         a = cls.attributes
         fields = [FieldInfo(f.attributes.get("name", ""), int(f.attributes.get("class", "0")),
                             f.attributes.get("constantPool") == "true", "dimension" in f.attributes, unit(f),
-                            annotated(f, "jdk.jfr.Unsigned"))
+                            annotation(f, "jdk.jfr.Unsigned") is not None)
                   for f in cls.children if f.name == "field"]
+        label = annotation(cls, "jdk.jfr.Label") or {}
+        category = annotation(cls, "jdk.jfr.Category") or {}
+        path = tuple(category[k] for k in sorted(category, key=lambda k: int(k.partition("-")[2] or 0))
+                     if k.startswith("value-"))  # array values are value-0, value-1, …
         types[int(a["id"])] = TypeInfo(int(a["id"]), a.get("name", ""), a.get("superType"), fields,
-                                       a.get("simpleType") == "true")
+                                       a.get("simpleType") == "true", label.get("value"), path)
     return types

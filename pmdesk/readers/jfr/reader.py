@@ -163,6 +163,7 @@ def _jvm_major(data: memoryview, c: Chunk) -> int | None:
 def _store_summary(chunks: list[Chunk], names: list[dict[int, str]], sink: IndexSink) -> None:
     counts: Counter[str] = Counter()
     sizes: Counter[str] = Counter()
+    described: dict[str, tuple[str | None, str]] = {}
     for c, cn in zip(chunks, names, strict=True):
         kinds, inverse = np.unique(c.kinds, return_inverse=True)
         per_count = np.bincount(inverse, minlength=len(kinds))
@@ -173,7 +174,10 @@ def _store_summary(chunks: list[Chunk], names: list[dict[int, str]], sink: Index
         for t in c.types.values():
             if t.is_event:
                 counts.setdefault(t.name, 0)
-    sink.rows("jfr_event_type", [{"name": k, "count": counts[k], "bytes": sizes[k]} for k in sorted(counts)])
+                described[t.name] = (t.label, "/".join(t.category))
+    sink.rows("jfr_event_type", [{"name": k, "count": counts[k], "bytes": sizes[k],
+                                  "label": described.get(k, (None, None))[0],
+                                  "category": described.get(k, (None, None))[1]} for k in sorted(counts)])
     sink.meta("summary.events", sum(counts.values()))
 
 

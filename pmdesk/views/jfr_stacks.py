@@ -1,0 +1,35 @@
+"""A list of stack traces with how many events each carried (the blocking stacks of a lock, the allocating
+stacks of a class): a tree with one row per stack, its frames below."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+from pmdesk.model.jfr_recording import Recording
+from pmdesk.views.base import fit_header
+from pmdesk.views.models.columns import RIGHT
+
+MOST = 50
+
+
+class StackList(QTreeWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderLabels(["Stack trace (top frame first)", "Events"])
+        fit_header(self.header())
+
+    def show_stacks(self, rec: Recording | None, counts: dict[int, int]) -> None:
+        """counts: stack trace pool row -> events."""
+        self.clear()
+        if rec is None:
+            return
+        for stack, n in sorted(counts.items(), key=lambda kv: -kv[1])[:MOST]:
+            rows = rec.stacks.methods(stack).tolist()
+            top = rec.method_names[rows[0]] if rows else "(no stack trace)"
+            item = QTreeWidgetItem([top, f"{n:,}"])
+            item.setTextAlignment(1, RIGHT)
+            for m in rows:
+                item.addChild(QTreeWidgetItem([rec.method_names[m] if m >= 0 else "?"]))
+            self.addTopLevelItem(item)
+        if self.topLevelItemCount():
+            self.topLevelItem(0).setExpanded(True)
