@@ -155,3 +155,29 @@ def test_corrupted_recordings_give_diagnostics(tmp_path: Path) -> None:
         codes = {x.code for x in d.diagnostics()}
         assert "jfr.bad_metadata" in codes
         assert Recording.of(d).events("jdk.ExecutionSample").start_ns.size == 0  # counted by id, not decoded
+
+
+def test_corrupted_bytes_never_crash(tmp_path: Path) -> None:
+    """Bytes of a real recording overwritten at random places (seeded): every variant either indexes with
+    diagnostics or is refused in one line, and the analyses run on whatever was read."""
+    import random
+
+    from pmdesk.core.errors import PmdeskError
+
+    data = (JFR / "jdk25-vthreads.jfr").read_bytes()
+    rng = random.Random(5)
+    for variant in range(12):
+        broken = bytearray(data)
+        for _ in range(rng.choice([1, 5, 40])):
+            at = rng.randrange(len(broken))
+            broken[at:at + 4] = bytes(rng.randrange(256) for _ in range(4))
+        f = tmp_path / f"v{variant}.jfr"
+        f.write_bytes(bytes(broken))
+        try:
+            with Dump.open(f, index_dir=tmp_path / "idx") as d:
+                rec = Recording.of(d)
+                findings(rec)
+                profile(rec).tree()
+                jfr.events(d, "jdk.ExecutionSample", limit=5)
+        except PmdeskError as e:
+            assert str(f) in e.one_line()

@@ -72,7 +72,7 @@ def string(data: bytes | memoryview, p: int, pool: list[str] | None = None) -> t
         chars = []
         for _ in range(n):
             c, p = varint(data, p)
-            chars.append(chr(c))
+            chars.append(chr(c) if 0 <= c < 0x110000 else "\ufffd")
         return "".join(chars), p
     raise ValueError(f"unknown string encoding {enc}")
 

@@ -121,7 +121,7 @@ def _run(data: np.ndarray, p: int, prog: np.ndarray, pc: int, end: int, row: np.
         elif op == OP_ARRAY:
             count, p = _varint(data, p, n)
             width = prog[pc, 4]
-            if p == BAD or count < 0 or count > n:
+            if p == BAD or count < 0 or count > n - p:  # every element takes at least a byte
                 return BAD, arena, an
             start = an
             need = an + count * width

@@ -108,7 +108,7 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, sink: IndexSink, progres
         if pos + HEADER_BYTES <= at < end:
             try:
                 types = parse_metadata(data, at)
-            except (ValueError, IndexError, KeyError, UnicodeDecodeError) as e:
+            except (ValueError, IndexError, KeyError, RecursionError) as e:
                 sink.diagnostic(at, "jfr.bad_metadata", f"unreadable metadata ({e}): events counted, not decoded",
                                 "error")
         elif offsets.size:
@@ -129,7 +129,10 @@ def _record_names(data: memoryview, chunks: list[Chunk]) -> list[list[str]]:
     out = []
     for c in chunks:
         special = dict(SPECIAL)
-        major = _jvm_major(data, c)
+        try:
+            major = _jvm_major(data, c)
+        except (ValueError, IndexError):
+            major = None
         if major is not None and major >= NEW_CHECKPOINT_NAME[1]:
             special[CHECKPOINT_TYPE] = NEW_CHECKPOINT_NAME[0]
         names = {k: special.get(k) or (c.types[k].name if k in c.types else f"<type {k}>")
@@ -237,15 +240,25 @@ def _read_checkpoint(c: Chunk, off: int, end: int, arr: np.ndarray, pools: dict[
                      table: Callable[..., tuple[ValueTable, tuple] | None], sink: IndexSink) -> None:
     data = memoryview(arr)  # Python-side varints on bytes, not numpy uint8 scalars
     p = off
-    for _ in range(5):  # size, type, start, duration, delta to the previous checkpoint
-        _v, p = varint(data, p)
-    p += 1  # flush / type mask byte
-    count, p = varint(data, p)
+    try:
+        for _ in range(5):  # size, type, start, duration, delta to the previous checkpoint
+            _v, p = varint(data, p)
+        p += 1  # flush / type mask byte
+        count, p = varint(data, p)
+    except IndexError:
+        count = 0
     for _ in range(count):
         if p >= end:
             break
-        type_id, p = varint(data, p)
-        entries, p = varint(data, p)
+        try:
+            type_id, p = varint(data, p)
+            entries, p = varint(data, p)
+        except IndexError:
+            entries = -1
+        if not 0 < entries <= end - p:
+            sink.diagnostic(off, "jfr.bad_pool", f"chunk {c.index + 1}: checkpoint at byte {off:,} declares an "
+                            "impossible pool; rest of the checkpoint skipped", "error")
+            return
         got = table(pools, c, type_id, "pool") if type_id in c.types else None
         if got is None:
             sink.diagnostic(p, "jfr.bad_pool", f"chunk {c.index + 1}: constant pool of undeclared or unreadable type "
@@ -287,11 +300,10 @@ def _store(chunks: list[Chunk], names: list[dict[int, str]], events: dict[str, V
     is_event = []
     for c, cn in zip(chunks, names, strict=True):
         h = c.header
-        lut = np.zeros(int(c.kinds.max()) + 1 if len(c.kinds) else 1, np.int32)
-        for k, n in cn.items():
-            lut[k] = name_index[n]
+        kinds, inverse = np.unique(c.kinds, return_inverse=True)  # type ids are not small in a corrupt file
+        lut = np.array([name_index[cn[k]] for k in kinds.tolist()], np.int32)
         columns["offset"].append(c.offsets.astype(np.uint64))
-        columns["type"].append(lut[c.kinds])
+        columns["type"].append(lut[inverse] if len(kinds) else np.empty(0, np.int32))
         columns["size"].append(c.sizes.astype(np.int32))
         is_event.append(c.kinds > CHECKPOINT_TYPE)
         divisor = h.ticks_per_second / 1e9
