@@ -349,3 +349,21 @@ def test_jfr_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert "s –" in hot.info.text()
     timeline.use_range.setChecked(False)
     assert hot.profile.samples == 1513
+
+
+def test_jfr_repository_directory(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+    """A JFR repository (chunk files of a JVM killed with -9) opens as one recording; a directory that is not
+    one says so in a dialog."""
+    from tests.conftest import DATA
+
+    repo = DATA / "jfr" / "killed-repository"
+    window.open_path(str(repo))
+    wait_idle(qtbot, window)
+    assert window.current is not None and window.current.meta["jfr.chunks"] == 3
+    assert window.view("jfr_hot_methods").profile.samples == 901
+    empty = tmp_path / "not-a-repository"
+    empty.mkdir()
+    window.open_path(str(empty))
+    wait_idle(qtbot, window)
+    box = window.last_message
+    assert box is not None and str(empty) in box.text() and "without .jfr chunk files" in box.text()

@@ -21,6 +21,7 @@ from pmdesk.model.jfr_findings import RULES, SEVERITIES, findings
 from pmdesk.model.jfr_profile import profile
 from pmdesk.model.jfr_recording import Recording
 from tests.conftest import DATA
+from tests.test_jfr import RECORDINGS, recording
 
 JFR = DATA / "jfr"
 TRUTH = json.loads((JFR / "workload.truth.json").read_text())
@@ -33,13 +34,13 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     dump.close()
 
 
-@pytest.mark.parametrize("name", ["workload", "jdk25-vthreads"])
+@pytest.mark.parametrize("name", RECORDINGS)
 def test_hot_methods_equal_jfr_print_stacks(name: str, tmp_path: Path) -> None:
     with gzip.open(JFR / f"{name}.sample-stacks.json.gz", "rt") as f:
         samples = json.load(f)["samples"]
     want_self = Counter(s["frames"][0] for s in samples if s["frames"])
     want_total = Counter(m for s in samples for m in set(s["frames"]))
-    with Dump.open(JFR / f"{name}.jfr", index_dir=tmp_path) as d:
+    with Dump.open(recording(name), index_dir=tmp_path) as d:
         rec = Recording.of(d)
         p = profile(rec)
         got = p.hot_methods()

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu("&File")
         self.open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog)
         m.addAction(self.open_action)
+        m.addAction(QAction("Open JFR &repository…", self, triggered=self.open_repository_dialog))
         m.addAction(QAction("Open &sample", self, triggered=self.open_sample))
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -167,6 +168,12 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open dump", "", file_filters())
         for p in paths:
             self.open_path(p)
+
+    def open_repository_dialog(self) -> None:
+        """A JFR repository directory (the chunk files of a recording, e.g. of a JVM that died)."""
+        path = QFileDialog.getExistingDirectory(self, "Open JFR repository")
+        if path:
+            self.open_path(path)
 
     def open_from_elsewhere(self, paths: list[str]) -> None:
         """Files handed over by a later `pmdesk FILE` (a double-click): open them and come to the front."""

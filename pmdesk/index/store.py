@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import platformdirs
 
+from pmdesk.core import dump_files
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.index.derive import DERIVE
@@ -48,23 +49,28 @@ class DumpKey:
 
 
 def dump_key(path: str) -> DumpKey:
-    st = os.stat(path)
-    h = hashlib.sha256(str(st.st_size).encode())
-    with open(path, "rb") as f:
-        h.update(f.read(MIB))
-        if st.st_size > MIB:
-            f.seek(max(st.st_size - MIB, MIB))
-            h.update(f.read(MIB))
-    return DumpKey(st.st_size, st.st_mtime_ns, h.hexdigest()[:32])
+    """Size, newest mtime and content hash (size + first and last MiB) of a dump — a file, or a JFR
+    repository's chunk files laid end to end (their names hashed too)."""
+    files = dump_files.parts(path)
+    lengths = dump_files.sizes(files)
+    size = sum(lengths)
+    h = hashlib.sha256(str(size).encode())
+    if len(files) > 1 or files[0] != path:
+        h.update("\n".join(os.path.basename(f) for f in files).encode())
+    h.update(dump_files.read_at(files, lengths, 0, MIB))
+    if size > MIB:
+        start = max(size - MIB, MIB)
+        h.update(dump_files.read_at(files, lengths, start, size - start))
+    return DumpKey(size, max(os.stat(f).st_mtime_ns for f in files), h.hexdigest()[:32])
 
 
 def content_sample(path: str, size: int) -> str:
-    """Hash of SAMPLES 4 KiB pieces spread through the file (detects in-place edits of the middle)."""
+    """Hash of SAMPLES 4 KiB pieces spread through the dump (detects in-place edits of the middle)."""
+    files = dump_files.parts(path)
+    lengths = dump_files.sizes(files)
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for i in range(SAMPLES):
-            f.seek(size * i // SAMPLES)
-            h.update(f.read(4096))
+    for i in range(SAMPLES):
+        h.update(dump_files.read_at(files, lengths, size * i // SAMPLES, 4096))
     return h.hexdigest()[:32]
 
 

@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 
+from pmdesk.core import dump_files
 from pmdesk.core.errors import PmdeskError, UnsupportedFormat
 from pmdesk.readers import hprof, jfr, threaddump
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
@@ -31,8 +32,12 @@ def read_head(path: str) -> bytes:
         raise PmdeskError(path, "no such file") from None
     except PermissionError:
         raise PmdeskError(path, "permission denied") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise PmdeskError(path, "is a directory, not a dump file")
+    if stat.S_ISDIR(st.st_mode):  # a JFR repository: its first chunk file says what it is
+        try:
+            first = dump_files.parts(path)[0]
+        except (dump_files.NotADump, OSError) as e:
+            raise PmdeskError(path, str(e)) from None
+        return read_head(first)
     if not stat.S_ISREG(st.st_mode):
         raise PmdeskError(path, "is not a regular file")
     if st.st_size == 0:
@@ -74,7 +79,11 @@ def sniff(path: str) -> Reader:
     head = read_head(path)
     for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
         if reader.sniff(head):
+            if os.path.isdir(path) and not reader.SPEC.directories:
+                raise PmdeskError(path, "is a directory, not a dump file")
             return reader
+    if os.path.isdir(path):
+        raise PmdeskError(path, "is a directory, not a dump file")
     if describe_head(head) == "text":  # a log may hold a dump further in
         for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
             deep = getattr(reader, "sniff_deep", None)

@@ -23,6 +23,7 @@ class ReaderSpec:
     extensions: tuple[str, ...]  # hints for file dialogs, never used to decide the format
     description: str
     schema: str  # index/schema/<schema>.sql holds the tables this reader fills
+    directories: bool = False  # reads a directory of parts as one dump (a JFR repository)
 
 
 class IndexSink(Protocol):

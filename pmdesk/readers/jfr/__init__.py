@@ -8,8 +8,9 @@ from pmdesk.readers.jfr.chunks import MAGIC
 
 
 class JfrReader:
-    SPEC = ReaderSpec(name="jfr", version=3, priority=20, extensions=(".jfr",),
-                      description="Java Flight Recorder recordings (JFR)", schema="jfr")
+    SPEC = ReaderSpec(name="jfr", version=4, priority=20, extensions=(".jfr",),
+                      description="Java Flight Recorder recordings (JFR; a repository directory too)", schema="jfr",
+                      directories=True)
 
     @staticmethod
     def sniff(head: bytes) -> bool:

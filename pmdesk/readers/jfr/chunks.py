@@ -109,6 +109,14 @@ class TypeInfo:
         return self.super_type == "jdk.jfr.Event"
 
 
+def metadata_id(data: bytes | memoryview, offset: int) -> int:
+    """The id of the metadata record at offset: chunks whose metadata has the same id declare the same types."""
+    p = offset
+    for _ in range(4):  # size, type, start time, duration
+        _v, p = varint(data, p)
+    return varint(data, p)[0]
+
+
 def parse_metadata(data: bytes | memoryview, offset: int) -> dict[int, TypeInfo]:
     """The types a chunk's metadata record declares, by type id."""
     p = offset

@@ -9,6 +9,7 @@ A chunk still being written or cut short is read up to its last complete record 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pmdesk.core import dump_files
 from pmdesk.core.errors import DumpFormatError, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink
@@ -26,6 +28,7 @@ from pmdesk.readers.jfr.chunks import (
     METADATA_TYPE,
     ChunkHeader,
     TypeInfo,
+    metadata_id,
     parse_metadata,
     string,
     varint,
@@ -52,6 +55,7 @@ class Chunk:
     sizes: np.ndarray
     kinds: np.ndarray
     firsts: np.ndarray
+    time_base: ChunkHeader  # the header ticks are converted with (see _scan)
     programs: dict[int, tuple[np.ndarray, int, dict, str]] = field(default_factory=dict)
 
     def program(self, type_id: int) -> tuple[np.ndarray, int, dict, str]:
@@ -63,13 +67,20 @@ class Chunk:
 
 def read_recording(path: str, sink: IndexSink, progress: Progress) -> None:
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise PmdeskError(path, e.strerror or str(e)) from None
+        files = dump_files.parts(path)
+        pieces = []
+        for f in files:
+            with open(f, "rb") as fh:
+                pieces.append(fh.read())
+    except (OSError, dump_files.NotADump) as e:
+        raise PmdeskError(path, getattr(e, "strerror", None) or str(e)) from None
+    raw = b"".join(pieces) if len(pieces) > 1 else pieces[0]
     data = memoryview(raw)
     arr = np.frombuffer(raw, np.uint8)
-    chunks = _scan(path, data, arr, sink, progress)
+    ends = np.cumsum([len(p) for p in pieces]).tolist()  # no chunk runs over the end of its file
+    if len(files) > 1 or files[0] != path:
+        sink.meta("jfr.files", [os.path.basename(f) for f in files])
+    chunks = _scan(path, data, arr, ends, sink, progress)
     names = _record_names(data, chunks)
     _store_summary(chunks, names, sink)
     events, pools = _decode(chunks, names, arr, sink, progress)
@@ -77,20 +88,27 @@ def read_recording(path: str, sink: IndexSink, progress: Progress) -> None:
     _store(chunks, names, events, pools, sink)
 
 
-def _scan(path: str, data: memoryview, arr: np.ndarray, sink: IndexSink, progress: Progress) -> list[Chunk]:
+def _scan(path: str, data: memoryview, arr: np.ndarray, file_ends: list[int], sink: IndexSink,
+          progress: Progress) -> list[Chunk]:
     chunks: list[Chunk] = []
     pos = 0
     n = len(data)
+    run_id = None
     while pos + HEADER_BYTES <= n:
+        limit = next(e for e in file_ends if e > pos)
         try:
             h = ChunkHeader.parse(data, pos)
         except ValueError:
             if pos == 0:
                 raise DumpFormatError(path, "not a JFR recording (no 'FLR' chunk header)", 0) from None
-            sink.diagnostic(pos, "jfr.garbage", f"data after the last chunk at byte {pos:,} ignored", "warning")
-            break
-        complete = h.size >= HEADER_BYTES and pos + h.size <= n
-        end = pos + h.size if complete else n
+            sink.diagnostic(pos, "jfr.garbage", f"{limit - pos:,} bytes after a chunk at byte {pos:,} ignored",
+                            "warning")
+            if limit >= n:
+                break
+            pos = limit  # the next chunk file of a repository
+            continue
+        complete = h.size >= HEADER_BYTES and pos + h.size <= limit
+        end = pos + h.size if complete else limit
         if not complete:
             sink.diagnostic(pos, "jfr.incomplete_chunk", f"chunk {len(chunks) + 1} at byte {pos:,} is incomplete "
                             "(still being written or cut): read up to its last complete record", "warning")
@@ -105,8 +123,10 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, sink: IndexSink, progres
         found = offsets[kinds == METADATA_TYPE]
         at = int(found[-1]) if len(found) else pos + h.metadata_offset if complete else -1
         types: dict[int, TypeInfo] = {}
+        meta_id = None
         if pos + HEADER_BYTES <= at < end:
             try:
+                meta_id = metadata_id(data, at)
                 types = parse_metadata(data, at)
             except (ValueError, IndexError, KeyError, RecursionError) as e:
                 sink.diagnostic(at, "jfr.bad_metadata", f"unreadable metadata ({e}): events counted, not decoded",
@@ -114,7 +134,13 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, sink: IndexSink, progres
         elif offsets.size:
             sink.diagnostic(pos, "jfr.no_metadata", f"chunk {len(chunks) + 1} has no readable metadata record: its "
                             "events are counted by type id, not decoded", "warning")
-        chunks.append(Chunk(len(chunks), h, complete, types, offsets, sizes, kinds, firsts))
+        # The JDK's own parser keeps the time converter of the first chunk of a run of chunks with the same
+        # metadata id (it reuses that chunk's parsers): times in later chunks are converted with that chunk's
+        # header, tens of ns off their own clock base. pmdesk does the same, so its times equal `jfr print`'s.
+        same_run = chunks and meta_id is not None and meta_id == run_id
+        base = chunks[-1].time_base if same_run else h
+        run_id = meta_id
+        chunks.append(Chunk(len(chunks), h, complete, types, offsets, sizes, kinds, firsts, base))
         progress.update(0.2 * end / max(n, 1), "reading chunks")
         pos = end
     if not chunks:
@@ -286,9 +312,9 @@ def _resolve(events: dict[str, ValueTable], pools: dict[str, ValueTable], chunks
     unresolved = resolve_refs(everything, {k: PoolIndex(v) for k, v in pools.items()})
     for name, n in sorted(unresolved.items()):
         sink.diagnostic(None, "jfr.unresolved", f"{n:,} reference(s) to {name} name no constant-pool entry "
-                        "(recording cut before its checkpoint?): shown as null", "warning")
+                        "(the JVM stopped before writing them?): shown as null", "warning")
     sink.meta("jfr.simple_types", sorted({t.name for c in chunks for t in c.types.values() if t.simple}))
-    resolve_times(everything, [c.header for c in chunks])
+    resolve_times(everything, [c.time_base for c in chunks])
     sink.insert("jfr_string", ("id", "text"), enumerate(strings.texts))
 
 
@@ -299,7 +325,7 @@ def _store(chunks: list[Chunk], names: list[dict[int, str]], events: dict[str, V
     columns: dict[str, list[np.ndarray]] = {k: [] for k in ("offset", "type", "size", "start_ns")}
     is_event = []
     for c, cn in zip(chunks, names, strict=True):
-        h = c.header
+        h = c.time_base
         kinds, inverse = np.unique(c.kinds, return_inverse=True)  # type ids are not small in a corrupt file
         lut = np.array([name_index[cn[k]] for k in kinds.tolist()], np.int32)
         columns["offset"].append(c.offsets.astype(np.uint64))
