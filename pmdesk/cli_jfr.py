@@ -14,7 +14,7 @@ from pmdesk.model import jfr
 from pmdesk.model.dump import Dump
 from pmdesk.model.jfr_findings import findings
 from pmdesk.model.jfr_profile import profile
-from pmdesk.model.jfr_recording import Recording
+from pmdesk.model.jfr_recording import Recording, Window
 
 OpenDump = Callable[[argparse.Namespace], Dump]
 
@@ -25,6 +25,15 @@ def _recording(args: argparse.Namespace, open_dump: OpenDump, command: str) -> D
         dump.close()
         raise PmdeskError(args.file, f"is a {dump.format} file; '{command}' needs a JFR recording")
     return dump
+
+
+def _window(args: argparse.Namespace, rec: Recording) -> Window:
+    """--from/--to (seconds since the recording started) as a window of event start times."""
+    if args.start is None and args.end is None:
+        return None
+    a = rec.start_ns + int((args.start or 0) * 1e9)
+    b = rec.start_ns + int(args.end * 1e9) if args.end is not None else rec.start_ns + rec.duration_ns + 1
+    return a, b
 
 
 def _when(ns: int) -> str:
@@ -50,13 +59,16 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> int:
     known = {t["name"]: t["count"] for t in jfr.summary(dump)["event_types"]}
     if args.type not in known:
         raise PmdeskError(args.file, f"has no event type {args.type!r} (see 'pmdesk events {args.file}')")
-    events = jfr.events(dump, args.type, limit=args.limit)
+    rec = Recording.of(dump)
+    window = _window(args, rec)
+    rows = None if window is None else sorted(rec.events(args.type, window).row.tolist())
+    count = known[args.type] if rows is None else len(rows)
+    events = jfr.events(dump, args.type, limit=args.limit, rows=rows)
     if args.json:
-        print(json.dumps({"file": args.file, "type": args.type, "count": known[args.type], "events": events},
-                         indent=1))
+        print(json.dumps({"file": args.file, "type": args.type, "count": count, "events": events}, indent=1))
         return 0
-    shown = f"first {len(events):,} of " if len(events) < known[args.type] else ""
-    print(f"{args.file}: {shown}{known[args.type]:,} {args.type} event(s)")
+    shown = f"first {len(events):,} of " if len(events) < count else ""
+    print(f"{args.file}: {shown}{count:,} {args.type} event(s)")
     for e in events:
         start = e.get("startTime")
         head = _when(start) if isinstance(start, int) and start > 0 else "-"
@@ -68,7 +80,7 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> int:
 def cmd_hot(args: argparse.Namespace, open_dump: OpenDump) -> int:
     with _recording(args, open_dump, "hot") as dump:
         rec = Recording.of(dump)
-        p = profile(rec, args.event)
+        p = profile(rec, args.event, window=_window(args, rec))
         methods = p.hot_methods()
         if args.json:
             print(json.dumps({"file": args.file, "event": args.event, "samples": int(p.samples),
@@ -94,13 +106,20 @@ def _print_tree(node: dict[str, Any], total: float, depth: int = 0) -> None:
 
 def cmd_findings(args: argparse.Namespace, open_dump: OpenDump) -> int:
     with _recording(args, open_dump, "findings") as dump:
-        found = findings(Recording.of(dump))
+        rec = Recording.of(dump)
+        found = findings(rec, _window(args, rec))
         if args.json:
             print(json.dumps({"file": args.file, "findings": [f.as_json() for f in found]}, indent=1))
             return 0
         for f in found:
             print(f"{f.severity.upper():<9} {f.title}: {f.summary}")
     return 0
+
+
+def _time_range(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--from", dest="start", type=float, metavar="S", help="only events starting S seconds or more "
+                    "after the recording started")
+    sp.add_argument("--to", dest="end", type=float, metavar="S", help="only events starting before S seconds")
 
 
 def add_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None], open_dump: OpenDump) -> None:
@@ -110,6 +129,7 @@ def add_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None], ope
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--type", metavar="NAME", help="the events of this type (e.g. jdk.GarbageCollection)")
     sp.add_argument("--limit", type=int, metavar="N", help="at most N events (with --type)")
+    _time_range(sp)
     sp.set_defaults(func=lambda a: cmd_events(a, open_dump))
 
     sp = sub.add_parser("hot", help="JFR recordings: hot methods (self and total) and call trees")
@@ -120,9 +140,11 @@ def add_parsers(sub: Any, common: Callable[[argparse.ArgumentParser], None], ope
     sp.add_argument("--top", type=int, default=0, metavar="N", help="only the N hottest methods")
     sp.add_argument("--min-share", type=float, default=0.0, metavar="F",
                     help="leave tree branches under this share of all samples out of the JSON (default 0: all)")
+    _time_range(sp)
     sp.set_defaults(func=lambda a: cmd_hot(a, open_dump))
 
     sp = sub.add_parser("findings", help="JFR recordings: automated findings (GC, hot methods, contention, …)")
     common(sp)
     sp.add_argument("--json", action="store_true")
+    _time_range(sp)
     sp.set_defaults(func=lambda a: cmd_findings(a, open_dump))

@@ -98,6 +98,11 @@ def test_findings(workload: Recording) -> None:
     assert windowed["hot_methods"].evidence["samples"] < by_rule["hot_methods"].evidence["samples"]
 
 
+def workload_start(f: str, idx: str) -> int:
+    with Dump.open(f, index_dir=idx) as d:
+        return int(d.meta["jfr.start_ns"])
+
+
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     rc = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -125,6 +130,15 @@ def test_cli_events_of_a_type_hot_and_findings(tmp_path: Path, capsys: pytest.Ca
     assert doc["top_down"]["weight"] == doc["samples"] == 1513
     rc, out, _ = _cli(capsys, "findings", f, "--index-dir", idx, "--json")
     assert rc == 0 and len(json.loads(out)["findings"]) == len(RULES)
+    rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--from", "2", "--to", "4")
+    part = json.loads(out)["samples"]
+    rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--from", "4")
+    assert 0 < part < 1513 and part + json.loads(out)["samples"] < 1513
+    rc, out, _ = _cli(capsys, "events", f, "--index-dir", idx, "--type", "jdk.GarbageCollection", "--to", "1",
+                      "--json")
+    early = json.loads(out)
+    assert 0 < early["count"] == len(early["events"]) < 582
+    assert all(e["startTime"] < workload_start(f, idx) + 1_000_000_000 for e in early["events"])
 
 
 @pytest.mark.parametrize("make, message", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from pmdesk.model.dump import Dump
@@ -34,14 +35,16 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
 
 
 def events(dump: Dump, type_name: str, limit: int | None = None, offset: int = 0,
-           values: Values | None = None) -> list[dict[str, Any]]:
-    """The events of one type in file order, each as its fields (references resolved, times in ns)."""
+           values: Values | None = None, rows: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """The events of one type in file order (or those value-table `rows`), each as its fields (references
+    resolved, times in ns)."""
     values = values or Values(dump)
     table = values.table(type_name)
     if table is None:
         return []
-    end = len(table.matrix) if limit is None else min(len(table.matrix), offset + limit)
-    return [values.row(table, r) for r in range(offset, end)]
+    chosen = range(len(table.matrix)) if rows is None else rows
+    end = len(chosen) if limit is None else min(len(chosen), offset + limit)
+    return [values.row(table, int(r)) for r in chosen[offset:end]]
 
 
 def brief(value: Any) -> str:
