@@ -130,3 +130,30 @@ def test_field_values_equal_jfr_print_json(name: str, tmp_path: Path) -> None:
             if not any(same(values.row(table, r), event["values"]) for r in rows):
                 wrong.append((event["type"], start, [values.row(table, r) for r in rows][:1], event["values"]))
         assert not wrong, f"{len(wrong)} of {len(sample)} differ ({sorted({w[0] for w in wrong})}); first: {wrong[0]}"
+
+
+def test_chunks_of_different_jdks_in_one_file(tmp_path: Path) -> None:
+    """A JDK 17 recording and a JDK 25 one laid end to end (chunks that declare types differently: fields
+    added, units and signedness changed): every count is the sum of `jfr summary` of each, and every sampled
+    event of each equals what that JDK's `jfr print --json` says of it."""
+    mixed = tmp_path / "mixed.jfr"
+    mixed.write_bytes((JFR / "workload.jfr").read_bytes() + (JFR / "jdk25-vthreads.jfr").read_bytes())
+    want: dict[str, tuple[int, int]] = {}
+    for name in ("workload", "jdk25-vthreads"):
+        for t, (n, b) in jfr_summary(JFR / f"{name}.summary.txt")[0].items():
+            c0, b0 = want.get(t, (0, 0))
+            want[t] = (c0 + n, b0 + b)
+    with Dump.open(mixed, index_dir=tmp_path / "idx") as d:
+        assert d.diagnostics() == []
+        assert {t["name"]: (t["count"], t["bytes"]) for t in jfr.summary(d)["event_types"]} == want
+        values = Values(d)
+        for name in ("workload", "jdk25-vthreads"):
+            with gzip.open(JFR / f"{name}.print-sample.json.gz", "rt") as f:
+                sample = json.load(f)["events"]
+            for event in sample:
+                table = values.table(event["type"])
+                rows = np.flatnonzero(table.column("startTime") == _jfr_time_ns(event["values"]["startTime"]))
+                assert any(same(values.row(table, int(r)), event["values"]) for r in rows), event["type"]
+        sleep = values.table("jdk.ThreadSleep")  # ms in JDK 17, ns in JDK 25: both read as ns
+        assert set(values.row(sleep, 0)) == set(values.row(sleep, len(sleep.matrix) - 1))
+        assert (sleep.column("time") >= 0).all()

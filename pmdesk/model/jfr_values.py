@@ -24,17 +24,26 @@ class Table:
     width: int
     matrix: np.ndarray
     arena: np.ndarray
+    variant: np.ndarray | None = None  # per row, which declaration of the type (layout["variants"]) it has
 
     @property
     def fields(self) -> list[dict[str, Any]]:
         return self.layout["fields"]
 
     def column(self, name: str) -> np.ndarray | None:
-        """A top-level field's values, one per row (None if the type has no such scalar field)."""
-        f = next((f for f in self.fields if f["name"] == name), None)
-        if f is None or f["kind"] in ("struct", "array"):
+        """A top-level field's values, one per row (None if the type has no such scalar field). Where chunks
+        declared the field differently (variants), each row's value comes from its own declaration."""
+        nodes = [(i, f) for i, f in enumerate(self.fields) if f["name"] == name and f["kind"] not in ("struct",
+                                                                                                     "array")]
+        if not nodes:
             return None
-        return self.matrix[:, f["slot"]]
+        if self.variant is None or len(nodes) == 1:
+            return self.matrix[:, nodes[0][1]["slot"]]
+        out = np.full(len(self.matrix), -1, np.int64)
+        for i, f in nodes:
+            has = np.array([i in v for v in self.layout["variants"]])[self.variant]
+            out[has] = self.matrix[has, f["slot"]]
+        return out
 
 
 class Values:
@@ -59,7 +68,9 @@ class Values:
                 conn = self.dump.conn
                 matrix = load_array(conn, f"jfr.rows:{role}:{name}").astype(np.int64, copy=False).reshape(-1, width)
                 arena = load_array(conn, f"jfr.arena:{role}:{name}").astype(np.int64, copy=False)
-                self._tables[key] = Table(name, role, json.loads(layout), width, matrix, arena)
+                layout = json.loads(layout)
+                variant = load_array(conn, f"jfr.variant:{role}:{name}") if "variants" in layout else None
+                self._tables[key] = Table(name, role, layout, width, matrix, arena, variant)
         return self._tables[key]
 
     @property
@@ -72,6 +83,9 @@ class Values:
         """One row's fields as a dict (nested, references resolved)."""
         base = row * table.width
         flat = table.matrix.reshape(-1)
+        if table.variant is not None:  # only the fields this row's chunk declared, in its order
+            fields = [table.fields[i] for i in table.layout["variants"][int(table.variant[row])]]
+            return {f["name"]: self._value(f, flat, base, table) for f in fields}
         return {f["name"]: self._value(f, flat, base, table) for f in table.fields}
 
     def pool(self, type_name: str, row: int) -> Any:

@@ -8,7 +8,7 @@ from pmdesk.readers.jfr.chunks import MAGIC
 
 
 class JfrReader:
-    SPEC = ReaderSpec(name="jfr", version=4, priority=20, extensions=(".jfr",),
+    SPEC = ReaderSpec(name="jfr", version=6, priority=20, extensions=(".jfr",),
                       description="Java Flight Recorder recordings (JFR; a repository directory too)", schema="jfr",
                       directories=True)
 

@@ -109,12 +109,13 @@ class TypeInfo:
         return self.super_type == "jdk.jfr.Event"
 
 
-def metadata_id(data: bytes | memoryview, offset: int) -> int:
-    """The id of the metadata record at offset: chunks whose metadata has the same id declare the same types."""
-    p = offset
-    for _ in range(4):  # size, type, start time, duration
+def metadata_identity(data: bytes | memoryview, offset: int) -> bytes:
+    """What makes two chunks' metadata the same: its id and everything after it (the record's own start
+    time and duration left out). The JDK compares the id alone, which repeats across JVMs."""
+    size, p = varint(data, offset)
+    for _ in range(3):  # type, start time, duration
         _v, p = varint(data, p)
-    return varint(data, p)[0]
+    return bytes(data[p:offset + size])
 
 
 def parse_metadata(data: bytes | memoryview, offset: int) -> dict[int, TypeInfo]:

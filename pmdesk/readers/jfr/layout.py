@@ -124,3 +124,61 @@ def _leaf(spec: FieldSpec, types: dict[int, TypeInfo], prog: Program, slot: int,
     node["kind"] = "struct"
     node["fields"] = fields
     return node, max(end - slot, 0)
+
+
+def _shape(node: dict[str, Any]) -> Any:
+    """A node without its row slots (array elements keep theirs: they are relative to the element)."""
+    if node["kind"] == "struct":
+        return (node["name"], node["type"], "struct", tuple(_shape(f) for f in node["fields"]))
+    if node["kind"] == "array":
+        return (node["name"], node.get("type"), "array", node.get("width"), repr(node.get("element")))
+    return (node["name"], node["type"], node["kind"], node.get("unit"), node.get("unsigned", False))
+
+
+def _slots(node: dict[str, Any]) -> list[int]:
+    """The row slots a node occupies, in order."""
+    if node["kind"] == "struct":
+        return [s for f in node["fields"] for s in _slots(f)]
+    if node["kind"] == "array":
+        return [node["slot"], node["slot"] + 1]
+    return [node["slot"]]
+
+
+def _moved(node: dict[str, Any], slot_map: dict[int, int]) -> dict[str, Any]:
+    out = dict(node)
+    if node["kind"] == "struct":
+        out["fields"] = [_moved(f, slot_map) for f in node["fields"]]
+    else:
+        out["slot"] = slot_map[node["slot"]]
+    return out
+
+
+def merge_layouts(base: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[int, int], list[int]]:
+    """A layout holding both `base`'s fields and `new`'s — the same field (name, type, kind, unit) shares its
+    slots, any other is appended — with where each of `new`'s row slots goes and which merged fields `new`
+    has, in its order. This is how chunks written by different JDKs (a field added, a unit or signedness
+    changed: jdk.ThreadSleep.time is in ms in JDK 17, in ns in JDK 25) share one table."""
+    fields = list(base["fields"])
+    width = int(base["width"])
+    slot_map: dict[int, int] = {}
+    mine: list[int] = []
+    for f in new["fields"]:
+        same = next((i for i, old in enumerate(fields) if _shape(old) == _shape(f)), None)
+        if same is not None:
+            slot_map.update(zip(_slots(f), _slots(fields[same]), strict=True))
+        else:
+            own = {s: width + i for i, s in enumerate(_slots(f))}
+            width += len(own)
+            slot_map.update(own)
+            same = len(fields)
+            fields.append(_moved(f, own))
+        mine.append(same)
+    return {**base, "fields": fields, "width": width}, slot_map, mine
+
+
+def remap_slots(prog: np.ndarray, length: int, slot_map: dict[int, int]) -> np.ndarray:
+    """The program with its row slots (ops of the main program) moved as slot_map says."""
+    out = prog.copy()
+    for i in range(length):
+        out[i, 1] = slot_map[int(out[i, 1])]
+    return out

@@ -28,13 +28,13 @@ from pmdesk.readers.jfr.chunks import (
     METADATA_TYPE,
     ChunkHeader,
     TypeInfo,
-    metadata_id,
+    metadata_identity,
     parse_metadata,
     string,
     varint,
 )
 from pmdesk.readers.jfr.decode import BAD, decode_pool, decode_records, scan_records
-from pmdesk.readers.jfr.layout import LayoutError, compile_type
+from pmdesk.readers.jfr.layout import LayoutError, compile_type, merge_layouts, remap_slots
 from pmdesk.readers.jfr.tables import PoolIndex, Strings, ValueTable, resolve_refs, resolve_strings, resolve_times
 
 SPECIAL = {METADATA_TYPE: "jdk.Metadata", CHECKPOINT_TYPE: "jdk.CheckPoint"}
@@ -126,7 +126,7 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, file_ends: list[int], si
         meta_id = None
         if pos + HEADER_BYTES <= at < end:
             try:
-                meta_id = metadata_id(data, at)
+                meta_id = metadata_identity(data, at)
                 types = parse_metadata(data, at)
             except (ValueError, IndexError, KeyError, RecursionError) as e:
                 sink.diagnostic(at, "jfr.bad_metadata", f"unreadable metadata ({e}): events counted, not decoded",
@@ -136,7 +136,8 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, file_ends: list[int], si
                             "events are counted by type id, not decoded", "warning")
         # The JDK's own parser keeps the time converter of the first chunk of a run of chunks with the same
         # metadata id (it reuses that chunk's parsers): times in later chunks are converted with that chunk's
-        # header, tens of ns off their own clock base. pmdesk does the same, so its times equal `jfr print`'s.
+        # header, tens of ns off their own clock base. pmdesk does the same, so its times equal `jfr print`'s —
+        # within one JVM's chunks: chunks of another JVM (other metadata bytes) start their own run.
         same_run = chunks and meta_id is not None and meta_id == run_id
         base = chunks[-1].time_base if same_run else h
         run_id = meta_id
@@ -214,22 +215,29 @@ def _decode(chunks: list[Chunk], names: list[dict[int, str]], arr: np.ndarray, s
             progress: Progress) -> tuple[dict[str, ValueTable], dict[str, ValueTable]]:
     events: dict[str, ValueTable] = {}
     pools: dict[str, ValueTable] = {}
-    layouts: dict[str, str] = {}
     total = sum(len(c.offsets) for c in chunks) or 1
     done = 0
 
-    def table(tables: dict[str, ValueTable], c: Chunk, type_id: int, role: str) -> tuple[ValueTable, tuple] | None:
+    def table(tables: dict[str, ValueTable], c: Chunk, type_id: int,
+              role: str) -> tuple[ValueTable, np.ndarray, int, int] | None:
+        """The table for a type and how to decode it in this chunk: (table, program, main length, variant)."""
         try:
-            prog = c.program(type_id)
+            prog, length, layout, key = c.program(type_id)
         except LayoutError as e:
             sink.diagnostic(c.header.offset, "jfr.bad_type", f"chunk {c.index + 1}: {e}", "error")
             return None
         name = c.types[type_id].name
-        if layouts.setdefault(f"{role}:{name}", prog[3]) != prog[3]:
-            sink.diagnostic(c.header.offset, "jfr.layout_changed", f"chunk {c.index + 1} declares {name} with other "
-                            "fields than an earlier chunk: its values are not decoded", "warning")
-            return None
-        return tables.setdefault(name, ValueTable(name, prog[2], role)), prog
+        t = tables.get(name)
+        if t is None:
+            t = tables[name] = ValueTable(name, layout, role)
+            t.variant_of[key] = (0, None)
+            t.variants.append(list(range(len(layout["fields"]))))
+        if key not in t.variant_of:
+            t.layout, slot_map, fields = merge_layouts(t.layout, layout)
+            t.variant_of[key] = (len(t.variants), slot_map)
+            t.variants.append(fields)
+        variant, slot_map = t.variant_of[key]
+        return t, prog if slot_map is None else remap_slots(prog, length, slot_map), length, variant
 
     for c in chunks:
         if not c.types or not c.header.features & FEATURE_COMPRESSED_INTS:
@@ -248,10 +256,10 @@ def _decode(chunks: list[Chunk], names: list[dict[int, str]], arr: np.ndarray, s
                 t = events.setdefault(name, ValueTable(name, {"type": name, "width": 0, "fields": []}, "event"))
                 t.add(np.full((len(sel), t.width), -1, np.int64), c.index)
                 continue
-            t, (prog, length, layout, _key) = got
-            rows, t.arena, t.an, ok = decode_records(arr, c.offsets[sel], ends[sel], prog, length,
-                                                     int(layout["width"]), t.arena, t.an)
-            t.add(rows, c.index)
+            t, prog, length, variant = got
+            rows, t.arena, t.an, ok = decode_records(arr, c.offsets[sel], ends[sel], prog, length, t.width,
+                                                     t.arena, t.an)
+            t.add(rows, c.index, variant=variant)
             if not ok.all():
                 sink.diagnostic(int(c.offsets[sel][~ok][0]), "jfr.bad_event",
                                 f"{int((~ok).sum()):,} {name} event(s) do not match their declared fields", "error")
@@ -263,7 +271,7 @@ def _decode(chunks: list[Chunk], names: list[dict[int, str]], arr: np.ndarray, s
 
 
 def _read_checkpoint(c: Chunk, off: int, end: int, arr: np.ndarray, pools: dict[str, ValueTable],
-                     table: Callable[..., tuple[ValueTable, tuple] | None], sink: IndexSink) -> None:
+                     table: Callable[..., tuple[ValueTable, np.ndarray, int, int] | None], sink: IndexSink) -> None:
     data = memoryview(arr)  # Python-side varints on bytes, not numpy uint8 scalars
     p = off
     try:
@@ -290,9 +298,9 @@ def _read_checkpoint(c: Chunk, off: int, end: int, arr: np.ndarray, pools: dict[
             sink.diagnostic(p, "jfr.bad_pool", f"chunk {c.index + 1}: constant pool of undeclared or unreadable type "
                             f"{type_id} at byte {p:,}; rest of the checkpoint skipped", "error")
             return
-        t, (prog, length, layout, _key) = got
-        keys, rows, t.arena, t.an, p = decode_pool(arr, p, entries, prog, length, int(layout["width"]), t.arena, t.an)
-        t.add(rows, c.index, keys)
+        t, prog, length, variant = got
+        keys, rows, t.arena, t.an, p = decode_pool(arr, p, entries, prog, length, t.width, t.arena, t.an)
+        t.add(rows, c.index, keys, variant)
         if p == BAD or p > end:
             sink.diagnostic(off, "jfr.bad_pool", f"chunk {c.index + 1}: {t.name} pool at byte {off:,} runs past its "
                             "checkpoint; rest of the checkpoint skipped", "error")
@@ -357,9 +365,12 @@ def _store(chunks: list[Chunk], names: list[dict[int, str]], events: dict[str, V
         _array(sink, f"jfr_event.{col}", values)
     sink.rows("jfr_type_name", [{"type_idx": i, "name": t} for i, t in enumerate(type_names)])
     for t in (*events.values(), *pools.values()):
+        layout = {**t.layout, "variants": t.variants} if len(t.variants) > 1 else t.layout
         sink.rows("jfr_table", [{"name": t.name, "role": t.role, "width": t.width, "rows": len(t.matrix),
-                                 "layout": json.dumps(t.layout)}])
+                                 "layout": json.dumps(layout)}])
         _array(sink, f"jfr.rows:{t.role}:{t.name}", t.matrix.reshape(-1))
+        if len(t.variants) > 1:
+            _array(sink, f"jfr.variant:{t.role}:{t.name}", t.variant)
         if len(t.arena):
             _array(sink, f"jfr.arena:{t.role}:{t.name}", t.arena)
     sink.rows("jfr_chunk", [{"chunk": c.index, "offset": c.header.offset, "size": c.header.size,

@@ -27,20 +27,33 @@ class ValueTable:
     keys: list[np.ndarray] = field(default_factory=list)
     arena: np.ndarray = field(default_factory=lambda: np.empty(1024, np.int64))
     an: int = 0
+    # chunks written by different JDKs may declare the type with other fields: each distinct declaration is
+    # a variant (which of the layout's top-level fields it has, in its order); layout is the union, each row
+    # remembers its variant
+    variants: list[list[int]] = field(default_factory=list)
+    variant_of: dict[str, tuple[int, dict[int, int] | None]] = field(default_factory=dict)
+    variant_ids: list[np.ndarray] = field(default_factory=list)
 
     @property
     def width(self) -> int:
         return max(int(self.layout["width"]), 1)
 
-    def add(self, rows: np.ndarray, chunk: int, keys: np.ndarray | None = None) -> None:
+    def add(self, rows: np.ndarray, chunk: int, keys: np.ndarray | None = None, variant: int = 0) -> None:
         self.rows.append(rows)
         self.chunks.append(np.full(len(rows), chunk, np.int32))
+        self.variant_ids.append(np.full(len(rows), variant, np.int8))
         if keys is not None:
             self.keys.append(keys)
 
     def freeze(self) -> None:
-        """Join the per-chunk batches into one row matrix (and chunk/key columns)."""
-        self.matrix = np.concatenate(self.rows) if self.rows else np.empty((0, self.width), np.int64)
+        """Join the per-chunk batches into one row matrix (and chunk/key/variant columns); batches decoded
+        before a later variant widened the layout are padded with -1."""
+        w = self.width
+        rows = [r if r.shape[1] == w else np.pad(r, ((0, 0), (0, w - r.shape[1])), constant_values=-1)
+                for r in self.rows]
+        self.matrix = np.concatenate(rows) if rows else np.empty((0, w), np.int64)
+        self.variant = np.concatenate(self.variant_ids) if self.variant_ids else np.empty(0, np.int8)
+        self.variant_ids = []
         self.chunk = np.concatenate(self.chunks) if self.chunks else np.empty(0, np.int32)
         self.key = np.concatenate(self.keys) if self.keys else np.empty(0, np.int64)
         self.arena = self.arena[:self.an]
