@@ -246,3 +246,46 @@ def _grow(a: np.ndarray, cap: int) -> np.ndarray:
     out = np.empty(cap, a.dtype)
     out[:a.shape[0]] = a
     return out
+
+
+@njit(cache=True)
+def string_keys(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the string encoded at each offset: (kind, key) — kind 0 null (or no string), 1 empty, 2 a
+    constant-pool reference (key: its index), 3 inline (key: a 64-bit FNV-1a hash of its encoding, length and
+    bytes or chars), so equal strings are found without decoding each one."""
+    n = data.shape[0]
+    kinds = np.zeros(offsets.shape[0], np.int8)
+    keys = np.zeros(offsets.shape[0], np.uint64)
+    prime = np.uint64(1099511628211)
+    for i in range(offsets.shape[0]):
+        p = offsets[i]
+        if p < 0 or p >= n:
+            continue
+        enc = data[p]
+        if enc == 0:
+            continue
+        if enc == 1:
+            kinds[i] = 1
+            continue
+        v, q = _varint(data, p + 1, n)
+        if q == BAD:
+            continue
+        if enc == 2:
+            kinds[i] = 2
+            keys[i] = np.uint64(v)
+            continue
+        h = np.uint64(14695981039346656037)
+        h = (h ^ np.uint64(enc)) * prime
+        h = (h ^ np.uint64(v)) * prime
+        if enc == 4:
+            for _ in range(v):
+                c, q = _varint(data, q, n)
+                if q == BAD:
+                    break
+                h = (h ^ np.uint64(c)) * prime
+        else:
+            for j in range(q, min(q + v, n)):
+                h = (h ^ np.uint64(data[j])) * prime
+        kinds[i] = 3
+        keys[i] = h
+    return kinds, keys

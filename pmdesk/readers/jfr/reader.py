@@ -84,7 +84,7 @@ def read_recording(path: str, sink: IndexSink, progress: Progress) -> None:
     names = _record_names(data, chunks)
     _store_summary(chunks, names, sink)
     events, pools = _decode(chunks, names, arr, sink, progress)
-    _resolve(events, pools, chunks, data, sink)
+    _resolve(events, pools, chunks, data, arr, sink)
     _store(chunks, names, events, pools, sink)
 
 
@@ -308,7 +308,7 @@ def _read_checkpoint(c: Chunk, off: int, end: int, arr: np.ndarray, pools: dict[
 
 
 def _resolve(events: dict[str, ValueTable], pools: dict[str, ValueTable], chunks: list[Chunk], data: memoryview,
-             sink: IndexSink) -> None:
+             arr: np.ndarray, sink: IndexSink) -> None:
     everything = {**{f"pool:{k}": v for k, v in pools.items()}, **{f"event:{k}": v for k, v in events.items()}}
     texts: dict[tuple[int, int], str | None] = {}
     sp = pools.get("java.lang.String")
@@ -316,7 +316,7 @@ def _resolve(events: dict[str, ValueTable], pools: dict[str, ValueTable], chunks
         for c, k, off in zip(sp.chunk.tolist(), sp.key.tolist(), sp.matrix[:, 0].tolist(), strict=True):
             texts[(c, k)] = string(data, off)[0] if off >= 0 else None
     strings = Strings()
-    resolve_strings(everything, data, strings, lambda c, k: texts.get((c, k)))
+    resolve_strings(everything, data, arr, strings, lambda c, k: texts.get((c, k)))
     unresolved = resolve_refs(everything, {k: PoolIndex(v) for k, v in pools.items()})
     for name, n in sorted(unresolved.items()):
         sink.diagnostic(None, "jfr.unresolved", f"{n:,} reference(s) to {name} name no constant-pool entry "

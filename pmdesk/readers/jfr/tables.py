@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from pmdesk.readers.jfr.chunks import ChunkHeader, string, varint
+from pmdesk.readers.jfr.chunks import ChunkHeader, string
+from pmdesk.readers.jfr.decode import string_keys
 
 Site = tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray]  # node, buffer, flat indices, chunk of each
 
@@ -100,24 +101,35 @@ class Strings:
         return i
 
 
-def resolve_strings(tables: dict[str, ValueTable], data: memoryview, strings: Strings,
+def resolve_strings(tables: dict[str, ValueTable], data: memoryview, arr: np.ndarray, strings: Strings,
                     pool_text: Callable[[int, int], str | None]) -> None:
-    """Replace each string's file offset by its id; a constant-pool string (encoding 2) is looked up in that
-    chunk's java.lang.String pool."""
-    for table in tables.values():
-        for node, buf, idx, chunk in table.sites():
-            if node["kind"] != "string" or len(idx) == 0:
-                continue
-            out = np.zeros(len(idx), np.int64)
-            for k, (off, c) in enumerate(zip(buf[idx].tolist(), chunk.tolist(), strict=True)):
-                if off < 0:
-                    continue
-                if data[off] == 2:
-                    key, _ = varint(data, off + 1)
-                    out[k] = strings.id(pool_text(c, key))
-                else:
-                    out[k] = strings.id(string(data, off)[0])
-            buf[idx] = out
+    """Replace each string's file offset by its id. Equal strings are found by a hash of their bytes (a
+    recording repeats the same GC phase names tens of thousands of times), so each distinct one is decoded
+    once; a constant-pool string (encoding 2) is looked up in its chunk's java.lang.String pool."""
+    sites = [(buf, idx, chunk) for table in tables.values() for node, buf, idx, chunk in table.sites()
+             if node["kind"] == "string" and len(idx)]
+    if not sites:
+        return
+    offsets = np.concatenate([buf[idx] for buf, idx, _c in sites])
+    chunks = np.concatenate([c for _b, _i, c in sites])
+    kinds, keys = string_keys(arr, offsets)
+    ids = np.zeros(len(offsets), np.int64)
+    ids[kinds == 1] = strings.id("")
+    inline = np.flatnonzero(kinds == 3)
+    if len(inline):
+        uniq, first, inverse = np.unique(keys[inline], return_index=True, return_inverse=True)
+        texts = [strings.id(string(data, int(offsets[inline[f]]))[0]) for f in first.tolist()]
+        ids[inline] = np.array(texts, np.int64)[inverse.reshape(-1)]
+    pooled = np.flatnonzero(kinds == 2)
+    if len(pooled):
+        pairs = np.stack([chunks[pooled].astype(np.uint64), keys[pooled]], axis=1)
+        uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        texts = [strings.id(pool_text(int(c), int(k))) for c, k in uniq.tolist()]
+        ids[pooled] = np.array(texts, np.int64)[inverse.reshape(-1)]
+    at = 0
+    for buf, idx, _c in sites:
+        buf[idx] = ids[at:at + len(idx)]
+        at += len(idx)
 
 
 class PoolIndex:
