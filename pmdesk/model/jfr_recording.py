@@ -23,7 +23,7 @@ class Events:
     type_name: str
     start_ns: np.ndarray
     duration_ns: np.ndarray
-    thread: np.ndarray  # java.lang.Thread pool row, -1 if none
+    thread: np.ndarray  # java.lang.Thread pool row (the first of the rows naming the same thread), -1 if none
     stack: np.ndarray  # jdk.types.StackTrace pool row, -1 if none
     row: np.ndarray  # row in the type's value table
 
@@ -40,6 +40,7 @@ class Recording:
         self._type = load_array(conn, "jfr_event.type").astype(np.int32, copy=False)
         self._cols = {c: load_array(conn, f"jfr_event.{c}").astype(np.int64, copy=False)
                       for c in ("start_ns", "duration_ns", "thread", "stack", "row")}
+        self._cols["thread"] = self._same_thread(self._cols["thread"])
         self.start_ns = int(dump.meta.get("jfr.start_ns") or 0)
         self.duration_ns = int(dump.meta.get("jfr.duration_ns") or 0)
 
@@ -51,6 +52,18 @@ class Recording:
             rec = cls(dump)
             dump._jfr_recording = rec  # type: ignore[attr-defined]
         return rec
+
+    def _same_thread(self, rows: np.ndarray) -> np.ndarray:
+        """Each chunk writes its threads again: map every pool row to the first row with the same OS and Java
+        thread ids and names, so one thread is one thread across chunks."""
+        cols = [self._pool_column("java.lang.Thread", c) for c in ("osThreadId", "javaThreadId", "osName",
+                                                                   "javaName")]
+        if not len(cols[0]):
+            return rows
+        first: dict[tuple[int, ...], int] = {}
+        canon = np.array([first.setdefault(k, i) for i, k in enumerate(zip(*(c.tolist() for c in cols),
+                                                                         strict=True))], np.int64)
+        return np.where((rows >= 0) & (rows < len(canon)), canon[np.clip(rows, 0, len(canon) - 1)], rows)
 
     def events(self, type_name: str, window: Window = None) -> Events:
         try:
