@@ -196,3 +196,15 @@ def test_corrupted_bytes_never_crash(tmp_path: Path) -> None:
                 jfr.events(d, "jdk.ExecutionSample", limit=5)
         except PmdeskError as e:
             assert str(f) in e.one_line()
+
+
+def test_cancelled_indexing_leaves_nothing(tmp_path: Path) -> None:
+    from pmdesk.core.errors import Cancelled
+    from pmdesk.core.progress import Progress
+
+    seen: list[float] = []
+    progress = Progress()
+    progress.callback = lambda fraction, _message: (seen.append(fraction), progress.cancel())
+    with pytest.raises(Cancelled):
+        Dump.open(JFR / "workload.jfr", index_dir=tmp_path, progress=progress)
+    assert seen and not list(tmp_path.glob("*"))

@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from pmdesk.model.jfr_insights import garbage_collections
 from pmdesk.views.base import readonly_table
 from pmdesk.views.jfr_base import JfrView, SortableItem, fill, ms, number
-from pmdesk.views.plots import plot_widget
+from pmdesk.views.plots import LazyPlot, pyqtgraph
 from pmdesk.views.selection import SelectionBus
 
 MB = 1 << 20
@@ -28,23 +27,24 @@ class JfrGcView(JfrView):
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.plot = plot_widget("seconds since the recording started", "heap used (MB)")
-        self.plot.addLegend(offset=(-10, 5))
+        self.chart = LazyPlot("seconds since the recording started", "heap used (MB)", minimum_height=170)
         box = QWidget()
         self.table = readonly_table(box, ["GC id", "Collector", "Cause", "Start (s)", "Duration", "Pauses",
                                           "Longest pause", "Heap before (MB)", "Heap after (MB)"], fit_columns=8)
         self.table.setSortingEnabled(True)
         self.info = QLabel()
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.plot)
+        split.addWidget(self.chart)
         split.addWidget(box)
+        split.setSizes([220, 200])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.info)
         lay.addWidget(split, 1)
 
     def refresh(self) -> None:
-        self.plot.clear()
+        if self.chart.made:
+            self.chart.plot.clear()
         gcs = sorted(garbage_collections(self.rec, self.window), key=lambda g: g["start_ns"]) if self.rec else []
         t0 = self.rec.start_ns if self.rec else 0
 
@@ -60,11 +60,15 @@ class JfrGcView(JfrView):
         self.table.sortItems(3, Qt.SortOrder.AscendingOrder)  # in time order
         with_heap = [g for g in gcs if g["heap_before"] is not None and g["heap_after"] is not None]
         if with_heap:
+            pg = pyqtgraph()
+            plot = self.chart.plot
+            if plot.getPlotItem().legend is None:
+                plot.addLegend(offset=(-10, 5))
             t = np.array([(g["start_ns"] - t0) / 1e9 for g in with_heap])
             before = np.array([g["heap_before"] for g in with_heap]) / MB
             after = np.array([g["heap_after"] for g in with_heap]) / MB
-            self.plot.plot(t, before, pen=None, symbol="o", symbolSize=4, symbolBrush="#e15759", name="before GC")
-            self.plot.plot(t, after, pen=pg.mkPen("#4e79a7", width=1), symbol="o", symbolSize=4,
+            plot.plot(t, before, pen=None, symbol="o", symbolSize=4, symbolBrush="#e15759", name="before GC")
+            plot.plot(t, after, pen=pg.mkPen("#4e79a7", width=1), symbol="o", symbolSize=4,
                            symbolBrush="#4e79a7", name="after GC")
         pauses = sum(g["sum_of_pauses_ns"] or 0 for g in gcs)
         longest = max((g["longest_pause_ns"] or 0 for g in gcs), default=0)

@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from pmdesk.views.jfr_base import JfrView
-from pmdesk.views.plots import plot_widget
+from pmdesk.views.plots import LazyPlot, pyqtgraph
 from pmdesk.views.selection import SelectionBus
 
 GC_LANE = "GC pauses"
@@ -38,12 +37,9 @@ class JfrTimelineView(JfrView):
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.plot = plot_widget("seconds since the recording started")
-        self.plot.setMinimumHeight(240)
-        self.plot.showGrid(x=True, y=False, alpha=0.2)
-        self.region = pg.LinearRegionItem(brush=pg.mkBrush(80, 120, 200, 40))
-        self.region.setZValue(-10)
-        self.region.sigRegionChangeFinished.connect(self._region_moved)
+        self.chart = LazyPlot("seconds since the recording started", minimum_height=240)
+        self.region: Any = None
+        self.plot: Any = None
         self.samples = QCheckBox("CPU samples", checked=True)
         self.samples.toggled.connect(lambda _on: self.refresh())
         self.use_range = QCheckBox("Narrow the other docks to the shaded range")
@@ -63,14 +59,28 @@ class JfrTimelineView(JfrView):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(bar)
         lay.addWidget(legend)
-        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.chart, 1)
         self.lanes: list[str] = []
 
+    def _ensure_plot(self) -> Any:
+        """The plot and the range item, made on first use (pyqtgraph is imported then)."""
+        plot = self.chart.plot
+        if self.region is None:
+            pg = pyqtgraph()
+            plot.showGrid(x=True, y=False, alpha=0.2)
+            self.region = pg.LinearRegionItem(brush=pg.mkBrush(80, 120, 200, 40))
+            self.region.setZValue(-10)
+            self.region.sigRegionChangeFinished.connect(self._region_moved)
+        return plot
+
     def refresh(self) -> None:
-        self.plot.clear()
+        if self.chart.made:
+            self.chart.plot.clear()
         if self.rec is None:
             self.info.clear()
             return
+        pg = pyqtgraph()
+        self.plot = self._ensure_plot()
         rec = self.rec
         t0 = rec.start_ns
         per_type = {t: rec.events(t) for t, _l, _c in SPANS}
@@ -123,11 +133,12 @@ class JfrTimelineView(JfrView):
     def _bars(self, x0: np.ndarray, width: np.ndarray, y: np.ndarray, colour: str) -> None:
         if not len(x0):
             return
+        pg = pyqtgraph()
         self.plot.addItem(pg.BarGraphItem(x0=x0, width=width, y0=y - 0.35, height=np.full(len(y), 0.7),
                                           brush=pg.mkBrush(colour), pen=pg.mkPen(None)))
 
     def _region_moved(self, *_args: Any) -> None:
-        if self.rec is None:
+        if self.rec is None or self.region is None:
             return
         if not self.use_range.isChecked():
             if self.window is not None:

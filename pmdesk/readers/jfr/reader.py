@@ -84,7 +84,9 @@ def read_recording(path: str, sink: IndexSink, progress: Progress) -> None:
     names = _record_names(data, chunks)
     _store_summary(chunks, names, sink)
     events, pools = _decode(chunks, names, arr, sink, progress)
+    progress.update(0.8, "resolving strings and references")
     _resolve(events, pools, chunks, data, arr, sink)
+    progress.update(0.9, "storing")
     _store(chunks, names, events, pools, sink)
 
 
