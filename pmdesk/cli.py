@@ -11,17 +11,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from pmdesk import __version__, cli_jfr
+from pmdesk import __version__, cli_jfr, cli_native
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap, heap_diff, heap_report, jfr, threads
+from pmdesk.model import heap, heap_diff, heap_report, jfr, native, threads
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap_graph import ROOT, HeapGraph, HeapObject, ensure_graph, format_id, parse_id
 from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
 
 COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
-            "threads", "diff", "events", "hot", "findings")
+            "threads", "diff", "events", "hot", "findings", "stack")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 
 
@@ -97,7 +97,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(out, indent=2))
         else:
-            overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview}
+            overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview,
+                         "elfcore": native.overview}
             for label, value in overviews[dump.format](dump):
                 print(f"{label + ':':<24}{value}")
             print(f"{'Index state:':<24}{out['index_state']}")
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_threads)
 
     cli_jfr.add_parsers(sub, common, _open)
+    cli_native.add_parser(sub, common, _open)
 
     sp = sub.add_parser("diff", help="heap dumps: what grew from A to B, by class and by holder")
     sp.add_argument("a", help="the earlier heap dump")

@@ -8,10 +8,10 @@ import stat
 
 from pmdesk.core import dump_files
 from pmdesk.core.errors import PmdeskError, UnsupportedFormat
-from pmdesk.readers import hprof, jfr, threaddump
+from pmdesk.readers import elfcore, hprof, jfr, threaddump
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
 
-READERS: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader)
+READERS: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader, elfcore.ElfCoreReader)
 
 
 def _check_registry(readers: tuple[Reader, ...]) -> None:

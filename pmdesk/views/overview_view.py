@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
-from pmdesk.model import heap, jfr, threads
+from pmdesk.model import heap, jfr, native, threads
 from pmdesk.model.dump import Dump
 from pmdesk.views.base import DockView, readonly_table
 from pmdesk.views.selection import SelectionBus
@@ -26,7 +26,8 @@ class OverviewView(DockView):
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
-        overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview}
+        overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview,
+                     "elfcore": native.overview}
         pairs = overviews[dump.format](dump) if dump is not None and dump.format in overviews else []
         if dump is None:
             pairs = [("", "Open a dump: File › Open, drag a file here, or File › Open sample")]

@@ -1,0 +1,73 @@
+"""The CLI command for ELF cores: `pmdesk stack CORE` — every thread's symbolicated stack, crashing thread
+first, like gdb's `thread apply all bt`, or the `--json` document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from pmdesk.core.errors import PmdeskError
+from pmdesk.model import native
+from pmdesk.model.dump import Dump
+from pmdesk.readers.elfcore.symbol_files import SearchPaths
+
+OpenDump = Callable[[argparse.Namespace], Dump]
+CONTRACT = ("signal", "crashed_thread", "threads", "modules")
+
+
+def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
+    with open_dump(args) as dump:
+        if dump.format != "elfcore":
+            raise PmdeskError(args.file, f"is a {dump.format} file; 'stack' needs an ELF core dump")
+        access = dump.meta.get("core.fault_access")
+        if args.exe or args.debug_dir or args.search_dir:
+            try:
+                doc = native.live_stack_doc(args.file, SearchPaths(exe=args.exe, search_dirs=args.search_dir or [],
+                                                                   debug_dirs=args.debug_dir or []))
+            except ValueError as e:
+                raise PmdeskError(args.file, str(e)) from None
+            for w in doc.pop("_warnings"):
+                print(f"warning: {w}", file=sys.stderr)
+            access = doc.pop("_access")
+        else:
+            doc = native.stack_doc(dump)
+    if args.json:
+        print(json.dumps({k: doc[k] for k in CONTRACT}, indent=1))
+        return 0
+    print(report(args.file, doc, access))
+    return 0
+
+
+def report(path: str, doc: dict[str, Any], access: str | None) -> str:
+    sig = doc["signal"] or {}
+    lines = [f"{path}: {native.summary(doc, access)}"]
+    if sig.get("name"):
+        fault = f", fault address 0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else ""
+        lines.append(f"Program terminated with signal {sig['name']} ({sig['number']}), code {sig['code']}{fault}.")
+    for t in native.crashed_first(doc):
+        mark = " (crashed)" if t["tid"] == doc["crashed_thread"] else ""
+        lines.append(f"\nThread {t['tid']}{mark}:")
+        for i, f in enumerate(t["frames"]):
+            where = f" at {f['file']}:{f['line']}" if f["file"] else f" from {f['module']}" if f["module"] else ""
+            pc = "" if f["inlined"] or i == 0 else f"0x{f['pc']:016x} in "
+            how = "" if f["how"] == "cfi" else f"  [{f['how']}]"
+            lines.append(f"#{i:<2} {pc}{f['function'] or '??'}{where}{how}")
+    missing = [m["path"] for m in doc["modules"] if m["symbols"] == "missing"]
+    if missing:
+        lines.append(f"\nNo symbols for: {', '.join(missing)}")
+    return "\n".join(lines)
+
+
+def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None], open_dump: OpenDump) -> None:
+    sp = sub.add_parser("stack", help="ELF cores: every thread's stack, symbolicated (like gdb's thread apply all bt)")
+    common(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--exe", metavar="BIN", help="the program's binary (when it is not where the core says)")
+    sp.add_argument("--debug-dir", action="append", metavar="DIR",
+                    help="a directory with a .build-id/xx/rest.debug tree or debug-link files (repeatable)")
+    sp.add_argument("--search-dir", action="append", metavar="DIR",
+                    help="a directory holding the program's shared libraries by name (repeatable)")
+    sp.set_defaults(func=lambda a: cmd_stack(a, open_dump))

@@ -1,0 +1,126 @@
+"""ELF core queries: the `pmdesk stack --json` document (signal, crashing thread, every thread's frames,
+modules), a crash summary in plain words, and the overview — from the index, or recomputed with other
+symbol search paths (`--exe`, `--debug-dir`, `--search-dir`) straight from the core."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pmdesk.model.dump import Dump
+from pmdesk.readers.elfcore.core import Core, CoreError
+from pmdesk.readers.elfcore.notes import SIGNALS
+from pmdesk.readers.elfcore.symbol_files import SearchPaths
+
+MASK = (1 << 64) - 1
+APP_EXCLUDE = ("libc.so", "libstdc++", "libgcc_s", "ld-linux", "libpthread", "libm.so")
+
+
+def stack_doc(dump: Dump) -> dict[str, Any]:
+    """The `stack --json` document from the index."""
+    conn = dump.conn
+    threads = []
+    for idx, tid in conn.execute("SELECT idx, tid FROM core_thread ORDER BY idx"):
+        frames = [{"pc": pc & MASK, "module": module, "function": function, "file": file, "line": line,
+                   "inlined": bool(inlined), "how": how}
+                  for pc, module, function, file, line, inlined, how in conn.execute(
+                      "SELECT pc, module, function, file, line, inlined, how FROM core_frame WHERE thread_idx = ? "
+                      "ORDER BY depth", (idx,))]
+        threads.append({"tid": tid, "name": None, "frames": frames})
+    modules = [{"path": name, "build_id": build_id, "base": start & MASK, "symbols": symbols,
+                "debug_file": debug_file}
+               for name, build_id, start, symbols, debug_file in conn.execute(
+                   "SELECT name, build_id, start, symbols, debug_file FROM core_module ORDER BY start")]
+    m = dump.meta
+    return {"signal": m.get("core.signal"), "crashed_thread": m.get("core.crashed_tid"), "threads": threads,
+            "modules": modules}
+
+
+def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
+    """The same document computed from the core with these search paths (the index is not changed)."""
+    try:
+        core = Core(path, paths)
+    except CoreError as e:
+        raise ValueError(str(e)) from None
+    try:
+        threads = [{"tid": t.tid, "name": None, "frames": [f.as_json() for f in core.frames(t.registers)]}
+                   for t in core.notes.threads]
+        modules = [{"path": m.name, "build_id": m.build_id, "base": m.start,
+                    "symbols": "found" if m.symbols_found else "missing", "debug_file": m.debug_file}
+                   for m in core.modules]
+        warnings = [m.warning for m in core.modules if m.warning]
+        return {"signal": core.signal_json(), "crashed_thread": core.crashed_thread(), "threads": threads,
+                "modules": modules, "_warnings": warnings, "_access": core.fault_access()}
+    finally:
+        core.close()
+
+
+def crashed_first(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    threads = list(doc["threads"])
+    threads.sort(key=lambda t: t["tid"] != doc["crashed_thread"])
+    return threads
+
+
+def first_app_frame(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first frame in the program's own code (not the C/C++ runtime)."""
+    return next((f for f in frames if f["module"] and not any(x in f["module"] for x in APP_EXCLUDE)), None)
+
+
+def summary(doc: dict[str, Any], fault_access: str | None = None) -> str:
+    """What killed the process, in plain words ("NULL pointer write in store_value()")."""
+    sig = doc["signal"] or {}
+    name = sig.get("name") or "no signal"
+    crashed = next((t for t in doc["threads"] if t["tid"] == doc["crashed_thread"]), None)
+    frames = crashed["frames"] if crashed else []
+    functions = [f["function"] for f in frames if f["function"]]
+    top = next(iter(functions), "an unknown function")
+    app = first_app_frame(frames)
+    where = f"{app['function']}()" if app and app["function"] else f"{top}()"
+    if app and app.get("file"):
+        where += f" at {os.path.basename(app['file'])}:{app['line']}"
+    addr = sig.get("fault_address")
+    access = fault_access or "access"
+    if name in ("SIGSEGV", "SIGBUS") and addr is not None:
+        if addr < 4096:
+            return f"NULL pointer {access} in {where}"
+        return f"invalid {access} at 0x{addr:x} in {where}"
+    if name == "SIGABRT":
+        if any("assert_fail" in f for f in functions):
+            return f"assertion failed in {where}"
+        if any(f in ("std::terminate()", "__cxa_throw") or "terminate" in f for f in functions):
+            return f"C++ exception not caught, thrown from {where}"
+        return f"abort() called from {where}"
+    if name == "SIGSTOP":
+        return f"a snapshot (gcore) of a live process: {len(doc['threads'])} thread(s), nothing crashed"
+    if name == "SIGFPE":
+        return f"arithmetic error (division by zero?) in {where}"
+    return f"{name} in {where}"
+
+
+def overview(dump: Dump) -> list[tuple[str, str]]:
+    m = dump.meta
+    sig = m.get("core.signal") or {}
+    conn = dump.conn
+    mods = conn.execute("SELECT COUNT(*), SUM(symbols = 'found') FROM core_module").fetchone()
+    doc = stack_doc(dump)
+    return [
+        ("File", dump.path),
+        ("Format", f"ELF core ({m.get('core.machine')})"),
+        ("Command", m.get("core.command") or ""),
+        ("Signal", f"{sig.get('name') or '-'} ({sig.get('number')}), code {sig.get('code')}"
+                   + (f", fault address 0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else "")),
+        ("What happened", summary(doc, m.get("core.fault_access"))),
+        ("Threads", f"{m.get('summary.threads', 0)} (crashed: {m.get('core.crashed_tid')})"),
+        ("Modules", f"{mods[0]} ({mods[1] or 0} with symbols)"),
+        ("Index", str(dump.index_path)),
+    ]
+
+
+def registers(dump: Dump, tid: int) -> dict[str, int]:
+    row = dump.conn.execute("SELECT registers FROM core_thread WHERE tid = ?", (tid,)).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def signal_name(number: int | None) -> str | None:
+    return SIGNALS.get(number or 0)

@@ -1,0 +1,548 @@
+"""An ELF core opened for reading: its notes (threads, signal), memory, modules (NT_FILE mappings + the
+build-ids found in the core's own memory, with their binaries and debug files located), and each thread's
+stack — unwound by DWARF CFI (through signal trampolines), else by frame pointer, else by scanning the stack
+for return addresses (each frame says which) — and symbolicated with DWARF (inlined frames included) or ELF
+symbols."""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from pmdesk.readers.elfcore.cfi import ModuleCFI
+from pmdesk.readers.elfcore.disasm import memory_access
+from pmdesk.readers.elfcore.memory import Memory, Segment
+from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, read_notes
+from pmdesk.readers.elfcore.symbol_files import SearchPaths, find_binary, find_debug_file
+from pmdesk.readers.elfcore.symbols import (
+    DwarfSymbols,
+    ElfSymbols,
+    call_sites,
+    demangle,
+    is_tail_call,
+    return_pc,
+    target,
+)
+
+MAX_FRAMES = 256
+SCAN_WORDS = 512
+# DWARF register numbers -> register names
+DWARF_REGS = {
+    "EM_X86_64": {0: "rax", 1: "rdx", 2: "rcx", 3: "rbx", 4: "rsi", 5: "rdi", 6: "rbp", 7: "rsp",
+                  **{i: f"r{i}" for i in range(8, 16)}, 16: "rip"},
+    "EM_AARCH64": {**{i: f"x{i}" for i in range(31)}, 31: "sp", 32: "pc"},
+}
+FP = {"EM_X86_64": "rbp", "EM_AARCH64": "x29"}
+
+
+class CoreError(ValueError):
+    pass
+
+
+@dataclass
+class Frame:
+    pc: int
+    module: str | None
+    function: str | None
+    file: str | None
+    line: int | None
+    inlined: bool
+    how: str  # "cfi" | "fp" | "scan" (how this frame's pc was found; the first frame's is from registers)
+    offset: int | None = None  # pc - module load address (module+offset when nothing names it)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"pc": self.pc, "module": self.module, "function": self.function, "file": self.file,
+                "line": self.line, "inlined": self.inlined, "how": self.how}
+
+
+@dataclass
+class Module:
+    path: str
+    start: int
+    end: int
+    bias: int  # load address of the file's vaddr 0
+    build_id: str | None
+    name: str = ""  # as the dynamic linker names it (gdb's name); the mapped path when it has none
+    binary: str | None = None
+    debug_file: str | None = None
+    looked: list[str] = field(default_factory=list)
+    warning: str | None = None
+    _elf: ELFFile | None = None
+    _debug: ELFFile | None = None
+    _files: list[BinaryIO] = field(default_factory=list)
+    _symbols: ElfSymbols | None = None
+    _dwarf: DwarfSymbols | None | bool = None
+    _cfi: ModuleCFI | None = None
+
+    @property
+    def symbols_found(self) -> bool:
+        return self.debug_file is not None or self._has_symtab()
+
+    def _has_symtab(self) -> bool:
+        elf = self.elf
+        return elf is not None and elf.get_section_by_name(".symtab") is not None
+
+    def _open(self, path: str | None) -> ELFFile | None:
+        if path is None:
+            return None
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - kept open while the core is
+            self._files.append(f)
+            return ELFFile(f)
+        except (OSError, ELFError):
+            return None
+
+    @property
+    def elf(self) -> ELFFile | None:
+        if self._elf is None and self.binary:
+            self._elf = self._open(self.binary)
+        return self._elf
+
+    @property
+    def debug(self) -> ELFFile | None:
+        if self._debug is None and self.debug_file:
+            self._debug = self._open(self.debug_file)
+        return self._debug
+
+    @property
+    def symbols(self) -> ElfSymbols:
+        if self._symbols is None:
+            self._symbols = ElfSymbols([e for e in (self.debug, self.elf) if e is not None])
+        return self._symbols
+
+    @property
+    def dwarf(self) -> DwarfSymbols | None:
+        if self._dwarf is None:
+            src = next((e for e in (self.debug, self.elf) if e is not None and e.has_dwarf_info()
+                        and e.get_section_by_name(".debug_info") is not None), None)
+            try:
+                self._dwarf = DwarfSymbols(src) if src is not None else False
+            except (ELFError, ValueError, KeyError):
+                self._dwarf = False
+        return self._dwarf or None
+
+    @property
+    def cfi(self) -> ModuleCFI:
+        if self._cfi is None:
+            self._cfi = ModuleCFI(self.elf, self.debug)
+        return self._cfi
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+
+
+class Core:
+    def __init__(self, path: str, paths: SearchPaths | None = None) -> None:
+        self.path = path
+        self.paths = paths or SearchPaths()
+        self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            self.elf = ELFFile(self.file)
+        except ELFError as e:
+            self.file.close()
+            raise CoreError(f"not an ELF file ({e})") from None
+        if self.elf.header.e_type != "ET_CORE":
+            self.file.close()
+            raise CoreError(f"an ELF {self.elf.header.e_type} file, not a core dump")
+        self.machine = self.elf.header.e_machine
+        size = os.fstat(self.file.fileno()).st_size
+        segs = []
+        self.truncated = 0
+        notes_segs = []
+        for seg in self.elf.iter_segments():
+            h = seg.header
+            if h.p_type == "PT_LOAD":
+                have = max(0, min(h.p_filesz, size - h.p_offset))
+                self.truncated += h.p_filesz - have
+                segs.append(Segment(h.p_vaddr, h.p_vaddr + h.p_memsz, h.p_offset, have, h.p_flags))
+            elif h.p_type == "PT_NOTE":
+                notes_segs.append(seg)
+        self.notes: CoreNotes = read_notes(notes_segs, self.machine)
+        self.memory = Memory(self._read_core, segs, self.notes.files, self._mapped_file)
+        self.modules = self._modules()
+
+    def _read_core(self, offset: int, n: int) -> bytes:
+        self.file.seek(offset)
+        return self.file.read(n)
+
+    def _mapped_file(self, path: str) -> BinaryIO | None:
+        m = next((m for m in self.modules if m.path == path), None) if hasattr(self, "modules") else None
+        if m is None or m.elf is None:
+            return None
+        return m.elf.stream
+
+    def close(self) -> None:
+        for m in self.modules:
+            m.close()
+        self.file.close()
+
+    # ---------------------------------------------------------------- modules
+    def _modules(self) -> list[Module]:
+        by_path: dict[str, list[Any]] = {}
+        for m in self.notes.files:
+            by_path.setdefault(m.path, []).append(m)
+        main = self._main_path()
+        out = []
+        for path, maps in by_path.items():
+            maps.sort(key=lambda m: m.start)
+            first = next((m for m in maps if m.offset == 0), maps[0])
+            build_id, vaddr0 = self._elf_in_memory(first.start)
+            if build_id is None and vaddr0 is None:
+                continue  # not an ELF image (a data file, /dev/zero…)
+            mod = Module(path, maps[0].start, maps[-1].end, first.start - (vaddr0 or 0), build_id)
+            found = find_binary(path, build_id, self.paths, path == main)
+            mod.binary, mod.looked, mod.warning = found.path, list(found.looked), found.warning
+            dbg = find_debug_file(mod.binary, build_id, self.paths)
+            mod.debug_file = dbg.path
+            mod.looked += dbg.looked
+            out.append(mod)
+        out.sort(key=lambda m: m.start)
+        self.starts = [m.start for m in out]
+        names = self._link_map(next((m for m in out if m.path == main), None))
+        for m in out:  # the names the dynamic linker used (/lib/…/libc.so.6, as gdb shows them)
+            m.name = names.get(m.bias) or m.path
+        return out
+
+    def _link_map(self, main: Module | None) -> dict[int, str]:
+        """load address -> name, from the dynamic linker's list (r_debug found through DT_DEBUG)."""
+        if main is None:
+            return {}
+        head = self.memory.read(main.start, 64)
+        if head is None:
+            return {}
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        phdrs = self.memory.read(main.start + phoff, phentsize * phnum) if phnum < 256 else None
+        dyn = None
+        for i in range(phnum if phdrs else 0):
+            p_type, _f, _off, p_vaddr, _pa, _fs, p_memsz = struct.unpack_from("<IIQQQQQ", phdrs, i * phentsize)
+            if p_type == 2:  # PT_DYNAMIC
+                dyn = (main.bias + p_vaddr, p_memsz)
+        r_debug = None
+        if dyn is not None:
+            data = self.memory.read(*dyn) or b""
+            for at in range(0, len(data) - 15, 16):
+                tag, val = struct.unpack_from("<qQ", data, at)
+                if tag == 21:  # DT_DEBUG
+                    r_debug = val
+                if tag == 0:
+                    break
+        out: dict[int, str] = {}
+        node = self.memory.u64(r_debug + 8) if r_debug else None
+        while node and len(out) < 4096:
+            l_addr, l_name, _l_ld, l_next = (self.memory.u64(node + 8 * k) for k in range(4))
+            raw = self.memory.read(l_name, 256) if l_name else None
+            if raw is not None and l_addr is not None and raw[:1] not in (b"\0", b""):
+                out[l_addr] = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+            node = l_next
+        return out
+
+    def _main_path(self) -> str | None:
+        entry = self.notes.auxv.get(9)  # AT_ENTRY
+        if entry is not None:
+            m = self.memory.mapping(entry)
+            if m is not None:
+                return m.path
+        return self.notes.files[0].path if self.notes.files else None
+
+    def _elf_in_memory(self, addr: int) -> tuple[str | None, int | None]:
+        """(GNU build-id, vaddr of the first PT_LOAD) of the ELF image whose header is at addr."""
+        head = self.memory.read(addr, 64)
+        if head is None or head[:4] != b"\x7fELF" or head[4] != 2:
+            return None, None
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        phdrs = self.memory.read(addr + phoff, phentsize * phnum) if phnum < 256 else None
+        if phdrs is None:
+            return None, 0
+        vaddr0 = None
+        notes = []
+        for i in range(phnum):
+            p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
+            if p_type == 1 and vaddr0 is None:
+                vaddr0 = p_vaddr - p_offset
+            elif p_type == 4:
+                notes.append((p_vaddr, p_filesz))
+        for vaddr, size in notes:
+            data = self.memory.read(addr - (vaddr0 or 0) + vaddr, size) if vaddr0 is not None else None
+            at = 0
+            while data is not None and at + 12 <= len(data):
+                namesz, descsz, kind = struct.unpack_from("<III", data, at)
+                name_end = at + 12 + ((namesz + 3) & ~3)
+                if kind == 3 and data[at + 12:at + 12 + namesz].rstrip(b"\0") == b"GNU":
+                    return data[name_end:name_end + descsz].hex(), vaddr0
+                at = name_end + ((descsz + 3) & ~3)
+        return None, vaddr0
+
+    def module_at(self, addr: int) -> Module | None:
+        import bisect
+
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0 and self.modules[i].start <= addr < self.modules[i].end:
+            return self.modules[i]
+        return None
+
+    # ---------------------------------------------------------------- stacks
+    def crashed_thread(self) -> int | None:
+        sig = self.notes.signal
+        hit = next((t for t in self.notes.threads if sig and t.signal == sig), None)
+        return (hit or (self.notes.threads[0] if self.notes.threads else None)).tid if self.notes.threads else None
+
+    def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool]]:
+        """(pc, how, is_caller) for each physical frame of a thread, innermost first."""
+        regs = dict(registers)
+        pc_name, sp_name = PC[self.machine], SP[self.machine]
+        names = DWARF_REGS[self.machine]
+        frames = [(regs[pc_name], "cfi", False)]  # the registers themselves: exact
+        last_sp = -1
+        while len(frames) < MAX_FRAMES:
+            pc = regs[pc_name]
+            caller = len(frames) > 1
+            mod = self.module_at(pc)
+            step = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
+            how = "cfi"
+            if step is None:
+                step = self._fp_step(regs)
+                how = "fp"
+            if step is None:
+                step = self._scan_step(regs)
+                how = "scan"
+            if step is None:
+                break
+            if step == "end":
+                break
+            new_regs = step
+            new_pc, new_sp = new_regs.get(pc_name), new_regs.get(sp_name)
+            if not new_pc or new_sp is None or new_sp <= last_sp and how != "cfi" or new_pc < 0x1000:
+                break
+            if new_sp < regs[sp_name] or (new_sp == regs[sp_name] and new_pc == pc):
+                break
+            last_sp = new_sp
+            regs = new_regs
+            frames.append((new_pc, how, True))
+        return frames
+
+    def _cfi_step(self, mod: Module, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
+        got = mod.cfi.row(lookup_pc - mod.bias)
+        if got is None:
+            return None
+        row, ra_reg = got
+        cfa_rule = row["cfa"]
+        if cfa_rule.expr is not None or cfa_rule.reg not in names or names[cfa_rule.reg] not in regs:
+            return None
+        cfa = regs[names[cfa_rule.reg]] + cfa_rule.offset
+        new = dict(regs)
+        for reg, rule in row.items():
+            if not isinstance(reg, int) or reg not in names:
+                continue
+            kind = rule.type
+            if kind == "OFFSET":
+                v = self.memory.u64(cfa + rule.arg)
+                if v is None:
+                    return None
+                new[names[reg]] = v
+            elif kind == "VAL_OFFSET":
+                new[names[reg]] = cfa + rule.arg
+            elif kind == "REGISTER" and rule.arg in names and names[rule.arg] in regs:
+                new[names[reg]] = regs[names[rule.arg]]
+            elif kind == "UNDEFINED":
+                if reg == ra_reg:
+                    return "end"  # the outermost frame (_start, clone)
+                new.pop(names[reg], None)
+            elif kind in ("EXPRESSION", "VAL_EXPRESSION"):
+                v = self._expression(rule.arg, cfa, regs, names)
+                if v is None:
+                    return None
+                if kind == "EXPRESSION":
+                    v = self.memory.u64(v)
+                    if v is None:
+                        return None
+                new[names[reg]] = v
+        if ra_reg not in row:
+            if self.machine == "EM_X86_64":  # x86-64 CIEs always save the return address; missing = end
+                return "end"
+            new[PC[self.machine]] = regs.get(names.get(ra_reg, ""), 0)
+        else:
+            new[PC[self.machine]] = new.get(names[ra_reg], 0) if names.get(ra_reg) != PC[self.machine] \
+                else new[PC[self.machine]]
+        new[SP[self.machine]] = cfa
+        return new
+
+    def _expression(self, expr: list[Any], cfa: int, regs: dict[str, int], names: dict[int, str]) -> int | None:
+        """The DWARF expressions CFI uses (a signal frame's saved registers: breg + offset, deref)."""
+        stack = [cfa]
+        for op in expr:
+            name, args = op.op_name, op.args
+            if name.startswith("DW_OP_breg"):
+                r = int(name[len("DW_OP_breg"):])
+                if names.get(r) not in regs:
+                    return None
+                stack.append(regs[names[r]] + args[0])
+            elif name == "DW_OP_deref":
+                v = self.memory.u64(stack.pop())
+                if v is None:
+                    return None
+                stack.append(v)
+            elif name == "DW_OP_plus_uconst":
+                stack.append(stack.pop() + args[0])
+            elif name.startswith("DW_OP_const"):
+                stack.append(args[0])
+            elif name == "DW_OP_plus":
+                b, a = stack.pop(), stack.pop()
+                stack.append(a + b)
+            elif name == "DW_OP_minus":
+                b, a = stack.pop(), stack.pop()
+                stack.append(a - b)
+            else:
+                return None
+        return stack[-1] if stack else None
+
+    def _fp_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        fp = regs.get(FP[self.machine])
+        if not fp or fp % 8:
+            return None
+        saved_fp, ra = self.memory.u64(fp), self.memory.u64(fp + 8)
+        if ra is None or saved_fp is None or not self.memory.executable(ra) and self.module_at(ra) is None:
+            return None
+        new = dict(regs)
+        new[FP[self.machine]] = saved_fp
+        new[PC[self.machine]] = ra
+        new[SP[self.machine]] = fp + 16
+        return new
+
+    def _scan_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        sp = regs[SP[self.machine]]
+        for i in range(1, SCAN_WORDS):
+            addr = sp + 8 * i
+            v = self.memory.u64(addr)
+            if v is None:
+                return None
+            if self.module_at(v) is not None and self._after_call(v):
+                new = dict(regs)
+                new[PC[self.machine]] = v
+                new[SP[self.machine]] = addr + 8
+                return new
+        return None
+
+    def _after_call(self, addr: int) -> bool:
+        if self.machine != "EM_X86_64":
+            return self.memory.executable(addr)
+        before = self.memory.read(addr - 5, 5)
+        if before is not None and before[0] == 0xE8:
+            return True
+        before = self.memory.read(addr - 2, 2)
+        return before is not None and before[0] == 0xFF and (before[1] >> 3) & 7 == 2
+
+    def frames(self, registers: dict[str, int], past_main: bool = False) -> list[Frame]:
+        """A thread's frames, symbolicated: inlined functions become frames of their own, and so do
+        functions that tail-called the next one (from DWARF call-site information, as gdb shows them).
+        Like gdb, the backtrace ends at `main` unless past_main."""
+        out: list[Frame] = []
+        main = self._main_path()
+        prev: tuple[int, Module | None, str | None] | None = None  # callee pc, module, outermost function
+        for pc, how, caller in self.unwind(registers):
+            mod = self.module_at(pc)
+            rel = pc - mod.bias - (1 if caller else 0) if mod is not None else 0
+            if prev is not None and mod is not None and prev[1] is not None and mod.dwarf is not None \
+                    and prev[1].dwarf is not None:
+                out += self._tail_call_frames(mod, pc - mod.bias, prev[1], prev[2], how)
+            if mod is None:
+                out.append(Frame(pc, None, None, None, None, False, how))
+                prev = (pc, None, None)
+                continue
+            locs = mod.dwarf.locations(rel) if mod.dwarf is not None else None
+            if locs:
+                out += [Frame(pc, mod.name, loc.function, loc.file, loc.line, loc.inlined, how, pc - mod.bias)
+                        for loc in locs]
+                outermost = locs[-1].function
+            else:
+                name = mod.symbols.lookup(rel)
+                outermost = demangle(name) if name else None
+                file, line = mod.dwarf.line(rel) if mod.dwarf is not None else (None, None)
+                out.append(Frame(pc, mod.name, outermost, file, line, False, how, pc - mod.bias))
+            prev = (pc, mod, outermost)
+            if not past_main and outermost == "main" and mod.path == main:
+                break
+        return out
+
+    def _tail_call_frames(self, mod: Module, caller_rel: int, callee_mod: Module, callee: str | None,
+                          how: str) -> list[Frame]:
+        """Frames for functions that reached `callee` by tail calls from the call the caller made (the call
+        site returning to caller_rel names its target; if that is not the callee, a unique chain of tail
+        calls from it, in the callee's module, leads there)."""
+        fn = mod.dwarf.function(caller_rel - 1) if mod.dwarf is not None and callee else None
+        if fn is None:
+            return []
+        site = next((s for s in call_sites(fn) if return_pc(s) == caller_rel), None)
+        first = target(site) if site is not None else None
+        if first is None or mod.dwarf.name(first) == callee:
+            return []
+        if callee_mod is not mod:  # a call into a library: the target is found there by its symbol name
+            first = self._concrete(callee_mod, first, by_name_only=True)
+            if first is None or callee_mod.dwarf.name(first) == callee:
+                return []
+        chain = self._tail_chain(callee_mod, first, callee, 4)
+        dwarf = callee_mod.dwarf
+        mod = callee_mod
+        frames = []
+        for rel in reversed(chain or []):
+            locs = dwarf.locations(rel - 1) or []
+            loc = locs[0] if locs else None
+            frames.append(Frame(mod.bias + rel, mod.name, loc.function if loc else None, loc.file if loc else None,
+                                loc.line if loc else None, False, how, rel))
+        return frames
+
+    def _tail_chain(self, mod: Module, start: Any, callee: str, depth: int) -> list[int] | None:
+        """Return pcs of the tail-call sites from `start` to `callee` (one per function on the way), if the
+        way is unique."""
+        if depth == 0:
+            return None
+        fn = self._concrete(mod, start)
+        if fn is None:
+            return None
+        found = []
+        for site in call_sites(fn):
+            if not is_tail_call(site):
+                continue
+            t = target(site)
+            pc = return_pc(site)
+            if t is None or pc is None:
+                continue
+            if mod.dwarf.name(t) == callee:
+                found.append([pc])
+            else:
+                rest = self._tail_chain(mod, t, callee, depth - 1)
+                if rest:
+                    found.append([pc, *rest])
+        return found[0] if len(found) == 1 else None
+
+    def _concrete(self, mod: Module, die: Any, by_name_only: bool = False) -> Any:
+        """The subprogram DIE with code for a function a call site names (often only its declaration)."""
+        a = die.attributes
+        if "DW_AT_low_pc" in a and not by_name_only:
+            return mod.dwarf.function(a["DW_AT_low_pc"].value)
+        names = {str(v.value.decode() if isinstance(v.value, bytes) else v.value)
+                 for k, v in a.items() if k in ("DW_AT_linkage_name", "DW_AT_name")}
+        addr = mod.symbols.address_of(names)
+        return mod.dwarf.function(addr) if addr is not None else None
+
+    def fault_access(self) -> str | None:
+        """Whether the crashing instruction read or wrote memory (for a fault with an address)."""
+        tid = self.crashed_thread()
+        crashed = next((t for t in self.notes.threads if t.tid == tid), None)
+        if crashed is None or self.notes.fault_address is None:
+            return None
+        pc = crashed.registers[PC[self.machine]]
+        code = self.memory.read(pc, 16)
+        return memory_access(self.machine, code, pc) if code else None
+
+    def signal_json(self) -> dict[str, Any]:
+        n = self.notes.signal
+        return {"number": n, "name": SIGNALS.get(n) if n else None, "code": self.notes.signal_code,
+                "fault_address": self.notes.fault_address}

@@ -1,0 +1,124 @@
+"""The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64 and aarch64,
+NT_PRPSINFO (command line, uid), NT_SIGINFO (signal, code, fault address), NT_AUXV, NT_FILE (which file is
+mapped where) — the layouts the Linux kernel and gdb's gcore write."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from elftools.common.exceptions import ELFError
+
+# elf_prstatus: siginfo (3 ints), cursig (short + pad), sigpend, sighold, pid, ppid, pgrp, sid, 4 timevals
+PRSTATUS_HEAD = struct.Struct("<3ih2xQQ4i64x")
+REGISTERS = {
+    "EM_X86_64": ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
+                  "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
+                  "gs"),
+    "EM_AARCH64": tuple(f"x{i}" for i in range(31)) + ("sp", "pc", "pstate"),
+}
+PC = {"EM_X86_64": "rip", "EM_AARCH64": "pc"}
+SP = {"EM_X86_64": "rsp", "EM_AARCH64": "sp"}
+SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
+           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
+           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",
+           21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
+           27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
+FAULT_SIGNALS = {4, 7, 8, 11}  # si_addr is the faulting address
+
+
+@dataclass
+class Thread:
+    tid: int
+    signal: int
+    registers: dict[str, int]
+
+
+@dataclass
+class Mapping:
+    start: int
+    end: int
+    offset: int  # in the file
+    path: str
+
+
+@dataclass
+class CoreNotes:
+    machine: str
+    threads: list[Thread] = field(default_factory=list)
+    signal: int | None = None
+    signal_code: int | None = None
+    fault_address: int | None = None
+    command: str | None = None
+    pid: int | None = None
+    uid: int | None = None
+    auxv: dict[int, int] = field(default_factory=dict)
+    files: list[Mapping] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_prstatus(desc: bytes, machine: str) -> Thread:
+    signo, _code, _errno, cursig, _pend, _hold, pid, _ppid, _pgrp, _sid = PRSTATUS_HEAD.unpack_from(desc, 0)
+    names = REGISTERS[machine]
+    values = struct.unpack_from(f"<{len(names)}Q", desc, PRSTATUS_HEAD.size)
+    return Thread(pid, cursig or signo, dict(zip(names, values, strict=True)))
+
+
+def parse_siginfo(desc: bytes, notes: CoreNotes) -> None:
+    signo, _errno, code = struct.unpack_from("<3i", desc, 0)
+    notes.signal = signo
+    notes.signal_code = code
+    if signo in FAULT_SIGNALS and len(desc) >= 24:
+        notes.fault_address = struct.unpack_from("<Q", desc, 16)[0]
+
+
+def parse_auxv(desc: bytes) -> dict[int, int]:
+    out = {}
+    for at in range(0, len(desc) - 15, 16):
+        key, value = struct.unpack_from("<QQ", desc, at)
+        if key == 0:
+            break
+        out[key] = value
+    return out
+
+
+def read_notes(segments: list[Any], machine: str) -> CoreNotes:
+    """Everything the PT_NOTE segments say (a note that cannot be read is named in `problems`)."""
+    notes = CoreNotes(machine)
+    if machine not in REGISTERS:
+        notes.problems.append(f"registers of {machine} cores are not read")
+    for seg in segments:
+        seen = 0
+        try:
+            for n in seg.iter_notes():
+                seen += 1
+                if n["n_namesz"] + n["n_descsz"] > seg.header.p_filesz:
+                    notes.problems.append(f"a note header in the notes at byte {seg.header.p_offset:,} is damaged "
+                                          "(sizes larger than the segment): the notes after it are lost")
+                    break
+                kind, desc = n["n_type"], n["n_desc"]
+                if kind == "NT_PRSTATUS" and machine in REGISTERS:
+                    notes.threads.append(parse_prstatus(desc, machine))
+                elif kind == "NT_SIGINFO" and notes.signal is None:
+                    parse_siginfo(desc, notes)
+                elif kind == "NT_PRPSINFO":
+                    notes.command = desc["pr_psargs"].split(b"\0")[0].decode("utf-8", "replace").strip() or None
+                    notes.pid = int(desc["pr_pid"])
+                    notes.uid = int(desc["pr_uid"])
+                elif kind == "NT_AUXV":
+                    notes.auxv = parse_auxv(desc)
+                elif kind == "NT_FILE":
+                    page = int(desc["page_size"])
+                    for entry, path in zip(desc["Elf_Nt_File_Entry"], desc["filename"], strict=False):
+                        notes.files.append(Mapping(int(entry["vm_start"]), int(entry["vm_end"]),
+                                                   int(entry["page_offset"]) * page,
+                                                   path.decode("utf-8", "replace") if isinstance(path, bytes)
+                                                   else str(path)))
+        except (ELFError, struct.error, ValueError, KeyError, TypeError, AttributeError) as e:
+            notes.problems.append(f"a note could not be read ({e})")
+        if not seen and seg.header.p_filesz:
+            notes.problems.append(f"the notes at byte {seg.header.p_offset:,} could not be read")
+    if notes.signal is None and notes.threads:
+        notes.signal = notes.threads[0].signal or None
+    return notes

@@ -1,0 +1,374 @@
+"""Names for code addresses of one module: DWARF (the function, every inlined function around the address
+with its call site, file and line from the line table — names qualified by namespace and class as gdb
+prints them) and, without DWARF, the ELF symbol tables (.symtab of the debug file or binary, .dynsym),
+demangled. Each compile unit is read only when an address falls in it."""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import ctypes.util
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from elftools.common.exceptions import DWARFError, ELFError
+from elftools.dwarf.die import DIE
+from elftools.elf.elffile import ELFFile
+
+SCOPES = {"DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type"}
+C_LANGUAGES = {0x1, 0x2, 0xC, 0x1D, 0x2C}  # DW_LANG_C89, C, C99, C11, C17
+ASSEMBLER = 0x8001  # DW_LANG_Mips_Assembler: no function DIEs of its own worth naming; ELF symbols name it
+# how gdb spells C++ integer types in names (its canonical form), from how GCC writes them in DWARF
+CANONICAL = [(re.compile(rf"\b{k}\b"), v) for k, v in (
+    ("long long unsigned int", "unsigned long long"), ("long unsigned int", "unsigned long"),
+    ("short unsigned int", "unsigned short"), ("long long int", "long long"), ("long int", "long"),
+    ("short int", "short"))]
+FUNCTION_TAGS = {"DW_TAG_subprogram", "DW_TAG_inlined_subroutine"}
+
+
+@dataclass
+class Location:
+    function: str | None
+    file: str | None
+    line: int | None
+    inlined: bool
+
+
+@lru_cache(maxsize=1)
+def _cxa_demangle() -> Any:
+    lib = ctypes.util.find_library("stdc++") or ctypes.util.find_library("c++abi")
+    if not lib:
+        return None
+    try:
+        fn = ctypes.CDLL(lib).__cxa_demangle
+    except (OSError, AttributeError):
+        return None
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int)]
+    return fn
+
+
+def demangle(name: str) -> str:
+    """An Itanium C++ (and legacy Rust) name as c++filt shows it; anything else unchanged."""
+    fn = _cxa_demangle()
+    if fn is None or not name.startswith("_Z"):
+        return name
+    status = ctypes.c_int()
+    out = fn(name.encode(), None, None, ctypes.byref(status))
+    if status.value != 0 or not out:
+        return name
+    text = ctypes.string_at(out).decode("utf-8", "replace")
+    ctypes.CDLL(None).free(ctypes.c_void_p(out))
+    return text
+
+
+SYM = np.dtype([("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"), ("value", "<u8"),
+                ("size", "<u8")])
+STT_FUNC, STT_GNU_IFUNC = 2, 10
+
+
+class ElfSymbols:
+    """FUNC symbols by address from the given ELF files' .symtab and .dynsym, read as arrays (a libc debug
+    file has tens of thousands); names are decoded only for the symbols asked about."""
+
+    def __init__(self, elves: list[ELFFile]) -> None:
+        values, sizes, names, binds, tables = [], [], [], [], []
+        self.strtabs: list[bytes] = []
+        for elf in elves:
+            for name in (".symtab", ".dynsym"):
+                sec = elf.get_section_by_name(name)
+                if sec is None or sec.header.sh_type == "SHT_NOBITS" or sec.header.sh_entsize != SYM.itemsize:
+                    continue
+                syms = np.frombuffer(sec.data(), SYM)
+                kind = syms["info"] & 0xF
+                keep = ((kind == STT_FUNC) | (kind == STT_GNU_IFUNC)) & (syms["value"] != 0) & (syms["shndx"] != 0)
+                syms = syms[keep]
+                values.append(syms["value"].astype(np.int64))
+                sizes.append(syms["size"].astype(np.int64))
+                names.append(syms["name"].astype(np.int64))
+                binds.append((syms["info"] >> 4).astype(np.int8))
+                tables.append(np.full(len(syms), len(self.strtabs), np.int8))
+                self.strtabs.append(elf.get_section(sec.header.sh_link).data())
+        def cat(xs: list[np.ndarray], t: type) -> np.ndarray:
+            return np.concatenate(xs) if xs else np.empty(0, t)
+
+        self.value, self.size = cat(values, np.int64), cat(sizes, np.int64)
+        self.name, self.bind, self.table = cat(names, np.int64), cat(binds, np.int8), cat(tables, np.int8)
+        order = np.argsort(self.value, kind="stable")
+        self.order = order[self.size[order] > 0]
+        self.sorted_values = self.value[self.order]
+
+    def _text(self, i: int) -> str:
+        data = self.strtabs[int(self.table[i])]
+        at = int(self.name[i])
+        return data[at:data.index(b"\0", at)].decode("utf-8", "replace")
+
+    def lookup(self, rel_pc: int) -> str | None:
+        j = int(np.searchsorted(self.sorted_values, rel_pc, side="right")) - 1
+        if j < 0:
+            return None
+        first = int(np.searchsorted(self.sorted_values, self.sorted_values[j], side="left"))
+        i = int(self.order[first])
+        if rel_pc >= self.value[i] + self.size[i]:
+            return None
+        # several names at one address (clone3, __clone3, __GI___clone3): gdb sorts them by name and takes
+        # the last
+        return max(self._text(int(k)) for k in self.order[first:j + 1])
+
+    def address_of(self, names: set[str]) -> int | None:
+        """The address of a function symbol with one of these names (string tables share tails: a name may
+        start inside a longer one, so every occurrence is tried)."""
+        for name in sorted(names):
+            key = name.encode() + b"\0"
+            for t, data in enumerate(self.strtabs):
+                at = data.find(key)
+                while at >= 0:
+                    hit = np.flatnonzero((self.table == t) & (self.name == at))
+                    if len(hit):
+                        return int(self.value[hit[0]])
+                    at = data.find(key, at + 1)
+        return None
+
+
+class DwarfSymbols:
+    """Functions, inlined functions and lines of one module's DWARF, read a compile unit at a time."""
+
+    def __init__(self, elf: ELFFile) -> None:
+        self.dwarf = elf.get_dwarf_info()
+        try:
+            self.aranges = self.dwarf.get_aranges()
+        except (DWARFError, ELFError, KeyError, ValueError):
+            self.aranges = None
+        self.cu_cache: dict[int, tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]] = {}
+        self._cu_ranges: list[tuple[int, int, int]] | None = None
+
+    def _cu_offset(self, addr: int) -> int | None:
+        if self.aranges is not None:
+            off = self.aranges.cu_offset_at_addr(addr)
+            if off is not None:
+                return off
+        if self._cu_ranges is None:  # no .debug_aranges: each unit's own ranges
+            self._cu_ranges = []
+            for cu in self.dwarf.iter_CUs():
+                for lo, hi in self._ranges(cu.get_top_DIE()):
+                    self._cu_ranges.append((lo, hi, cu.cu_offset))
+        return next((off for lo, hi, off in self._cu_ranges if lo <= addr < hi), None)
+
+    def _ranges(self, die: DIE) -> list[tuple[int, int]]:
+        a = die.attributes
+        if "DW_AT_low_pc" in a and "DW_AT_high_pc" in a:
+            lo = a["DW_AT_low_pc"].value
+            hi = a["DW_AT_high_pc"]
+            end = hi.value if hi.form == "DW_FORM_addr" else lo + hi.value
+            return [(lo, end)]
+        if "DW_AT_ranges" in a and a["DW_AT_ranges"].form != "DW_FORM_rnglistx":  # rnglistx: split DWARF only
+            try:
+                rl = self.dwarf.range_lists()
+                entries = rl.get_range_list_at_offset(a["DW_AT_ranges"].value, cu=die.cu) if rl is not None else []
+            except (DWARFError, KeyError, ValueError, AttributeError):
+                return []
+            base = die.cu.get_top_DIE().attributes.get("DW_AT_low_pc")
+            base_addr = base.value if base is not None else 0
+            out = []
+            for e in entries:
+                if hasattr(e, "base_address"):
+                    base_addr = e.base_address
+                elif hasattr(e, "begin_offset"):
+                    lo = e.begin_offset if e.is_absolute else base_addr + e.begin_offset
+                    hi = e.end_offset if e.is_absolute else base_addr + e.end_offset
+                    out.append((lo, hi))
+            return out
+        return []
+
+    def _unit(self, offset: int) -> tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]:
+        got = self.cu_cache.get(offset)
+        if got is None:
+            cu = self.dwarf.get_CU_at(offset)
+            funcs = []
+            for die in cu.iter_DIEs():
+                if die.tag == "DW_TAG_subprogram":
+                    for lo, hi in self._ranges(die):
+                        funcs.append((lo, hi, die))
+            funcs.sort(key=lambda f: f[0])
+            got = self.cu_cache[offset] = (cu, funcs, self._lines(cu))
+        return got
+
+    def _lines(self, cu: Any) -> tuple[list[int], list[Any]]:
+        prog = self.dwarf.line_program_for_CU(cu)
+        rows: list[tuple[int, Any]] = []
+        if prog is not None:
+            for entry in prog.get_entries():
+                st = entry.state
+                if st is not None:
+                    rows.append((st.address, st))
+        rows.sort(key=lambda r: r[0])  # stable: for one address the last row wins in lookup
+        return [r[0] for r in rows], [(r[1].file, r[1].line, r[1].end_sequence, prog) for r in rows]
+
+    def _file_name(self, prog: Any, index: int) -> str | None:
+        header = prog.header
+        files = header.file_entry
+        version = header.version
+        i = index if version >= 5 else index - 1
+        if not 0 <= i < len(files):
+            return None
+        entry = files[i]
+        name = _text(entry.name)
+        if os.path.isabs(name):
+            return name
+        dirs = header.include_directory
+        d = entry.dir_index if version >= 5 else entry.dir_index - 1  # DWARF 5 counts the unit's own dir as 0
+        if 0 <= d < len(dirs):
+            return os.path.join(_text(dirs[d]), name)
+        return name
+
+    def _line_at(self, lines: tuple[list[int], list[Any]], addr: int) -> tuple[str | None, int | None]:
+        addrs, rows = lines
+        i = bisect.bisect_right(addrs, addr) - 1
+        if i < 0 or rows[i][2]:
+            return None, None
+        file_index, line, _end, prog = rows[i]
+        return self._file_name(prog, file_index), line
+
+    def line(self, addr: int) -> tuple[str | None, int | None]:
+        off = self._cu_offset(addr)
+        if off is None:
+            return None, None
+        return self._line_at(self._unit(off)[2], addr)
+
+    def function(self, addr: int) -> DIE | None:
+        """The (concrete, outermost) subprogram DIE whose code holds addr."""
+        off = self._cu_offset(addr)
+        if off is None:
+            return None
+        _cu, funcs, _lines = self._unit(off)
+        for lo, hi, die in funcs:
+            if lo <= addr < hi:
+                return die
+            if lo > addr:
+                break
+        return None
+
+    def locations(self, addr: int) -> list[Location] | None:
+        """The functions at addr, innermost (inlined) first, each with its file and line; None if no
+        compile unit covers addr, or if it is an assembler unit (ELF symbols name those, as in gdb)."""
+        off = self._cu_offset(addr)
+        if off is None:
+            return None
+        cu, funcs, lines = self._unit(off)
+        if self.language(cu.get_top_DIE()) == ASSEMBLER:
+            return None
+        top = self.function(addr)
+        chain = [top] if top is not None else None
+        if chain is None:
+            return None
+        node = chain[0]
+        while True:  # descend into inlined subroutines (through lexical blocks) covering addr
+            inner = self._inlined_child(node, addr)
+            if inner is None:
+                break
+            chain.append(inner)
+            node = inner
+        file, line = self._line_at(lines, addr)
+        out = []
+        prog = lines[1][0][3] if lines[1] else None
+        for depth in range(len(chain) - 1, -1, -1):
+            die = chain[depth]
+            out.append(Location(self.name(die), file, line, depth > 0))
+            a = die.attributes
+            if depth > 0 and prog is not None:  # the caller's location is this inlined call's site
+                file = self._file_name(prog, a["DW_AT_call_file"].value) if "DW_AT_call_file" in a else None
+                line = a["DW_AT_call_line"].value if "DW_AT_call_line" in a else None
+        return out
+
+    def _inlined_child(self, die: DIE, addr: int) -> DIE | None:
+        for child in die.iter_children():
+            if child.tag == "DW_TAG_inlined_subroutine":
+                if any(lo <= addr < hi for lo, hi in self._ranges(child)):
+                    return child
+            elif child.tag == "DW_TAG_lexical_block":
+                ranges = self._ranges(child)
+                if not ranges or any(lo <= addr < hi for lo, hi in ranges):
+                    found = self._inlined_child(child, addr)
+                    if found is not None:
+                        return found
+        return None
+
+    def language(self, die: DIE) -> int | None:
+        lang = die.cu.get_top_DIE().attributes.get("DW_AT_language")
+        return lang.value if lang is not None else None
+
+    def name(self, die: DIE) -> str | None:
+        """A function's name as gdb prints it: for C the linkage name when there is one (glibc's
+        __GI_raise), for C++ DW_AT_name qualified by the namespaces and classes around its declaration —
+        both found through abstract origin / specification."""
+        c = self.language(die) in C_LANGUAGES
+        seen = 0
+        while seen < 8:
+            a = die.attributes
+            if c and "DW_AT_linkage_name" in a:
+                return _text(a["DW_AT_linkage_name"].value)
+            if "DW_AT_name" in a and not (c and ("DW_AT_abstract_origin" in a or "DW_AT_specification" in a)):
+                name = _text(a["DW_AT_name"].value)
+                if c:
+                    return name
+                qualified = self._qualified(die, name)
+                for rx, spelled in CANONICAL:
+                    qualified = rx.sub(spelled, qualified)
+                return qualified
+            ref = a.get("DW_AT_abstract_origin") or a.get("DW_AT_specification")
+            if ref is None:
+                return None
+            die = die.get_DIE_from_attribute("DW_AT_abstract_origin" if "DW_AT_abstract_origin" in a
+                                             else "DW_AT_specification")
+            seen += 1
+        return None
+
+    def _qualified(self, die: DIE, name: str) -> str:
+        parts = [name]
+        parent = die.get_parent()
+        while parent is not None and parent.tag in SCOPES:
+            pname = parent.attributes.get("DW_AT_name")
+            parts.append(_text(pname.value) if pname is not None else "(anonymous namespace)")
+            parent = parent.get_parent()
+        return "::".join(reversed(parts))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def call_sites(die: DIE) -> list[DIE]:
+    """The call-site DIEs inside a function (through lexical blocks and inlined subroutines)."""
+    out = []
+    for child in die.iter_children():
+        if child.tag in ("DW_TAG_call_site", "DW_TAG_GNU_call_site"):
+            out.append(child)
+        elif child.tag in ("DW_TAG_lexical_block", "DW_TAG_inlined_subroutine"):
+            out += call_sites(child)
+    return out
+
+
+def return_pc(site: DIE) -> int | None:
+    a = site.attributes
+    v = a.get("DW_AT_call_return_pc") or a.get("DW_AT_low_pc")
+    return v.value if v is not None else None
+
+
+def is_tail_call(site: DIE) -> bool:
+    a = site.attributes
+    return bool(a.get("DW_AT_call_tail_call") and a["DW_AT_call_tail_call"].value or
+                a.get("DW_AT_GNU_tail_call") and a["DW_AT_GNU_tail_call"].value)
+
+
+def target(site: DIE) -> DIE | None:
+    for attr in ("DW_AT_call_origin", "DW_AT_abstract_origin"):
+        if attr in site.attributes:
+            try:
+                return site.get_DIE_from_attribute(attr)
+            except (DWARFError, KeyError, ValueError):
+                return None
+    return None

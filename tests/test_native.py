@@ -1,0 +1,152 @@
+"""ELF cores against gdb: every thread's frames (names in order — inlined and tail-call frames included —,
+top frames' files, lines and pcs), signal, fault address and crashing thread as gdb reported them on the
+corpus cores (kernel cores of a SIGSEGV chain, an assert, a C++ terminate; a gcore of a 3-thread mutex
+deadlock). Stripped binaries, debug files found by build-id. Libc frames are compared when this machine's
+libc is the one the cores ran with and libc6-dbg is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pmdesk import cli
+from pmdesk.model.dump import Dump
+from pmdesk.readers.elfcore.core import Core
+from pmdesk.readers.elfcore.symbol_files import SearchPaths, build_id_of_file
+from tests.conftest import DATA
+
+NATIVE = DATA / "native"
+CORES = ["segv_chain", "assert_abort", "cxx_terminate", "mutex_deadlock"]
+
+
+def truth(name: str) -> dict:
+    return json.loads((NATIVE / "truth" / f"{name}.truth.json").read_text())
+
+
+def paths(name: str) -> SearchPaths:
+    return SearchPaths(exe=str(NATIVE / "bin" / name), debug_dirs=[str(NATIVE / "debug")], debuginfod_urls=[])
+
+
+def libc_matches(core: Core) -> bool:
+    """The core's libc is this machine's and its debug file is installed."""
+    libc = next((m for m in core.modules if "libc.so" in m.name), None)
+    return libc is not None and libc.binary is not None and libc.debug_file is not None and \
+        build_id_of_file(libc.binary) == libc.build_id
+
+
+def app_only(functions: list, app: set[str]) -> list:
+    return [f for f in functions if f in app]
+
+
+@pytest.mark.parametrize("name", CORES)
+def test_frames_equal_gdb(name: str) -> None:
+    want = truth(name)
+    core = Core(str(NATIVE / "cores" / f"{name}.core"), paths(name))
+    try:
+        assert core.signal_json()["number"] == want["signal_number"]
+        assert core.signal_json()["name"] == want["signal"]
+        assert core.crashed_thread() == want["crashing_thread"]["lwp"]
+        assert len(core.notes.threads) == want["thread_count"]
+        full = libc_matches(core)
+        app = set(want["expected_by_construction"].get("app_frames") or
+                  ["take_second", "worker_ab", "worker_ba", "main"])
+        for t in want["threads"]:
+            regs = next(x.registers for x in core.notes.threads if x.tid == t["lwp"])
+            got = [f.function for f in core.frames(regs)]
+            if full:
+                assert got == t["functions"], f"thread {t['lwp']}"
+            else:
+                assert app_only(got, app) == app_only(t["functions"], app)
+        if full:
+            crashed = next(x.registers for x in core.notes.threads if x.tid == want["crashing_thread"]["lwp"])
+            top = [{"function": f.function, "module": f.module, "file": f.file, "line": f.line,
+                    "pc": f"0x{f.pc:x}", "inlined": f.inlined} for f in core.frames(crashed)[:4]]
+            assert top == [{k: v for k, v in f.items() if k != "linkage_name"} for f in want["crashing_stack_top4"]]
+    finally:
+        core.close()
+
+
+def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(NATIVE / "cores" / "segv_chain.core")
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--json", "--exe", str(NATIVE / "bin" / "segv_chain"),
+                     "--debug-dir", str(NATIVE / "debug")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"signal", "crashed_thread", "threads", "modules"}
+    assert doc["signal"] == {"number": 11, "name": "SIGSEGV", "code": 1, "fault_address": 4}
+    frame = doc["threads"][0]["frames"][0]
+    assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how"}
+    assert frame["function"] == "store_value" and frame["line"] == 9 and frame["how"] == "cfi"
+    assert set(doc["threads"][0]) == {"tid", "name", "frames"}
+    assert all(set(m) == {"path", "build_id", "base", "symbols", "debug_file"} for m in doc["modules"])
+    main = doc["modules"][0]
+    assert main["build_id"] == truth("segv_chain")["build_id"] and main["symbols"] == "found"
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--exe", str(NATIVE / "bin" / "segv_chain"),
+                     "--debug-dir", str(NATIVE / "debug")]) == 0
+    text = capsys.readouterr().out
+    assert "NULL pointer write in store_value() at segv_chain.c:9" in text
+    assert "#1  0x0000555555555146 in update_record at /pmdesk-corpus/native/src/segv_chain.c:16" in text
+
+
+def test_no_symbols_anywhere_gives_module_offsets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the binary or debug info the core still gives threads, signal and frames (module+offset)."""
+    f = str(NATIVE / "cores" / "segv_chain.core")
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    first = doc["threads"][0]["frames"][0]
+    assert first["pc"] == 0x555555555139 and first["module"] == "/opt/pmdesk-corpus/out/native/bin/segv_chain"
+    assert doc["signal"]["name"] == "SIGSEGV" and doc["modules"][0]["symbols"] == "missing"
+
+
+def test_binary_with_another_build_id_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = str(NATIVE / "cores" / "segv_chain.core")
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--exe", str(NATIVE / "bin" / "assert_abort")]) == 0
+    err = capsys.readouterr().err
+    assert "build-id" in err and "not used" in err
+
+
+def test_cut_core_and_corrupt_notes(tmp_path: Path) -> None:
+    kernel = (NATIVE / "cores" / "segv_chain.core").read_bytes()  # the kernel writes its notes first
+    cut = tmp_path / "cut.core"
+    cut.write_bytes(kernel[: len(kernel) // 2])
+    with Dump.open(cut, index_dir=tmp_path / "i1") as d:
+        assert "core.truncated" in {x.code for x in d.diagnostics()}
+        assert d.meta["summary.threads"] == 1 and d.meta["core.signal"]["name"] == "SIGSEGV"
+    data = (NATIVE / "cores" / "mutex_deadlock.core").read_bytes()  # gcore writes them last
+    cut.write_bytes(data[: len(data) // 2])
+    with Dump.open(cut, index_dir=tmp_path / "i3") as d:
+        assert {"core.truncated", "core.no_threads"} <= {x.code for x in d.diagnostics()}
+    broken = bytearray(data)
+    from elftools.elf.elffile import ELFFile
+
+    with open(NATIVE / "cores" / "mutex_deadlock.core", "rb") as fh:
+        note = next(s for s in ELFFile(fh).iter_segments() if s.header.p_type == "PT_NOTE").header
+    broken[note.p_offset: note.p_offset + 12] = b"\xff" * 12  # the first note's sizes and type
+    bad = tmp_path / "badnotes.core"
+    bad.write_bytes(bytes(broken))
+    with Dump.open(bad, index_dir=tmp_path / "i2") as d:
+        assert {"core.bad_note", "core.no_threads"} <= {x.code for x in d.diagnostics()}
+
+
+def test_not_a_core(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = cli.main(["stack", str(NATIVE / "bin" / "segv_chain"), "--index-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "looks like an ELF file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_debug_file_by_debuglink_crc(tmp_path: Path) -> None:
+    """.gnu_debuglink: the debug file beside the binary under the linked name, its CRC checked."""
+    from pmdesk.readers.elfcore.symbol_files import debuglink, find_debug_file
+
+    binary = tmp_path / "segv_chain"
+    binary.write_bytes((NATIVE / "bin" / "segv_chain").read_bytes())
+    name, _crc = debuglink(str(binary))
+    src = NATIVE / "debug" / ".build-id" / "30" / "2d9cc85d684d2fc5c42300ca994d0bf0732cb7.debug"
+    (tmp_path / name).write_bytes(src.read_bytes())
+    found = find_debug_file(str(binary), None, SearchPaths(debuginfod_urls=[]))
+    assert found.path == str(tmp_path / name)
+    (tmp_path / name).write_bytes(src.read_bytes() + b"x")  # another file under that name: CRC differs
+    assert find_debug_file(str(binary), None, SearchPaths(debuginfod_urls=[])).path is None
+    os.remove(tmp_path / name)
