@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -150,3 +155,50 @@ def test_debug_file_by_debuglink_crc(tmp_path: Path) -> None:
     (tmp_path / name).write_bytes(src.read_bytes() + b"x")  # another file under that name: CRC differs
     assert find_debug_file(str(binary), None, SearchPaths(debuginfod_urls=[])).path is None
     os.remove(tmp_path / name)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not shutil.which("debuginfod"), reason="debuginfod (Debian package debuginfod) not installed")
+def test_symbols_from_a_real_debuginfod_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """elfutils' debuginfod serves the stripped binary and its debug file by build-id on 127.0.0.1; pmdesk,
+    with only DEBUGINFOD_URLS, fetches both into the client cache and names every frame."""
+    served = tmp_path / "served"
+    shutil.copytree(NATIVE / "bin", served / "bin")
+    shutil.copytree(NATIVE / "debug", served / "debug")
+    port = _free_port()
+    server = subprocess.Popen(["debuginfod", "-F", "-p", str(port), "-d", str(tmp_path / "db.sqlite"), "-t", "0",
+                               "-g", "0", str(served)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        build_id = truth("segv_chain")["build_id"]
+        deadline = time.time() + 30
+        while True:  # until the first scan has indexed the files
+            try:
+                with urllib.request.urlopen(f"{url}/buildid/{build_id}/debuginfo", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            assert time.time() < deadline, "debuginfod did not come up"
+            time.sleep(0.3)
+        cache = tmp_path / "client-cache"
+        monkeypatch.setenv("DEBUGINFOD_URLS", url)
+        monkeypatch.setenv("DEBUGINFOD_CACHE_PATH", str(cache))
+        f = str(NATIVE / "cores" / "segv_chain.core")
+        assert cli.main(["stack", f, "--index-dir", str(tmp_path / "idx"), "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        functions = [fr["function"] for fr in doc["threads"][0]["frames"]]
+        assert functions[:5] == ["store_value", "update_record", "process_batch", "run_job", "main"]
+        assert doc["modules"][0]["debug_file"] == str(cache / build_id / "debuginfo")
+        assert (cache / build_id / "executable").is_file()  # the binary came from the server too
+    finally:
+        server.terminate()
+        server.wait(10)
