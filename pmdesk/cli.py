@@ -9,16 +9,17 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmdesk import __version__, cli_jfr, cli_native
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap, heap_diff, heap_report, jfr, native, threads
+from pmdesk.model import heap, jfr, native, threads
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap_graph import ROOT, HeapGraph, HeapObject, ensure_graph, format_id, parse_id
-from pmdesk.model.heap_object import ObjectReader
 from pmdesk.readers import known_formats
+
+if TYPE_CHECKING:  # heap commands import these when they run: they bring numba, which others do not need
+    from pmdesk.model.heap_graph import HeapGraph, HeapObject
 
 COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
             "threads", "diff", "events", "hot", "findings", "stack")
@@ -51,6 +52,8 @@ def _open(args: argparse.Namespace, force: bool = False, graph: bool = False) ->
     dump = Dump.open(args.file, index_dir=args.index_dir, progress=_terminal_progress(label), force=force)
     try:
         if graph:
+            from pmdesk.model.heap_graph import ensure_graph
+
             if dump.format != "hprof":
                 raise PmdeskError(args.file, f"is a {dump.format} file; '{args.command}' needs a Java heap dump")
             ensure_graph(dump, _terminal_progress(f"{label} graph"))
@@ -63,6 +66,8 @@ def _open(args: argparse.Namespace, force: bool = False, graph: bool = False) ->
 
 
 def _node(args: argparse.Namespace, g: HeapGraph, text: str) -> int:
+    from pmdesk.model.heap_graph import format_id, parse_id
+
     try:
         obj_id = parse_id(text)
     except ValueError:
@@ -107,6 +112,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from pmdesk.model.heap_graph import ensure_graph
+
     with _open(args, force=args.force) as dump:
         m = dump.meta
         state = "built" if dump.built else "up to date"
@@ -142,6 +149,8 @@ def cmd_histogram(args: argparse.Namespace) -> int:
 
 
 def cmd_biggest(args: argparse.Namespace) -> int:
+    from pmdesk.model.heap_graph import HeapGraph
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         objs = g.biggest(args.top)
@@ -153,6 +162,8 @@ def cmd_biggest(args: argparse.Namespace) -> int:
 
 
 def cmd_dominators(args: argparse.Namespace) -> int:
+    from pmdesk.model.heap_graph import ROOT, HeapGraph
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         node = _node(args, g, args.of) if args.of else ROOT
@@ -168,6 +179,9 @@ def cmd_dominators(args: argparse.Namespace) -> int:
 
 
 def cmd_object(args: argparse.Namespace) -> int:
+    from pmdesk.model.heap_graph import HeapGraph
+    from pmdesk.model.heap_object import ObjectReader
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         d = ObjectReader(g).details(_node(args, g, args.id))
@@ -196,6 +210,10 @@ def cmd_object(args: argparse.Namespace) -> int:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap_report
+    from pmdesk.model.heap_graph import HeapGraph
+    from pmdesk.model.heap_object import ObjectReader
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         node = _node(args, g, args.id)
@@ -216,6 +234,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_suspects(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap_report
+    from pmdesk.model.heap_graph import HeapGraph
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         suspects, heap_bytes = heap_report.leak_suspects(g, args.threshold / 100)
@@ -240,6 +261,9 @@ def cmd_suspects(args: argparse.Namespace) -> int:
 
 
 def cmd_strings(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap_report
+    from pmdesk.model.heap_graph import HeapGraph
+
     with _open(args, graph=True) as dump:
         g = HeapGraph(dump)
         dups = heap_report.duplicate_strings(g, args.top)
@@ -283,6 +307,9 @@ def cmd_threads(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap_diff
+    from pmdesk.model.heap_graph import HeapGraph
+
     graphs = []
     opened: list[Dump] = []
     try:

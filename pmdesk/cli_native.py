@@ -12,6 +12,7 @@ from typing import Any
 from pmdesk.core.errors import PmdeskError
 from pmdesk.model import native
 from pmdesk.model.dump import Dump
+from pmdesk.readers import sniff
 from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
 OpenDump = Callable[[argparse.Namespace], Dump]
@@ -19,20 +20,22 @@ CONTRACT = ("signal", "crashed_thread", "threads", "modules")
 
 
 def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
-    with open_dump(args) as dump:
-        if dump.format != "elfcore":
-            raise PmdeskError(args.file, f"is a {dump.format} file; 'stack' needs an ELF core dump")
-        access = dump.meta.get("core.fault_access")
-        if args.exe or args.debug_dir or args.search_dir:
-            try:
-                doc = native.live_stack_doc(args.file, SearchPaths(exe=args.exe, search_dirs=args.search_dir or [],
-                                                                   debug_dirs=args.debug_dir or []))
-            except ValueError as e:
-                raise PmdeskError(args.file, str(e)) from None
-            for w in doc.pop("_warnings"):
-                print(f"warning: {w}", file=sys.stderr)
-            access = doc.pop("_access")
-        else:
+    if args.exe or args.debug_dir or args.search_dir:  # other search paths: straight from the core, no index
+        if sniff(args.file).SPEC.name != "elfcore":
+            raise PmdeskError(args.file, f"is a {sniff(args.file).SPEC.name} file; 'stack' needs an ELF core dump")
+        try:
+            doc = native.live_stack_doc(args.file, SearchPaths(exe=args.exe, search_dirs=args.search_dir or [],
+                                                               debug_dirs=args.debug_dir or []))
+        except ValueError as e:
+            raise PmdeskError(args.file, str(e)) from None
+        for w in doc.pop("_warnings"):
+            print(f"warning: {w}", file=sys.stderr)
+        access = doc.pop("_access")
+    else:
+        with open_dump(args) as dump:
+            if dump.format != "elfcore":
+                raise PmdeskError(args.file, f"is a {dump.format} file; 'stack' needs an ELF core dump")
+            access = dump.meta.get("core.fault_access")
             doc = native.stack_doc(dump)
     if args.json:
         print(json.dumps({k: doc[k] for k in CONTRACT}, indent=1))
