@@ -367,3 +367,36 @@ def test_jfr_repository_directory(qtbot, window: MainWindow, tmp_path: Path) -> 
     wait_idle(qtbot, window)
     box = window.last_message
     assert box is not None and str(empty) in box.text() and "without .jfr chunk files" in box.text()
+
+
+def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A core with the symbol paths set: crash summary in words, threads (crashed first), the stack with
+    inlined frames, registers pointing into code, the faulting instruction marked, modules, memory."""
+    from pmdesk.readers.elfcore.symbol_files import SearchPaths
+    from tests.conftest import DATA
+
+    native = DATA / "native"
+    window.set_symbol_paths(SearchPaths(exe=str(native / "bin" / "mutex_deadlock"),
+                                        debug_dirs=[str(native / "debug")], debuginfod_urls=[]))
+    window.open_path(str(native / "cores" / "mutex_deadlock.core"))
+    wait_idle(qtbot, window)
+    assert window.docks["core_summary"][0].isVisible() and not window.docks["heap_histogram"][0].isVisible()
+    assert "snapshot" in window.view("core_summary").headline.text()
+    threads = window.view("core_threads").table
+    assert threads.rowCount() == 3 and "crashed" in threads.item(0, 0).text()
+    stack = window.view("core_stack")
+    threads.setCurrentCell(1, 0)  # a worker: futex_wait inlined into __GI___lll_lock_wait
+    assert stack.table.item(0, 1).text() == "futex_wait  (inlined)"
+    assert stack.table.item(4, 1).text() == "take_second"
+    regs = window.view("core_registers").table
+    rip = next(r for r in range(regs.rowCount()) if regs.item(r, 0).text() == "rip")
+    assert "libc.so.6+0x" in regs.item(rip, 2).text()
+    stack.table.setCurrentCell(4, 1)  # take_second: the call it is in is marked
+    dis = window.view("core_disassembly").table
+    marked = [r for r in range(dis.rowCount()) if dis.item(r, 0).text() == "▶"]
+    assert len(marked) == 1 and dis.item(marked[0], 3).text().startswith("call")
+    assert window.view("core_modules").table.rowCount() == 3
+    memory = window.view("core_memory")
+    assert memory.hex.toPlainText().count("\n") >= 10  # the thread's stack around rsp
+    memory.show_at("0x1")
+    assert "not in the core" in memory.info.text()

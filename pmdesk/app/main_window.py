@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 
 from pmdesk import __version__
 from pmdesk.app.jobs import HeapGraphJob, Job, OpenDumpJob
+from pmdesk.app.symbol_paths_dialog import SymbolPathsDialog, load_paths
 from pmdesk.core.errors import PmdeskError
 from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.index.store import dump_key
 from pmdesk.model import session as sessions
 from pmdesk.model.dump import Dump
 from pmdesk.readers import READERS
+from pmdesk.readers.elfcore.symbol_files import SearchPaths
 from pmdesk.views.base import DockView
 from pmdesk.views.registry import VIEWS
 from pmdesk.views.selection import GoTo, GraphRequested, SelectionBus
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.jobs: deque[Job] = deque()
         self.job: Job | None = None
         self.bus = SelectionBus(self)
+        self.bus.symbol_paths = load_paths(self.settings)
         self.bus.selected.connect(self._bus_message)
         self.last_message: QMessageBox | None = None
         self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.open_action)
         m.addAction(QAction("Open JFR &repository…", self, triggered=self.open_repository_dialog))
         m.addAction(QAction("Open &sample", self, triggered=self.open_sample))
+        m.addAction(QAction("S&ymbol paths…", self, triggered=self.symbol_paths_dialog))
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(QAction("&Close dump", self, shortcut=QKeySequence.StandardKey.Close,
@@ -168,6 +172,15 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open dump", "", file_filters())
         for p in paths:
             self.open_path(p)
+
+    def symbol_paths_dialog(self) -> None:
+        """Where cores' binaries and debug files are; the core docks are redrawn with them."""
+        if SymbolPathsDialog(self.settings, self).exec():
+            self.set_symbol_paths(load_paths(self.settings))
+
+    def set_symbol_paths(self, paths: SearchPaths | None) -> None:
+        self.bus.symbol_paths = paths
+        self._show_current()
 
     def open_repository_dialog(self) -> None:
         """A JFR repository directory (the chunk files of a recording, e.g. of a JVM that died)."""
@@ -251,7 +264,9 @@ class MainWindow(QMainWindow):
         m = dump.meta
         how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
         what = {"threads": f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)",
-                "jfr": f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)"}.get(
+                "jfr": f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)",
+                "elfcore": f"core of {m.get('core.command') or '?'}: {m.get('core.signal_name') or 'no signal'}, "
+                           f"{m.get('summary.threads', 0)} thread(s)"}.get(
             dump.format, f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes")
         self.status_label.setText(f"{dump.name}: {what} ({how})")
         warnings = dump.warnings()

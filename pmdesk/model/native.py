@@ -103,14 +103,16 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
     sig = m.get("core.signal") or {}
     conn = dump.conn
     mods = conn.execute("SELECT COUNT(*), SUM(symbols = 'found') FROM core_module").fetchone()
-    doc = stack_doc(dump)
+    session = dump.cache.get("core_session")  # the docks' reading, with the user's symbol paths, when open
+    doc = session.doc if session is not None else stack_doc(dump)
+    access = session.access if session is not None else m.get("core.fault_access")
     return [
         ("File", dump.path),
         ("Format", f"ELF core ({m.get('core.machine')})"),
         ("Command", m.get("core.command") or ""),
         ("Signal", f"{sig.get('name') or '-'} ({sig.get('number')}), code {sig.get('code')}"
                    + (f", fault address 0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else "")),
-        ("What happened", summary(doc, m.get("core.fault_access"))),
+        ("What happened", summary(doc, access)),
         ("Threads", f"{m.get('summary.threads', 0)} (crashed: {m.get('core.crashed_tid')})"),
         ("Modules", f"{mods[0]} ({mods[1] or 0} with symbols)"),
         ("Index", str(dump.index_path)),
@@ -124,3 +126,112 @@ def registers(dump: Dump, tid: int) -> dict[str, int]:
 
 def signal_name(number: int | None) -> str | None:
     return SIGNALS.get(number or 0)
+
+
+class CoreSession:
+    """What the core docks share for one open core: its stack document (from the index, or recomputed
+    when the user gave symbol paths) and the core itself, opened on first need, for memory, registers and
+    disassembly."""
+
+    def __init__(self, dump: Dump, paths: SearchPaths | None = None) -> None:
+        self.dump = dump
+        self.paths = paths
+        self._core: Core | None = None
+        if paths is not None and (paths.exe or paths.debug_dirs or paths.search_dirs):
+            doc = live_stack_doc(dump.path, paths)
+            doc.pop("_warnings")
+            self.access = doc.pop("_access")
+        else:
+            doc = stack_doc(dump)
+            self.access = dump.meta.get("core.fault_access")
+        self.doc = doc
+
+    @classmethod
+    def of(cls, dump: Dump, paths: SearchPaths | None = None) -> CoreSession:
+        """The session of an open core for these symbol paths (kept on the dump while they stay the same)."""
+        s = dump.cache.get("core_session")
+        if s is None or s.paths != paths:
+            if s is not None:
+                s.close()
+            s = dump.cache["core_session"] = cls(dump, paths)
+        return s
+
+    @property
+    def core(self) -> Core:
+        if self._core is None:
+            self._core = Core(self.dump.path, self.paths or SearchPaths())
+        return self._core
+
+    def close(self) -> None:
+        if self._core is not None:
+            self._core.close()
+            self._core = None
+
+    def summary(self) -> str:
+        return summary(self.doc, self.access)
+
+    def thread(self, tid: int) -> dict[str, Any] | None:
+        return next((t for t in self.doc["threads"] if t["tid"] == tid), None)
+
+    def registers(self, tid: int) -> dict[str, int]:
+        return next((t.registers for t in self.core.notes.threads if t.tid == tid), {})
+
+    def describe(self, value: int) -> str:
+        """What an address points into: module+offset (function), or the mapping / segment holding it."""
+        core = self.core
+        mod = core.module_at(value)
+        if mod is not None:
+            rel = value - mod.bias
+            locs = mod.dwarf.locations(rel) if mod.dwarf is not None else None
+            name = locs[-1].function if locs else mod.symbols.lookup(rel)
+            where = f"{os.path.basename(mod.name)}+0x{rel:x}"
+            return f"{where} <{name}>" if name else where
+        seg = core.memory.segment(value)
+        if seg is not None:
+            stack = any(seg.start <= t.registers.get("rsp", t.registers.get("sp", -1)) < seg.end
+                        for t in core.notes.threads)
+            perms = ("r" if seg.flags & 4 else "-") + ("w" if seg.flags & 2 else "-") + ("x" if seg.flags & 1 else "-")
+            return "[stack]" if stack else f"mapping {perms} at 0x{seg.start:x}"
+        return ""
+
+    def disassemble(self, pc: int, before: int = 48, count: int = 40) -> list[tuple[int, str, str]]:
+        """Instructions around pc: (address, bytes hex, text), from the function's start when a symbol says
+        where it is (so x86 decoding is in step), else from a little before pc."""
+        from pmdesk.readers.elfcore.disasm import disassemble
+
+        core = self.core
+        start = pc - before
+        mod = core.module_at(pc)
+        if mod is not None:
+            fn = mod.dwarf.function(pc - mod.bias) if mod.dwarf is not None else None
+            if fn is not None and "DW_AT_low_pc" in fn.attributes:
+                start = max(mod.bias + fn.attributes["DW_AT_low_pc"].value, pc - 4096)
+        code = None
+        while code is None and start < pc:
+            code = core.memory.read(start, pc - start + 16 * count)
+            if code is None:
+                start = pc if start + 16 >= pc else start + 16
+        code = code or core.memory.read(pc, 16 * count)
+        if code is None:
+            return []
+        insns = disassemble(core.machine, code, start, 400)
+        at = next((i for i, x in enumerate(insns) if x.address >= pc), len(insns))
+        lo = max(0, at - count // 2)
+        return [(x.address, code[x.address - start:x.address - start + x.size].hex(" "), x.text)
+                for x in insns[lo:lo + count]]
+
+    def memory(self, addr: int, n: int) -> bytes | None:
+        return self.core.memory.read(addr, n)
+
+
+def source_lines(file: str | None, line: int | None, around: int = 6) -> list[tuple[int, str]] | None:
+    """Lines around `line` of a source file, when the file is on this machine."""
+    if not file or not line or not os.path.isfile(file):
+        return None
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    lo = max(1, line - around)
+    return [(n, lines[n - 1]) for n in range(lo, min(len(lines), line + around) + 1)]

@@ -5,6 +5,13 @@ from __future__ import annotations
 from pmdesk.views.annotations_view import AnnotationsView
 from pmdesk.views.base import DockView
 from pmdesk.views.compare_view import CompareView
+from pmdesk.views.core_disassembly_view import CoreDisassemblyView
+from pmdesk.views.core_memory_view import CoreMemoryView
+from pmdesk.views.core_modules_view import CoreModulesView
+from pmdesk.views.core_registers_view import CoreRegistersView
+from pmdesk.views.core_stack_view import CoreStackView
+from pmdesk.views.core_summary_view import CoreSummaryView
+from pmdesk.views.core_threads_view import CoreThreadsView
 from pmdesk.views.diagnostics_view import DiagnosticsView
 from pmdesk.views.dominator_view import DominatorTreeView
 from pmdesk.views.duplicate_strings_view import DuplicateStringsView
@@ -30,6 +37,7 @@ from pmdesk.views.threads_view import ThreadsView
 VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
-    JfrAllocationsView, JfrLocksView, JfrTimelineView,
+    JfrAllocationsView, JfrLocksView, JfrTimelineView, CoreSummaryView, CoreThreadsView, CoreStackView,
+    CoreDisassemblyView, CoreRegistersView, CoreModulesView, CoreMemoryView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

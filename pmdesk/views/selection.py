@@ -57,6 +57,16 @@ class TimeRangeSelected:
 
 
 @dataclass(frozen=True)
+class CoreFrameSelected:
+    """Frame `depth` of thread `tid` of an ELF core was selected (depth 0 when a thread was chosen)."""
+
+    dump: Dump
+    tid: int
+    depth: int
+    source: str
+
+
+@dataclass(frozen=True)
 class GoTo:
     """Show this dump (the window switches to it)."""
 
@@ -71,6 +81,7 @@ class SelectionBus(QObject):
         from pmdesk.views.annotation_store import AnnotationStore
 
         self.annotations = AnnotationStore(self)  # the session's notes, shared by all docks
+        self.symbol_paths = None  # SearchPaths for cores (File > Symbol paths…); None = the defaults
 
     def select_object(self, dump: Dump, node: int, source: str) -> None:
         self.selected.emit(ObjectSelected(dump, node, source))

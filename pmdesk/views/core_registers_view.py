@@ -1,0 +1,46 @@
+"""The Registers dock of an ELF core: the chosen thread's registers as the core saved them, each value
+annotated with the function or mapping it points into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
+
+from pmdesk.views.base import readonly_table
+from pmdesk.views.core_base import CoreView
+from pmdesk.views.selection import SelectionBus
+
+
+class CoreRegistersView(CoreView):
+    VIEW_ID = "core_registers"
+    TITLE = "Registers"
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
+    TAB_WITH = "core_disassembly"
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        box = QWidget()
+        self.table = readonly_table(box, ["Register", "Value", "Points into"], fit_columns=2)
+        self.table.setFont(QFont("monospace"))
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(box)
+        self.shown: int | None = None
+
+    def selection_changed(self) -> None:
+        if self.session is None or self.tid is None:
+            self.table.setRowCount(0)
+            self.shown = None
+            return
+        if self.shown == self.tid:
+            return
+        self.shown = self.tid
+        regs = self.session.registers(self.tid)
+        self.table.setRowCount(len(regs))
+        for r, (name, value) in enumerate(regs.items()):
+            for c, text in enumerate([name, f"0x{value:016x}", self.session.describe(value) if value > 0xFFFF
+                                      else ""]):
+                self.table.setItem(r, c, QTableWidgetItem(text))
