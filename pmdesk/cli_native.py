@@ -16,7 +16,7 @@ from pmdesk.readers import sniff
 from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
 OpenDump = Callable[[argparse.Namespace], Dump]
-CONTRACT = ("signal", "crashed_thread", "threads", "modules")
+CONTRACT = ("signal", "crashed_thread", "threads", "modules", "deadlocks")  # the keys, and deadlocks
 
 
 def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:

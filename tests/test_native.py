@@ -79,7 +79,7 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--json", "--exe", str(NATIVE / "bin" / "segv_chain"),
                      "--debug-dir", str(NATIVE / "debug")]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"signal", "crashed_thread", "threads", "modules"}
+    assert set(doc) == {"signal", "crashed_thread", "threads", "modules", "deadlocks"} and doc["deadlocks"] == []
     assert doc["signal"] == {"number": 11, "name": "SIGSEGV", "code": 1, "fault_address": 4}
     frame = doc["threads"][0]["frames"][0]
     assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how"}
@@ -202,3 +202,16 @@ def test_symbols_from_a_real_debuginfod_server(tmp_path: Path, monkeypatch: pyte
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_mutex_deadlock_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The gcore of two threads each holding one mutex and waiting for the other's: the cycle, with the
+    mutexes' addresses as gdb shows them (futex_word=0x5555555580c0 <lock_b>)."""
+    f = str(NATIVE / "cores" / "mutex_deadlock.core")
+    args = ["--exe", str(NATIVE / "bin" / "mutex_deadlock"), "--debug-dir", str(NATIVE / "debug")]
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--json", *args]) == 0
+    cycle = json.loads(capsys.readouterr().out)["deadlocks"][0]
+    assert {(w["tid"], w["mutex"], w["mutex_name"], w["owner"]) for w in cycle} == {
+        (32683, 0x5555555580C0, "lock_b", 32684), (32684, 0x555555558100, "lock_a", 32683)}
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), *args]) == 0
+    assert "deadlock: thread 32683 waits for lock_b (0x5555555580c0) held by thread 32684" in capsys.readouterr().out

@@ -34,7 +34,7 @@ def stack_doc(dump: Dump) -> dict[str, Any]:
                    "SELECT name, build_id, start, symbols, debug_file FROM core_module ORDER BY start")]
     m = dump.meta
     return {"signal": m.get("core.signal"), "crashed_thread": m.get("core.crashed_tid"), "threads": threads,
-            "modules": modules}
+            "modules": modules, "deadlocks": m.get("core.deadlocks") or []}
 
 
 def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
@@ -51,7 +51,8 @@ def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
                    for m in core.modules]
         warnings = [m.warning for m in core.modules if m.warning]
         return {"signal": core.signal_json(), "crashed_thread": core.crashed_thread(), "threads": threads,
-                "modules": modules, "_warnings": warnings, "_access": core.fault_access()}
+                "modules": modules, "deadlocks": core.deadlocks(), "_warnings": warnings,
+                "_access": core.fault_access()}
     finally:
         core.close()
 
@@ -81,6 +82,10 @@ def summary(doc: dict[str, Any], fault_access: str | None = None) -> str:
         where += f" at {os.path.basename(app['file'])}:{app['line']}"
     addr = sig.get("fault_address")
     access = fault_access or "access"
+    for cycle in doc.get("deadlocks") or []:
+        steps = [f"thread {w['tid']} waits for {w['mutex_name'] or 'mutex'} (0x{w['mutex']:x}) held by thread "
+                 f"{w['owner']}" for w in cycle]
+        return "deadlock: " + "; ".join(steps)
     if name in ("SIGSEGV", "SIGBUS") and addr is not None:
         if addr < 4096:
             return f"NULL pointer {access} in {where}"

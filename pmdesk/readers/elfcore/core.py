@@ -16,6 +16,7 @@ from elftools.elf.elffile import ELFFile
 
 from pmdesk.readers.elfcore.cfi import ModuleCFI
 from pmdesk.readers.elfcore.disasm import memory_access
+from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
 from pmdesk.readers.elfcore.memory import Memory, Segment
 from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, read_notes
 from pmdesk.readers.elfcore.symbol_files import SearchPaths, find_binary, find_debug_file
@@ -541,6 +542,17 @@ class Core:
         pc = crashed.registers[PC[self.machine]]
         code = self.memory.read(pc, 16)
         return memory_access(self.machine, code, pc) if code else None
+
+    def deadlocks(self) -> list[dict[str, Any]]:
+        """Cycles of threads waiting for each other's mutexes: [{tid, mutex, mutex_name, owner}] each."""
+        cycles = deadlocks(mutex_waits(self.notes.threads, self.memory, self.machine))
+        return [[{"tid": w.tid, "mutex": w.mutex, "mutex_name": self.data_name(w.mutex), "owner": w.owner}
+                 for w in cycle] for cycle in cycles]
+
+    def data_name(self, addr: int) -> str | None:
+        """The data symbol at addr (a global mutex: lock_a), if a symbol table names it."""
+        mod = self.module_at(addr)
+        return mod.symbols.object_at(addr - mod.bias) if mod is not None else None
 
     def signal_json(self) -> dict[str, Any]:
         n = self.notes.signal

@@ -56,6 +56,7 @@ def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
                                "module_offset"), rows)
     sig = core.signal_json()
     sink.meta("core.fault_access", core.fault_access())
+    sink.meta("core.deadlocks", core.deadlocks())
     sink.meta("core.machine", core.machine)
     sink.meta("core.signal", sig)
     sink.meta("core.signal_name", SIGNALS.get(sig["number"] or 0))

@@ -68,7 +68,7 @@ def demangle(name: str) -> str:
 
 SYM = np.dtype([("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"), ("value", "<u8"),
                 ("size", "<u8")])
-STT_FUNC, STT_GNU_IFUNC = 2, 10
+STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
 
 
 class ElfSymbols:
@@ -78,6 +78,7 @@ class ElfSymbols:
     def __init__(self, elves: list[ELFFile]) -> None:
         values, sizes, names, binds, tables = [], [], [], [], []
         self.strtabs: list[bytes] = []
+        self.objects: list[tuple[int, int, int, int]] = []  # data symbols: (value, size, name offset, table)
         for elf in elves:
             for name in (".symtab", ".dynsym"):
                 sec = elf.get_section_by_name(name)
@@ -85,6 +86,9 @@ class ElfSymbols:
                     continue
                 syms = np.frombuffer(sec.data(), SYM)
                 kind = syms["info"] & 0xF
+                obj = (kind == STT_OBJECT) & (syms["value"] != 0) & (syms["shndx"] != 0) & (syms["size"] > 0)
+                self.objects += [(int(v), int(z), int(n), len(self.strtabs)) for v, z, n in
+                                 zip(syms["value"][obj], syms["size"][obj], syms["name"][obj], strict=True)]
                 keep = ((kind == STT_FUNC) | (kind == STT_GNU_IFUNC)) & (syms["value"] != 0) & (syms["shndx"] != 0)
                 syms = syms[keep]
                 values.append(syms["value"].astype(np.int64))
@@ -118,6 +122,13 @@ class ElfSymbols:
         # several names at one address (clone3, __clone3, __GI___clone3): gdb sorts them by name and takes
         # the last
         return max(self._text(int(k)) for k in self.order[first:j + 1])
+
+    def object_at(self, rel: int) -> str | None:
+        for value, size, name, table in self.objects:
+            if value <= rel < value + size:
+                data = self.strtabs[table]
+                return data[name:data.index(b"\0", name)].decode("utf-8", "replace")
+        return None
 
     def address_of(self, names: set[str]) -> int | None:
         """The address of a function symbol with one of these names (string tables share tails: a name may
