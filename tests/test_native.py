@@ -215,3 +215,32 @@ def test_mutex_deadlock_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (32683, 0x5555555580C0, "lock_b", 32684), (32684, 0x555555558100, "lock_a", 32683)}
     assert cli.main(["stack", f, "--index-dir", str(tmp_path), *args]) == 0
     assert "deadlock: thread 32683 waits for lock_b (0x5555555580c0) held by thread 32684" in capsys.readouterr().out
+
+
+def gdb_functions(text: str) -> list[str | None]:
+    """Function names of the first thread's `bt` in gdb's output ("#3  0x… in name (…)", "#2  <signal handler
+    called>"), '??' as None."""
+    import re
+
+    out: list[str | None] = []
+    for line in text.split("\nThread ", 1)[-1].splitlines():
+        if m := re.match(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(<signal handler called>|\S+)", line):
+            out.append(None if m[1] == "??" else m[1])
+    return out
+
+
+def test_unwinding_through_a_signal_handler() -> None:
+    """A SIGSEGV inside a SIGUSR1 handler (made here: gcc -g -O1, kernel core): through glibc's __restore_rt
+    (CFA and registers given as DWARF expressions over the saved context) back into the interrupted
+    raise() — frame for frame what gdb shows."""
+    d = NATIVE / "sigtramp"
+    want = gdb_functions((d / "sigtramp.gdb.txt").read_text())
+    core = Core(str(d / "sigtramp.core"), SearchPaths(exe=str(d / "sigtramp"), debuginfod_urls=[]))
+    try:
+        if not libc_matches(core):
+            pytest.skip("this machine's libc is not the one the core ran with (or libc6-dbg is missing)")
+        frames = core.frames(core.notes.threads[0].registers)
+        assert [f.function for f in frames] == want
+        assert want[2] == "<signal handler called>" and all(f.how == "cfi" for f in frames)
+    finally:
+        core.close()

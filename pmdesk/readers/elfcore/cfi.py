@@ -9,6 +9,7 @@ import struct
 from typing import Any
 
 from elftools.dwarf.callframe import FDE, CallFrameInfo
+from elftools.dwarf.dwarf_expr import DWARFExprParser
 from elftools.elf.elffile import ELFFile
 
 DW_EH_PE_DATAREL_SDATA4 = 0x3B
@@ -21,6 +22,7 @@ class ModuleCFI:
         self.fdes: list[tuple[int, int, FDE]] = []  # (start, end, FDE) when all entries were parsed
         self.starts: list[int] = []
         self.decoded: dict[int, Any] = {}
+        self.expr_parser: DWARFExprParser | None = None
         for source in (elf, debug_elf):
             if source is None or self.cfi is not None or self.fdes:
                 continue
@@ -34,6 +36,7 @@ class ModuleCFI:
         hdr = elf.get_section_by_name(".eh_frame_hdr")
         if eh is not None and eh.header.sh_type != "SHT_NOBITS":
             dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)
+            self.expr_parser = DWARFExprParser(dwarf.structs)
             if hdr is not None and hdr.header.sh_type != "SHT_NOBITS":
                 table = _hdr_table(hdr.data(), hdr.header.sh_addr, eh.header.sh_addr)
                 if table is not None:
@@ -46,7 +49,9 @@ class ModuleCFI:
                     return
             self._all(dwarf.EH_CFI_entries())
         elif elf.get_section_by_name(".debug_frame") is not None:
-            self._all(elf.get_dwarf_info(relocate_dwarf_sections=False).CFI_entries())
+            dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)
+            self.expr_parser = DWARFExprParser(dwarf.structs)
+            self._all(dwarf.CFI_entries())
 
     def _all(self, entries: list[Any]) -> None:
         fdes = [(e.header.initial_location, e.header.initial_location + e.header.address_range, e)
@@ -67,8 +72,13 @@ class ModuleCFI:
         start, end, entry = self.fdes[i]
         return entry if start <= rel_pc < end else None
 
-    def row(self, rel_pc: int) -> tuple[dict[Any, Any], int] | None:
-        """(the CFI table row in force at rel_pc, return-address register)."""
+    def ops(self, expr: list[int]) -> list[Any]:
+        """A CFI rule's DWARF expression bytes as operations."""
+        return self.expr_parser.parse_expr(expr) if self.expr_parser is not None else []
+
+    def row(self, rel_pc: int) -> tuple[dict[Any, Any], int, bool] | None:
+        """(the CFI table row in force at rel_pc, return-address register, whether the FDE describes a signal
+        trampoline — augmentation 'S', like glibc's __restore_rt)."""
         fde = self.fde(rel_pc)
         if fde is None:
             return None
@@ -79,7 +89,8 @@ class ModuleCFI:
         rows = [r for r in dec.table if r["pc"] <= rel_pc]
         if not rows:
             return None
-        return rows[-1], fde.cie["return_address_register"]
+        augmentation = fde.cie.header.get("augmentation", b"") or b""
+        return rows[-1], fde.cie["return_address_register"], b"S" in augmentation
 
 
 class _SectionStream:

@@ -295,18 +295,23 @@ class Core:
         hit = next((t for t in self.notes.threads if sig and t.signal == sig), None)
         return (hit or (self.notes.threads[0] if self.notes.threads else None)).tid if self.notes.threads else None
 
-    def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool]]:
-        """(pc, how, is_caller) for each physical frame of a thread, innermost first."""
+    def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
+        """(pc, how, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
+        is a return address (looked up at pc - 1), `signal` for a signal trampoline's frame (the frame it
+        interrupted has an exact pc)."""
         regs = dict(registers)
         pc_name, sp_name = PC[self.machine], SP[self.machine]
         names = DWARF_REGS[self.machine]
-        frames = [(regs[pc_name], "cfi", False)]  # the registers themselves: exact
+        frames: list[tuple[int, str, bool, bool]] = []
+        how, caller = "cfi", False  # the first frame: the registers themselves, exact
         last_sp = -1
         while len(frames) < MAX_FRAMES:
             pc = regs[pc_name]
-            caller = len(frames) > 1
             mod = self.module_at(pc)
-            step = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
+            got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
+            signal = isinstance(got, tuple) and got[1]
+            frames.append((pc, how, caller, signal))
+            step = got[0] if isinstance(got, tuple) else got
             how = "cfi"
             if step is None:
                 step = self._fp_step(regs)
@@ -314,30 +319,32 @@ class Core:
             if step is None:
                 step = self._scan_step(regs)
                 how = "scan"
-            if step is None:
+            if step is None or step == "end":
                 break
-            if step == "end":
-                break
-            new_regs = step
-            new_pc, new_sp = new_regs.get(pc_name), new_regs.get(sp_name)
+            new_pc, new_sp = step.get(pc_name), step.get(sp_name)
             if not new_pc or new_sp is None or new_sp <= last_sp and how != "cfi" or new_pc < 0x1000:
                 break
-            if new_sp < regs[sp_name] or (new_sp == regs[sp_name] and new_pc == pc):
+            if not signal and (new_sp < regs[sp_name] or (new_sp == regs[sp_name] and new_pc == pc)):
                 break
             last_sp = new_sp
-            regs = new_regs
-            frames.append((new_pc, how, True))
+            regs = step
+            caller = not signal
         return frames
 
     def _cfi_step(self, mod: Module, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
         got = mod.cfi.row(lookup_pc - mod.bias)
         if got is None:
             return None
-        row, ra_reg = got
+        row, ra_reg, signal = got
         cfa_rule = row["cfa"]
-        if cfa_rule.expr is not None or cfa_rule.reg not in names or names[cfa_rule.reg] not in regs:
+        if cfa_rule.expr is not None:  # a signal frame's CFA: read from the saved context
+            cfa = self._expression(mod.cfi.ops(cfa_rule.expr), None, regs, names)
+            if cfa is None:
+                return None
+        elif cfa_rule.reg in names and names[cfa_rule.reg] in regs:
+            cfa = regs[names[cfa_rule.reg]] + cfa_rule.offset
+        else:
             return None
-        cfa = regs[names[cfa_rule.reg]] + cfa_rule.offset
         new = dict(regs)
         for reg, rule in row.items():
             if not isinstance(reg, int) or reg not in names:
@@ -357,7 +364,7 @@ class Core:
                     return "end"  # the outermost frame (_start, clone)
                 new.pop(names[reg], None)
             elif kind in ("EXPRESSION", "VAL_EXPRESSION"):
-                v = self._expression(rule.arg, cfa, regs, names)
+                v = self._expression(mod.cfi.ops(rule.arg), cfa, regs, names)
                 if v is None:
                     return None
                 if kind == "EXPRESSION":
@@ -372,12 +379,15 @@ class Core:
         else:
             new[PC[self.machine]] = new.get(names[ra_reg], 0) if names.get(ra_reg) != PC[self.machine] \
                 else new[PC[self.machine]]
-        new[SP[self.machine]] = cfa
-        return new
+        if not (signal and SP[self.machine] in {names.get(r) for r in row if isinstance(r, int)}):
+            new[SP[self.machine]] = cfa
+        return new, signal
 
-    def _expression(self, expr: list[Any], cfa: int, regs: dict[str, int], names: dict[int, str]) -> int | None:
-        """The DWARF expressions CFI uses (a signal frame's saved registers: breg + offset, deref)."""
-        stack = [cfa]
+    def _expression(self, expr: list[Any], cfa: int | None, regs: dict[str, int],
+                    names: dict[int, str]) -> int | None:
+        """The DWARF expressions CFI uses (a signal frame's saved registers: breg + offset, deref). A register
+        rule's expression starts with the CFA pushed; the CFA's own starts empty."""
+        stack = [] if cfa is None else [cfa]
         for op in expr:
             name, args = op.op_name, op.args
             if name.startswith("DW_OP_breg"):
@@ -447,8 +457,13 @@ class Core:
         out: list[Frame] = []
         main = self._main_path()
         prev: tuple[int, Module | None, str | None] | None = None  # callee pc, module, outermost function
-        for pc, how, caller in self.unwind(registers):
+        for pc, how, caller, signal in self.unwind(registers):
             mod = self.module_at(pc)
+            if signal:  # gdb's name for a signal trampoline's frame
+                out.append(Frame(pc, mod.name if mod else None, "<signal handler called>", None, None, False, how,
+                                 pc - mod.bias if mod else None))
+                prev = None
+                continue
             rel = pc - mod.bias - (1 if caller else 0) if mod is not None else 0
             if prev is not None and mod is not None and prev[1] is not None and mod.dwarf is not None \
                     and prev[1].dwarf is not None:
