@@ -244,3 +244,23 @@ def test_unwinding_through_a_signal_handler() -> None:
         assert want[2] == "<signal handler called>" and all(f.how == "cfi" for f in frames)
     finally:
         core.close()
+
+
+def test_rust_program() -> None:
+    """A Rust program that called std::process::abort (rustc -g, compressed DWARF, kernel core): Rust paths
+    as gdb prints them, and the backtrace ends at crate::main (DW_AT_main_subprogram) as gdb's does."""
+    from pmdesk.readers.elfcore.symbols import demangle
+
+    d = NATIVE / "rust"
+    want = gdb_functions((d / "crashme.gdb.txt").read_text())
+    core = Core(str(d / "crashme.core"), SearchPaths(exe=str(d / "crashme"), debuginfod_urls=[]))
+    try:
+        if not libc_matches(core):
+            pytest.skip("this machine's libc is not the one the core ran with (or libc6-dbg is missing)")
+        assert [f.function for f in core.frames(core.notes.threads[0].registers)] == want
+        assert want[-2:] == ["crashme::engine::Gear::turn", "crashme::main"]
+    finally:
+        core.close()
+    assert demangle("_ZN3std7process5abort17h0123456789abcdefE") == "std::process::abort"
+    assert demangle("_ZN6pmdesk4demo11sum_lookupsIlEElRKNS0_8RegistryINSt7__cxx1112basic_stringIcSt11char_traitsIcE"
+                    "SaIcEEElEERKSt6vectorIS8_SaIS8_EE") .startswith("long pmdesk::demo::sum_lookups<long>(")

@@ -477,6 +477,8 @@ class Core:
                 out += [Frame(pc, mod.name, loc.function, loc.file, loc.line, loc.inlined, how, pc - mod.bias)
                         for loc in locs]
                 outermost = locs[-1].function
+                if locs[-1].main and not past_main:  # Rust's crate::main and the like
+                    break
             else:
                 name = mod.symbols.lookup(rel)
                 outermost = demangle(name) if name else None

@@ -36,6 +36,7 @@ class Location:
     file: str | None
     line: int | None
     inlined: bool
+    main: bool = False  # the program's main (DW_AT_main_subprogram: Rust's crate::main), where gdb stops
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +53,12 @@ def _cxa_demangle() -> Any:
     return fn
 
 
+RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
+
+
 def demangle(name: str) -> str:
-    """An Itanium C++ (and legacy Rust) name as c++filt shows it; anything else unchanged."""
+    """An Itanium C++ name as c++filt shows it, a legacy Rust one as gdb does (without its ::h<hash>);
+    anything else unchanged."""
     fn = _cxa_demangle()
     if fn is None or not name.startswith("_Z"):
         return name
@@ -63,7 +68,7 @@ def demangle(name: str) -> str:
         return name
     text = ctypes.string_at(out).decode("utf-8", "replace")
     ctypes.CDLL(None).free(ctypes.c_void_p(out))
-    return text
+    return RUST_HASH.sub("", text) if name.startswith("_ZN") and name.endswith("E") else text
 
 
 SYM = np.dtype([("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"), ("value", "<u8"),
@@ -287,12 +292,23 @@ class DwarfSymbols:
         prog = lines[1][0][3] if lines[1] else None
         for depth in range(len(chain) - 1, -1, -1):
             die = chain[depth]
-            out.append(Location(self.name(die), file, line, depth > 0))
+            out.append(Location(self.name(die), file, line, depth > 0, depth == 0 and self._main(die)))
             a = die.attributes
             if depth > 0 and prog is not None:  # the caller's location is this inlined call's site
                 file = self._file_name(prog, a["DW_AT_call_file"].value) if "DW_AT_call_file" in a else None
                 line = a["DW_AT_call_line"].value if "DW_AT_call_line" in a else None
         return out
+
+    def _main(self, die: DIE) -> bool:
+        for _ in range(4):
+            a = die.attributes
+            if a.get("DW_AT_main_subprogram") is not None and a["DW_AT_main_subprogram"].value:
+                return True
+            if "DW_AT_specification" not in a and "DW_AT_abstract_origin" not in a:
+                return False
+            die = die.get_DIE_from_attribute("DW_AT_specification" if "DW_AT_specification" in a
+                                             else "DW_AT_abstract_origin")
+        return False
 
     def _inlined_child(self, die: DIE, addr: int) -> DIE | None:
         for child in die.iter_children():
