@@ -4,11 +4,20 @@ a faulting pc read or wrote memory — what turns "SIGSEGV at 0x4" into "NULL po
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-import capstone
+ARCHES = ("EM_X86_64", "EM_AARCH64")
 
-ARCH = {"EM_X86_64": (capstone.CS_ARCH_X86, capstone.CS_MODE_64),
-        "EM_AARCH64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)}
+
+def _capstone(machine: str, detail: bool = False) -> Any:
+    """A capstone disassembler (imported on first use: a core's stack needs none)."""
+    import capstone
+
+    arch = {"EM_X86_64": (capstone.CS_ARCH_X86, capstone.CS_MODE_64),
+            "EM_AARCH64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)}[machine]
+    md = capstone.Cs(*arch)
+    md.detail = detail
+    return md
 
 
 @dataclass
@@ -19,19 +28,20 @@ class Instruction:
 
 
 def disassemble(machine: str, code: bytes, address: int, count: int = 64) -> list[Instruction]:
-    if machine not in ARCH:
+    if machine not in ARCHES:
         return []
-    md = capstone.Cs(*ARCH[machine])
+    md = _capstone(machine)
     return [Instruction(i.address, i.size, f"{i.mnemonic} {i.op_str}".strip())
             for i in md.disasm(code, address, count)]
 
 
 def memory_access(machine: str, code: bytes, address: int) -> str | None:
     """'read' or 'write' for the memory operand of the instruction at address (None when unknown)."""
-    if machine not in ARCH:
+    if machine not in ARCHES:
         return None
-    md = capstone.Cs(*ARCH[machine])
-    md.detail = True
+    import capstone
+
+    md = _capstone(machine, detail=True)
     for insn in md.disasm(code, address, 1):
         mem = capstone.x86.X86_OP_MEM if machine == "EM_X86_64" else capstone.arm64.ARM64_OP_MEM
         for op in insn.operands:

@@ -6,8 +6,6 @@ CRC checked, or a debuginfod server with the standard client cache)."""
 from __future__ import annotations
 
 import os
-import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +122,9 @@ def find_debug_file(binary: str | None, build_id: str | None, paths: SearchPaths
 def _debuginfod(build_id: str, kind: str, paths: SearchPaths, looked: list[str]) -> str | None:
     """GET /buildid/<id>/<kind> from each DEBUGINFOD_URLS server, kept in the client cache layout
     (<cache>/<id>/<kind>) that debuginfod-find uses too."""
+    import urllib.error
+    import urllib.request
+
     cached = os.path.join(paths.cache_dir, build_id, kind)
     if os.path.isfile(cached):
         looked.append(cached)

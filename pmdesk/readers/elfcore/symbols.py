@@ -203,14 +203,20 @@ class DwarfSymbols:
         got = self.cu_cache.get(offset)
         if got is None:
             cu = self.dwarf.get_CU_at(offset)
-            funcs = []
-            for die in cu.iter_DIEs():
-                if die.tag == "DW_TAG_subprogram":
-                    for lo, hi in self._ranges(die):
-                        funcs.append((lo, hi, die))
+            funcs: list[tuple[int, int, DIE]] = []
+            self._collect(cu.get_top_DIE(), funcs)
             funcs.sort(key=lambda f: f[0])
             got = self.cu_cache[offset] = (cu, funcs, self._lines(cu))
         return got
+
+    def _collect(self, die: DIE, funcs: list[tuple[int, int, DIE]]) -> None:
+        """Subprograms with code, found through the unit's scopes without parsing function bodies (their
+        sibling links skip them)."""
+        for child in die.iter_children():
+            if child.tag == "DW_TAG_subprogram":
+                funcs += [(lo, hi, child) for lo, hi in self._ranges(child)]
+            elif child.tag in SCOPES or child.tag == "DW_TAG_module":
+                self._collect(child, funcs)
 
     def _lines(self, cu: Any) -> tuple[list[int], list[Any]]:
         prog = self.dwarf.line_program_for_CU(cu)
