@@ -7,16 +7,15 @@ import argparse
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmdesk.core.errors import PmdeskError
-from pmdesk.model import jfr
-from pmdesk.model.dump import Dump
-from pmdesk.model.jfr_findings import findings
-from pmdesk.model.jfr_profile import profile
-from pmdesk.model.jfr_recording import Recording, Window
 
-OpenDump = Callable[[argparse.Namespace], Dump]
+if TYPE_CHECKING:  # the JFR model is imported when a JFR command runs
+    from pmdesk.model.dump import Dump
+    from pmdesk.model.jfr_recording import Recording, Window
+
+OpenDump = Callable[[argparse.Namespace], "Dump"]
 
 
 def _recording(args: argparse.Namespace, open_dump: OpenDump, command: str) -> Dump:
@@ -41,6 +40,8 @@ def _when(ns: int) -> str:
 
 
 def cmd_events(args: argparse.Namespace, open_dump: OpenDump) -> int:
+    from pmdesk.model import jfr
+
     with _recording(args, open_dump, "events") as dump:
         if args.type:
             return _events_of_type(args, dump)
@@ -56,6 +57,9 @@ def cmd_events(args: argparse.Namespace, open_dump: OpenDump) -> int:
 
 
 def _events_of_type(args: argparse.Namespace, dump: Dump) -> int:
+    from pmdesk.model import jfr
+    from pmdesk.model.jfr_recording import Recording
+
     known = {t["name"]: t["count"] for t in jfr.summary(dump)["event_types"]}
     if args.type not in known:
         raise PmdeskError(args.file, f"has no event type {args.type!r} (see 'pmdesk events {args.file}')")
@@ -78,6 +82,9 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> int:
 
 
 def cmd_hot(args: argparse.Namespace, open_dump: OpenDump) -> int:
+    from pmdesk.model.jfr_profile import profile
+    from pmdesk.model.jfr_recording import Recording
+
     with _recording(args, open_dump, "hot") as dump:
         rec = Recording.of(dump)
         p = profile(rec, args.event, window=_window(args, rec))
@@ -105,6 +112,9 @@ def _print_tree(node: dict[str, Any], total: float, depth: int = 0) -> None:
 
 
 def cmd_findings(args: argparse.Namespace, open_dump: OpenDump) -> int:
+    from pmdesk.model.jfr_findings import findings
+    from pmdesk.model.jfr_recording import Recording
+
     with _recording(args, open_dump, "findings") as dump:
         rec = Recording.of(dump)
         found = findings(rec, _window(args, rec))

@@ -7,20 +7,23 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmdesk.core.errors import PmdeskError
 from pmdesk.model import native
-from pmdesk.model.dump import Dump
 from pmdesk.readers import sniff
-from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
-OpenDump = Callable[[argparse.Namespace], Dump]
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
+
+OpenDump = Callable[[argparse.Namespace], "Dump"]
 CONTRACT = ("signal", "crashed_thread", "threads", "modules", "deadlocks")  # the keys, and deadlocks
 
 
 def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
     if args.exe or args.debug_dir or args.search_dir:  # other search paths: straight from the core, no index
+        from pmdesk.readers.elfcore.symbol_files import SearchPaths
+
         if sniff(args.file).SPEC.name != "elfcore":
             raise PmdeskError(args.file, f"is a {sniff(args.file).SPEC.name} file; 'stack' needs an ELF core dump")
         try:

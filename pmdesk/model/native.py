@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmdesk.model.dump import Dump
-from pmdesk.readers.elfcore.core import Core, CoreError
 from pmdesk.readers.elfcore.notes import SIGNALS
-from pmdesk.readers.elfcore.symbol_files import SearchPaths
+
+if TYPE_CHECKING:  # opening a core itself (pyelftools) waits until something needs more than the index
+    from pmdesk.readers.elfcore.core import Core
+    from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
 MASK = (1 << 64) - 1
 APP_EXCLUDE = ("libc.so", "libstdc++", "libgcc_s", "ld-linux", "libpthread", "libm.so")
@@ -39,6 +41,8 @@ def stack_doc(dump: Dump) -> dict[str, Any]:
 
 def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
     """The same document computed from the core with these search paths (the index is not changed)."""
+    from pmdesk.readers.elfcore.core import Core, CoreError
+
     try:
         core = Core(path, paths)
     except CoreError as e:
@@ -163,6 +167,9 @@ class CoreSession:
 
     @property
     def core(self) -> Core:
+        from pmdesk.readers.elfcore.core import Core
+        from pmdesk.readers.elfcore.symbol_files import SearchPaths
+
         if self._core is None:
             self._core = Core(self.dump.path, self.paths or SearchPaths())
         return self._core

@@ -19,6 +19,8 @@ from elftools.common.exceptions import DWARFError
 from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
 
+from pmdesk.readers.elfcore.die_scan import compile_abbrevs, subprograms
+
 SCOPES = {"DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type"}
 C_LANGUAGES = {0x1, 0x2, 0xC, 0x1D, 0x2C}  # DW_LANG_C89, C, C99, C11, C17
 ASSEMBLER = 0x8001  # DW_LANG_Mips_Assembler: no function DIEs of its own worth naming; ELF symbols name it
@@ -154,9 +156,10 @@ class DwarfSymbols:
     """Functions, inlined functions and lines of one module's DWARF, read a compile unit at a time."""
 
     def __init__(self, elf: ELFFile) -> None:
-        self.dwarf = elf.get_dwarf_info()
+        self.dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)  # debug files of executables and DSOs have none
         sec = elf.get_section_by_name(".debug_aranges")
         self.aranges = _aranges(sec.data()) if sec is not None and sec.header.sh_type != "SHT_NOBITS" else None
+        self._info: bytes | None = None
         self.cu_cache: dict[int, tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]] = {}
         self._cu_ranges: list[tuple[int, int, int]] | None = None
 
@@ -203,11 +206,34 @@ class DwarfSymbols:
         got = self.cu_cache.get(offset)
         if got is None:
             cu = self.dwarf.get_CU_at(offset)
-            funcs: list[tuple[int, int, DIE]] = []
-            self._collect(cu.get_top_DIE(), funcs)
+            funcs: list[tuple[int, int, DIE]] = self._scan(cu)
+            if funcs is None:  # a form the fast walk does not know: pyelftools walks the unit's scopes
+                funcs = []
+                self._collect(cu.get_top_DIE(), funcs)
             funcs.sort(key=lambda f: f[0])
             got = self.cu_cache[offset] = (cu, funcs, self._lines(cu))
         return got
+
+    def _scan(self, cu: Any) -> list[tuple[int, int, Any]] | None:
+        """Functions of a unit found by die_scan; their DIEs parsed only when an address falls in them."""
+        abbrevs = compile_abbrevs(cu.get_abbrev_table(), cu["address_size"], cu.structs.dwarf_format // 8)
+        if abbrevs is None:
+            return None
+        if self._info is None:
+            self._info = self.dwarf.debug_info_sec.stream.getvalue()
+        end = cu.cu_offset + cu["unit_length"] + cu.structs.initial_length_field_size()
+        try:
+            found = subprograms(self._info, cu.cu_die_offset, end, abbrevs)
+        except (KeyError, IndexError, ValueError):
+            return None
+        out: list[tuple[int, int, Any]] = []
+        for off, lo, hi in found:
+            if lo >= 0:
+                out.append((lo, hi, _LazyDIE(self.dwarf, cu, off)))
+            else:  # code in pieces: the DIE's range list says where
+                die = cu.get_DIE_from_refaddr(off)
+                out += [(a, b, die) for a, b in self._ranges(die)]
+        return out
 
     def _collect(self, die: DIE, funcs: list[tuple[int, int, DIE]]) -> None:
         """Subprograms with code, found through the unit's scopes without parsing function bodies (their
@@ -268,7 +294,7 @@ class DwarfSymbols:
         _cu, funcs, _lines = self._unit(off)
         for lo, hi, die in funcs:
             if lo <= addr < hi:
-                return die
+                return die.die if isinstance(die, _LazyDIE) else die
             if lo > addr:
                 break
         return None
@@ -446,3 +472,18 @@ def _aranges(data: bytes) -> tuple[list[int], list[int], list[int]] | None:
         return None
     rows.sort()
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+class _LazyDIE:
+    """A function DIE found by die_scan, parsed by pyelftools on first use."""
+
+    __slots__ = ("_die", "cu", "dwarf", "offset")
+
+    def __init__(self, dwarf: Any, cu: Any, offset: int) -> None:
+        self.dwarf, self.cu, self.offset, self._die = dwarf, cu, offset, None
+
+    @property
+    def die(self) -> DIE:
+        if self._die is None:
+            self._die = self.cu.get_DIE_from_refaddr(self.offset)
+        return self._die
