@@ -400,3 +400,18 @@ def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert memory.hex.toPlainText().count("\n") >= 10  # the thread's stack around rsp
     memory.show_at("0x1")
     assert "not in the core" in memory.info.text()
+
+
+def test_core_stack_shows_the_source_line(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """The source of a frame is found beside the program binary when it is not at its recorded path."""
+    from pmdesk.readers.elfcore.symbol_files import SearchPaths
+    from tests.conftest import DATA
+
+    d = DATA / "native" / "sigtramp"
+    window.set_symbol_paths(SearchPaths(exe=str(d / "sigtramp"), debuginfod_urls=[]))
+    window.open_path(str(d / "sigtramp.core"))
+    wait_idle(qtbot, window)
+    stack = window.view("core_stack")
+    assert stack.table.item(0, 1).text() == "store_in_handler"
+    assert "→     6  __attribute__((noinline)) static void store_in_handler" in stack.source.toPlainText()
+    assert stack.source_label.text().endswith("sigtramp.c:6")  # recorded path, or beside the binary

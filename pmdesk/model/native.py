@@ -232,18 +232,30 @@ class CoreSession:
         return [(x.address, code[x.address - start:x.address - start + x.size].hex(" "), x.text)
                 for x in insns[lo:lo + count]]
 
+    def source_dirs(self) -> list[str]:
+        p = self.paths
+        if p is None:
+            return []
+        return ([os.path.dirname(p.exe)] if p.exe else []) + list(p.search_dirs)
+
     def memory(self, addr: int, n: int) -> bytes | None:
         return self.core.memory.read(addr, n)
 
 
-def source_lines(file: str | None, line: int | None, around: int = 6) -> list[tuple[int, str]] | None:
-    """Lines around `line` of a source file, when the file is on this machine."""
-    if not file or not line or not os.path.isfile(file):
+def source_lines(file: str | None, line: int | None, around: int = 6,
+                 dirs: list[str] | None = None) -> tuple[str, list[tuple[int, str]]] | None:
+    """(where it was found, lines around `line`) of a source file: at its recorded path, else by name in
+    `dirs` (beside the program binary, the library directories — like gdb's `directory`)."""
+    if not file or not line:
         return None
+    if not os.path.isfile(file):
+        file = next((c for d in dirs or [] if os.path.isfile(c := os.path.join(d, os.path.basename(file)))), "")
+        if not file:
+            return None
     try:
         with open(file, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
     except OSError:
         return None
     lo = max(1, line - around)
-    return [(n, lines[n - 1]) for n in range(lo, min(len(lines), line + around) + 1)]
+    return file, [(n, lines[n - 1]) for n in range(lo, min(len(lines), line + around) + 1)]

@@ -9,7 +9,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pmdesk.model import native
 from pmdesk.views.base import readonly_table
@@ -27,7 +35,11 @@ class CoreStackView(CoreView):
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
         box = QWidget()
-        self.table = readonly_table(box, ["#", "Function", "Location", "pc", "Module", "Found by"], fit_columns=5)
+        self.table = readonly_table(box, ["#", "Function", "Location", "pc", "Module", "Found by"], fit_columns=0)
+        hh = self.table.horizontalHeader()
+        for c, width in ((0, 28), (1, 300), (2, 150), (3, 120), (4, 110)):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(c, width)
         self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._row(r))
         self.source = QPlainTextEdit(readOnly=True)
         self.source.setFont(QFont("monospace"))
@@ -63,6 +75,8 @@ class CoreStackView(CoreView):
                     item.setForeground(QBrush(QColor("#a06000")))
                 if c == 2 and f["file"]:
                     item.setToolTip(f["file"])
+                elif c == 1:
+                    item.setToolTip(text)
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         if 0 <= self.depth < len(frames):
@@ -76,14 +90,16 @@ class CoreStackView(CoreView):
             self._show_source(t["frames"][row] if t and row < len(t["frames"]) else None)
 
     def _show_source(self, f: dict[str, Any] | None) -> None:
-        lines = native.source_lines(f["file"], f["line"]) if f else None
+        found = native.source_lines(f["file"], f["line"], dirs=self.session.source_dirs()) \
+            if f and self.session is not None else None
         if f is None or not f["file"]:
             self.source_label.setText("No source line for this frame.")
             self.source.clear()
-        elif lines is None:
+        elif found is None:
             self.source_label.setText(f"{f['file']}:{f['line']} — the source file is not on this machine")
             self.source.clear()
         else:
-            self.source_label.setText(f"{f['file']}:{f['line']}")
+            where, lines = found
+            self.source_label.setText(f"{where}:{f['line']}")
             self.source.setPlainText("\n".join(f"{'→' if n == f['line'] else ' '} {n:5}  {text}"
                                                for n, text in lines))
