@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 from pmdesk import __version__, cli_jfr, cli_native
 from pmdesk.core.errors import Cancelled, PmdeskError
 from pmdesk.core.progress import Progress
-from pmdesk.model import heap, jfr, native, threads
-from pmdesk.model.dump import Dump
 from pmdesk.readers import known_formats
 
-if TYPE_CHECKING:  # heap commands import these when they run: they bring numba, which others do not need
+if TYPE_CHECKING:  # commands import their models when they run: `stack` of a core needs neither numpy nor numba
+    from pmdesk.model.dump import Dump
     from pmdesk.model.heap_graph import HeapGraph, HeapObject
 
 COMMANDS = ("info", "index", "histogram", "biggest", "dominators", "object", "paths", "suspects", "strings",
             "threads", "diff", "events", "hot", "findings", "stack")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
+HISTOGRAM_SORTS = ("count", "retained", "shallow")  # model.heap.SORT_KEYS (not imported to build the parser)
 
 
 def _terminal_progress(label: str) -> Progress:
@@ -48,6 +48,8 @@ def _terminal_progress(label: str) -> Progress:
 
 def _open(args: argparse.Namespace, force: bool = False, graph: bool = False) -> Dump:
     """Open (indexing if needed) and, with `graph`, make sure the object graph and dominators are there."""
+    from pmdesk.model.dump import Dump
+
     label = os.path.basename(args.file)
     dump = Dump.open(args.file, index_dir=args.index_dir, progress=_terminal_progress(label), force=force)
     try:
@@ -87,6 +89,8 @@ def _print_objects(g: HeapGraph, objs: list[HeapObject]) -> None:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap, jfr, native, threads
+
     with _open(args) as dump:
         m = dump.meta
         out: dict[str, Any] = {
@@ -128,6 +132,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_histogram(args: argparse.Namespace) -> int:
+    from pmdesk.model import heap
+
     with _open(args, graph=True) as dump:
         rows = heap.histogram(dump, sort=args.sort, pattern=args.filter, top=args.top)
         m = dump.meta
@@ -277,6 +283,8 @@ def cmd_strings(args: argparse.Namespace) -> int:
 
 
 def cmd_threads(args: argparse.Namespace) -> int:
+    from pmdesk.model import threads
+
     opened: list[Dump] = []
     try:
         for f in args.files:
@@ -375,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--top", type=int, metavar="N")
-    sp.add_argument("--sort", choices=sorted(heap.SORT_KEYS), default="shallow")
+    sp.add_argument("--sort", choices=HISTOGRAM_SORTS, default="shallow")
     sp.add_argument("--filter", metavar="REGEX", help="only classes whose name matches")
     sp.set_defaults(func=cmd_histogram)
 

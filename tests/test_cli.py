@@ -92,3 +92,10 @@ def test_unknown_format_says_what_it_looks_like(tmp_path: Path, capsys: pytest.C
     f.write_bytes(b"\x1f\x8b\x08\x00" + bytes(100))
     rc, _, err = run(capsys, "info", str(f), "--index-dir", str(tmp_path / "idx"))
     assert rc == 2 and "looks like gzip data" in err and "Java heap dumps" in err
+
+
+def test_histogram_sort_choices_are_the_models() -> None:
+    from pmdesk.cli import HISTOGRAM_SORTS
+    from pmdesk.model import heap
+
+    assert set(HISTOGRAM_SORTS) == set(heap.SORT_KEYS)

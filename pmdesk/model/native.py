@@ -8,10 +8,10 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from pmdesk.model.dump import Dump
 from pmdesk.readers.elfcore.notes import SIGNALS
 
 if TYPE_CHECKING:  # opening a core itself (pyelftools) waits until something needs more than the index
+    from pmdesk.model.dump import Dump
     from pmdesk.readers.elfcore.core import Core
     from pmdesk.readers.elfcore.symbol_files import SearchPaths
 

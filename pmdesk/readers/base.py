@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pmdesk.core.progress import Progress
 
 SNIFF_BYTES = 4096  # a reader decides from at most this many leading bytes
+
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def compile_abbrevs(table: Any, address_size: int, offset_size: int) -> dict[int
                 ops.append((SKIP_ULEB_BLOCK, 0))
             else:
                 return None
-        out[code] = (abbrev.decl.tag == "DW_TAG_subprogram", abbrev.has_children(), ops)
+        out[code] = (abbrev["tag"] == "DW_TAG_subprogram", abbrev.has_children(), ops)
     return out
 
 
@@ -115,3 +115,75 @@ def subprograms(data: bytes, start: int, end: int, abbrevs: dict[int, tuple[bool
         elif is_sub and pieces:
             out.append((die, -1, -1))
     return out
+
+
+class _Spec:
+    __slots__ = ("form", "name", "value")
+
+    def __init__(self, name: Any, form: Any, value: int | None) -> None:
+        self.name, self.form, self.value = name, form, value
+
+
+class _Table:
+    """What pyelftools asks of an abbreviation table (get_abbrev), read by `abbrev_table`."""
+
+    def __init__(self, abbrevs: dict[int, Any]) -> None:
+        self._abbrev_map = abbrevs
+
+    def get_abbrev(self, code: int) -> Any:
+        return self._abbrev_map[code]
+
+
+def abbrev_table(data: bytes, offset: int) -> _Table:
+    """A unit's abbreviation table read from .debug_abbrev bytes — what pyelftools builds, several times
+    faster (a libc unit's table has hundreds of declarations)."""
+    from elftools.dwarf.abbrevtable import AbbrevDecl
+    from elftools.dwarf.enums import ENUM_DW_AT, ENUM_DW_FORM, ENUM_DW_TAG
+
+    tags, attrs, forms = (_reverse(ENUM_DW_TAG), _reverse(ENUM_DW_AT), _reverse(ENUM_DW_FORM))
+    out = {}
+    p = offset
+    while True:
+        code, p = _uleb(data, p)
+        if code == 0:
+            break
+        tag, p = _uleb(data, p)
+        children = data[p]
+        p += 1
+        specs = []
+        while True:
+            attr, p = _uleb(data, p)
+            form, p = _uleb(data, p)
+            if attr == 0 and form == 0:
+                break
+            value = None
+            if form == 0x21:  # DW_FORM_implicit_const: the value is here, signed
+                value, p = _sleb(data, p)
+            specs.append(_Spec(attrs.get(attr, attr), forms.get(form, form), value))
+        decl = {"tag": tags.get(tag, tag), "children_flag": "DW_CHILDREN_yes" if children else "DW_CHILDREN_no",
+                "attr_spec": specs}
+        out[code] = AbbrevDecl(code, decl)
+    return _Table(out)
+
+
+_REVERSED: dict[int, dict[int, str]] = {}
+
+
+def _reverse(enum: dict[str, int]) -> dict[int, str]:
+    got = _REVERSED.get(id(enum))
+    if got is None:
+        got = _REVERSED[id(enum)] = {}
+        for name, value in enum.items():
+            got.setdefault(value, name)
+    return got
+
+
+def _sleb(data: bytes, p: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        b = data[p]
+        p += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return (v - (1 << shift) if b & 0x40 else v), p

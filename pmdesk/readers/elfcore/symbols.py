@@ -10,16 +10,17 @@ import ctypes
 import ctypes.util
 import os
 import re
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 from elftools.common.exceptions import DWARFError
 from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
 
-from pmdesk.readers.elfcore.die_scan import compile_abbrevs, subprograms
+from pmdesk.readers.elfcore.die_scan import abbrev_table, compile_abbrevs, subprograms
+from pmdesk.readers.elfcore.line_table import rows as line_rows
 
 SCOPES = {"DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type"}
 C_LANGUAGES = {0x1, 0x2, 0xC, 0x1D, 0x2C}  # DW_LANG_C89, C, C99, C11, C17
@@ -73,68 +74,58 @@ def demangle(name: str) -> str:
     return RUST_HASH.sub("", text) if name.startswith("_ZN") and name.endswith("E") else text
 
 
-SYM = np.dtype([("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"), ("value", "<u8"),
-                ("size", "<u8")])
+SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
 STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
 
 
 class ElfSymbols:
-    """FUNC symbols by address from the given ELF files' .symtab and .dynsym, read as arrays (a libc debug
-    file has tens of thousands); names are decoded only for the symbols asked about."""
+    """FUNC symbols by address from the given ELF files' .symtab and .dynsym (a libc debug file has tens of
+    thousands; names are decoded only for the symbols asked about)."""
 
     def __init__(self, elves: list[ELFFile]) -> None:
-        values, sizes, names, binds, tables = [], [], [], [], []
         self.strtabs: list[bytes] = []
         self.objects: list[tuple[int, int, int, int]] = []  # data symbols: (value, size, name offset, table)
+        funcs: list[tuple[int, int, int, int]] = []  # (value, size, name offset, table)
         for elf in elves:
             for name in (".symtab", ".dynsym"):
                 sec = elf.get_section_by_name(name)
-                if sec is None or sec.header.sh_type == "SHT_NOBITS" or sec.header.sh_entsize != SYM.itemsize:
+                if sec is None or sec.header.sh_type == "SHT_NOBITS" or sec.header.sh_entsize != SYM.size:
                     continue
-                syms = np.frombuffer(sec.data(), SYM)
-                kind = syms["info"] & 0xF
-                obj = (kind == STT_OBJECT) & (syms["value"] != 0) & (syms["shndx"] != 0) & (syms["size"] > 0)
-                self.objects += [(int(v), int(z), int(n), len(self.strtabs)) for v, z, n in
-                                 zip(syms["value"][obj], syms["size"][obj], syms["name"][obj], strict=True)]
-                keep = ((kind == STT_FUNC) | (kind == STT_GNU_IFUNC)) & (syms["value"] != 0) & (syms["shndx"] != 0)
-                syms = syms[keep]
-                values.append(syms["value"].astype(np.int64))
-                sizes.append(syms["size"].astype(np.int64))
-                names.append(syms["name"].astype(np.int64))
-                binds.append((syms["info"] >> 4).astype(np.int8))
-                tables.append(np.full(len(syms), len(self.strtabs), np.int8))
+                table = len(self.strtabs)
+                for st_name, info, _other, shndx, value, size in SYM.iter_unpack(sec.data()):
+                    kind = info & 0xF
+                    if not value or not shndx:
+                        continue
+                    if kind in (STT_FUNC, STT_GNU_IFUNC):
+                        funcs.append((value, size, st_name, table))
+                    elif kind == STT_OBJECT and size:
+                        self.objects.append((value, size, st_name, table))
                 self.strtabs.append(elf.get_section(sec.header.sh_link).data())
-        def cat(xs: list[np.ndarray], t: type) -> np.ndarray:
-            return np.concatenate(xs) if xs else np.empty(0, t)
+        self.funcs = funcs
+        ranged = sorted((f for f in funcs if f[1] > 0), key=lambda f: f[0])
+        self.sorted_values = [f[0] for f in ranged]
+        self.sorted = ranged
 
-        self.value, self.size = cat(values, np.int64), cat(sizes, np.int64)
-        self.name, self.bind, self.table = cat(names, np.int64), cat(binds, np.int8), cat(tables, np.int8)
-        order = np.argsort(self.value, kind="stable")
-        self.order = order[self.size[order] > 0]
-        self.sorted_values = self.value[self.order]
-
-    def _text(self, i: int) -> str:
-        data = self.strtabs[int(self.table[i])]
-        at = int(self.name[i])
-        return data[at:data.index(b"\0", at)].decode("utf-8", "replace")
+    def _text(self, name: int, table: int) -> str:
+        data = self.strtabs[table]
+        return data[name:data.index(b"\0", name)].decode("utf-8", "replace")
 
     def lookup(self, rel_pc: int) -> str | None:
-        j = int(np.searchsorted(self.sorted_values, rel_pc, side="right")) - 1
+        j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
         if j < 0:
             return None
-        first = int(np.searchsorted(self.sorted_values, self.sorted_values[j], side="left"))
-        i = int(self.order[first])
-        if rel_pc >= self.value[i] + self.size[i]:
+        first = bisect.bisect_left(self.sorted_values, self.sorted_values[j])
+        value, size, _n, _t = self.sorted[first]
+        if rel_pc >= value + size:
             return None
         # several names at one address (clone3, __clone3, __GI___clone3): gdb sorts them by name and takes
         # the last
-        return max(self._text(int(k)) for k in self.order[first:j + 1])
+        return max(self._text(n, t) for _v, _s, n, t in self.sorted[first:j + 1])
 
     def object_at(self, rel: int) -> str | None:
         for value, size, name, table in self.objects:
             if value <= rel < value + size:
-                data = self.strtabs[table]
-                return data[name:data.index(b"\0", name)].decode("utf-8", "replace")
+                return self._text(name, table)
         return None
 
     def address_of(self, names: set[str]) -> int | None:
@@ -145,9 +136,9 @@ class ElfSymbols:
             for t, data in enumerate(self.strtabs):
                 at = data.find(key)
                 while at >= 0:
-                    hit = np.flatnonzero((self.table == t) & (self.name == at))
-                    if len(hit):
-                        return int(self.value[hit[0]])
+                    hit = next((f[0] for f in self.funcs if f[3] == t and f[2] == at), None)
+                    if hit is not None:
+                        return hit
                     at = data.find(key, at + 1)
         return None
 
@@ -160,6 +151,8 @@ class DwarfSymbols:
         sec = elf.get_section_by_name(".debug_aranges")
         self.aranges = _aranges(sec.data()) if sec is not None and sec.header.sh_type != "SHT_NOBITS" else None
         self._info: bytes | None = None
+        self._line_data: bytes | None = None
+        self._abbrev_data: bytes | None = None
         self.cu_cache: dict[int, tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]] = {}
         self._cu_ranges: list[tuple[int, int, int]] | None = None
 
@@ -206,6 +199,12 @@ class DwarfSymbols:
         got = self.cu_cache.get(offset)
         if got is None:
             cu = self.dwarf.get_CU_at(offset)
+            if self._abbrev_data is None:
+                self._abbrev_data = self.dwarf.debug_abbrev_sec.stream.getvalue()
+            try:  # pyelftools' own parse of the table costs more than the rest of the unit's lookup
+                cu.__dict__["_abbrev_table"] = abbrev_table(self._abbrev_data, cu["debug_abbrev_offset"])
+            except (IndexError, ValueError):
+                pass
             funcs: list[tuple[int, int, DIE]] = self._scan(cu)
             if funcs is None:  # a form the fast walk does not know: pyelftools walks the unit's scopes
                 funcs = []
@@ -246,14 +245,12 @@ class DwarfSymbols:
 
     def _lines(self, cu: Any) -> tuple[list[int], list[Any]]:
         prog = self.dwarf.line_program_for_CU(cu)
-        rows: list[tuple[int, Any]] = []
-        if prog is not None:
-            for entry in prog.get_entries():
-                st = entry.state
-                if st is not None:
-                    rows.append((st.address, st))
-        rows.sort(key=lambda r: r[0])  # stable: for one address the last row wins in lookup
-        return [r[0] for r in rows], [(r[1].file, r[1].line, r[1].end_sequence, prog) for r in rows]
+        if prog is None:
+            return [], []
+        if self._line_data is None:
+            self._line_data = self.dwarf.debug_line_sec.stream.getvalue()
+        table = sorted(line_rows(prog, self._line_data), key=lambda r: r[0])  # stable: the last row wins
+        return [r[0] for r in table], [(f, line, end, prog) for _a, f, line, end in table]
 
     def _file_name(self, prog: Any, index: int) -> str | None:
         header = prog.header
@@ -435,7 +432,6 @@ def target(site: DIE) -> DIE | None:
 def _aranges(data: bytes) -> tuple[list[int], list[int], list[int]] | None:
     """.debug_aranges as sorted (start, end, unit offset) lists — read directly: pyelftools takes a fifth of a
     second on libc's."""
-    import struct
 
     rows = []
     at = 0

@@ -6,8 +6,7 @@ import zlib
 
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
-from pmdesk.readers.hprof.records import HEADER_PREFIX
-from pmdesk.readers.hprof.source import GZIP_MAGIC
+from pmdesk.readers.hprof.records import GZIP_MAGIC, HEADER_PREFIX
 
 
 class HprofReader:

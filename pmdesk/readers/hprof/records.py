@@ -89,6 +89,7 @@ PRIMITIVE_DESCRIPTOR = {T_BOOLEAN: "Z", T_CHAR: "C", T_FLOAT: "F", T_DOUBLE: "D"
                         T_INT: "I", T_LONG: "J"}
 
 HEADER_PREFIX = b"JAVA PROFILE 1.0."
+GZIP_MAGIC = b"\x1f\x8b"  # a gzip-compressed dump
 VERSIONS = (b"JAVA PROFILE 1.0.1", b"JAVA PROFILE 1.0.2", b"JAVA PROFILE 1.0.3")
 
 # java.lang.ref.Reference.referent: the one field the collector does not treat as a strong reference.

@@ -9,8 +9,7 @@ import zlib
 import numpy as np
 
 from pmdesk.core.errors import DumpFormatError, PmdeskError
-
-GZIP_MAGIC = b"\x1f\x8b"
+from pmdesk.readers.hprof.records import GZIP_MAGIC
 
 
 class GunzipStream:
