@@ -33,32 +33,31 @@ def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
             raise PmdeskError(args.file, str(e)) from None
         for w in doc.pop("_warnings"):
             print(f"warning: {w}", file=sys.stderr)
-        access = doc.pop("_access")
+        fault = doc.pop("_fault")
     else:
         with open_dump(args) as dump:
             if dump.format != "elfcore":
                 raise PmdeskError(args.file, f"is a {dump.format} file; 'stack' needs an ELF core dump")
-            access = dump.meta.get("core.fault_access")
+            fault = dump.meta.get("core.fault")
             doc = native.stack_doc(dump)
     if args.json:
         print(json.dumps({k: doc[k] for k in CONTRACT}, indent=1))
         return 0
-    print(report(args.file, doc, access))
+    print(report(args.file, doc, fault))
     return 0
 
 
-def report(path: str, doc: dict[str, Any], access: str | None) -> str:
+def report(path: str, doc: dict[str, Any], fault: dict[str, Any] | None) -> str:
     sig = doc["signal"] or {}
-    lines = [f"{path}: {native.summary(doc, access)}"]
+    lines = [f"{path}: {native.summary(doc, fault)}"]
     if sig.get("name"):
-        fault = f", fault address 0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else ""
-        lines.append(f"Program terminated with signal {sig['name']} ({sig['number']}), code {sig['code']}{fault}.")
+        lines.append(f"Program terminated with signal {native.signal_line(sig, fault)}.")
     for t in native.crashed_first(doc):
         mark = " (crashed)" if t["tid"] == doc["crashed_thread"] else ""
         lines.append(f"\nThread {t['tid']}{mark}:")
         for i, f in enumerate(t["frames"]):
             where = f" at {f['file']}:{f['line']}" if f["file"] else f" from {f['module']}" if f["module"] else ""
-            pc = "" if f["inlined"] or i == 0 else f"0x{f['pc']:016x} in "
+            pc = "" if f["inlined"] or i == 0 and f["file"] else f"0x{f['pc']:016x} in "  # gdb's choice
             how = "" if f["how"] == "cfi" else f"  [{f['how']}]"
             lines.append(f"#{i:<2} {pc}{f['function'] or '??'}{where}{how}")
     missing = [m["path"] for m in doc["modules"] if m["symbols"] == "missing"]

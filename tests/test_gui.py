@@ -391,6 +391,8 @@ def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     regs = window.view("core_registers").table
     rip = next(r for r in range(regs.rowCount()) if regs.item(r, 0).text() == "rip")
     assert "libc.so.6+0x" in regs.item(rip, 2).text()
+    names = [regs.item(r, 0).text() for r in range(regs.rowCount())]
+    assert {"st0", "mxcsr", "xmm15"} <= set(names)  # NT_FPREGSET below the general registers
     stack.table.setCurrentCell(4, 1)  # take_second: the call it is in is marked
     dis = window.view("core_disassembly").table
     marked = [r for r in range(dis.rowCount()) if dis.item(r, 0).text() == "▶"]

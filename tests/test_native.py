@@ -295,3 +295,25 @@ def test_corrupted_cores_never_crash(tmp_path: Path) -> None:
                 s.close()
         except PmdeskError as e:
             assert str(f) in e.one_line()
+
+
+def test_floating_point_registers_equal_gdb() -> None:
+    """NT_FPREGSET of a kernel core taken with pi, 1 and -2.5 on the x87 stack and -2.5 in xmm3 (made here:
+    tests/data/native/fpu): st0–st7 values and raw bits, control/status/tag words (the full tag word rebuilt
+    from FXSAVE's abridged one), mxcsr and xmm0–xmm15 as gdb's `info registers float`, `info registers mxcsr`
+    and `p/x $xmmN.uint128` print them."""
+    import re
+
+    d = NATIVE / "fpu"
+    text = (d / "fpu.gdb.txt").read_text()
+    core = Core(str(d / "fpu.core"), SearchPaths(exe=str(d / "fpu"), debuginfod_urls=[]))
+    try:
+        fp = dict(core.notes.threads[0].fp)
+    finally:
+        core.close()
+    for name, value, rest in re.findall(r"^(st\d|f\w+|mxcsr)\s+(\S+)\s+(.*)$", text, re.M):
+        want = f"{value} {rest}" if name.startswith("st") or name == "mxcsr" else value
+        assert fp[name] == want, name
+    xmm = [int(v, 16) for v in re.findall(r"^\$\d+ = (0x[0-9a-f]+)$", text, re.M)]
+    assert [int(fp[f"xmm{i}"], 16) for i in range(16)] == xmm
+    assert fp["ftag"] == "0x40ff" and fp["st1"].startswith("3.14159265358979323851")

@@ -53,10 +53,10 @@ def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
         modules = [{"path": m.name, "build_id": m.build_id, "base": m.start,
                     "symbols": "found" if m.symbols_found else "missing", "debug_file": m.debug_file}
                    for m in core.modules]
-        warnings = [m.warning for m in core.modules if m.warning]
+        warnings = [*core.warnings, *(m.warning for m in core.modules if m.warning)]
         return {"signal": core.signal_json(), "crashed_thread": core.crashed_thread(), "threads": threads,
                 "modules": modules, "deadlocks": core.deadlocks(), "_warnings": warnings,
-                "_access": core.fault_access()}
+                "_fault": core.fault()}
     finally:
         core.close()
 
@@ -72,8 +72,9 @@ def first_app_frame(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((f for f in frames if f["module"] and not any(x in f["module"] for x in APP_EXCLUDE)), None)
 
 
-def summary(doc: dict[str, Any], fault_access: str | None = None) -> str:
-    """What killed the process, in plain words ("NULL pointer write in store_value()")."""
+def summary(doc: dict[str, Any], fault: dict[str, Any] | None = None) -> str:
+    """What killed the process, in plain words ("NULL pointer write in store_value()"); `fault` is
+    Core.fault() (the access, and the address when the core's siginfo has none)."""
     sig = doc["signal"] or {}
     name = sig.get("name") or "no signal"
     crashed = next((t for t in doc["threads"] if t["tid"] == doc["crashed_thread"]), None)
@@ -84,8 +85,11 @@ def summary(doc: dict[str, Any], fault_access: str | None = None) -> str:
     where = f"{app['function']}()" if app and app["function"] else f"{top}()"
     if app and app.get("file"):
         where += f" at {os.path.basename(app['file'])}:{app['line']}"
+    fault = fault or {}
     addr = sig.get("fault_address")
-    access = fault_access or "access"
+    if addr is None:
+        addr = fault.get("address")
+    access = fault.get("access") or "access"
     for cycle in doc.get("deadlocks") or []:
         steps = [f"thread {w['tid']} waits for {w['mutex_name'] or 'mutex'} (0x{w['mutex']:x}) held by thread "
                  f"{w['owner']}" for w in cycle]
@@ -114,18 +118,40 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
     mods = conn.execute("SELECT COUNT(*), SUM(symbols = 'found') FROM core_module").fetchone()
     session = dump.cache.get("core_session")  # the docks' reading, with the user's symbol paths, when open
     doc = session.doc if session is not None else stack_doc(dump)
-    access = session.access if session is not None else m.get("core.fault_access")
+    fault = session.fault if session is not None else m.get("core.fault")
     return [
         ("File", dump.path),
         ("Format", f"ELF core ({m.get('core.machine')})"),
         ("Command", m.get("core.command") or ""),
-        ("Signal", f"{sig.get('name') or '-'} ({sig.get('number')}), code {sig.get('code')}"
-                   + (f", fault address 0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else "")),
-        ("What happened", summary(doc, access)),
+        ("Signal", signal_line(sig, fault)),
+        ("What happened", summary(doc, fault)),
         ("Threads", f"{m.get('summary.threads', 0)} (crashed: {m.get('core.crashed_tid')})"),
         ("Modules", f"{mods[0]} ({mods[1] or 0} with symbols)"),
         ("Index", str(dump.index_path)),
     ]
+
+
+def signal_text(sig: dict[str, Any]) -> str:
+    """'SIGSEGV (11), code 1' (the code when the core has one)."""
+    if not sig.get("name"):
+        return "no signal"
+    code = f", code {sig['code']}" if sig.get("code") is not None else ""
+    return f"{sig['name']} ({sig['number']}){code}"
+
+
+def fault_text(sig: dict[str, Any], fault: dict[str, Any] | None) -> str | None:
+    """The fault address the core records, or the one worked out from the faulting instruction, saying so."""
+    if sig.get("fault_address") is not None:
+        return f"0x{sig['fault_address']:x}"
+    if fault and fault.get("address") is not None:
+        return f"0x{fault['address']:x} (from the faulting instruction; the core has no siginfo)"
+    return None
+
+
+def signal_line(sig: dict[str, Any], fault: dict[str, Any] | None) -> str:
+    """'SIGSEGV (11), code 1, fault address 0x4'."""
+    where = fault_text(sig, fault)
+    return signal_text(sig) + (f", fault address {where}" if where else "")
 
 
 def registers(dump: Dump, tid: int) -> dict[str, int]:
@@ -149,10 +175,10 @@ class CoreSession:
         if paths is not None and (paths.exe or paths.debug_dirs or paths.search_dirs):
             doc = live_stack_doc(dump.path, paths)
             doc.pop("_warnings")
-            self.access = doc.pop("_access")
+            self.fault = doc.pop("_fault")
         else:
             doc = stack_doc(dump)
-            self.access = dump.meta.get("core.fault_access")
+            self.fault = dump.meta.get("core.fault")
         self.doc = doc
 
     @classmethod
@@ -180,13 +206,17 @@ class CoreSession:
             self._core = None
 
     def summary(self) -> str:
-        return summary(self.doc, self.access)
+        return summary(self.doc, self.fault)
 
     def thread(self, tid: int) -> dict[str, Any] | None:
         return next((t for t in self.doc["threads"] if t["tid"] == tid), None)
 
     def registers(self, tid: int) -> dict[str, int]:
         return next((t.registers for t in self.core.notes.threads if t.tid == tid), {})
+
+    def fp_registers(self, tid: int) -> list[tuple[str, str]]:
+        """The thread's floating-point and vector registers (NT_FPREGSET), as gdb prints them."""
+        return next((t.fp for t in self.core.notes.threads if t.tid == tid), [])
 
     def describe(self, value: int) -> str:
         """What an address points into: module+offset (function), or the mapping / segment holding it."""

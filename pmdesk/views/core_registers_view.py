@@ -1,5 +1,5 @@
 """The Registers dock of an ELF core: the chosen thread's registers as the core saved them, each value
-annotated with the function or mapping it points into."""
+annotated with the function or mapping it points into, then its floating-point and vector registers."""
 
 from __future__ import annotations
 
@@ -39,8 +39,12 @@ class CoreRegistersView(CoreView):
             return
         self.shown = self.tid
         regs = self.session.registers(self.tid)
-        self.table.setRowCount(len(regs))
-        for r, (name, value) in enumerate(regs.items()):
-            for c, text in enumerate([name, f"0x{value:016x}", self.session.describe(value) if value > 0xFFFF
-                                      else ""]):
+        fp = self.session.fp_registers(self.tid)
+        rows = [(name, f"0x{value:016x}", self.session.describe(value) if value > 0xFFFF else "")
+                for name, value in regs.items()]
+        if fp:
+            rows += [("", "floating point / vector (NT_FPREGSET)", ""), *((name, text, "") for name, text in fp)]
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(text))

@@ -45,8 +45,8 @@ class CoreSummaryView(CoreView):
         top = crashed["frames"][0] if crashed and crashed["frames"] else None
         app = native.first_app_frame(crashed["frames"]) if crashed else None
         rows = [
-            ("Signal", f"{sig.get('name') or '-'} ({sig.get('number')}), code {sig.get('code')}"),
-            ("Fault address", f"0x{sig['fault_address']:x}" if sig.get("fault_address") is not None else "-"),
+            ("Signal", native.signal_text(sig)),
+            ("Fault address", native.fault_text(sig, s.fault) or "-"),
             ("Crashing thread", str(doc["crashed_thread"])),
             ("Crashing frame", _frame_text(top)),
             ("First frame in the program", _frame_text(app)),

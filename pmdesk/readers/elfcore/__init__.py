@@ -11,7 +11,7 @@ ET_CORE = 4
 
 
 class ElfCoreReader:
-    SPEC = ReaderSpec(name="elfcore", version=2, priority=30, extensions=(".core",),
+    SPEC = ReaderSpec(name="elfcore", version=3, priority=30, extensions=(".core",),
                       description="ELF core dumps (Linux x86-64, aarch64)", schema="elfcore")
 
     @staticmethod

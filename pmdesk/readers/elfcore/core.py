@@ -15,10 +15,10 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.readers.elfcore.cfi import ModuleCFI
-from pmdesk.readers.elfcore.disasm import memory_access
+from pmdesk.readers.elfcore.disasm import memory_operand
 from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
 from pmdesk.readers.elfcore.memory import Memory, Segment
-from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, read_notes
+from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, Mapping, read_notes
 from pmdesk.readers.elfcore.symbol_files import SearchPaths, find_binary, find_debug_file
 from pmdesk.readers.elfcore.symbols import (
     DwarfSymbols,
@@ -142,6 +142,7 @@ class Core:
     def __init__(self, path: str, paths: SearchPaths | None = None) -> None:
         self.path = path
         self.paths = paths or SearchPaths()
+        self.dir = os.path.dirname(os.path.abspath(path))
         self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
         try:
             self.elf = ELFFile(self.file)
@@ -165,6 +166,10 @@ class Core:
             elif h.p_type == "PT_NOTE":
                 notes_segs.append(seg)
         self.notes: CoreNotes = read_notes(notes_segs, self.machine)
+        self._located_paths: set[str] = set()
+        self._located_files: dict[str, BinaryIO] = {}
+        self.main_looked: list[str] = []
+        self.warnings: list[str] = []  # binaries refused for not matching the core
         self.memory = Memory(self._read_core, segs, self.notes.files, self._mapped_file)
         self.modules = self._modules()
 
@@ -173,6 +178,10 @@ class Core:
         return self.file.read(n)
 
     def _mapped_file(self, path: str) -> BinaryIO | None:
+        if path in self._located_paths:  # a binary pmdesk placed itself (no NT_FILE): the file it found
+            if path not in self._located_files:
+                self._located_files[path] = open(path, "rb")  # noqa: SIM115 - closed by close()
+            return self._located_files[path]
         m = next((m for m in self.modules if m.path == path), None) if hasattr(self, "modules") else None
         if m is None or m.elf is None:
             return None
@@ -181,14 +190,32 @@ class Core:
     def close(self) -> None:
         for m in self.modules:
             m.close()
+        for f in self._located_files.values():
+            f.close()
         self.file.close()
 
     # ---------------------------------------------------------------- modules
     def _modules(self) -> list[Module]:
-        by_path: dict[str, list[Any]] = {}
-        for m in self.notes.files:
-            by_path.setdefault(m.path, []).append(m)
         main = self._main_path()
+        if self.notes.files:
+            out = self._modules_of(self.notes.files, main)
+            names = self._link_map(next((m for m in out if m.path == main), None))
+        else:  # no NT_FILE (qemu-user's cores, some embedded kernels): the binaries say where they lie
+            located = self._located_main()
+            out = self._modules_of(located, located[0].path if located else None)
+            names = self._link_map(next(iter(out), None))
+            libraries, missing = self._located_libraries(names, {m.bias for m in out})
+            out += self._modules_of(libraries, None) + missing
+        out.sort(key=lambda m: m.start)
+        self.starts = [m.start for m in out]
+        for m in out:  # the names the dynamic linker used (/lib/…/libc.so.6, as gdb shows them)
+            m.name = names.get(m.bias) or m.path
+        return out
+
+    def _modules_of(self, mappings: list[Mapping], main: str | None) -> list[Module]:
+        by_path: dict[str, list[Mapping]] = {}
+        for m in mappings:
+            by_path.setdefault(m.path, []).append(m)
         out = []
         for path, maps in by_path.items():
             maps.sort(key=lambda m: m.start)
@@ -197,18 +224,76 @@ class Core:
             if build_id is None and vaddr0 is None:
                 continue  # not an ELF image (a data file, /dev/zero…)
             mod = Module(path, maps[0].start, maps[-1].end, first.start - (vaddr0 or 0), build_id)
-            found = find_binary(path, build_id, self.paths, path == main)
+            found = find_binary(path, build_id, self.paths, path == main, self.dir)
             mod.binary, mod.looked, mod.warning = found.path, list(found.looked), found.warning
             dbg = find_debug_file(mod.binary, build_id, self.paths)
             mod.debug_file = dbg.path
             mod.looked += dbg.looked
             out.append(mod)
-        out.sort(key=lambda m: m.start)
-        self.starts = [m.start for m in out]
-        names = self._link_map(next((m for m in out if m.path == main), None))
-        for m in out:  # the names the dynamic linker used (/lib/…/libc.so.6, as gdb shows them)
-            m.name = names.get(m.bias) or m.path
         return out
+
+    def _located_main(self) -> list[Mapping]:
+        """The program's mappings when the core does not list them: its binary (--exe, else the command
+        PRPSINFO names, looked for like any binary) placed where the auxiliary vector says its program
+        headers (AT_PHDR) or entry point (AT_ENTRY) were."""
+        recorded = (self.notes.command or "").split(" ", 1)[0]
+        found = find_binary(recorded or "a.out", None, self.paths, True, self.dir)
+        self.main_looked = found.looked
+        if found.path is None:
+            return []
+        phdr, entry = self.notes.auxv.get(3), self.notes.auxv.get(9)  # AT_PHDR, AT_ENTRY
+        maps = self._located(found.path, phdr=phdr, entry=entry)
+        if not maps:
+            self.warnings.append(f"{found.path} is not the program of this core (its entry point or headers are "
+                                 "not where the core's auxiliary vector says): not used")
+        return maps
+
+    def _located_libraries(self, names: dict[int, str], placed: set[int]) -> tuple[list[Mapping], list[Module]]:
+        """Each library the dynamic linker's list names, found like any binary, at its load address; those
+        not found become modules without a binary spanning the core's segments from their load address."""
+        out: list[Mapping] = []
+        missing: list[Module] = []
+        for bias, name in names.items():
+            if bias in placed:
+                continue
+            found = find_binary(name, None, self.paths, False, self.dir)
+            maps = self._located(found.path, bias=bias) if found.path is not None else []
+            out += maps
+            seg = self.memory.segment(bias)
+            if not maps and seg is not None:
+                end = seg.end
+                while (nxt := self.memory.segment(end)) is not None:
+                    end = nxt.end
+                end = min([end, *(b for b in names if b > bias)])  # not past the next library
+                missing.append(Module(name, bias, end, bias, None, looked=list(found.looked)))
+        return out, missing
+
+    def _located(self, path: str, bias: int | None = None, phdr: int | None = None,
+                 entry: int | None = None) -> list[Mapping]:
+        """Mappings for a binary's PT_LOAD segments at a load address (given, or worked out from where its
+        program headers or entry point were); memory the core lacks is read from the file."""
+        try:
+            with open(path, "rb") as f:
+                elf = ELFFile(f)
+                loads = [s.header for s in elf.iter_segments() if s.header.p_type == "PT_LOAD"]
+                phdr_vaddr = next((s.header.p_vaddr for s in elf.iter_segments()
+                                   if s.header.p_type == "PT_PHDR"), None)
+                if phdr_vaddr is None and loads:  # headers inside the first segment
+                    phdr_vaddr = loads[0].p_vaddr - loads[0].p_offset + elf.header.e_phoff
+                e_entry = elf.header.e_entry
+        except (OSError, ELFError):
+            return []
+        if bias is None:
+            bias = phdr - phdr_vaddr if phdr is not None and phdr_vaddr is not None else \
+                entry - e_entry if entry is not None else 0
+            if entry is not None and bias + e_entry != entry:  # another build of the program
+                return []
+        page = 0x1000
+        maps = [Mapping((bias + h.p_vaddr) & ~(page - 1), (bias + h.p_vaddr + h.p_memsz + page - 1) & ~(page - 1),
+                        h.p_offset & ~(page - 1), path) for h in loads]
+        self._located_paths.add(path)
+        self.memory.add_files(maps)
+        return maps
 
     def _link_map(self, main: Module | None) -> dict[int, str]:
         """load address -> name, from the dynamic linker's list (r_debug found through DT_DEBUG)."""
@@ -550,15 +635,20 @@ class Core:
         addr = mod.symbols.address_of(names)
         return mod.dwarf.function(addr) if addr is not None else None
 
-    def fault_access(self) -> str | None:
-        """Whether the crashing instruction read or wrote memory (for a fault with an address)."""
+    def fault(self) -> dict[str, Any] | None:
+        """For a memory fault: whether the crashing instruction read or wrote, and the address — the one the
+        kernel recorded (NT_SIGINFO), else worked out from the instruction's operand and the registers
+        (`computed`; cores without siginfo, such as qemu-user's)."""
         tid = self.crashed_thread()
         crashed = next((t for t in self.notes.threads if t.tid == tid), None)
-        if crashed is None or self.notes.fault_address is None:
+        if crashed is None or (self.notes.fault_address is None and self.notes.signal not in (7, 11)):
             return None
         pc = crashed.registers[PC[self.machine]]
         code = self.memory.read(pc, 16)
-        return memory_access(self.machine, code, pc) if code else None
+        access, address = memory_operand(self.machine, code, pc, crashed.registers) if code else (None, None)
+        if self.notes.fault_address is not None:
+            return {"access": access, "address": self.notes.fault_address, "computed": False}
+        return {"access": access, "address": address, "computed": True} if address is not None else None
 
     def deadlocks(self) -> list[dict[str, Any]]:
         """Cycles of threads waiting for each other's mutexes: [{tid, mutex, mutex_name, owner}] each."""

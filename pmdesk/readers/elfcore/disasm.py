@@ -35,19 +35,81 @@ def disassemble(machine: str, code: bytes, address: int, count: int = 64) -> lis
             for i in md.disasm(code, address, count)]
 
 
-def memory_access(machine: str, code: bytes, address: int) -> str | None:
-    """'read' or 'write' for the memory operand of the instruction at address (None when unknown)."""
+def memory_operand(machine: str, code: bytes, address: int,
+                   registers: dict[str, int]) -> tuple[str | None, int | None]:
+    """(access, address) of the memory operand of the instruction at `address`: 'read' or 'write', and the
+    address it names worked out from the registers (None for what cannot be known)."""
     if machine not in ARCHES:
-        return None
+        return None, None
     import capstone
 
     md = _capstone(machine, detail=True)
     for insn in md.disasm(code, address, 1):
-        mem = capstone.x86.X86_OP_MEM if machine == "EM_X86_64" else capstone.arm64.ARM64_OP_MEM
-        for op in insn.operands:
-            if op.type == mem:
-                if op.access & capstone.CS_AC_WRITE:
-                    return "write"
-                if op.access & capstone.CS_AC_READ:
-                    return "read"
+        if machine == "EM_X86_64":
+            for op in insn.operands:
+                if op.type == capstone.x86.X86_OP_MEM:
+                    access = "write" if op.access & capstone.CS_AC_WRITE else \
+                        "read" if op.access & capstone.CS_AC_READ else None
+                    return access, _x86_address(insn, op, registers)
+        else:
+            for op in insn.operands:
+                if op.type == capstone.arm64.ARM64_OP_MEM:
+                    return _arm64_access(insn.mnemonic), _arm64_address(insn, op, registers)
+    return None, None
+
+
+def _reg(insn: Any, reg: int, registers: dict[str, int]) -> int | None:
+    name = insn.reg_name(reg)
+    if name in registers:
+        return registers[name]
+    if name and name.startswith("w") and f"x{name[1:]}" in registers:  # aarch64 32-bit view
+        return registers[f"x{name[1:]}"] & 0xFFFF_FFFF
     return None
+
+
+def _x86_address(insn: Any, op: Any, registers: dict[str, int]) -> int | None:
+    mem = op.mem
+    total = mem.disp
+    if mem.base:
+        base = insn.address + insn.size if insn.reg_name(mem.base) == "rip" else _reg(insn, mem.base, registers)
+        if base is None:
+            return None
+        total += base
+    if mem.index:
+        index = _reg(insn, mem.index, registers)
+        if index is None:
+            return None
+        total += index * mem.scale
+    if mem.segment:
+        seg = registers.get(f"{insn.reg_name(mem.segment)}_base")
+        if seg is None:
+            return None
+        total += seg
+    return total & 0xFFFF_FFFF_FFFF_FFFF
+
+
+ARM64_SXTW = 7
+ARM64_STORES = ("st", "cas", "swp", "ldadd", "ldclr", "ldeor", "ldset", "ldsmax", "ldsmin", "ldumax", "ldumin")
+
+
+def _arm64_access(mnemonic: str) -> str | None:
+    # capstone marks a load with base writeback as read+write, so the mnemonic decides
+    if mnemonic.startswith(ARM64_STORES):
+        return "write"
+    return "read" if mnemonic.startswith("ld") else None
+
+
+def _arm64_address(insn: Any, op: Any, registers: dict[str, int]) -> int | None:
+    mem = op.mem
+    base = _reg(insn, mem.base, registers) if mem.base else 0
+    if base is None:
+        return None
+    total = base + mem.disp
+    if mem.index:
+        index = _reg(insn, mem.index, registers)
+        if index is None:
+            return None
+        if op.ext == ARM64_SXTW and index & 0x8000_0000:
+            index -= 1 << 32
+        total += index << (op.shift.value if op.shift.type else 0)
+    return total & 0xFFFF_FFFF_FFFF_FFFF

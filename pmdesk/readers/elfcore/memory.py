@@ -31,6 +31,11 @@ class Memory:
         self.file_starts = [m.start for m in self.files]
         self.open_file = open_file  # path -> a readable binary file, or None when it is not here
 
+    def add_files(self, files: list[Mapping]) -> None:
+        """Mappings learnt after the notes (binaries placed by their load address when NT_FILE is absent)."""
+        self.files = sorted([*self.files, *files], key=lambda m: m.start)
+        self.file_starts = [m.start for m in self.files]
+
     def segment(self, addr: int) -> Segment | None:
         i = bisect.bisect_right(self.starts, addr) - 1
         if i >= 0 and self.segments[i].start <= addr < self.segments[i].end:

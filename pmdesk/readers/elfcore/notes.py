@@ -1,6 +1,7 @@
 """The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64 and aarch64,
-NT_PRPSINFO (command line, uid), NT_SIGINFO (signal, code, fault address), NT_AUXV, NT_FILE (which file is
-mapped where) — the layouts the Linux kernel and gdb's gcore write."""
+NT_FPREGSET (floating-point and vector registers), NT_PRPSINFO (command line, uid), NT_SIGINFO (signal, code,
+fault address), NT_AUXV, NT_FILE (which file is mapped where) — the layouts the Linux kernel, gdb's gcore and
+qemu-user write."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elftools.common.exceptions import ELFError
+
+from pmdesk.readers.elfcore.fpregs import parse_fpregset
 
 # elf_prstatus: siginfo (3 ints), cursig (short + pad), sigpend, sighold, pid, ppid, pgrp, sid, 4 timevals
 PRSTATUS_HEAD = struct.Struct("<3ih2xQQ4i64x")
@@ -33,6 +36,7 @@ class Thread:
     tid: int
     signal: int
     registers: dict[str, int]
+    fp: list[tuple[str, str]] = field(default_factory=list)  # NT_FPREGSET, as gdb shows it
 
 
 @dataclass
@@ -100,6 +104,8 @@ def read_notes(segments: list[Any], machine: str) -> CoreNotes:
                 kind, desc = n["n_type"], n["n_desc"]
                 if kind == "NT_PRSTATUS" and machine in REGISTERS:
                     notes.threads.append(parse_prstatus(desc, machine))
+                elif kind == "NT_FPREGSET" and notes.threads:  # follows its thread's NT_PRSTATUS
+                    notes.threads[-1].fp = parse_fpregset(desc, machine)
                 elif kind == "NT_SIGINFO" and notes.signal is None:
                     parse_siginfo(desc, notes)
                 elif kind == "NT_PRPSINFO":

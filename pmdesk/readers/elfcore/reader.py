@@ -33,9 +33,17 @@ def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
     if core.truncated:
         sink.diagnostic(None, "core.truncated", f"the core is cut short: {core.truncated:,} bytes of process memory "
                         "it lists are missing (a core size limit?); stacks read from there end early", "warning")
+    if not notes.files:
+        if core.modules:
+            sink.diagnostic(None, "core.no_file_note", "the core does not list its mapped files (no NT_FILE note): "
+                            "modules were placed from the program's headers and the dynamic linker's list", "info")
+        else:
+            sink.diagnostic(None, "core.binary_missing", "the core does not list its mapped files (no NT_FILE "
+                            f"note) and the program was not found (looked in {', '.join(core.main_looked[:3])}): "
+                            "give it with --exe", "warning")
+    for warning in [*core.warnings, *(m.warning for m in core.modules if m.warning)]:
+        sink.diagnostic(None, "core.build_id_mismatch", warning, "warning")
     for m in core.modules:
-        if m.warning:
-            sink.diagnostic(None, "core.build_id_mismatch", m.warning, "warning")
         if m.binary is None:
             sink.diagnostic(None, "core.binary_missing", f"{m.name}: binary not found (looked in "
                             f"{', '.join(m.looked[:3])}…); its frames show as module+offset", "info")
@@ -55,7 +63,7 @@ def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
     sink.insert("core_frame", ("thread_idx", "depth", "pc", "module", "function", "file", "line", "inlined", "how",
                                "module_offset"), rows)
     sig = core.signal_json()
-    sink.meta("core.fault_access", core.fault_access())
+    sink.meta("core.fault", core.fault())
     sink.meta("core.deadlocks", core.deadlocks())
     sink.meta("core.machine", core.machine)
     sink.meta("core.signal", sig)

@@ -70,13 +70,19 @@ class Found:
     warning: str | None = None
 
 
-def find_binary(recorded: str, build_id: str | None, paths: SearchPaths, is_main: bool) -> Found:
+def find_binary(recorded: str, build_id: str | None, paths: SearchPaths, is_main: bool,
+                beside: str | None = None) -> Found:
+    """The binary of a module: --exe (the program), by name in the search directories, at its recorded path,
+    then by name in `beside` (the core's directory, where people put the binaries they collect with it)."""
     looked: list[str] = []
     candidates = []
     if is_main and paths.exe:
         candidates.append(paths.exe)
     candidates += [os.path.join(d, os.path.basename(recorded)) for d in paths.search_dirs]
-    candidates.append(recorded)
+    if os.path.isabs(recorded):
+        candidates.append(recorded)
+    if beside is not None:
+        candidates.append(os.path.join(beside, os.path.basename(recorded)))
     refused = None
     for c in candidates:
         looked.append(c)
