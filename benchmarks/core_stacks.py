@@ -33,6 +33,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     d = Path(args.native)
+    # byte-compiled as an installed pmdesk is (pip compiles at install; PYTHONDONTWRITEBYTECODE may be set here)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "pmdesk")], check=True)
     print(f"{'core':<16}{'size':>8}{'pmdesk':>10}{'(indexed)':>11}{'gdb':>8}{'eu-stack':>10}")
     for core in sorted((d / "cores").glob("*.core")):
         name = core.stem

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pmdesk.core.errors import PmdeskError
 from pmdesk.model import native
-from pmdesk.readers import sniff
+from pmdesk.readers import read_head, sniff
+from pmdesk.readers.elfcore import ElfCoreReader
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -24,7 +25,7 @@ def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
     if args.exe or args.debug_dir or args.search_dir:  # other search paths: straight from the core, no index
         from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
-        if sniff(args.file).SPEC.name != "elfcore":
+        if not ElfCoreReader.sniff(read_head(args.file)):
             raise PmdeskError(args.file, f"is a {sniff(args.file).SPEC.name} file; 'stack' needs an ELF core dump")
         try:
             doc = native.live_stack_doc(args.file, SearchPaths(exe=args.exe, search_dirs=args.search_dir or [],

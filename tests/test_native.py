@@ -317,3 +317,24 @@ def test_floating_point_registers_equal_gdb() -> None:
     xmm = [int(v, 16) for v in re.findall(r"^\$\d+ = (0x[0-9a-f]+)$", text, re.M)]
     assert [int(fp[f"xmm{i}"], 16) for i in range(16)] == xmm
     assert fp["ftag"] == "0x40ff" and fp["st1"].startswith("3.14159265358979323851")
+
+
+def test_call_targets_through_the_plt() -> None:
+    """x86-64: validate_config's `call __assert_fail@plt` (endbr64; bnd jmp *GOT) lands on libc's
+    __assert_fail; a direct call lands on its callee."""
+    from pmdesk.readers.elfcore.calls import direct_call_target
+
+    core = Core(str(NATIVE / "cores" / "assert_abort.core"), paths("assert_abort"))
+    try:
+        if not libc_matches(core):
+            pytest.skip("this machine's libc is not the one the core ran with (or libc6-dbg is missing)")
+        frames = core.frames(core.notes.threads[0].registers)
+        pcs = {f.function: f.pc for f in frames if not f.inlined}
+        libc = next(m for m in core.modules if "libc.so" in m.name)
+        assert direct_call_target(core.machine, core.memory, pcs["validate_config"]) == \
+            libc.bias + libc.symbols.address_of({"__assert_fail"})
+        main = core.modules[0]
+        assert direct_call_target(core.machine, core.memory, pcs["main"]) == \
+            main.bias + main.symbols.address_of({"load_config"})
+    finally:
+        core.close()

@@ -165,3 +165,22 @@ def test_gdb_gcore_of_a_qemu_process(tmp_path: Path) -> None:
         assert fp["fpcr"] == re.search(r"^fpcr\s+(0x[0-9a-f]+)", text, re.M)[1]
     finally:
         core.close()
+
+
+def test_call_targets_through_the_plt(tmp_path: Path) -> None:
+    """The call before a return address, followed through its PLT stub to the GOT slot the dynamic linker
+    filled: validate_config's `bl __assert_fail@plt` lands on libc's __assert_fail (what shortens the search
+    for tail-call frames)."""
+    from pmdesk.readers.elfcore.calls import direct_call_target
+
+    if not libraries_here():
+        pytest.skip("the aarch64 libc the cores ran with is not installed (apt-get install libc6-arm64-cross)")
+    core = Core(str(unpacked("assert_abort", tmp_path)), search("assert_abort"))
+    try:
+        frames = core.frames(core.notes.threads[0].registers)
+        ret = next(f.pc for f in frames if f.function == "validate_config")
+        libc = next(m for m in core.modules if m.name.endswith("libc.so.6"))
+        want = libc.bias + libc.symbols.address_of({"__assert_fail"})
+        assert direct_call_target(core.machine, core.memory, ret) == want
+    finally:
+        core.close()

@@ -82,7 +82,12 @@ def summary(doc: dict[str, Any], fault: dict[str, Any] | None = None) -> str:
     functions = [f["function"] for f in frames if f["function"]]
     top = next(iter(functions), "an unknown function")
     app = first_app_frame(frames)
-    where = f"{app['function']}()" if app and app["function"] else f"{top}()"
+    if app and app["function"]:
+        where = f"{app['function']}()"
+    elif app:  # the program's code, without its symbols
+        where = f"0x{app['pc']:x} in {os.path.basename(app['module'])}"
+    else:
+        where = f"{top}()"
     if app and app.get("file"):
         where += f" at {os.path.basename(app['file'])}:{app['line']}"
     fault = fault or {}

@@ -1,27 +1,38 @@
-"""The registry of format readers and the sniffing that picks one for a file by its first bytes."""
+"""The registry of format readers and the sniffing that picks one for a file by its first bytes. The reader
+packages are imported on first use of the registry, so code that needs one reader's modules (the `stack`
+command reads a core with no index) does not load the others."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+from functools import cache
+from typing import Any
 
 from pmdesk.core import dump_files
 from pmdesk.core.errors import PmdeskError, UnsupportedFormat
-from pmdesk.readers import elfcore, hprof, jfr, threaddump
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
 
-READERS: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader, elfcore.ElfCoreReader)
 
+@cache
+def readers() -> tuple[Reader, ...]:
+    """Every reader, highest priority (lowest number) first."""
+    from pmdesk.readers import elfcore, hprof, jfr, threaddump
 
-def _check_registry(readers: tuple[Reader, ...]) -> None:
-    names = [r.SPEC.name for r in readers]
-    prios = [r.SPEC.priority for r in readers]
+    found: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader,
+                                 elfcore.ElfCoreReader)
+    names = [r.SPEC.name for r in found]
+    prios = [r.SPEC.priority for r in found]
     if len(set(names)) != len(names) or len(set(prios)) != len(prios):
         raise RuntimeError("reader names and priorities must be unique")
+    return tuple(sorted(found, key=lambda r: r.SPEC.priority))
 
 
-_check_registry(READERS)
+def __getattr__(name: str) -> Any:  # READERS, built when first asked for
+    if name == "READERS":
+        return readers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_head(path: str) -> bytes:
@@ -52,7 +63,7 @@ def read_head(path: str) -> bytes:
 
 
 def known_formats() -> str:
-    return ", ".join(r.SPEC.description for r in sorted(READERS, key=lambda r: r.SPEC.priority))
+    return ", ".join(r.SPEC.description for r in readers())
 
 
 _LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on unknown files
@@ -77,7 +88,7 @@ def describe_head(head: bytes) -> str:
 def sniff(path: str) -> Reader:
     """The reader for `path`, chosen by content; raises UnsupportedFormat naming what pmdesk reads."""
     head = read_head(path)
-    for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
+    for reader in readers():
         if reader.sniff(head):
             if os.path.isdir(path) and not reader.SPEC.directories:
                 raise PmdeskError(path, "is a directory, not a dump file")
@@ -85,7 +96,7 @@ def sniff(path: str) -> Reader:
     if os.path.isdir(path):
         raise PmdeskError(path, "is a directory, not a dump file")
     if describe_head(head) == "text":  # a log may hold a dump further in
-        for reader in sorted(READERS, key=lambda r: r.SPEC.priority):
+        for reader in readers():
             deep = getattr(reader, "sniff_deep", None)
             if deep is not None and deep(path):
                 return reader
@@ -94,10 +105,10 @@ def sniff(path: str) -> Reader:
 
 
 def reader_by_name(name: str) -> Reader:
-    for reader in READERS:
+    for reader in readers():
         if reader.SPEC.name == name:
             return reader
     raise KeyError(name)
 
 
-__all__ = ["READERS", "Reader", "ReaderSpec", "known_formats", "read_head", "reader_by_name", "sniff"]
+__all__ = ["READERS", "Reader", "ReaderSpec", "known_formats", "read_head", "reader_by_name", "readers", "sniff"]

@@ -12,6 +12,9 @@ from elftools.dwarf.callframe import FDE, CallFrameInfo
 from elftools.dwarf.dwarf_expr import DWARFExprParser
 from elftools.elf.elffile import ELFFile
 
+from pmdesk.readers.elfcore.dwarf_sections import dwarf_info
+from pmdesk.readers.elfcore.elf_sections import sections
+
 DW_EH_PE_DATAREL_SDATA4 = 0x3B
 
 
@@ -32,24 +35,22 @@ class ModuleCFI:
                 self.cfi, self.table, self.fdes = None, None, []
 
     def _load(self, elf: ELFFile) -> None:
-        eh = elf.get_section_by_name(".eh_frame")
-        hdr = elf.get_section_by_name(".eh_frame_hdr")
-        if eh is not None and eh.header.sh_type != "SHT_NOBITS":
-            dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)
+        secs = sections(elf)
+        eh, hdr = secs.get(".eh_frame"), secs.get(".eh_frame_hdr")
+        if eh is not None:
+            dwarf = dwarf_info(elf)
             self.expr_parser = DWARFExprParser(dwarf.structs)
-            if hdr is not None and hdr.header.sh_type != "SHT_NOBITS":
-                table = _hdr_table(hdr.data(), hdr.header.sh_addr, eh.header.sh_addr)
-                if table is not None:
-                    self.cfi = CallFrameInfo(eh.stream, eh.header.sh_size, eh.header.sh_addr, dwarf.structs,
+            if hdr is not None:
+                table = _hdr_table(secs.data(hdr), hdr.addr, eh.addr)
+                if table is not None:  # entries are read by their offsets from the section's start
+                    self.cfi = CallFrameInfo(_SectionStream(secs.data(eh)), eh.size, eh.addr, dwarf.structs,
                                              for_eh_frame=True)
-                    # the section's own stream is positioned by offsets relative to the section start
-                    self.cfi.stream = _SectionStream(eh.data())
                     self.table = table
                     self.starts = [t[0] for t in table]
                     return
             self._all(dwarf.EH_CFI_entries())
-        elif elf.get_section_by_name(".debug_frame") is not None:
-            dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)
+        elif secs.get(".debug_frame") is not None:
+            dwarf = dwarf_info(elf)
             self.expr_parser = DWARFExprParser(dwarf.structs)
             self._all(dwarf.CFI_entries())
 

@@ -14,8 +14,10 @@ from typing import Any, BinaryIO
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from pmdesk.readers.elfcore.calls import direct_call_target
 from pmdesk.readers.elfcore.cfi import ModuleCFI
 from pmdesk.readers.elfcore.disasm import memory_operand
+from pmdesk.readers.elfcore.elf_sections import gnu_build_id, sections
 from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
 from pmdesk.readers.elfcore.memory import Memory, Segment
 from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, Mapping, read_notes
@@ -86,7 +88,7 @@ class Module:
 
     def _has_symtab(self) -> bool:
         elf = self.elf
-        return elf is not None and elf.get_section_by_name(".symtab") is not None
+        return elf is not None and sections(elf).get(".symtab") is not None
 
     def _open(self, path: str | None) -> ELFFile | None:
         if path is None:
@@ -119,8 +121,8 @@ class Module:
     @property
     def dwarf(self) -> DwarfSymbols | None:
         if self._dwarf is None:
-            src = next((e for e in (self.debug, self.elf) if e is not None and e.has_dwarf_info()
-                        and e.get_section_by_name(".debug_info") is not None), None)
+            src = next((e for e in (self.debug, self.elf) if e is not None and (
+                sections(e).get(".debug_info") or sections(e).get(".zdebug_info"))), None)
             try:
                 self._dwarf = DwarfSymbols(src) if src is not None else False
             except (ELFError, ValueError, KeyError):
@@ -357,13 +359,9 @@ class Core:
                 notes.append((p_vaddr, p_filesz))
         for vaddr, size in notes:
             data = self.memory.read(addr - (vaddr0 or 0) + vaddr, size) if vaddr0 is not None else None
-            at = 0
-            while data is not None and at + 12 <= len(data):
-                namesz, descsz, kind = struct.unpack_from("<III", data, at)
-                name_end = at + 12 + ((namesz + 3) & ~3)
-                if kind == 3 and data[at + 12:at + 12 + namesz].rstrip(b"\0") == b"GNU":
-                    return data[name_end:name_end + descsz].hex(), vaddr0
-                at = name_end + ((descsz + 3) & ~3)
+            found = gnu_build_id(data) if data is not None else None
+            if found:
+                return found, vaddr0
         return None, vaddr0
 
     def module_at(self, addr: int) -> Module | None:
@@ -541,7 +539,8 @@ class Core:
         Like gdb, the backtrace ends at `main` unless past_main."""
         out: list[Frame] = []
         main = self._main_path()
-        prev: tuple[int, Module | None, str | None] | None = None  # callee pc, module, outermost function
+        # the callee: its lookup address (a return address less one), module, outermost function
+        prev: tuple[int, Module | None, str | None] | None = None
         for pc, how, caller, signal in self.unwind(registers):
             mod = self.module_at(pc)
             if signal:  # gdb's name for a signal trampoline's frame
@@ -551,11 +550,11 @@ class Core:
                 continue
             rel = pc - mod.bias - (1 if caller else 0) if mod is not None else 0
             if prev is not None and mod is not None and prev[1] is not None and mod.dwarf is not None \
-                    and prev[1].dwarf is not None:
+                    and prev[1].dwarf is not None and not self._called_directly(pc, prev[0], prev[1]):
                 out += self._tail_call_frames(mod, pc - mod.bias, prev[1], prev[2], how)
             if mod is None:
                 out.append(Frame(pc, None, None, None, None, False, how))
-                prev = (pc, None, None)
+                prev = (pc - (1 if caller else 0), None, None)
                 continue
             locs = mod.dwarf.locations(rel) if mod.dwarf is not None else None
             if locs:
@@ -569,10 +568,20 @@ class Core:
                 outermost = demangle(name) if name else None
                 file, line = mod.dwarf.line(rel) if mod.dwarf is not None else (None, None)
                 out.append(Frame(pc, mod.name, outermost, file, line, False, how, pc - mod.bias))
-            prev = (pc, mod, outermost)
+            prev = (mod.bias + rel, mod, outermost)
             if not past_main and outermost == "main" and mod.path == main:
                 break
         return out
+
+    def _called_directly(self, return_pc: int, callee_pc: int, callee_mod: Module) -> bool:
+        """Whether the call before return_pc went straight (or through a PLT stub) to the start of the code
+        holding callee_pc (a lookup address) — then no function tail-called in between, and DWARF call
+        sites need not be read."""
+        entry = callee_mod.dwarf.entry(callee_pc - callee_mod.bias) if callee_mod.dwarf is not None else None
+        if entry is None:
+            return False
+        target = direct_call_target(self.machine, self.memory, return_pc)
+        return target is not None and target == callee_mod.bias + entry
 
     def _tail_call_frames(self, mod: Module, caller_rel: int, callee_mod: Module, callee: str | None,
                           how: str) -> list[Frame]:

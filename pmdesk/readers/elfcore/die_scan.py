@@ -28,9 +28,15 @@ SKIP, SKIP_LEB, SKIP_STR, SKIP_BLOCK, SKIP_ULEB_BLOCK, LOW, HIGH_ADDR, HIGH_LEN,
 def compile_abbrevs(table: Any, address_size: int, offset_size: int) -> dict[int, tuple[bool, bool, list]] | None:
     """abbrev code -> (is subprogram, has children, [(op, size)]); None for a form this walk cannot skip."""
     out = {}
-    for code, abbrev in table._abbrev_map.items():  # noqa: SLF001 - pyelftools keeps the parsed table there
+    if isinstance(table, _Table):
+        decls = [(code, tag, children, [(s.name, s.form) for s in specs])
+                 for code, (tag, children, specs) in table.raw.items()]
+    else:  # pyelftools' own table; it keeps the parsed declarations in _abbrev_map
+        decls = [(code, a["tag"], a.has_children(), list(a.iter_attr_specs()))
+                 for code, a in table._abbrev_map.items()]  # noqa: SLF001
+    for code, tag, children, specs in decls:
         ops = []
-        for attr, form in abbrev.iter_attr_specs():
+        for attr, form in specs:
             low, high = attr == "DW_AT_low_pc", attr == "DW_AT_high_pc"
             if form == "DW_FORM_addr":
                 ops.append((LOW if low else HIGH_ADDR if high else SKIP, address_size))
@@ -52,7 +58,7 @@ def compile_abbrevs(table: Any, address_size: int, offset_size: int) -> dict[int
                 ops.append((SKIP_ULEB_BLOCK, 0))
             else:
                 return None
-        out[code] = (abbrev["tag"] == "DW_TAG_subprogram", abbrev.has_children(), ops)
+        out[code] = (tag == "DW_TAG_subprogram", children, ops)
     return out
 
 
@@ -125,19 +131,27 @@ class _Spec:
 
 
 class _Table:
-    """What pyelftools asks of an abbreviation table (get_abbrev), read by `abbrev_table`."""
+    """What pyelftools asks of an abbreviation table (get_abbrev), read by `abbrev_table`: its declarations
+    as (tag, has children, attribute specs), made pyelftools objects only for the DIEs pyelftools parses."""
 
-    def __init__(self, abbrevs: dict[int, Any]) -> None:
-        self._abbrev_map = abbrevs
+    def __init__(self, raw: dict[int, tuple[Any, bool, list[_Spec]]]) -> None:
+        self.raw = raw
+        self._decls: dict[int, Any] = {}
 
     def get_abbrev(self, code: int) -> Any:
-        return self._abbrev_map[code]
+        decl = self._decls.get(code)
+        if decl is None:
+            from elftools.dwarf.abbrevtable import AbbrevDecl
+
+            tag, children, specs = self.raw[code]
+            decl = self._decls[code] = AbbrevDecl(code, {
+                "tag": tag, "children_flag": "DW_CHILDREN_yes" if children else "DW_CHILDREN_no", "attr_spec": specs})
+        return decl
 
 
 def abbrev_table(data: bytes, offset: int) -> _Table:
     """A unit's abbreviation table read from .debug_abbrev bytes — what pyelftools builds, several times
     faster (a libc unit's table has hundreds of declarations)."""
-    from elftools.dwarf.abbrevtable import AbbrevDecl
     from elftools.dwarf.enums import ENUM_DW_AT, ENUM_DW_FORM, ENUM_DW_TAG
 
     tags, attrs, forms = (_reverse(ENUM_DW_TAG), _reverse(ENUM_DW_AT), _reverse(ENUM_DW_FORM))
@@ -160,9 +174,7 @@ def abbrev_table(data: bytes, offset: int) -> _Table:
             if form == 0x21:  # DW_FORM_implicit_const: the value is here, signed
                 value, p = _sleb(data, p)
             specs.append(_Spec(attrs.get(attr, attr), forms.get(form, form), value))
-        decl = {"tag": tags.get(tag, tag), "children_flag": "DW_CHILDREN_yes" if children else "DW_CHILDREN_no",
-                "attr_spec": specs}
-        out[code] = AbbrevDecl(code, decl)
+        out[code] = (tags.get(tag, tag), bool(children), specs)
     return _Table(out)
 
 

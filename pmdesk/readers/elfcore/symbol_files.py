@@ -13,6 +13,8 @@ from pathlib import Path
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from pmdesk.readers.elfcore.elf_sections import SHT_NOTE, gnu_build_id, sections
+
 SYSTEM_DEBUG_DIRS = ("/usr/lib/debug",)
 
 
@@ -30,11 +32,12 @@ def build_id_of_file(path: str) -> str | None:
     try:
         with open(path, "rb") as f:
             elf = ELFFile(f)
-            for sec in elf.iter_sections():
-                if sec.header.sh_type == "SHT_NOTE":
-                    for n in sec.iter_notes():
-                        if n["n_type"] == "NT_GNU_BUILD_ID":
-                            return str(n["n_desc"])
+            secs = sections(elf)
+            for sec in secs.list:
+                if sec.type == SHT_NOTE and sec.has_bytes:
+                    got = gnu_build_id(secs.data(sec))
+                    if got:
+                        return got
     except (OSError, ELFError, ValueError):
         return None
     return None
@@ -44,10 +47,11 @@ def debuglink(path: str) -> tuple[str, int] | None:
     """The .gnu_debuglink of a binary: (file name, CRC32 of the debug file)."""
     try:
         with open(path, "rb") as f:
-            sec = ELFFile(f).get_section_by_name(".gnu_debuglink")
+            secs = sections(ELFFile(f))
+            sec = secs.get(".gnu_debuglink")
             if sec is None:
                 return None
-            data = sec.data()
+            data = secs.data(sec)
     except (OSError, ELFError, ValueError):
         return None
     name = data.split(b"\0", 1)[0].decode("utf-8", "replace")
@@ -128,13 +132,15 @@ def find_debug_file(binary: str | None, build_id: str | None, paths: SearchPaths
 def _debuginfod(build_id: str, kind: str, paths: SearchPaths, looked: list[str]) -> str | None:
     """GET /buildid/<id>/<kind> from each DEBUGINFOD_URLS server, kept in the client cache layout
     (<cache>/<id>/<kind>) that debuginfod-find uses too."""
-    import urllib.error
-    import urllib.request
-
     cached = os.path.join(paths.cache_dir, build_id, kind)
     if os.path.isfile(cached):
         looked.append(cached)
         return cached
+    if not paths.debuginfod_urls:
+        return None
+    import urllib.error
+    import urllib.request
+
     for url in paths.debuginfod_urls:
         target = f"{url.rstrip('/')}/buildid/{build_id}/{kind}"
         looked.append(target)

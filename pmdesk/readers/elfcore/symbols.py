@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import ctypes.util
 import os
 import re
 import struct
@@ -20,6 +19,8 @@ from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.readers.elfcore.die_scan import abbrev_table, compile_abbrevs, subprograms
+from pmdesk.readers.elfcore.dwarf_sections import dwarf_info, section
+from pmdesk.readers.elfcore.elf_sections import sections
 from pmdesk.readers.elfcore.line_table import rows as line_rows
 
 SCOPES = {"DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type"}
@@ -44,12 +45,22 @@ class Location:
 
 @lru_cache(maxsize=1)
 def _cxa_demangle() -> Any:
-    lib = ctypes.util.find_library("stdc++") or ctypes.util.find_library("c++abi")
-    if not lib:
-        return None
-    try:
-        fn = ctypes.CDLL(lib).__cxa_demangle
-    except (OSError, AttributeError):
+    fn = None
+    for soname in ("libstdc++.so.6", "libc++abi.so.1"):  # the stable sonames; find_library spawns ldconfig
+        try:
+            fn = ctypes.CDLL(soname).__cxa_demangle
+            break
+        except (OSError, AttributeError):
+            continue
+    if fn is None:
+        from ctypes import util
+
+        lib = util.find_library("stdc++") or util.find_library("c++abi")
+        try:
+            fn = ctypes.CDLL(lib).__cxa_demangle if lib else None
+        except (OSError, AttributeError):
+            fn = None
+    if fn is None:
         return None
     fn.restype = ctypes.c_void_p
     fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int)]
@@ -76,6 +87,8 @@ def demangle(name: str) -> str:
 
 SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
 STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
+FUNC_KINDS = (STT_FUNC, STT_GNU_IFUNC)
+ARANGE = struct.Struct("<QQ")  # a .debug_aranges tuple: start, length
 
 
 class ElfSymbols:
@@ -84,27 +97,35 @@ class ElfSymbols:
 
     def __init__(self, elves: list[ELFFile]) -> None:
         self.strtabs: list[bytes] = []
-        self.objects: list[tuple[int, int, int, int]] = []  # data symbols: (value, size, name offset, table)
+        self.tables: list[bytes] = []  # the raw symbol tables (data symbols are picked out of them when asked)
+        self._objects: list[tuple[int, int, int, int]] | None = None
         funcs: list[tuple[int, int, int, int]] = []  # (value, size, name offset, table)
         for elf in elves:
+            secs = sections(elf)
             for name in (".symtab", ".dynsym"):
-                sec = elf.get_section_by_name(name)
-                if sec is None or sec.header.sh_type == "SHT_NOBITS" or sec.header.sh_entsize != SYM.size:
+                sec = secs.get(name)
+                if sec is None or sec.entsize != SYM.size or sec.link >= len(secs.list):
                     continue
                 table = len(self.strtabs)
-                for st_name, info, _other, shndx, value, size in SYM.iter_unpack(sec.data()):
-                    kind = info & 0xF
-                    if not value or not shndx:
-                        continue
-                    if kind in (STT_FUNC, STT_GNU_IFUNC):
-                        funcs.append((value, size, st_name, table))
-                    elif kind == STT_OBJECT and size:
-                        self.objects.append((value, size, st_name, table))
-                self.strtabs.append(elf.get_section(sec.header.sh_link).data())
+                data = secs.data(sec)
+                funcs += [(value, size, st_name, table)
+                          for st_name, info, _o, shndx, value, size in SYM.iter_unpack(data)
+                          if value and shndx and info & 0xF in FUNC_KINDS]
+                self.tables.append(data)
+                self.strtabs.append(secs.data(secs.list[sec.link]))
         self.funcs = funcs
         ranged = sorted((f for f in funcs if f[1] > 0), key=lambda f: f[0])
         self.sorted_values = [f[0] for f in ranged]
         self.sorted = ranged
+
+    @property
+    def objects(self) -> list[tuple[int, int, int, int]]:
+        """Data symbols with a size: (value, size, name offset, table)."""
+        if self._objects is None:
+            self._objects = [(value, size, st_name, t) for t, data in enumerate(self.tables)
+                             for st_name, info, _o, shndx, value, size in SYM.iter_unpack(data)
+                             if value and shndx and size and info & 0xF == STT_OBJECT]
+        return self._objects
 
     def _text(self, name: int, table: int) -> str:
         data = self.strtabs[table]
@@ -147,12 +168,9 @@ class DwarfSymbols:
     """Functions, inlined functions and lines of one module's DWARF, read a compile unit at a time."""
 
     def __init__(self, elf: ELFFile) -> None:
-        self.dwarf = elf.get_dwarf_info(relocate_dwarf_sections=False)  # debug files of executables and DSOs have none
-        sec = elf.get_section_by_name(".debug_aranges")
-        self.aranges = _aranges(sec.data()) if sec is not None and sec.header.sh_type != "SHT_NOBITS" else None
-        self._info: bytes | None = None
-        self._line_data: bytes | None = None
-        self._abbrev_data: bytes | None = None
+        self.dwarf = dwarf_info(elf)
+        aranges = section(self.dwarf, ".debug_aranges")
+        self.aranges = _aranges(bytes(aranges.upto(aranges.size))) if aranges is not None else None
         self.cu_cache: dict[int, tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]] = {}
         self._cu_ranges: list[tuple[int, int, int]] | None = None
 
@@ -162,9 +180,11 @@ class DwarfSymbols:
             i = bisect.bisect_right(starts, addr) - 1
             if i >= 0 and addr < ends[i]:
                 return units[i]
+            return None  # the units' address tables are complete; what they do not cover has no DWARF
         if self._cu_ranges is None:  # no .debug_aranges: each unit's own ranges
             self._cu_ranges = []
             for cu in self.dwarf.iter_CUs():
+                self._own_abbrevs(cu)
                 for lo, hi in self._ranges(cu.get_top_DIE()):
                     self._cu_ranges.append((lo, hi, cu.cu_offset))
         return next((off for lo, hi, off in self._cu_ranges if lo <= addr < hi), None)
@@ -199,12 +219,7 @@ class DwarfSymbols:
         got = self.cu_cache.get(offset)
         if got is None:
             cu = self.dwarf.get_CU_at(offset)
-            if self._abbrev_data is None:
-                self._abbrev_data = self.dwarf.debug_abbrev_sec.stream.getvalue()
-            try:  # pyelftools' own parse of the table costs more than the rest of the unit's lookup
-                cu.__dict__["_abbrev_table"] = abbrev_table(self._abbrev_data, cu["debug_abbrev_offset"])
-            except (IndexError, ValueError):
-                pass
+            self._own_abbrevs(cu)
             funcs: list[tuple[int, int, DIE]] = self._scan(cu)
             if funcs is None:  # a form the fast walk does not know: pyelftools walks the unit's scopes
                 funcs = []
@@ -213,16 +228,26 @@ class DwarfSymbols:
             got = self.cu_cache[offset] = (cu, funcs, self._lines(cu))
         return got
 
+    def _own_abbrevs(self, cu: Any) -> None:
+        """Give a unit the abbreviation table die_scan reads (pyelftools' own parse of it costs more than the
+        rest of the unit's lookup)."""
+        abbrevs = section(self.dwarf, ".debug_abbrev")
+        at = cu["debug_abbrev_offset"]
+        try:
+            if abbrevs is not None and "_abbrev_table" not in cu.__dict__:
+                cu.__dict__["_abbrev_table"] = abbrevs.prefix_for(at, lambda data: abbrev_table(data, at))
+        except (IndexError, ValueError, struct.error):
+            pass
+
     def _scan(self, cu: Any) -> list[tuple[int, int, Any]] | None:
         """Functions of a unit found by die_scan; their DIEs parsed only when an address falls in them."""
         abbrevs = compile_abbrevs(cu.get_abbrev_table(), cu["address_size"], cu.structs.dwarf_format // 8)
         if abbrevs is None:
             return None
-        if self._info is None:
-            self._info = self.dwarf.debug_info_sec.stream.getvalue()
         end = cu.cu_offset + cu["unit_length"] + cu.structs.initial_length_field_size()
+        info = section(self.dwarf, ".debug_info")
         try:
-            found = subprograms(self._info, cu.cu_die_offset, end, abbrevs)
+            found = subprograms(info.upto(end), cu.cu_die_offset, end, abbrevs) if info is not None else []
         except (KeyError, IndexError, ValueError):
             return None
         out: list[tuple[int, int, Any]] = []
@@ -247,9 +272,9 @@ class DwarfSymbols:
         prog = self.dwarf.line_program_for_CU(cu)
         if prog is None:
             return [], []
-        if self._line_data is None:
-            self._line_data = self.dwarf.debug_line_sec.stream.getvalue()
-        table = sorted(line_rows(prog, self._line_data), key=lambda r: r[0])  # stable: the last row wins
+        lines = section(self.dwarf, ".debug_line")
+        data = lines.upto(prog.program_end_offset) if lines is not None else b""
+        table = sorted(line_rows(prog, data), key=lambda r: r[0])  # stable: the last row wins
         return [r[0] for r in table], [(f, line, end, prog) for _a, f, line, end in table]
 
     def _file_name(self, prog: Any, index: int) -> str | None:
@@ -282,6 +307,18 @@ class DwarfSymbols:
         if off is None:
             return None, None
         return self._line_at(self._unit(off)[2], addr)
+
+    def entry(self, addr: int) -> int | None:
+        """Where the piece of function code holding addr starts (its low_pc, or its range's start)."""
+        off = self._cu_offset(addr)
+        if off is None:
+            return None
+        for lo, hi, _die in self._unit(off)[1]:
+            if lo <= addr < hi:
+                return lo
+            if lo > addr:
+                break
+        return None
 
     def function(self, addr: int) -> DIE | None:
         """The (concrete, outermost) subprogram DIE whose code holds addr."""
@@ -457,12 +494,8 @@ def _aranges(data: bytes) -> tuple[list[int], list[int], list[int]] | None:
             if addr_size != 8:
                 return None
             p = at + ((p - at + 15) // 16) * 16  # tuples start aligned to twice the address size
-            while p + 16 <= end:
-                lo, size = struct.unpack_from("<QQ", data, p)
-                p += 16
-                if lo == 0 and size == 0:
-                    break
-                rows.append((lo, lo + size, unit))
+            tuples = data[p:p + max(0, (min(end, len(data)) - p) // 16 * 16)]
+            rows += [(lo, lo + size, unit) for lo, size in ARANGE.iter_unpack(tuples) if lo or size]  # 0, 0 ends
             at = end
     except struct.error:
         return None

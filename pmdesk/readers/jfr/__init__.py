@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
-from pmdesk.readers.jfr.chunks import MAGIC
+
+MAGIC = b"FLR\0"  # a chunk's first bytes
 
 
 class JfrReader:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-MAGIC = b"FLR\0"
+from pmdesk.readers.jfr import MAGIC
+
 HEADER = struct.Struct(">4sHHqqqqqqqi")  # magic, major, minor, size, cp offset, metadata offset, start ns,
 HEADER_BYTES = HEADER.size               # duration ns, start ticks, ticks/s, features
 METADATA_TYPE = 0

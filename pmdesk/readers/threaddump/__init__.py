@@ -3,11 +3,15 @@ Python faulthandler output; sniffed by content, also when the dumps sit inside a
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from pmdesk.core.errors import DumpFormatError, PmdeskError
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
-from pmdesk.readers.threaddump import go_text, java_dump_to_file, java_text, python_text
-from pmdesk.readers.threaddump.model import DumpRecord, write
+
+if TYPE_CHECKING:
+    from pmdesk.readers.threaddump.model import DumpRecord
 
 
 class _Parser:
@@ -20,13 +24,19 @@ class _Parser:
         return self._parse(text if self.whole_text else lines, problems)
 
 
-PARSERS = (
-    ("java", _Parser(java_text.sniff, java_text.parse)),
-    ("java", _Parser(java_dump_to_file.sniff_json, java_dump_to_file.parse_json, whole_text=True)),
-    ("java", _Parser(java_dump_to_file.sniff_text, java_dump_to_file.parse_text)),
-    ("go", _Parser(go_text.sniff, go_text.parse)),
-    ("python", _Parser(python_text.sniff, python_text.parse)),
-)
+@cache
+def parsers() -> tuple[tuple[str, _Parser], ...]:
+    """(runtime, parser) in the order they are tried (imported on first use: a registry lookup needs none)."""
+    from pmdesk.readers.threaddump import go_text, java_dump_to_file, java_text, python_text
+
+    return (
+        ("java", _Parser(java_text.sniff, java_text.parse)),
+        ("java", _Parser(java_dump_to_file.sniff_json, java_dump_to_file.parse_json, whole_text=True)),
+        ("java", _Parser(java_dump_to_file.sniff_text, java_dump_to_file.parse_text)),
+        ("go", _Parser(go_text.sniff, go_text.parse)),
+        ("python", _Parser(python_text.sniff, python_text.parse)),
+    )
+
 DEEP_SNIFF_BYTES = 64 << 20  # a log is searched this far for a dump that does not start it
 
 
@@ -44,7 +54,7 @@ class ThreadDumpReader:
     @staticmethod
     def sniff(head: bytes) -> bool:
         text = _text(head)
-        return text is not None and any(p.sniff(text) for _n, p in PARSERS)
+        return text is not None and any(p.sniff(text) for _n, p in parsers())
 
     @staticmethod
     def sniff_deep(path: str) -> bool:
@@ -52,7 +62,7 @@ class ThreadDumpReader:
         with open(path, "rb") as f:
             data = f.read(DEEP_SNIFF_BYTES)
         text = _text(data)
-        return text is not None and any(p.sniff(text) for _n, p in PARSERS)
+        return text is not None and any(p.sniff(text) for _n, p in parsers())
 
     @staticmethod
     def read(path: str, sink: IndexSink, progress: Progress) -> None:
@@ -68,7 +78,7 @@ class ThreadDumpReader:
         lines = text.splitlines()
         problems: list[tuple[int, str]] = []
         dumps = []
-        for runtime, parser in PARSERS:
+        for runtime, parser in parsers():
             if parser.sniff(text):
                 try:
                     dumps = parser.parse(text, lines, problems)
@@ -90,6 +100,8 @@ class ThreadDumpReader:
         for th in (t for d in dumps for t in d.threads if d.runtime == "java" and t.java_thread and not t.state):
             sink.diagnostic(th.line, "threads.cut", f"thread \"{th.name}\" (line {th.line:,}) is cut off before "
                             "its state line", "warning")
+        from pmdesk.readers.threaddump.model import write
+
         write(sink, dumps)
         sink.meta("threads.dumps", len(dumps))
         sink.meta("summary.threads", sum(len(d.threads) for d in dumps))
