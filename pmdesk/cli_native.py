@@ -54,11 +54,15 @@ def report(path: str, doc: dict[str, Any], fault: dict[str, Any] | None) -> str:
     if sig.get("name"):
         lines.append(f"Program terminated with signal {native.signal_line(sig, fault)}.")
     for t in native.crashed_first(doc):
-        mark = " (crashed)" if t["tid"] == doc["crashed_thread"] else ""
+        mark = f" ({native.crashed_mark(doc)})" if t["tid"] == doc["crashed_thread"] else ""
         lines.append(f"\nThread {t['tid']}{mark}:")
-        for i, f in enumerate(t["frames"]):
+        frames = t["frames"]
+        for i, f in enumerate(frames):
             where = f" at {f['file']}:{f['line']}" if f["file"] else f" from {f['module']}" if f["module"] else ""
-            pc = "" if f["inlined"] or i == 0 and f["file"] else f"0x{f['pc']:016x} in "  # gdb's choice
+            # like gdb: the address on the first (innermost) of a physical frame's functions, not on the ones
+            # its inlined code sits in, nor on frame 0 when a source line names it
+            first_of_frame = i == 0 or not frames[i - 1]["inlined"]
+            pc = f"0x{f['pc']:016x} in " if first_of_frame and not (i == 0 and f["file"]) else ""
             how = "" if f["how"] == "cfi" else f"  [{f['how']}]"
             lines.append(f"#{i:<2} {pc}{f['function'] or '??'}{where}{how}")
     missing = [m["path"] for m in doc["modules"] if m["symbols"] == "missing"]

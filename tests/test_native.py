@@ -338,3 +338,38 @@ def test_call_targets_through_the_plt() -> None:
             main.bias + main.symbols.address_of({"load_config"})
     finally:
         core.close()
+
+
+@pytest.mark.parametrize("name", CORES)
+def test_text_report_lines_equal_gdb(name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`pmdesk stack` without --json prints each frame the way gdb's bt does: the address only on the first
+    function of a physical frame (not on the functions its inlined code sits in, nor on frame 0 when a
+    source line names it), then the function — frame for frame equal to gdb's lines up to the arguments."""
+    import re
+
+    core = Core(str(NATIVE / "cores" / f"{name}.core"), paths(name))
+    try:
+        if not libc_matches(core):
+            pytest.skip("this machine's libc is not the one the core ran with (or libc6-dbg is missing)")
+    finally:
+        core.close()
+    text = (NATIVE / "truth" / f"{name}.gdb.txt").read_text()
+    args = ["--exe", str(NATIVE / "bin" / name), "--debug-dir", str(NATIVE / "debug")]
+    assert cli.main(["stack", str(NATIVE / "cores" / f"{name}.core"), "--index-dir", str(tmp_path), *args]) == 0
+    ours = capsys.readouterr().out
+
+    def frames(report: str, header: str) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        current: list[str] | None = None
+        for line in report.splitlines():
+            if m := re.match(header, line):
+                current = out.setdefault(int(m[1]), [])
+            elif current is not None and (m := re.match(r"^(#\d+\s+(?:0x[0-9a-f]+ in )?\S+)", line)):
+                current.append(m[1])
+            elif not line.startswith("#"):
+                current = None
+        return out
+
+    want = frames(text, r"^Thread \d+ \(.*LWP (\d+)\)+:$")
+    got = frames(ours, r"^Thread (\d+)")
+    assert got == want

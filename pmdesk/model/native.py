@@ -61,6 +61,12 @@ def live_stack_doc(path: str, paths: SearchPaths) -> dict[str, Any]:
         core.close()
 
 
+def crashed_mark(doc: dict[str, Any]) -> str:
+    """What the signalled thread is called: 'crashed', or 'current' in a snapshot of a live process (gcore
+    stops it with SIGSTOP; nothing crashed)."""
+    return "current" if (doc["signal"] or {}).get("name") == "SIGSTOP" else "crashed"
+
+
 def crashed_first(doc: dict[str, Any]) -> list[dict[str, Any]]:
     threads = list(doc["threads"])
     threads.sort(key=lambda t: t["tid"] != doc["crashed_thread"])

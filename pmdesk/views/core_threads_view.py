@@ -39,13 +39,14 @@ class CoreThreadsView(CoreView):
         self.table.setRowCount(len(threads))
         for r, t in enumerate(threads):
             names = [f["function"] or "??" for f in t["frames"][:3]]
-            cells = [f"{t['tid']}{'  (crashed)' if t['tid'] == crashed else ''}", str(len(t["frames"])),
+            mark = f"  ({native.crashed_mark(self.session.doc)})" if t["tid"] == crashed and self.session else ""
+            cells = [f"{t['tid']}{mark}", str(len(t["frames"])),
                      " ← ".join(names)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(TID_ROLE, t["tid"])
-                if t["tid"] == crashed:
-                    item.setBackground(QBrush(QColor("#f4c7c7")))
+                if t["tid"] == crashed:  # red when it crashed; a snapshot's current thread only stands out
+                    item.setBackground(QBrush(QColor("#f4c7c7" if "crashed" in mark else "#d6e4f5")))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         if threads:
