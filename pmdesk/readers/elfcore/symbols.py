@@ -22,6 +22,7 @@ from pmdesk.readers.elfcore.die_scan import abbrev_table, compile_abbrevs, subpr
 from pmdesk.readers.elfcore.dwarf_sections import dwarf_info, section
 from pmdesk.readers.elfcore.elf_sections import sections
 from pmdesk.readers.elfcore.line_table import rows as line_rows
+from pmdesk.readers.elfcore.rust_demangle import demangle_v0
 
 SCOPES = {"DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type"}
 C_LANGUAGES = {0x1, 0x2, 0xC, 0x1D, 0x2C}  # DW_LANG_C89, C, C99, C11, C17
@@ -71,8 +72,10 @@ RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
 
 
 def demangle(name: str) -> str:
-    """An Itanium C++ name as c++filt shows it, a legacy Rust one as gdb does (without its ::h<hash>);
-    anything else unchanged."""
+    """An Itanium C++ name as c++filt shows it, a legacy Rust one as gdb does (without its ::h<hash>), a
+    Rust v0 one (`_R…`) as gdb and c++filt do; anything else unchanged."""
+    if name.startswith("_R"):
+        return demangle_v0(name) or name
     fn = _cxa_demangle()
     if fn is None or not name.startswith("_Z"):
         return name
