@@ -25,7 +25,8 @@ def cmd_stack(args: argparse.Namespace, open_dump: OpenDump) -> int:
     if args.exe or args.debug_dir or args.search_dir:  # other search paths: straight from the core, no index
         from pmdesk.readers.elfcore.symbol_files import SearchPaths
 
-        if not ElfCoreReader.sniff(read_head(args.file)):
+        head = read_head(args.file)
+        if not ElfCoreReader.sniff(head) and not ElfCoreReader.sniff_deep(args.file, head):
             raise PmdeskError(args.file, f"is a {sniff(args.file).SPEC.name} file; 'stack' needs an ELF core dump")
         try:
             doc = native.live_stack_doc(args.file, SearchPaths(exe=args.exe, search_dirs=args.search_dir or [],

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
+from pmdesk.model import native
 from pmdesk.model.dump import Dump
 from pmdesk.readers.elfcore.core import Core
 from pmdesk.readers.elfcore.symbol_files import SearchPaths, build_id_of_file
@@ -272,7 +273,6 @@ def test_corrupted_cores_never_crash(tmp_path: Path) -> None:
     import random
 
     from pmdesk.core.errors import PmdeskError
-    from pmdesk.model import native
 
     rng = random.Random(7)
     for variant in range(8):
@@ -421,3 +421,43 @@ def test_rust_v0_names_equal_cxxfilt_and_gdb() -> None:
     want = gdb_bt_names((d / "panicky.gdb.txt").read_text())
     assert got == want
     assert "<alloc[fdfd2bd8633a6659]::vec::Vec<u32> as panicky[f7e5903d9dae1d95]::engine::Crank>::crank" in got
+
+
+def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Cores as systemd-coredump keeps them (zstd; xz on older systems; made from the corpus cores with the
+    zstd and xz tools): recognised by content, inflated once into the cache (the dump untouched), and read
+    exactly as the plain core; a cut-short one gives what it holds, flagged; zstd data that is no core, one
+    line."""
+    from pmdesk.core.errors import PmdeskError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    d = NATIVE / "compressed"
+    zst = tmp_path / "core.zst"
+    zst.write_bytes((d / "segv_chain.core.zst").read_bytes())
+    before = zst.stat().st_mtime_ns
+    with Dump.open(NATIVE / "cores" / "segv_chain.core", index_dir=tmp_path / "i0") as plain:
+        want = native.stack_doc(plain)
+    with Dump.open(zst, index_dir=tmp_path / "i1") as z:
+        assert z.format == "elfcore" and native.stack_doc(z) == want
+    cached = list((tmp_path / "cache" / "pmdesk" / "cores").iterdir())
+    assert len(cached) == 1 and zst.stat().st_mtime_ns == before
+    stamp = cached[0].stat().st_mtime_ns
+    with Dump.open(zst, index_dir=tmp_path / "i2") as z:  # a new index, the same inflated copy
+        assert native.stack_doc(z) == want and cached[0].stat().st_mtime_ns == stamp
+
+    args = ["--exe", str(NATIVE / "bin" / "mutex_deadlock"), "--debug-dir", str(NATIVE / "debug"), "--json"]
+    assert cli.main(["stack", str(NATIVE / "cores" / "mutex_deadlock.core"), *args]) == 0
+    plain_json = capsys.readouterr().out
+    assert cli.main(["stack", str(d / "mutex_deadlock.core.xz"), *args]) == 0
+    assert capsys.readouterr().out == plain_json
+
+    cut = tmp_path / "cut.core.zst"
+    cut.write_bytes((d / "segv_chain.core.zst").read_bytes()[:10_000])
+    with Dump.open(cut, index_dir=tmp_path / "i3") as c:
+        assert "core.truncated" in {x.code for x in c.diagnostics()}
+        assert native.stack_doc(c)["signal"]["name"] == "SIGSEGV"
+    bad = tmp_path / "bad.zst"
+    bad.write_bytes(b"\x28\xb5\x2f\xfd" + b"not a zstd frame" * 8)
+    with pytest.raises(PmdeskError) as e:
+        Dump.open(bad, index_dir=tmp_path / "i4")
+    assert str(bad) in e.value.one_line() and "zstd" in e.value.one_line()

@@ -68,6 +68,7 @@ def known_formats() -> str:
 
 _LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on unknown files
     (b"FLR\0", "a JFR recording"), (b"\x7fELF", "an ELF file"), (b"\x1f\x8b", "gzip data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"), (b"\xfd7zXZ\x00", "xz-compressed data"),
     (b"PK\x03\x04", "a zip archive"), (b"MDMP", "a minidump"), (b"%PDF", "a PDF document"),
     (b"SQLite format 3\0", "an SQLite database"),
 )
@@ -95,11 +96,10 @@ def sniff(path: str) -> Reader:
             return reader
     if os.path.isdir(path):
         raise PmdeskError(path, "is a directory, not a dump file")
-    if describe_head(head) == "text":  # a log may hold a dump further in
-        for reader in readers():
-            deep = getattr(reader, "sniff_deep", None)
-            if deep is not None and deep(path):
-                return reader
+    for reader in readers():  # what the first bytes cannot tell: a dump further into a log, a compressed core
+        deep = getattr(reader, "sniff_deep", None)
+        if deep is not None and deep(path, head):
+            return reader
     raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
                                   f"(it reads: {known_formats()})")
 

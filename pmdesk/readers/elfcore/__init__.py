@@ -8,18 +8,34 @@ from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 
 ET_CORE = 4
+DEEP_SNIFF_BYTES = 1 << 20  # zstd blocks inflate to at most 128 KiB: their compressed form fits well within
 
 
 class ElfCoreReader:
-    SPEC = ReaderSpec(name="elfcore", version=3, priority=30, extensions=(".core",),
-                      description="ELF core dumps (Linux x86-64, aarch64)", schema="elfcore")
+    SPEC = ReaderSpec(name="elfcore", version=3, priority=30, extensions=(".core", ".zst", ".xz"),
+                      description="ELF core dumps (Linux x86-64, aarch64; also zstd/xz/gzip-compressed)",
+                      schema="elfcore")
 
     @staticmethod
     def sniff(head: bytes) -> bool:
+        if not head.startswith(b"\x7fELF"):  # a compressed core (systemd-coredump's .zst …): its first bytes
+            from pmdesk.readers.elfcore.compressed import kind_of, peek
+
+            head = peek(head) if kind_of(head) else b""
         if len(head) < 18 or not head.startswith(b"\x7fELF"):
             return False
         order = "<" if head[5] == 1 else ">"
         return struct.unpack_from(order + "H", head, 16)[0] == ET_CORE
+
+    @staticmethod
+    def sniff_deep(path: str, head: bytes) -> bool:
+        """zstd data whose first block is longer than the sniffed bytes: a core if the first MiB inflates to one."""
+        from pmdesk.readers.elfcore.compressed import ZSTD_MAGIC, peek
+
+        if not head.startswith(ZSTD_MAGIC):
+            return False
+        with open(path, "rb") as f:
+            return ElfCoreReader.sniff(peek(f.read(DEEP_SNIFF_BYTES)))
 
     @staticmethod
     def read(path: str, sink: IndexSink, progress: Progress) -> None:

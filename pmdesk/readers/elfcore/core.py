@@ -16,6 +16,7 @@ from elftools.elf.elffile import ELFFile
 
 from pmdesk.readers.elfcore.calls import direct_call_target
 from pmdesk.readers.elfcore.cfi import ModuleCFI
+from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.disasm import memory_operand
 from pmdesk.readers.elfcore.elf_sections import gnu_build_id, sections
 from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
@@ -145,7 +146,10 @@ class Core:
         self.path = path
         self.paths = paths or SearchPaths()
         self.dir = os.path.dirname(os.path.abspath(path))
-        self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            self.file = open(inflated(path), "rb")  # noqa: SIM115 - closed by close()
+        except CompressedCoreError as e:
+            raise CoreError(str(e)) from None
         try:
             self.elf = ELFFile(self.file)
         except ELFError as e:

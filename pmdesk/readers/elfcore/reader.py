@@ -8,14 +8,16 @@ import json
 from pmdesk.core.errors import DumpFormatError
 from pmdesk.core.progress import Progress
 from pmdesk.readers.base import IndexSink
+from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.core import Core, CoreError
 from pmdesk.readers.elfcore.notes import SIGNALS
 
 
 def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
     try:
+        inflated(path, lambda fraction, what: progress.update(0.5 * fraction, what))  # a compressed core, once
         core = Core(path)
-    except CoreError as e:
+    except (CoreError, CompressedCoreError) as e:
         raise DumpFormatError(path, str(e), 0) from None
     try:
         write_core(core, sink, progress)

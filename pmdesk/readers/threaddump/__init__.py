@@ -57,8 +57,10 @@ class ThreadDumpReader:
         return text is not None and any(p.sniff(text) for _n, p in parsers())
 
     @staticmethod
-    def sniff_deep(path: str) -> bool:
+    def sniff_deep(path: str, head: bytes) -> bool:
         """For text files whose first bytes say nothing: do dumps appear further in (a program's log)?"""
+        if _text(head) is None:
+            return False
         with open(path, "rb") as f:
             data = f.read(DEEP_SNIFF_BYTES)
         text = _text(data)

@@ -1,0 +1,110 @@
+"""Compressed cores — what systemd-coredump keeps in /var/lib/systemd/coredump (`core.*.zst`, older setups
+`.xz`), or a core gzipped to be sent along: recognised by their first bytes, and inflated once into the
+user's cache (a core is read at random offsets) where later opens find it. The dump itself is never
+written to."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import lzma
+import os
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 1 << 20
+
+
+class CompressedCoreError(ValueError):
+    pass
+
+
+def kind_of(head: bytes) -> str | None:
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith(XZ_MAGIC):
+        return "xz"
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    return None
+
+
+def _reader(kind: str, f: BinaryIO) -> Any:
+    if kind == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True)
+    if kind == "xz":
+        return lzma.LZMAFile(f)
+    return gzip.GzipFile(fileobj=f)
+
+
+def _errors(kind: str) -> tuple[type[BaseException], ...]:
+    """What the decompressor raises for cut or damaged data."""
+    if kind == "zstd":
+        import zstandard
+
+        return (zstandard.ZstdError, OSError, EOFError)
+    return (lzma.LZMAError, zlib.error, OSError, EOFError)
+
+
+def peek(head: bytes, n: int = 64) -> bytes:
+    """The first n inflated bytes of compressed data that starts with `head` (fewer if head runs out)."""
+    import io
+
+    kind = kind_of(head)
+    if kind is None:
+        return b""
+    try:
+        with _reader(kind, io.BytesIO(head)) as r:
+            return r.read(n)
+    except (*_errors(kind), ImportError):
+        return b""
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("pmdesk", appauthor=False)) / "cores"
+
+
+def inflated(path: str, progress: Callable[[float, str], None] | None = None) -> str:
+    """The path of the core itself: `path` when it is not compressed, else its inflated copy in the cache
+    (made now if missing; a copy of a cut-short file holds what could be inflated)."""
+    with open(path, "rb") as f:
+        kind = kind_of(f.read(8))
+    if kind is None:
+        return path
+    st = os.stat(path)
+    key = hashlib.sha1(f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
+    out = cache_dir() / f"{Path(path).name}.{key}.core"
+    if out.is_file():
+        return str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
+    problem = None
+    try:
+        with open(path, "rb") as src, _reader(kind, src) as r, open(tmp, "wb") as dst:
+            while True:
+                try:
+                    chunk = r.read(CHUNK)
+                except _errors(kind) as e:  # cut short or damaged: keep what came out
+                    problem = e
+                    break
+                if not chunk:
+                    break
+                dst.write(chunk)
+                if progress is not None:
+                    progress(min(src.tell() / max(st.st_size, 1), 1.0), f"inflating the {kind} core")
+        if problem is not None and os.path.getsize(tmp) == 0:
+            raise CompressedCoreError(f"{kind} data that does not inflate ({problem})")
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return str(out)
