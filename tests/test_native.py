@@ -268,30 +268,40 @@ def test_rust_program() -> None:
 
 
 def test_corrupted_cores_never_crash(tmp_path: Path) -> None:
-    """Bytes of the corpus cores overwritten at random places (seeded) or cut: each indexes with diagnostics
-    or is refused in one line; stack, registers, disassembly and memory still answer."""
+    """Bytes of real cores (the corpus, the aarch64 qemu cores without NT_FILE, the x87 and Rust ones)
+    overwritten at random places (seeded) and cut: each indexes with diagnostics or is refused in one line;
+    stack, registers, disassembly, memory and the overview still answer. (800 variants made the same way
+    ran clean here, after they had found a loop in a damaged link_map and offsets past 2**63.)"""
+    import gzip
     import random
 
     from pmdesk.core.errors import PmdeskError
 
+    pool = [(NATIVE / "cores" / f"{n}.core").read_bytes() for n in CORES]
+    pool += [gzip.decompress((NATIVE / "aarch64" / f"{n}.core.gz").read_bytes())
+             for n in ("segv_chain", "assert_abort", "mutex_deadlock", "segv_chain_pie")]
+    pool += [(NATIVE / "fpu" / "fpu.core").read_bytes(), (NATIVE / "rust_v0" / "panicky.core").read_bytes()]
     rng = random.Random(7)
-    for variant in range(8):
-        name = CORES[variant % len(CORES)]
-        data = bytearray((NATIVE / "cores" / f"{name}.core").read_bytes())
-        for _ in range(rng.choice([5, 30, 200])):
+    for variant in range(24):
+        data = bytearray(pool[variant % len(pool)])
+        for _ in range(rng.choice([5, 30, 300])):
             at = rng.randrange(len(data))
             data[at:at + 4] = bytes(rng.randrange(256) for _ in range(4))
         f = tmp_path / f"v{variant}.core"
-        f.write_bytes(bytes(data[: rng.randrange(len(data) // 2, len(data))]))
+        f.write_bytes(bytes(data[: rng.randrange(len(data) // 3, len(data) + 1)]))
         try:
             with Dump.open(f, index_dir=tmp_path / "idx") as d:
                 native.summary(native.stack_doc(d))
-                s = native.CoreSession.of(d, paths(name))
+                native.overview(d)
+                s = native.CoreSession.of(d, SearchPaths(search_dirs=["/usr/aarch64-linux-gnu/lib"],
+                                                         debuginfod_urls=[]))
                 for t in s.doc["threads"]:
                     s.registers(t["tid"])
+                    s.fp_registers(t["tid"])
                     for fr in t["frames"][:3]:
                         s.disassemble(fr["pc"])
                         s.describe(fr["pc"])
+                        s.memory(fr["pc"], 64)
                 s.close()
         except PmdeskError as e:
             assert str(f) in e.one_line()

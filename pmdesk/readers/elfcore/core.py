@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from elftools.common.exceptions import ELFError
+from elftools.construct.core import ConstructError
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.readers.elfcore.calls import direct_call_target
@@ -152,7 +153,7 @@ class Core:
             raise CoreError(str(e)) from None
         try:
             self.elf = ELFFile(self.file)
-        except ELFError as e:
+        except (ELFError, ConstructError, OSError, struct.error, ValueError) as e:
             self.file.close()
             raise CoreError(f"not an ELF file ({e})") from None
         if self.elf.header.e_type != "ET_CORE":
@@ -163,14 +164,18 @@ class Core:
         segs = []
         self.truncated = 0
         notes_segs = []
-        for seg in self.elf.iter_segments():
-            h = seg.header
-            if h.p_type == "PT_LOAD":
-                have = max(0, min(h.p_filesz, size - h.p_offset))
-                self.truncated += h.p_filesz - have
-                segs.append(Segment(h.p_vaddr, h.p_vaddr + h.p_memsz, h.p_offset, have, h.p_flags))
-            elif h.p_type == "PT_NOTE":
-                notes_segs.append(seg)
+        try:
+            for seg in self.elf.iter_segments():
+                h = seg.header
+                if h.p_type == "PT_LOAD":
+                    have = max(0, min(h.p_filesz, size - h.p_offset))
+                    self.truncated += h.p_filesz - have
+                    segs.append(Segment(h.p_vaddr, h.p_vaddr + h.p_memsz, h.p_offset, have, h.p_flags))
+                elif h.p_type == "PT_NOTE":
+                    notes_segs.append(seg)
+        except (ELFError, ConstructError, OSError, struct.error, ValueError) as e:
+            self.file.close()
+            raise CoreError(f"its program headers cannot be read ({e})") from None
         self.notes: CoreNotes = read_notes(notes_segs, self.machine)
         self._located_paths: set[str] = set()
         self._located_files: dict[str, BinaryIO] = {}
@@ -180,8 +185,11 @@ class Core:
         self.modules = self._modules()
 
     def _read_core(self, offset: int, n: int) -> bytes:
-        self.file.seek(offset)
-        return self.file.read(n)
+        try:
+            self.file.seek(offset)
+            return self.file.read(n)
+        except (OSError, ValueError, OverflowError):  # a damaged segment header's offset
+            return b""
 
     def _mapped_file(self, path: str) -> BinaryIO | None:
         if path in self._located_paths:  # a binary pmdesk placed itself (no NT_FILE): the file it found
@@ -327,7 +335,9 @@ class Core:
                     break
         out: dict[int, str] = {}
         node = self.memory.u64(r_debug + 8) if r_debug else None
-        while node and len(out) < 4096:
+        seen: set[int] = set()
+        while node and node not in seen and len(seen) < 4096:  # a damaged list may loop
+            seen.add(node)
             l_addr, l_name, _l_ld, l_next = (self.memory.u64(node + 8 * k) for k in range(4))
             raw = self.memory.read(l_name, 256) if l_name else None
             if raw is not None and l_addr is not None and raw[:1] not in (b"\0", b""):

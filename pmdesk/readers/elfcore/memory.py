@@ -52,13 +52,18 @@ class Memory:
         """n bytes at addr, or None if the core does not have them all (and no mapped file does)."""
         seg = self.segment(addr)
         if seg is not None and addr + n <= seg.start + seg.file_size:
-            return self.read_core(seg.file_offset + addr - seg.start, n)
+            data = self.read_core(seg.file_offset + addr - seg.start, n)
+            return data if len(data) == n else None
         m = self.mapping(addr)
         if m is not None and addr + n <= m.end:
             f = self.open_file(m.path)
-            if f is not None:
-                f.seek(m.offset + addr - m.start)  # type: ignore[attr-defined]
-                data = f.read(n)  # type: ignore[attr-defined]
+            at = m.offset + addr - m.start
+            if f is not None and at >= 0:
+                try:
+                    f.seek(at)  # type: ignore[attr-defined]
+                    data = f.read(n)  # type: ignore[attr-defined]
+                except (OSError, OverflowError, ValueError):  # a damaged NT_FILE entry: outside the file
+                    return None
                 if len(data) == n:
                     return data
         return None

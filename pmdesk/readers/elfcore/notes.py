@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elftools.common.exceptions import ELFError
+from elftools.construct.core import ConstructError
 
 from pmdesk.readers.elfcore.fpregs import parse_fpregset
 
@@ -121,7 +122,8 @@ def read_notes(segments: list[Any], machine: str) -> CoreNotes:
                                                    int(entry["page_offset"]) * page,
                                                    path.decode("utf-8", "replace") if isinstance(path, bytes)
                                                    else str(path)))
-        except (ELFError, struct.error, ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ELFError, ConstructError, OSError, struct.error, ValueError, KeyError, TypeError,
+                AttributeError) as e:
             notes.problems.append(f"a note could not be read ({e})")
         if not seen and seg.header.p_filesz:
             notes.problems.append(f"the notes at byte {seg.header.p_offset:,} could not be read")

@@ -60,7 +60,8 @@ def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
         sink.insert("core_thread", ("idx", "tid", "signal", "registers"),
                     [(i, t.tid, t.signal, json.dumps(t.registers))])
         for depth, f in enumerate(core.frames(t.registers)):
-            rows.append((i, depth, s64(f.pc), f.module, f.function, f.file, f.line, f.inlined, f.how, f.offset))
+            rows.append((i, depth, s64(f.pc), f.module, f.function, f.file, f.line, f.inlined, f.how,
+                         None if f.offset is None else s64(f.offset)))
         progress.update((i + 1) / max(len(notes.threads), 1), "unwinding stacks")
     sink.insert("core_frame", ("thread_idx", "depth", "pc", "module", "function", "file", "line", "inlined", "how",
                                "module_offset"), rows)
@@ -78,4 +79,5 @@ def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
 
 def s64(v: int) -> int:
     """An address as SQLite can hold it (signed 64-bit; the model reads it back with & 0xFFFF_FFFF_FFFF_FFFF)."""
+    v &= (1 << 64) - 1  # a damaged core can make a load bias negative or wider than 64 bits
     return v - (1 << 64) if v >= 1 << 63 else v
