@@ -6,6 +6,7 @@ libc is the one the cores ran with and libc6-dbg is installed."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -471,3 +472,27 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     with pytest.raises(PmdeskError) as e:
         Dump.open(bad, index_dir=tmp_path / "i4")
     assert str(bad) in e.value.one_line() and "zstd" in e.value.one_line()
+
+
+def test_stack_overflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unbounded recursion into the stack's guard page (made here: gcc -g -O1 overflow.c, `ulimit -s 1024`,
+    kernel core, kept zstd-compressed): all 4,643 frames equal gdb's backtrace, pcs included, and the
+    summary names the overflow and the recursing function."""
+    import re
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    d = NATIVE / "overflow"
+    with gzip.open(d / "overflow.gdb.txt.gz", "rt") as f:
+        text = f.read()
+    want = [(int(pc, 16) if pc else None, name) for pc, name in
+            re.findall(r"^#\d+\s+(?:(0x[0-9a-f]+) in )?(\S+)", text.split("\nThread ", 1)[-1], re.M)]
+    doc = native.live_stack_doc(str(d / "overflow.core.zst"), SearchPaths(exe=str(d / "overflow"),
+                                                                            debuginfod_urls=[]))
+    frames = doc["threads"][0]["frames"]
+    assert len(frames) == len(want) == 4643
+    got = [(f["pc"] if pc is not None else None, f["function"]) for f, (pc, _n) in zip(frames, want, strict=True)]
+    assert got == want
+    assert native.summary(doc, doc["_fault"]) == \
+        "stack overflow in descend() at overflow.c:7 (descend recursing 4,642 frames deep)"
+    segv = native.live_stack_doc(str(NATIVE / "cores" / "segv_chain.core"), paths("segv_chain"))
+    assert not segv["_fault"]["stack_overflow"]

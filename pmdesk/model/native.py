@@ -105,6 +105,8 @@ def summary(doc: dict[str, Any], fault: dict[str, Any] | None = None) -> str:
         steps = [f"thread {w['tid']} waits for {w['mutex_name'] or 'mutex'} (0x{w['mutex']:x}) held by thread "
                  f"{w['owner']}" for w in cycle]
         return "deadlock: " + "; ".join(steps)
+    if name in ("SIGSEGV", "SIGBUS") and fault.get("stack_overflow"):
+        return f"stack overflow in {where}" + _recursion(functions)
     if name in ("SIGSEGV", "SIGBUS") and addr is not None:
         if addr < 4096:
             return f"NULL pointer {access} in {where}"
@@ -120,6 +122,15 @@ def summary(doc: dict[str, Any], fault: dict[str, Any] | None = None) -> str:
     if name == "SIGFPE":
         return f"arithmetic error (division by zero?) in {where}"
     return f"{name} in {where}"
+
+
+def _recursion(functions: list[str]) -> str:
+    """' (descend recursing 4,642 frames deep)' when one function fills most of the stack."""
+    if not functions:
+        return ""
+    top = max(set(functions), key=functions.count)
+    n = functions.count(top)
+    return f" ({top} recursing {n:,} frames deep)" if n >= 64 and n * 2 > len(functions) else ""
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:

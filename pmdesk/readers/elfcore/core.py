@@ -34,7 +34,9 @@ from pmdesk.readers.elfcore.symbols import (
     target,
 )
 
-MAX_FRAMES = 256
+MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
+STACK_REACH = 64 << 10  # how far below the stack pointer a frame's first store may land
+MAX_GUESSED = 256  # frames found by frame pointer or scanning: beyond that, a walk through garbage
 SCAN_WORDS = 512
 # DWARF register numbers -> register names
 DWARF_REGS = {
@@ -402,7 +404,8 @@ class Core:
         frames: list[tuple[int, str, bool, bool]] = []
         how, caller = "cfi", False  # the first frame: the registers themselves, exact
         last_sp = -1
-        while len(frames) < MAX_FRAMES:
+        guessed = 0
+        while len(frames) < MAX_FRAMES and guessed < MAX_GUESSED:
             pc = regs[pc_name]
             mod = self.module_at(pc)
             got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
@@ -418,6 +421,7 @@ class Core:
                 how = "scan"
             if step is None or step == "end":
                 break
+            guessed += how != "cfi"
             new_pc, new_sp = step.get(pc_name), step.get(sp_name)
             if not new_pc or new_sp is None or new_sp <= last_sp and how != "cfi" or new_pc < 0x1000:
                 break
@@ -669,9 +673,21 @@ class Core:
         pc = crashed.registers[PC[self.machine]]
         code = self.memory.read(pc, 16)
         access, address = memory_operand(self.machine, code, pc, crashed.registers) if code else (None, None)
-        if self.notes.fault_address is not None:
-            return {"access": access, "address": self.notes.fault_address, "computed": False}
-        return {"access": access, "address": address, "computed": True} if address is not None else None
+        computed = self.notes.fault_address is None
+        if not computed:
+            address = self.notes.fault_address
+        if address is None:
+            return None
+        return {"access": access, "address": address, "computed": computed,
+                "stack_overflow": self._stack_overflow(address, crashed.registers[SP[self.machine]])}
+
+    def _stack_overflow(self, address: int, sp: int) -> bool:
+        """A fault just below or at the stack pointer, outside any writable memory the core has: the stack ran
+        into its guard page."""
+        if not sp - STACK_REACH <= address < sp + 4096:
+            return False
+        seg = self.memory.segment(address)
+        return seg is None or not seg.flags & 2
 
     def deadlocks(self) -> list[dict[str, Any]]:
         """Cycles of threads waiting for each other's mutexes: [{tid, mutex, mutex_name, owner}] each."""
