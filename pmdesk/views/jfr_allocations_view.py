@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from pmdesk.model.jfr_insights import allocations
 from pmdesk.views.base import readonly_table
 from pmdesk.views.jfr_base import JfrView, SortableItem, fill, number
-from pmdesk.views.jfr_stacks import StackList
+from pmdesk.views.jfr_stacks import info_above_stacks
 from pmdesk.views.selection import SelectionBus
 
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 6
@@ -38,15 +38,7 @@ class JfrAllocationsView(JfrView):
             table.currentCellChanged.connect(lambda r, _c, _pr, _pc, t=table: self._stacks(t, r))
             self.tables[key] = table
             tabs.addTab(box, title)
-        self.stacks = StackList()
-        self.info = QLabel()
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(tabs)
-        split.addWidget(self.stacks)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.info)
-        lay.addWidget(split, 1)
+        self.info, self.stacks = info_above_stacks(self, tabs)
 
     def refresh(self) -> None:
         a = allocations(self.rec, self.window) if self.rec is not None else {"event": None, "total": 0,

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pmdesk.model.jfr_insights import lock_contention
 from pmdesk.views.base import fit_header, readonly_table
 from pmdesk.views.jfr_base import JfrView, SortableItem, fill, ms, number
-from pmdesk.views.jfr_stacks import StackList
+from pmdesk.views.jfr_stacks import info_above_stacks
 from pmdesk.views.selection import SelectionBus
 
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 7
@@ -32,15 +32,7 @@ class JfrLocksView(JfrView):
         fit_header(self.table.horizontalHeader())
         self.table.setSortingEnabled(True)
         self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._stacks(r))
-        self.stacks = StackList()
-        self.info = QLabel()
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(box)
-        split.addWidget(self.stacks)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.info)
-        lay.addWidget(split, 1)
+        self.info, self.stacks = info_above_stacks(self, box)
 
     def refresh(self) -> None:
         groups = lock_contention(self.rec, self.window) if self.rec is not None else []

@@ -3,7 +3,8 @@ stacks of a class): a tree with one row per stack, its frames below."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.jfr_recording import Recording
 from pmdesk.views.base import fit_header
@@ -33,3 +34,17 @@ class StackList(QTreeWidget):
             self.addTopLevelItem(item)
         if self.topLevelItemCount():
             self.topLevelItem(0).setExpanded(True)
+
+
+def info_above_stacks(view: QWidget, top: QWidget) -> tuple[QLabel, StackList]:
+    """Lay out a dock as a line of information, then `top` above the stack list of what is chosen in it."""
+    stacks = StackList()
+    info = QLabel()
+    split = QSplitter(Qt.Orientation.Vertical)
+    split.addWidget(top)
+    split.addWidget(stacks)
+    lay = QVBoxLayout(view)
+    lay.setContentsMargins(2, 2, 2, 2)
+    lay.addWidget(info)
+    lay.addWidget(split, 1)
+    return info, stacks

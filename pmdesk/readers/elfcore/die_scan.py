@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pmdesk.readers.elfcore.leb128 import sleb, uleb
+
 FIXED = {  # form -> bytes, for the forms of fixed size (offset-sized forms are added per unit)
     "DW_FORM_data1": 1, "DW_FORM_ref1": 1, "DW_FORM_flag": 1, "DW_FORM_strx1": 1, "DW_FORM_addrx1": 1,
     "DW_FORM_data2": 2, "DW_FORM_ref2": 2, "DW_FORM_strx2": 2, "DW_FORM_addrx2": 2,
@@ -62,17 +64,6 @@ def compile_abbrevs(table: Any, address_size: int, offset_size: int) -> dict[int
     return out
 
 
-def _uleb(data: bytes, p: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[p]
-        p += 1
-        v |= (b & 0x7F) << shift
-        if b < 0x80:
-            return v, p
-        shift += 7
-
-
 def subprograms(data: bytes, start: int, end: int, abbrevs: dict[int, tuple[bool, bool, list]]) \
         -> list[tuple[int, int, int]]:
     """(DIE offset, low_pc, high_pc) of every subprogram with code in [start, end); (DIE offset, -1, -1) for
@@ -81,7 +72,7 @@ def subprograms(data: bytes, start: int, end: int, abbrevs: dict[int, tuple[bool
     p = start
     while p < end:
         die = p
-        code, p = _uleb(data, p)
+        code, p = uleb(data, p)
         if code == 0:
             continue
         is_sub, _children, ops = abbrevs[code]
@@ -99,7 +90,7 @@ def subprograms(data: bytes, start: int, end: int, abbrevs: dict[int, tuple[bool
             elif op == SKIP_BLOCK:
                 p += n + int.from_bytes(data[p:p + n], "little")
             elif op == SKIP_ULEB_BLOCK:
-                size, p = _uleb(data, p)
+                size, p = uleb(data, p)
                 p += size
             elif op == LOW:
                 low = int.from_bytes(data[p:p + n], "little")
@@ -111,7 +102,7 @@ def subprograms(data: bytes, start: int, end: int, abbrevs: dict[int, tuple[bool
                 high, high_len = int.from_bytes(data[p:p + n], "little"), True
                 p += n
             elif op == HIGH_LEB:
-                high, p = _uleb(data, p)
+                high, p = uleb(data, p)
                 high_len = True
             elif op == RANGES:
                 pieces = True
@@ -158,21 +149,21 @@ def abbrev_table(data: bytes, offset: int) -> _Table:
     out = {}
     p = offset
     while True:
-        code, p = _uleb(data, p)
+        code, p = uleb(data, p)
         if code == 0:
             break
-        tag, p = _uleb(data, p)
+        tag, p = uleb(data, p)
         children = data[p]
         p += 1
         specs = []
         while True:
-            attr, p = _uleb(data, p)
-            form, p = _uleb(data, p)
+            attr, p = uleb(data, p)
+            form, p = uleb(data, p)
             if attr == 0 and form == 0:
                 break
             value = None
             if form == 0x21:  # DW_FORM_implicit_const: the value is here, signed
-                value, p = _sleb(data, p)
+                value, p = sleb(data, p)
             specs.append(_Spec(attrs.get(attr, attr), forms.get(form, form), value))
         out[code] = (tags.get(tag, tag), bool(children), specs)
     return _Table(out)
@@ -188,14 +179,3 @@ def _reverse(enum: dict[str, int]) -> dict[int, str]:
         for name, value in enum.items():
             got.setdefault(value, name)
     return got
-
-
-def _sleb(data: bytes, p: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[p]
-        p += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return (v - (1 << shift) if b & 0x40 else v), p

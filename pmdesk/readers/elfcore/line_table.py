@@ -6,32 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pmdesk.readers.elfcore.leb128 import sleb, uleb
+
 # standard opcodes
 COPY, ADVANCE_PC, ADVANCE_LINE, SET_FILE, SET_COLUMN, NEGATE_STMT, SET_BASIC_BLOCK, CONST_ADD_PC, \
     FIXED_ADVANCE_PC, SET_PROLOGUE_END, SET_EPILOGUE_BEGIN, SET_ISA = range(1, 13)
 END_SEQUENCE, SET_ADDRESS = 1, 2  # extended opcodes
-
-
-def _uleb(data: bytes, p: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[p]
-        p += 1
-        v |= (b & 0x7F) << shift
-        if b < 0x80:
-            return v, p
-        shift += 7
-
-
-def _sleb(data: bytes, p: int) -> tuple[int, int]:
-    v = shift = 0
-    while True:
-        b = data[p]
-        p += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return (v - (1 << shift) if b & 0x40 else v), p
 
 
 def rows(prog: Any, data: bytes) -> list[tuple[int, int, int, bool]]:
@@ -53,7 +33,7 @@ def rows(prog: Any, data: bytes) -> list[tuple[int, int, int, bool]]:
             line += line_base + adj % line_range
             out.append((address, file, line, False))
         elif op == 0:  # extended
-            size, p = _uleb(data, p)
+            size, p = uleb(data, p)
             sub = data[p]
             if sub == END_SEQUENCE:
                 out.append((address, file, line, True))
@@ -64,23 +44,23 @@ def rows(prog: Any, data: bytes) -> list[tuple[int, int, int, bool]]:
         elif op == COPY:
             out.append((address, file, line, False))
         elif op == ADVANCE_PC:
-            v, p = _uleb(data, p)
+            v, p = uleb(data, p)
             address += v * min_len
         elif op == ADVANCE_LINE:
-            v, p = _sleb(data, p)
+            v, p = sleb(data, p)
             line += v
         elif op == SET_FILE:
-            file, p = _uleb(data, p)
+            file, p = uleb(data, p)
         elif op == CONST_ADD_PC:
             address += ((255 - opcode_base) // line_range) * min_len
         elif op == FIXED_ADVANCE_PC:
             address += int.from_bytes(data[p:p + 2], "little")
             p += 2
         elif op in (SET_COLUMN, SET_ISA):
-            _v, p = _uleb(data, p)
+            _v, p = uleb(data, p)
         elif op in (NEGATE_STMT, SET_BASIC_BLOCK, SET_PROLOGUE_END, SET_EPILOGUE_BEGIN):
             pass
         else:  # an opcode this producer defined: skip its ULEB operands
             for _ in range(lengths[op - 1] if op - 1 < len(lengths) else 0):
-                _v, p = _uleb(data, p)
+                _v, p = uleb(data, p)
     return out

@@ -234,13 +234,7 @@ class _Printer:
             self.w("]")
         elif tag == "T":
             self.w("(")
-            n = 0
-            while not self.eat("E"):
-                if n:
-                    self.w(", ")
-                self.type()
-                n += 1
-            if n == 1:
+            if self.types() == 1:
                 self.w(",")
             self.w(")")
         elif tag == "F":
@@ -260,6 +254,16 @@ class _Printer:
             self.pos -= 1
             self.path(in_value=False)
         self.depth -= 1
+
+    def types(self) -> int:
+        """Types up to an `E`, comma-separated; how many."""
+        n = 0
+        while not self.eat("E"):
+            if n:
+                self.w(", ")
+            self.type()
+            n += 1
+        return n
 
     def binder(self, body: object) -> None:
         bound = self.base62() + 1 if self.eat("G") else 0
@@ -281,12 +285,7 @@ class _Printer:
             abi = "C" if self.eat("C") else self.raw_ident().replace("_", "-")
             self.w(f'extern "{abi}" ')
         self.w("fn(")
-        n = 0
-        while not self.eat("E"):
-            if n:
-                self.w(", ")
-            self.type()
-            n += 1
+        self.types()
         self.w(")")
         if self.eat("u"):
             return
