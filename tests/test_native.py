@@ -452,9 +452,13 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
         assert z.format == "elfcore" and native.stack_doc(z) == want
     cached = list((tmp_path / "cache" / "pmdesk" / "cores").iterdir())
     assert len(cached) == 1 and zst.stat().st_mtime_ns == before
-    stamp = cached[0].stat().st_mtime_ns
+    size = cached[0].stat().st_size
     with Dump.open(zst, index_dir=tmp_path / "i2") as z:  # a new index, the same inflated copy
-        assert native.stack_doc(z) == want and cached[0].stat().st_mtime_ns == stamp
+        assert native.stack_doc(z) == want and list(cached[0].parent.iterdir()) == cached
+        assert cached[0].stat().st_size == size
+    stale = cached[0].parent / "old.zst.0123.core"  # unused for 15 days: deleted when a core is next inflated
+    stale.write_bytes(b"x")
+    os.utime(stale, (time.time() - 15 * 86400,) * 2)
 
     args = ["--exe", str(NATIVE / "bin" / "mutex_deadlock"), "--debug-dir", str(NATIVE / "debug"), "--json"]
     assert cli.main(["stack", str(NATIVE / "cores" / "mutex_deadlock.core"), *args]) == 0
@@ -467,6 +471,7 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     with Dump.open(cut, index_dir=tmp_path / "i3") as c:
         assert "core.truncated" in {x.code for x in c.diagnostics()}
         assert native.stack_doc(c)["signal"]["name"] == "SIGSEGV"
+    assert not stale.exists() and cached[0].exists()
     bad = tmp_path / "bad.zst"
     bad.write_bytes(b"\x28\xb5\x2f\xfd" + b"not a zstd frame" * 8)
     with pytest.raises(PmdeskError) as e:

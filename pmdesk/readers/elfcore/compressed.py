@@ -1,7 +1,7 @@
 """Compressed cores — what systemd-coredump keeps in /var/lib/systemd/coredump (`core.*.zst`, older setups
 `.xz`), or a core gzipped to be sent along: recognised by their first bytes, and inflated once into the
-user's cache (a core is read at random offsets) where later opens find it. The dump itself is never
-written to."""
+user's cache (a core is read at random offsets) where later opens find it; copies unused for two weeks are
+deleted. The dump itself is never written to."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 GZIP_MAGIC = b"\x1f\x8b"
 CHUNK = 1 << 20
+KEEP_DAYS = 14  # inflated copies not used for this long are deleted when another core is inflated
 
 
 class CompressedCoreError(ValueError):
@@ -84,8 +85,10 @@ def inflated(path: str, progress: Callable[[float, str], None] | None = None) ->
     key = hashlib.sha1(f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:20]
     out = cache_dir() / f"{Path(path).name}.{key}.core"
     if out.is_file():
+        os.utime(out)  # last used now: kept by the pruning below
         return str(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    _prune(out.parent)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     problem = None
     try:
@@ -108,3 +111,16 @@ def inflated(path: str, progress: Callable[[float, str], None] | None = None) ->
         if tmp.exists():
             tmp.unlink()
     return str(out)
+
+
+def _prune(directory: Path) -> None:
+    """Delete inflated cores not used for KEEP_DAYS (they can be gigabytes each)."""
+    import time
+
+    cutoff = time.time() - KEEP_DAYS * 86400
+    for old in directory.glob("*.core"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
