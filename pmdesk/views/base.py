@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pmdesk.model.dump import Dump
 from pmdesk.views.selection import SelectionBus
@@ -75,3 +82,17 @@ def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTa
     lay.setContentsMargins(2, 2, 2, 2)
     lay.addWidget(table)
     return table
+
+
+def fill_pairs(table: QTableWidget, pairs: list[tuple[str, str]]) -> None:
+    """A two-column table of facts: the name in bold, the value (also its tooltip, for long ones)."""
+    table.setRowCount(len(pairs))
+    for r, (name, value) in enumerate(pairs):
+        key = QTableWidgetItem(name)
+        font = key.font()
+        font.setBold(True)
+        key.setFont(font)
+        table.setItem(r, 0, key)
+        item = QTableWidgetItem(value)
+        item.setToolTip(value)
+        table.setItem(r, 1, item)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pmdesk.model import native
-from pmdesk.views.base import readonly_table
+from pmdesk.views.base import fill_pairs, readonly_table
 from pmdesk.views.core_base import CoreView
 from pmdesk.views.selection import SelectionBus
 
@@ -56,14 +56,7 @@ class CoreSummaryView(CoreView):
              or "none"),
         ]
         self.headline.setText(s.summary())
-        self.table.setRowCount(len(rows))
-        for r, (k, v) in enumerate(rows):
-            key = QTableWidgetItem(k)
-            f = key.font()
-            f.setBold(True)
-            key.setFont(f)
-            self.table.setItem(r, 0, key)
-            self.table.setItem(r, 1, QTableWidgetItem(v))
+        fill_pairs(self.table, rows)
 
 
 def _frame_text(f: dict[str, Any] | None) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidgetItem
 
 from pmdesk.model import heap, jfr, native, threads
 from pmdesk.model.dump import Dump
-from pmdesk.views.base import DockView, readonly_table
+from pmdesk.views.base import DockView, fill_pairs, readonly_table
 from pmdesk.views.selection import SelectionBus
 
 
@@ -31,14 +30,5 @@ class OverviewView(DockView):
         pairs = overviews[dump.format](dump) if dump is not None and dump.format in overviews else []
         if dump is None:
             pairs = [("", "Open a dump: File › Open, drag a file here, or File › Open sample")]
-        self.table.setRowCount(len(pairs))
-        for i, (label, value) in enumerate(pairs):
-            key = QTableWidgetItem(label)
-            f = key.font()
-            f.setBold(True)
-            key.setFont(f)
-            self.table.setItem(i, 0, key)
-            item = QTableWidgetItem(value)
-            item.setToolTip(value)
-            self.table.setItem(i, 1, item)
+        fill_pairs(self.table, pairs)
         self.table.resizeRowsToContents()

@@ -12,7 +12,7 @@ from elftools.dwarf.callframe import FDE, CallFrameInfo
 from elftools.dwarf.dwarf_expr import DWARFExprParser
 from elftools.elf.elffile import ELFFile
 
-from pmdesk.readers.elfcore.dwarf_sections import dwarf_info
+from pmdesk.readers.elfcore.dwarf_sections import dwarf_info, section
 from pmdesk.readers.elfcore.elf_sections import sections
 
 DW_EH_PE_DATAREL_SDATA4 = 0x3B
@@ -42,8 +42,9 @@ class ModuleCFI:
             self.expr_parser = DWARFExprParser(dwarf.structs)
             if hdr is not None:
                 table = _hdr_table(secs.data(hdr), hdr.addr, eh.addr)
-                if table is not None:  # entries are read by their offsets from the section's start
-                    self.cfi = CallFrameInfo(_SectionStream(secs.data(eh)), eh.size, eh.addr, dwarf.structs,
+                eh_frame = section(dwarf, ".eh_frame")  # the bytes dwarf_info has read already
+                if table is not None and eh_frame is not None:  # entries are read by offset from its start
+                    self.cfi = CallFrameInfo(_SectionStream(eh_frame.getvalue()), eh.size, eh.addr, dwarf.structs,
                                              for_eh_frame=True)
                     self.table = table
                     self.starts = [t[0] for t in table]

@@ -123,7 +123,7 @@ def section(dwarf: DWARFInfo, name: str) -> LazySection | None:
     lazy = dwarf.__dict__["_pmdesk_lazy"].get(name)
     if lazy is None:
         desc = {".debug_info": dwarf.debug_info_sec, ".debug_abbrev": dwarf.debug_abbrev_sec,
-                ".debug_line": dwarf.debug_line_sec}.get(name)
+                ".debug_line": dwarf.debug_line_sec, ".eh_frame": dwarf.eh_frame_sec}.get(name)
         if desc is None:
             return None
         lazy = LazySection(desc.stream, 0, desc.size, False)  # pyelftools' own in-memory stream

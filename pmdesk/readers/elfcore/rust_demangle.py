@@ -6,6 +6,8 @@ identifiers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 BASIC = {"a": "i8", "b": "bool", "c": "char", "d": "f64", "e": "str", "f": "f32", "h": "u8", "i": "isize",
          "j": "usize", "l": "i32", "m": "u32", "n": "i128", "o": "u128", "s": "i16", "t": "u16", "u": "()",
          "v": "...", "x": "i64", "y": "u64", "z": "!", "p": "_"}
@@ -164,12 +166,7 @@ class _Printer:
             if in_value:
                 self.w("::")
             self.w("<")
-            first = True
-            while not self.eat("E"):
-                if not first:
-                    self.w(", ")
-                first = False
-                self.generic_arg()
+            self.items(self.generic_arg)
             self.w(">")
         elif tag == "B":
             self.at_backref(self.path, in_value)
@@ -234,7 +231,7 @@ class _Printer:
             self.w("]")
         elif tag == "T":
             self.w("(")
-            if self.types() == 1:
+            if self.items(self.type) == 1:
                 self.w(",")
             self.w(")")
         elif tag == "F":
@@ -255,13 +252,13 @@ class _Printer:
             self.path(in_value=False)
         self.depth -= 1
 
-    def types(self) -> int:
-        """Types up to an `E`, comma-separated; how many."""
+    def items(self, item: Callable[[], None], sep: str = ", ") -> int:
+        """item() repeated up to an `E`, written with `sep` between; how many."""
         n = 0
         while not self.eat("E"):
             if n:
-                self.w(", ")
-            self.type()
+                self.w(sep)
+            item()
             n += 1
         return n
 
@@ -285,7 +282,7 @@ class _Printer:
             abi = "C" if self.eat("C") else self.raw_ident().replace("_", "-")
             self.w(f'extern "{abi}" ')
         self.w("fn(")
-        self.types()
+        self.items(self.type)
         self.w(")")
         if self.eat("u"):
             return
@@ -293,12 +290,7 @@ class _Printer:
         self.type()
 
     def dyn_bounds(self) -> None:
-        n = 0
-        while not self.eat("E"):
-            if n:
-                self.w(" + ")
-            self.dyn_trait()
-            n += 1
+        self.items(self.dyn_trait, " + ")
 
     def dyn_trait(self) -> None:
         """A trait path, with its associated-type bindings inside its generic arguments (`Fn<(), Output = T>`)."""
