@@ -77,10 +77,10 @@ def main() -> int:
         print(f"ratio                {vwall / wall:7.1f}x faster, {vrss / rss:5.1f}x less memory "
               f"(reopen: {vrwall / rwall:.1f}x faster)")
         if args.compare:
-            from pmdesk.core.progress import Progress
+            from pmdesk.base.progress import Progress
             from pmdesk.index.derive import heap_graph as HG
             from pmdesk.model.dump import Dump
-            from pmdesk.model.heap_graph import HeapGraph
+            from pmdesk.model.heap.graph import HeapGraph
 
             d = Dump.open(args.dump, index_dir=tmp)
             copy = Path(tmp) / "visualvm-model.sqlite"

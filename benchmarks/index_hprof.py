@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "leak-phase1.hprof.gz"
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from pmdesk.app.main_window import MainWindow
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
-from pmdesk.views.models.histogram_model import HistogramModel
+from pmdesk.model.heap import histogram as heap
+from pmdesk.views.heap.histogram_model import HistogramModel
 from pmdesk.views.registry import VIEWS
 from tests.conftest import NOCOOPS, SAMPLE
 
@@ -123,8 +123,8 @@ def test_drop_file_opens_it_and_remembers_it(qtbot, window: MainWindow) -> None:
 
 
 def test_heap_docks_follow_one_selection(qtbot, window: MainWindow) -> None:  # noqa: ANN001
-    from pmdesk.model.heap_graph import graph_of
-    from pmdesk.views.models.dominator_model import DominatorModel
+    from pmdesk.model.heap.graph import graph_of
+    from pmdesk.views.heap.dominator_model import DominatorModel
 
     window.open_path(str(SAMPLE))
     wait_idle(qtbot, window)  # opening, then the dominator tree in the background
@@ -150,8 +150,8 @@ def test_heap_docks_follow_one_selection(qtbot, window: MainWindow) -> None:  # 
 
 
 def test_dominator_model_is_a_valid_qt_model(qtbot, qtmodeltester, tmp_path: Path) -> None:  # noqa: ANN001
-    from pmdesk.model.heap_graph import HeapGraph, ensure_graph
-    from pmdesk.views.models.dominator_model import DominatorModel
+    from pmdesk.model.heap.graph import HeapGraph, ensure_graph
+    from pmdesk.views.heap.dominator_model import DominatorModel
 
     dump = Dump.open(SAMPLE, index_dir=tmp_path)
     ensure_graph(dump)
@@ -372,7 +372,7 @@ def test_jfr_repository_directory(qtbot, window: MainWindow, tmp_path: Path) -> 
 def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """A core with the symbol paths set: crash summary in words, threads (signalled first), the stack with
     inlined frames, registers pointing into code, the faulting instruction marked, modules, memory."""
-    from pmdesk.readers.elfcore.symbol_files import SearchPaths
+    from pmdesk.native.symbol_files import SearchPaths
     from tests.conftest import DATA
 
     native = DATA / "native"
@@ -406,7 +406,7 @@ def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
 
 def test_core_stack_shows_the_source_line(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """The source of a frame is found beside the program binary when it is not at its recorded path."""
-    from pmdesk.readers.elfcore.symbol_files import SearchPaths
+    from pmdesk.native.symbol_files import SearchPaths
     from tests.conftest import DATA
 
     d = DATA / "native" / "sigtramp"

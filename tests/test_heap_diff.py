@@ -10,8 +10,8 @@ import pytest
 
 from pmdesk import cli
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap_diff import compare
-from pmdesk.model.heap_graph import HeapGraph, ensure_graph
+from pmdesk.model.heap.diff import compare
+from pmdesk.model.heap.graph import HeapGraph, ensure_graph
 from tests.conftest import DATA, SAMPLE
 from tests.test_heap_graph import _hostile_graph_dump
 

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from pmdesk import cli
-from pmdesk.core.errors import Cancelled
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import Cancelled
+from pmdesk.base.progress import Progress
 from pmdesk.index.derive import heap_graph as HG
 from pmdesk.index.derive.dominators import REACH_STRONG, dominator_tree, reverse_edges
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap_graph import HeapGraph, ensure_graph
-from pmdesk.model.heap_object import ObjectReader
-from pmdesk.model.heap_report import duplicate_strings, leak_suspects, threads
+from pmdesk.model.heap.graph import HeapGraph, ensure_graph
+from pmdesk.model.heap.objects import ObjectReader
+from pmdesk.model.heap.report import duplicate_strings, leak_suspects, threads
 from tests import visualvm
 from tests.conftest import DATA, NOCOOPS, SAMPLE
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from pmdesk.index.hprof_objects import load_heap_objects
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 from tests.conftest import NOCOOPS, SAMPLE
 
 

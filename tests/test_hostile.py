@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from pmdesk.base.errors import PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.cli import main
-from pmdesk.core.errors import PmdeskError
-from pmdesk.core.progress import Progress
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 from tests.conftest import NOCOOPS, SAMPLE
 
 REAL = NOCOOPS.read_bytes()
@@ -105,7 +105,7 @@ def test_file_removed_while_indexing(tmp_path: Path) -> None:
 
 def test_kill_during_indexing_leaves_no_index(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
-    code = ("import os, signal, sys; from pmdesk.core.progress import Progress; from pmdesk.model.dump import Dump;"
+    code = ("import os, signal, sys; from pmdesk.base.progress import Progress; from pmdesk.model.dump import Dump;"
             "Dump.open(sys.argv[1], index_dir=sys.argv[2],"
             " progress=Progress(lambda f, m: os.kill(os.getpid(), signal.SIGKILL) if f > 0.2 else None))")
     r = subprocess.run([sys.executable, "-c", code, str(NOCOOPS), str(idx)], timeout=120)

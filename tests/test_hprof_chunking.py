@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.index.hprof_objects import load_heap_objects
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 from pmdesk.readers import hprof
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.hprof.reader import HprofScan

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 from tests import jmap_histo
 from tests.conftest import CORPUS_JVM, DATA, NOCOOPS, SAMPLE
 

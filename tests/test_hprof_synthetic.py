@@ -6,8 +6,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from pmdesk.model import heap
 from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
 from tests.hprof_writer import HprofWriter
 
 OBJECT, BOOLEAN, BYTE, INT, LONG = 2, 4, 8, 10, 11

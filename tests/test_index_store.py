@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pmdesk.core.errors import Cancelled
-from pmdesk.core.progress import Progress
-from pmdesk.model import heap
+from pmdesk.base.errors import Cancelled
+from pmdesk.base.progress import Progress
 from pmdesk.model.dump import Dump, index_state
+from pmdesk.model.heap import histogram as heap
 from pmdesk.readers import hprof
 from tests.conftest import NOCOOPS
 

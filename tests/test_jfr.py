@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from pmdesk import cli
-from pmdesk.model import jfr
 from pmdesk.model.dump import Dump
-from pmdesk.model.jfr_values import Values
+from pmdesk.model.jfr import events as jfr
+from pmdesk.model.jfr.values import Values
 from tests.conftest import DATA
 
 JFR = DATA / "jfr"

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.model import jfr
-from pmdesk.model import jfr_insights as insights
 from pmdesk.model.dump import Dump
-from pmdesk.model.jfr_findings import RULES, SEVERITIES, findings
-from pmdesk.model.jfr_profile import profile
-from pmdesk.model.jfr_recording import Recording
+from pmdesk.model.jfr import events as jfr
+from pmdesk.model.jfr import insights
+from pmdesk.model.jfr.findings import RULES, SEVERITIES, findings
+from pmdesk.model.jfr.profile import profile
+from pmdesk.model.jfr.recording import Recording
 from tests.conftest import DATA
 from tests.test_jfr import RECORDINGS, recording
 
@@ -177,7 +177,7 @@ def test_corrupted_bytes_never_crash(tmp_path: Path) -> None:
     diagnostics or is refused in one line, and the analyses run on whatever was read."""
     import random
 
-    from pmdesk.core.errors import PmdeskError
+    from pmdesk.base.errors import PmdeskError
 
     data = (JFR / "jdk25-vthreads.jfr").read_bytes()
     rng = random.Random(5)
@@ -199,8 +199,8 @@ def test_corrupted_bytes_never_crash(tmp_path: Path) -> None:
 
 
 def test_cancelled_indexing_leaves_nothing(tmp_path: Path) -> None:
-    from pmdesk.core.errors import Cancelled
-    from pmdesk.core.progress import Progress
+    from pmdesk.base.errors import Cancelled
+    from pmdesk.base.progress import Progress
 
     seen: list[float] = []
     progress = Progress()

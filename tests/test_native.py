@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.model import native
+from pmdesk.model.crash import report as native
 from pmdesk.model.dump import Dump
+from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
 from pmdesk.readers.elfcore.core import Core
-from pmdesk.readers.elfcore.symbol_files import SearchPaths, build_id_of_file
 from tests.conftest import DATA
 
 NATIVE = DATA / "native"
@@ -145,7 +145,7 @@ def test_not_a_core(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_debug_file_by_debuglink_crc(tmp_path: Path) -> None:
     """.gnu_debuglink: the debug file beside the binary under the linked name, its CRC checked."""
-    from pmdesk.readers.elfcore.symbol_files import debuglink, find_debug_file
+    from pmdesk.native.symbol_files import debuglink, find_debug_file
 
     binary = tmp_path / "segv_chain"
     binary.write_bytes((NATIVE / "bin" / "segv_chain").read_bytes())
@@ -251,7 +251,7 @@ def test_unwinding_through_a_signal_handler() -> None:
 def test_rust_program() -> None:
     """A Rust program that called std::process::abort (rustc -g, compressed DWARF, kernel core): Rust paths
     as gdb prints them, and the backtrace ends at crate::main (DW_AT_main_subprogram) as gdb's does."""
-    from pmdesk.readers.elfcore.symbols import demangle
+    from pmdesk.native.symbols import demangle
 
     d = NATIVE / "rust"
     want = gdb_functions((d / "crashme.gdb.txt").read_text())
@@ -276,7 +276,7 @@ def test_corrupted_cores_never_crash(tmp_path: Path) -> None:
     import gzip
     import random
 
-    from pmdesk.core.errors import PmdeskError
+    from pmdesk.base.errors import PmdeskError
 
     pool = [(NATIVE / "cores" / f"{n}.core").read_bytes() for n in CORES]
     pool += [gzip.decompress((NATIVE / "aarch64" / f"{n}.core.gz").read_bytes())
@@ -333,7 +333,7 @@ def test_floating_point_registers_equal_gdb() -> None:
 def test_call_targets_through_the_plt() -> None:
     """x86-64: validate_config's `call __assert_fail@plt` (endbr64; bnd jmp *GOT) lands on libc's
     __assert_fail; a direct call lands on its callee."""
-    from pmdesk.readers.elfcore.calls import direct_call_target
+    from pmdesk.native.calls import direct_call_target
 
     core = Core(str(NATIVE / "cores" / "assert_abort.core"), paths("assert_abort"))
     try:
@@ -415,7 +415,7 @@ def test_rust_v0_names_equal_cxxfilt_and_gdb() -> None:
     info (panicky: named only by its ELF symbols) equal gdb's backtrace."""
     import gzip
 
-    from pmdesk.readers.elfcore.symbols import demangle
+    from pmdesk.native.symbols import demangle
 
     d = NATIVE / "rust_v0"
     with gzip.open(d / "v0-symbols.cxxfilt.tsv.gz", "rt", encoding="utf-8") as f:
@@ -439,7 +439,7 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     zstd and xz tools): recognised by content, inflated once into the cache (the dump untouched), and read
     exactly as the plain core; a cut-short one gives what it holds, flagged; zstd data that is no core, one
     line."""
-    from pmdesk.core.errors import PmdeskError
+    from pmdesk.base.errors import PmdeskError
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     d = NATIVE / "compressed"

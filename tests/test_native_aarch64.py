@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.model import native
+from pmdesk.model.crash import report as native
 from pmdesk.model.dump import Dump
+from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
 from pmdesk.readers.elfcore.core import Core
-from pmdesk.readers.elfcore.symbol_files import SearchPaths, build_id_of_file
 from tests.conftest import DATA
 
 A64 = DATA / "native" / "aarch64"
@@ -171,7 +171,7 @@ def test_call_targets_through_the_plt(tmp_path: Path) -> None:
     """The call before a return address, followed through its PLT stub to the GOT slot the dynamic linker
     filled: validate_config's `bl __assert_fail@plt` lands on libc's __assert_fail (what shortens the search
     for tail-call frames)."""
-    from pmdesk.readers.elfcore.calls import direct_call_target
+    from pmdesk.native.calls import direct_call_target
 
     if not libraries_here():
         pytest.skip("the aarch64 libc the cores ran with is not installed (apt-get install libc6-arm64-cross)")

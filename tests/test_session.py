@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from pmdesk.app.main_window import MainWindow
-from pmdesk.core.errors import PmdeskError
+from pmdesk.base.errors import PmdeskError
 from pmdesk.model import session as sessions
-from pmdesk.model.heap_graph import format_id, graph_of
-from pmdesk.views.models.dominator_model import DominatorModel
+from pmdesk.model.heap.graph import format_id, graph_of
+from pmdesk.views.heap.dominator_model import DominatorModel
 from tests.conftest import SAMPLE
 
 
@@ -134,8 +134,8 @@ def test_notes_on_classes_frames_and_threads_and_view_state(qtbot, tmp_path: Pat
     row = next(r for r in range(th.table.rowCount()) if th.table.item(r, 0).text() == "deadlock-A")
     th.table.setCurrentCell(row, 0)
     stack = w2.view("thread_stack")
-    from pmdesk.views.stack_view import frame_target
-    from pmdesk.views.threads_view import thread_target
+    from pmdesk.views.threads.stack_view import frame_target
+    from pmdesk.views.threads.threads_view import thread_target
 
     k2 = w2.current.content_key
     w2.bus.annotations.annotate(k2, "thread", thread_target(stack.thread), "thread deadlock-A", "stuck", "culprit")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.core.errors import PmdeskError
-from pmdesk.model import threads
+from pmdesk.base.errors import PmdeskError
 from pmdesk.model.dump import Dump
+from pmdesk.model.threads import dumps as threads
 from tests.conftest import DATA
 
 TD = DATA / "threads"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pmdesk.model.heap_graph import HeapGraph
+from pmdesk.model.heap.graph import HeapGraph
 
 JAR = Path("/usr/share/visualvm/visualvm/modules/org-graalvm-visualvm-lib-jfluid-heap.jar")
 SOURCE = Path(__file__).resolve().parents[1] / "benchmarks" / "VisualVMHeap.java"

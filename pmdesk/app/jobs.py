@@ -8,11 +8,11 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
-from pmdesk.core.errors import Cancelled, PmdeskError
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import Cancelled, PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap_graph import preload_graph
+from pmdesk.model.heap.graph import preload_graph
 
 
 class Job(QThread):

@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
 from pmdesk import __version__
 from pmdesk.app.jobs import HeapGraphJob, Job, OpenDumpJob
 from pmdesk.app.symbol_paths_dialog import SymbolPathsDialog, load_paths
-from pmdesk.core.errors import PmdeskError
+from pmdesk.base.errors import PmdeskError
 from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.index.store import dump_key
 from pmdesk.model import session as sessions
 from pmdesk.model.dump import Dump
+from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers import READERS
-from pmdesk.readers.elfcore.symbol_files import SearchPaths
-from pmdesk.views.base import DockView
+from pmdesk.views.common.base import DockView
+from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus
 from pmdesk.views.registry import VIEWS
-from pmdesk.views.selection import GoTo, GraphRequested, SelectionBus
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE_DUMP = RESOURCES / "samples" / "leak-phase1.hprof.gz"

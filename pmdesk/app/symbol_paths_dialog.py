@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pmdesk.readers.elfcore.symbol_files import SearchPaths
+from pmdesk.native.symbol_files import SearchPaths
 
 
 def load_paths(settings: QSettings) -> SearchPaths | None:

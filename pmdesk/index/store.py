@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from pmdesk.core import dump_files
-from pmdesk.core.errors import Cancelled, PmdeskError
-from pmdesk.core.progress import Progress
+from pmdesk.base import dump_files
+from pmdesk.base.errors import Cancelled, PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.index.derive import DERIVE
 from pmdesk.readers import Reader
 
@@ -230,7 +230,7 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
             conn.execute("PRAGMA page_size=65536")  # bulk arrays are BLOBs: big pages read and write faster
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
-            conn.executescript(_schema_sql("core"))
+            conn.executescript(_schema_sql("common"))
             conn.executescript(_schema_sql(reader.SPEC.schema))
             sink = IndexWriter(conn)
             t0 = time.perf_counter()

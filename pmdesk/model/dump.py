@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pmdesk.core.errors import PmdeskError
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.index import store
 from pmdesk.readers import Reader, sniff
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmdesk.core.errors import PmdeskError
+from pmdesk.base.errors import PmdeskError
 
 FORMAT = "pmdesk-session"
 VERSION = 1

@@ -10,8 +10,8 @@ import stat
 from functools import cache
 from typing import Any
 
-from pmdesk.core import dump_files
-from pmdesk.core.errors import PmdeskError, UnsupportedFormat
+from pmdesk.base import dump_files
+from pmdesk.base.errors import PmdeskError, UnsupportedFormat
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 
 SNIFF_BYTES = 4096  # a reader decides from at most this many leading bytes
 

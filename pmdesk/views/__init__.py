@@ -1,1 +1,2 @@
-"""The dock views (PySide6): one module per dock, item models under views/models/."""
+"""The dock views (PySide6), by domain: common/ (base, selection bus, annotations, overview, diagnostics),
+heap/, jfr/, threads/, crash/."""

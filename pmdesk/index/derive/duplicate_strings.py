@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 from numba import njit
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.hprof.array_hashes import hash_arrays
 
 KEEP_GROUPS = 10_000

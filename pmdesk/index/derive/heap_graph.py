@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retained, dominator_tree, reverse_edges
 from pmdesk.index.derive.duplicate_strings import duplicate_string_groups, store_duplicate_strings, string_classes
 from pmdesk.index.hprof_objects import load_heap_objects

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 
 ET_CORE = 4
@@ -14,7 +14,7 @@ DEEP_SNIFF_BYTES = 1 << 20  # zstd blocks inflate to at most 128 KiB: their comp
 class ElfCoreReader:
     SPEC = ReaderSpec(name="elfcore", version=3, priority=30, extensions=(".core", ".zst", ".xz"),
                       description="ELF core dumps (Linux x86-64, aarch64; also zstd/xz/gzip-compressed)",
-                      schema="elfcore")
+                      schema="crash")
 
     @staticmethod
     def sniff(head: bytes) -> bool:

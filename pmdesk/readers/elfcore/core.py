@@ -15,16 +15,12 @@ from elftools.common.exceptions import ELFError
 from elftools.construct.core import ConstructError
 from elftools.elf.elffile import ELFFile
 
-from pmdesk.readers.elfcore.calls import direct_call_target
-from pmdesk.readers.elfcore.cfi import ModuleCFI
-from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
-from pmdesk.readers.elfcore.disasm import memory_operand
-from pmdesk.readers.elfcore.elf_sections import gnu_build_id, sections
-from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
-from pmdesk.readers.elfcore.memory import Memory, Segment
-from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, Mapping, read_notes
-from pmdesk.readers.elfcore.symbol_files import SearchPaths, find_binary, find_debug_file
-from pmdesk.readers.elfcore.symbols import (
+from pmdesk.native.calls import direct_call_target
+from pmdesk.native.cfi import ModuleCFI
+from pmdesk.native.disasm import memory_operand
+from pmdesk.native.elf_sections import gnu_build_id, sections
+from pmdesk.native.symbol_files import SearchPaths, find_binary, find_debug_file
+from pmdesk.native.symbols import (
     DwarfSymbols,
     ElfSymbols,
     call_sites,
@@ -33,6 +29,10 @@ from pmdesk.readers.elfcore.symbols import (
     return_pc,
     target,
 )
+from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
+from pmdesk.readers.elfcore.locks import deadlocks, mutex_waits
+from pmdesk.readers.elfcore.memory import Memory, Segment
+from pmdesk.readers.elfcore.notes import PC, SIGNALS, SP, CoreNotes, Mapping, read_notes
 
 MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
 STACK_REACH = 64 << 10  # how far below the stack pointer a frame's first store may land

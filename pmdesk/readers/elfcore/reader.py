@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pmdesk.core.errors import DumpFormatError
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.core import Core, CoreError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 from pmdesk.readers.hprof.records import GZIP_MAGIC, HEADER_PREFIX
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.hprof.source import ChunkSource
 
 _PRIM_ARRAY_DUMP = 0x23

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pmdesk.core.errors import DumpFormatError
+from pmdesk.base.errors import DumpFormatError
 from pmdesk.readers.hprof import records as R
 from pmdesk.readers.hprof.source import ChunkSource
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from pmdesk.core.errors import DumpFormatError
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.hprof import records as R
 from pmdesk.readers.hprof import scan as K

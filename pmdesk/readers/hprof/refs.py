@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.hprof.source import ChunkSource
 
 DONE = 0

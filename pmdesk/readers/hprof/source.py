@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from pmdesk.core.errors import DumpFormatError, PmdeskError
+from pmdesk.base.errors import DumpFormatError, PmdeskError
 from pmdesk.readers.hprof.records import GZIP_MAGIC
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmdesk.core.progress import Progress
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 
 MAGIC = b"FLR\0"  # a chunk's first bytes

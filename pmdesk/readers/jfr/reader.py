@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pmdesk.core import dump_files
-from pmdesk.core.errors import DumpFormatError, PmdeskError
-from pmdesk.core.progress import Progress
+from pmdesk.base import dump_files
+from pmdesk.base.errors import DumpFormatError, PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.jfr.chunks import (
     CHECKPOINT_TYPE,

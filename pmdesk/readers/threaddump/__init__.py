@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from pmdesk.core.errors import DumpFormatError, PmdeskError
-from pmdesk.core.progress import Progress
+from pmdesk.base.errors import DumpFormatError, PmdeskError
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 
 if TYPE_CHECKING:

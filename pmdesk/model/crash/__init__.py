@@ -1,0 +1,1 @@
+"""Native crash queries (ELF cores today): the stack document, the crash in plain words, the docks' session."""

@@ -1,0 +1,1 @@
+"""Java (and, later, other runtimes') heap queries: histogram, object graph, dominators, objects, reports, diff."""

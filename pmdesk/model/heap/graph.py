@@ -1,0 +1,408 @@
+"""Queries over a heap dump's object graph and dominator tree: biggest objects, dominator children,
+referents and referrers, shortest paths from GC roots, leak suspects.
+
+A *node* is an index into the graph (dumped objects in dump order, then one node per class mirror);
+an *id* is the object's address as the dump has it, which is what users see (`0x7f3a…`).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from pmdesk.base.progress import Progress
+from pmdesk.index import store
+from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
+from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_graph
+from pmdesk.index.hprof_objects import SizeModel
+from pmdesk.index.store import StoredArray, load_array
+from pmdesk.model.dump import Dump
+
+ROOT = -1  # the virtual root of the dominator tree
+
+
+def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
+    """Compute the dump's object graph, dominators and retained sizes into its index if not there yet."""
+    if dump.format != "hprof" or has_graph(dump.conn):
+        return
+    build_heap_graph(dump.path, str(dump.index_path), progress or Progress(path=dump.path))
+    dump.reload_meta()
+
+
+def graph_of(dump: Dump | None) -> HeapGraph | None:
+    """The dump's heap graph (loaded once per open dump), or None when it has none (yet)."""
+    if dump is None or dump.format != "hprof" or dump.meta.get("graph.version") != GRAPH_VERSION:
+        return None
+    g = dump.cache.get("heap_graph")
+    if g is None:
+        g = dump.cache["heap_graph"] = HeapGraph(dump)
+    return g
+
+
+def preload_graph(dump: Dump) -> HeapGraph | None:
+    """For a worker thread: load the dump's graph through a connection of its own (an SQLite connection
+    must not be used by two threads at once), then hand it to the dump for the GUI thread to use."""
+    conn = store.connect_readonly(dump.index_path)
+    try:
+        meta = store.read_meta(conn)
+        if dump.format != "hprof" or meta.get("graph.version") != GRAPH_VERSION:
+            return None
+        g = HeapGraph(dump, conn)
+        g.meta = meta
+        g.preload()
+    finally:
+        conn.close()
+    g.conn = dump.conn
+    g._stored.clear()
+    dump.meta = meta
+    dump.cache.clear()
+    dump.cache["heap_graph"] = g
+    return g
+
+
+def format_id(obj_id: int) -> str:
+    return f"0x{obj_id:x}"
+
+
+def parse_id(text: str | int) -> int:
+    """An object id typed as MAT shows it (0x…) or as a decimal number."""
+    if isinstance(text, int):
+        return text
+    text = text.strip().lower()
+    return int(text, 16) if text.startswith("0x") else int(text)
+
+
+@dataclass(frozen=True)
+class HeapObject:
+    node: int
+    id: int
+    class_name: str
+    shallow_bytes: int
+    retained_bytes: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.class_name} @ {format_id(self.id)}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "class": self.class_name, "shallow_bytes": self.shallow_bytes,
+                "retained_bytes": self.retained_bytes}
+
+
+@njit(cache=True, nogil=True)
+def _paths_back(target, rev_start, rev, is_root, max_paths, nxt):
+    """Breadth-first from `target` against strong references; nxt[u] = the next node toward target.
+    Returns the GC roots found, nearest first (at most max_paths)."""
+    found = np.empty(max_paths, np.int32)
+    k = 0
+    queue = np.empty(nxt.shape[0], np.int32)
+    head = 0
+    tail = 1
+    queue[0] = target
+    nxt[target] = target
+    while head < tail and k < max_paths:
+        v = queue[head]
+        head += 1
+        if is_root[v]:
+            found[k] = v
+            k += 1
+            continue
+        for e in range(rev_start[v], rev_start[v + 1]):
+            u = rev[e]
+            if u < 0 or nxt[u] >= 0:
+                continue
+            nxt[u] = v
+            queue[tail] = u
+            tail += 1
+    return found[:k]
+
+
+class HeapGraph:
+    """The object graph of one indexed heap dump; arrays load on first use."""
+
+    def __init__(self, dump: Dump, conn: sqlite3.Connection | None = None) -> None:
+        self.conn = conn or dump.conn
+        if not has_graph(self.conn):
+            raise ValueError(f"{dump.path}: the object graph has not been computed yet")
+        self.dump = dump
+        self.meta = dump.meta
+        self._stored: dict[str, StoredArray] = {}
+
+    def _array(self, name: str) -> np.ndarray:
+        return load_array(self.conn, name)
+
+    def preload(self) -> HeapGraph:
+        """Load everything the docks use (off the GUI thread), so browsing never waits on a load."""
+        for name in ("ids", "node_class", "shallow", "retained", "idom", "reach", "_dom", "_fwd", "_rev",
+                     "_id_index", "class_names", "heap_bytes", "is_root", "_object_class_all", "_array_length_all",
+                     "_offsets", "_java_lang_class", "_mirror_ids", "_size_model", "_mirror_shallow"):
+            getattr(self, name)
+        return self
+
+    # ---- per-node columns (each loaded on first use: a query touches only what it needs)
+    @functools.cached_property
+    def class_node_idx(self) -> np.ndarray:
+        return self._array("graph.class_node_idx").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _java_lang_class(self) -> tuple[int, int]:
+        row = self.conn.execute("SELECT class_idx, instance_bytes FROM hprof_class "
+                                "WHERE name = 'java.lang.Class'").fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    @functools.cached_property
+    def _mirror_ids(self) -> np.ndarray:
+        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
+        return np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in self.class_node_idx], np.uint64)
+
+    @functools.cached_property
+    def ids(self) -> np.ndarray:
+        """uint64 id of every node (objects, then class mirrors)."""
+        return np.concatenate([self._array("hprof_object.id").astype(np.uint64, copy=False), self._mirror_ids])
+
+    @functools.cached_property
+    def _object_class(self) -> np.ndarray:
+        return self._array("hprof_object.class_idx").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _array_length(self) -> np.ndarray:
+        return self._array("hprof_object.array_length").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _object_class_all(self) -> np.ndarray:
+        """class_idx per node as stored for objects (mirrors: java.lang.Class), for _column()."""
+        return self.node_class
+
+    @functools.cached_property
+    def _array_length_all(self) -> np.ndarray:
+        return np.concatenate([self._array_length, np.full(len(self.class_node_idx), -1, np.int32)])
+
+    @functools.cached_property
+    def node_class(self) -> np.ndarray:
+        """class_idx of every node (java.lang.Class for the mirrors)."""
+        return np.concatenate([self._object_class,
+                               np.full(len(self.class_node_idx), self._java_lang_class[0], np.int32)])
+
+    @functools.cached_property
+    def shallow(self) -> np.ndarray:
+        objs = self._size_model.shallow_bytes(self._object_class, self._array_length)
+        return np.concatenate([objs, self._mirror_shallow])
+
+    @functools.cached_property
+    def _mirror_shallow(self) -> np.ndarray:
+        m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
+        return np.array([m.get(int(c)) or self._java_lang_class[1] for c in self.class_node_idx], np.int64)
+
+    @functools.cached_property
+    def _size_model(self) -> SizeModel:
+        return SizeModel.of(self.conn)
+
+    @functools.cached_property
+    def _offsets(self) -> np.ndarray:
+        return self._array("hprof_object.offset").astype(np.uint64, copy=False)
+
+    @property
+    def n_objects(self) -> int:
+        return int(self.meta["graph.objects"])
+
+    def offset(self, node: int) -> int | None:
+        """Where the object's record starts in the (decompressed) dump; None for class mirrors."""
+        return int(self._offsets[node]) if node < self.n_objects else None
+
+    def array_length(self, node: int) -> int:
+        return int(self._array_length[node]) if node < self.n_objects else -1
+
+    @functools.cached_property
+    def retained(self) -> np.ndarray:
+        return self._array("graph.retained").astype(np.int64, copy=False)
+
+    @functools.cached_property
+    def idom(self) -> np.ndarray:
+        return self._array("graph.idom").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def reach(self) -> np.ndarray:
+        return self._array("graph.reach").astype(np.uint8, copy=False)
+
+    @functools.cached_property
+    def _dom(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._array("graph.dom_start"), self._array("graph.dom_kids").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _fwd(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._array("graph.fwd_start"), self._array("graph.fwd").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def _rev(self) -> tuple[np.ndarray, np.ndarray]:
+        """Referrers: derived from the stored references on first use (faster than storing them)."""
+        start, fwd = self._fwd
+        return reverse_edges(len(start) - 1, start, fwd)
+
+    @functools.cached_property
+    def roots(self) -> np.ndarray:
+        return self._array("graph.roots").astype(np.int32, copy=False)
+
+    @functools.cached_property
+    def is_root(self) -> np.ndarray:
+        flags = np.zeros(len(self.idom), np.bool_)
+        flags[self.roots] = True
+        return flags
+
+    @functools.cached_property
+    def class_names(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT class_idx, name FROM hprof_class"))
+
+    @functools.cached_property
+    def _id_index(self) -> tuple[np.ndarray, np.ndarray | None, dict[int, int]]:
+        """Object ids for binary search (dump order when it is already sorted, as HotSpot writes it),
+        the sorting permutation otherwise, and the class mirrors' ids."""
+        obj = self.ids[:self.n_objects]
+        mirrors = {int(i): self.n_objects + k for k, i in enumerate(self.ids[self.n_objects:])}
+        if len(obj) < 2 or bool(np.all(obj[1:] >= obj[:-1])):
+            return obj, None, mirrors
+        order = np.argsort(obj, kind="stable")
+        return obj[order], order, mirrors
+
+    # ---- lookups
+    def node_of(self, obj_id: int) -> int | None:
+        """The node with this id, or None when the dump has no such object."""
+        ids, order, mirrors = self._id_index
+        if obj_id in mirrors:
+            return mirrors[obj_id]
+        if not 0 <= obj_id < 1 << 64:
+            return None
+        i = int(np.searchsorted(ids, np.uint64(obj_id)))
+        if i < len(ids) and int(ids[i]) == obj_id:
+            return i if order is None else int(order[i])
+        return None
+
+    def class_of(self, node: int) -> str:
+        if node >= self.n_objects:
+            return "java.lang.Class"
+        return self.class_names.get(int(self._column("_object_class_all", "hprof_object.class_idx", [node])[0]), "?")
+
+    def represented_class(self, node: int) -> str | None:
+        """For a class node, the name of the class it is the mirror of."""
+        if node < self.n_objects:
+            return None
+        return self.class_names.get(int(self.class_node_idx[node - self.n_objects]))
+
+    def _column(self, name: str, stored: str, nodes: list[int]) -> np.ndarray:
+        """Values of a per-node column for a few nodes: from the loaded array, or read in place."""
+        if name in self.__dict__:
+            return getattr(self, name)[nodes]
+        if stored not in self._stored:
+            self._stored[stored] = StoredArray(self.conn, stored)
+        objs = [v for v in nodes if v < self.n_objects]
+        got = dict(zip(objs, self._stored[stored].take(objs).tolist(), strict=True))
+        for v in nodes:
+            if v >= self.n_objects:  # class mirrors: from the class table
+                k = v - self.n_objects
+                got[v] = {"ids": lambda k=k: int(self._mirror_ids[k]),
+                          "_object_class_all": lambda: self._java_lang_class[0],
+                          "_array_length_all": lambda: -1}[name]()
+        return np.array([got[v] for v in nodes], dtype=np.uint64 if name == "ids" else np.int64)
+
+    def objs(self, nodes: list[int]) -> list[HeapObject]:
+        """HeapObjects for a few nodes, without loading whole columns that are not loaded yet."""
+        nodes = [int(v) for v in nodes]
+        if not nodes:
+            return []
+        ids = self._column("ids", "hprof_object.id", nodes)
+        cls = self._column("_object_class_all", "hprof_object.class_idx", nodes)
+        length = self._column("_array_length_all", "hprof_object.array_length", nodes)
+        if "shallow" in self.__dict__:
+            shallow = self.shallow[nodes]
+        else:
+            shallow = self._size_model.shallow_bytes(cls, length)
+            for k, v in enumerate(nodes):
+                if v >= self.n_objects:
+                    shallow[k] = self._mirror_shallow[v - self.n_objects]
+        return [HeapObject(v, int(ids[k]) & 0xFFFFFFFFFFFFFFFF, self._class_name_of(v, int(cls[k])), int(shallow[k]),
+                           int(self.retained[v])) for k, v in enumerate(nodes)]
+
+    def _class_name_of(self, node: int, class_idx: int) -> str:
+        return "java.lang.Class" if node >= self.n_objects else self.class_names.get(class_idx, "?")
+
+    def obj(self, node: int) -> HeapObject:
+        return self.objs([node])[0]
+
+    def label(self, node: int) -> str:
+        rc = self.represented_class(node)
+        o = self.obj(node)
+        return f"class {rc} @ {format_id(o.id)}" if rc else o.label
+
+    # ---- queries
+    def biggest(self, top: int = 25) -> list[HeapObject]:
+        """The objects with the largest retained size anywhere in the heap."""
+        ret = self.retained
+        top = min(top, len(ret))
+        if top <= 0:
+            return []
+        part = np.argpartition(-ret, top - 1)[:top]
+        part = part[np.lexsort((part, -ret[part]))]
+        return self.objs(part.tolist())
+
+    def dominated(self, node: int = ROOT, top: int | None = None, reachable_only: bool = True) -> list[HeapObject]:
+        """Children of `node` (or of the root) in the dominator tree, largest retained first."""
+        start, kids = self._dom
+        v = len(self.idom) if node == ROOT else node
+        seg = kids[start[v]:start[v + 1]]
+        if reachable_only and node == ROOT:
+            seg = seg[self.reach[seg] == REACH_STRONG]
+        if top is not None:
+            seg = seg[:top]
+        return self.objs(seg.tolist())
+
+    def child_count(self, node: int = ROOT) -> int:
+        start, _ = self._dom
+        v = len(self.idom) if node == ROOT else node
+        return int(start[v + 1] - start[v])
+
+    def dominator_chain(self, node: int) -> list[int]:
+        """node, its immediate dominator, … up to a child of the root."""
+        chain = [node]
+        while self.idom[chain[-1]] >= 0 and len(chain) < 100_000:
+            chain.append(int(self.idom[chain[-1]]))
+        return chain
+
+    def referents(self, node: int) -> list[tuple[int, bool]]:
+        """(target node, weak) for each outgoing reference."""
+        start, fwd = self._fwd
+        return [(t if t >= 0 else ~t, t < 0) for t in fwd[start[node]:start[node + 1]].tolist()]
+
+    def referrers(self, node: int, most: int | None = None) -> list[tuple[int, bool]]:
+        start, rev = self._rev
+        seg = rev[start[node]:start[node + 1]]
+        if most is not None:
+            seg = seg[:most]
+        return [(s if s >= 0 else ~s, s < 0) for s in seg.tolist()]
+
+    def referrer_count(self, node: int) -> int:
+        start, _ = self._rev
+        return int(start[node + 1] - start[node])
+
+    def paths_from_roots(self, node: int, max_paths: int = 5) -> list[list[int]]:
+        """Shortest paths from GC roots to `node` over strong references, nearest roots first;
+        each path runs root → … → node."""
+        start, rev = self._rev
+        nxt = np.full(len(self.idom), -1, np.int32)
+        found = _paths_back(np.int32(node), start, rev, self.is_root, max_paths, nxt)
+        paths = []
+        for r in found.tolist():
+            path = [r]
+            while path[-1] != node:
+                path.append(int(nxt[path[-1]]))
+            paths.append(path)
+        return paths
+
+    @functools.cached_property
+    def heap_bytes(self) -> int:
+        """Shallow bytes of every object some GC root reaches (strongly or through weak references):
+        the heap size MAT reports once unreachable objects are discarded."""
+        return int(self.shallow[self.reach != REACH_NONE].sum())

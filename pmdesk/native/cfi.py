@@ -1,0 +1,125 @@
+"""DWARF call frame information of a module: the FDE covering a pc, found through `.eh_frame_hdr`'s sorted
+table (one FDE parsed, not thousands), else among `.eh_frame` / `.debug_frame` entries parsed once; and the
+row of its decoded table that applies at the pc (CFA rule and register rules)."""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from typing import Any
+
+from elftools.dwarf.callframe import FDE, CallFrameInfo
+from elftools.dwarf.dwarf_expr import DWARFExprParser
+from elftools.elf.elffile import ELFFile
+
+from pmdesk.native.dwarf_sections import dwarf_info, section
+from pmdesk.native.elf_sections import sections
+
+DW_EH_PE_DATAREL_SDATA4 = 0x3B
+
+
+class ModuleCFI:
+    def __init__(self, elf: ELFFile | None, debug_elf: ELFFile | None) -> None:
+        self.table: list[tuple[int, int]] | None = None  # (initial location, FDE offset in .eh_frame)
+        self.cfi: CallFrameInfo | None = None
+        self.fdes: list[tuple[int, int, FDE]] = []  # (start, end, FDE) when all entries were parsed
+        self.starts: list[int] = []
+        self.decoded: dict[int, Any] = {}
+        self.expr_parser: DWARFExprParser | None = None
+        for source in (elf, debug_elf):
+            if source is None or self.cfi is not None or self.fdes:
+                continue
+            try:
+                self._load(source)
+            except Exception:  # noqa: BLE001 - a module whose CFI pyelftools cannot read unwinds by frame pointer
+                self.cfi, self.table, self.fdes = None, None, []
+
+    def _load(self, elf: ELFFile) -> None:
+        secs = sections(elf)
+        eh, hdr = secs.get(".eh_frame"), secs.get(".eh_frame_hdr")
+        if eh is not None:
+            dwarf = dwarf_info(elf)
+            self.expr_parser = DWARFExprParser(dwarf.structs)
+            if hdr is not None:
+                table = _hdr_table(secs.data(hdr), hdr.addr, eh.addr)
+                eh_frame = section(dwarf, ".eh_frame")  # the bytes dwarf_info has read already
+                if table is not None and eh_frame is not None:  # entries are read by offset from its start
+                    self.cfi = CallFrameInfo(_SectionStream(eh_frame.getvalue()), eh.size, eh.addr, dwarf.structs,
+                                             for_eh_frame=True)
+                    self.table = table
+                    self.starts = [t[0] for t in table]
+                    return
+            self._all(dwarf.EH_CFI_entries())
+        elif secs.get(".debug_frame") is not None:
+            dwarf = dwarf_info(elf)
+            self.expr_parser = DWARFExprParser(dwarf.structs)
+            self._all(dwarf.CFI_entries())
+
+    def _all(self, entries: list[Any]) -> None:
+        fdes = [(e.header.initial_location, e.header.initial_location + e.header.address_range, e)
+                for e in entries if isinstance(e, FDE)]
+        self.fdes = sorted(fdes, key=lambda t: t[0])
+        self.starts = [f[0] for f in self.fdes]
+
+    def fde(self, rel_pc: int) -> FDE | None:
+        i = bisect.bisect_right(self.starts, rel_pc) - 1
+        if i < 0:
+            return None
+        if self.table is not None and self.cfi is not None:
+            start, offset = self.table[i]
+            entry = self.cfi._parse_entry_at(offset)  # noqa: SLF001 - pyelftools parses one entry only this way
+            if isinstance(entry, FDE) and start <= rel_pc < start + entry.header.address_range:
+                return entry
+            return None
+        start, end, entry = self.fdes[i]
+        return entry if start <= rel_pc < end else None
+
+    def ops(self, expr: list[int]) -> list[Any]:
+        """A CFI rule's DWARF expression bytes as operations."""
+        return self.expr_parser.parse_expr(expr) if self.expr_parser is not None else []
+
+    def row(self, rel_pc: int) -> tuple[dict[Any, Any], int, bool] | None:
+        """(the CFI table row in force at rel_pc, return-address register, whether the FDE describes a signal
+        trampoline — augmentation 'S', like glibc's __restore_rt)."""
+        fde = self.fde(rel_pc)
+        if fde is None:
+            return None
+        key = fde.header.initial_location
+        dec = self.decoded.get(key)
+        if dec is None:
+            dec = self.decoded[key] = fde.get_decoded()
+        rows = [r for r in dec.table if r["pc"] <= rel_pc]
+        if not rows:
+            return None
+        augmentation = fde.cie.header.get("augmentation", b"") or b""
+        return rows[-1], fde.cie["return_address_register"], b"S" in augmentation
+
+
+class _SectionStream:
+    """A seekable view of a section's bytes (pyelftools reads CFI entries from it by offset)."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._io.seek(offset, whence)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._io.read(n)
+
+    def tell(self) -> int:
+        return self._io.tell()
+
+
+def _hdr_table(data: bytes, hdr_addr: int, eh_addr: int) -> list[tuple[int, int]] | None:
+    """The (initial location, FDE offset) pairs of .eh_frame_hdr when encoded the usual way."""
+    if len(data) < 12 or data[0] != 1 or data[3] != DW_EH_PE_DATAREL_SDATA4 or data[2] != 0x03:
+        return None
+    # eh_frame_ptr (encoding data[1], 4 bytes for the usual pcrel|sdata4), then fde_count (udata4)
+    count = struct.unpack_from("<I", data, 8)[0]
+    if 12 + 8 * count > len(data):
+        return None
+    pairs = struct.unpack_from(f"<{2 * count}i", data, 12)
+    return [(hdr_addr + pairs[2 * i], hdr_addr + pairs[2 * i + 1] - eh_addr) for i in range(count)]

@@ -1,0 +1,41 @@
+"""The Diagnostics dock: recoverable problems the reader found (offset, severity, message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QTableWidgetItem
+
+from pmdesk.model.dump import Dump
+from pmdesk.views.common.base import DockView, readonly_table
+from pmdesk.views.common.selection import SelectionBus
+
+_COLOURS = {"error": QColor("#c62828"), "warning": QColor("#b26a00"), "info": QColor("#546e7a")}
+
+
+class DiagnosticsView(DockView):
+    VIEW_ID = "diagnostics"
+    TITLE = "Diagnostics"
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
+    TAB_WITH = "gc_paths"
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        self.table = readonly_table(self, ["Severity", "Offset", "Code", "Message"], fit_columns=3)
+
+    def load(self, dump: Dump | None) -> None:
+        super().load(dump)
+        diags = dump.diagnostics() if dump is not None else []
+        self.table.setRowCount(len(diags))
+        for i, d in enumerate(diags):
+            sev = QTableWidgetItem(d.severity)
+            sev.setForeground(_COLOURS.get(d.severity, QColor("black")))
+            self.table.setItem(i, 0, sev)
+            self.table.setItem(i, 1, QTableWidgetItem("" if d.offset is None else f"{d.offset:,}"))
+            self.table.setItem(i, 2, QTableWidgetItem(d.code))
+            self.table.setItem(i, 3, QTableWidgetItem(d.message))
+        if not diags:
+            self.table.setRowCount(1)
+            self.table.setItem(0, 3, QTableWidgetItem("No problems found" if dump else ""))

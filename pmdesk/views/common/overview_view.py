@@ -1,0 +1,37 @@
+"""The Overview dock: what the dump is (file, format, JVM layout, figures) and how it was indexed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from pmdesk.model.crash import report as native
+from pmdesk.model.dump import Dump
+from pmdesk.model.heap import histogram as heap
+from pmdesk.model.jfr import events as jfr
+from pmdesk.model.threads import dumps as threads
+from pmdesk.views.common.base import DockView, fill_pairs, readonly_table
+from pmdesk.views.common.selection import SelectionBus
+
+
+class OverviewView(DockView):
+    VIEW_ID = "overview"
+    TITLE = "Overview"
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        self.table = readonly_table(self, ["", ""], fit_columns=1)
+        self.table.horizontalHeader().setVisible(False)
+        self.table.setWordWrap(True)
+
+    def load(self, dump: Dump | None) -> None:
+        super().load(dump)
+        overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview,
+                     "elfcore": native.overview}
+        pairs = overviews[dump.format](dump) if dump is not None and dump.format in overviews else []
+        if dump is None:
+            pairs = [("", "Open a dump: File › Open, drag a file here, or File › Open sample")]
+        fill_pairs(self.table, pairs)
+        self.table.resizeRowsToContents()

@@ -1,0 +1,87 @@
+"""The selection bus: views announce what the user selected (and what they need done) as typed messages
+and react to others' messages, without knowing each other or the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from pmdesk.model.dump import Dump
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # item data role holding a heap graph node in tables, trees and models
+
+
+@dataclass(frozen=True)
+class ObjectSelected:
+    """A heap object (graph node) of `dump` was selected."""
+
+    dump: Dump
+    node: int
+    source: str  # VIEW_ID of the view that announced it (it need not react to its own message)
+
+
+@dataclass(frozen=True)
+class GraphRequested:
+    """A view asks for the dump's dominator tree to be computed (e.g. after a cancelled run)."""
+
+    dump: Dump
+
+
+@dataclass(frozen=True)
+class ThreadSelected:
+    """Thread `thread_idx` of dump `position` in the series of thread dumps in `dump` was selected."""
+
+    dump: Dump
+    position: int
+    thread_idx: int
+    source: str
+
+
+@dataclass(frozen=True)
+class SeriesPositionChosen:
+    """Which dump of a thread-dump series the thread docks show."""
+
+    dump: Dump
+    position: int
+    source: str
+
+
+@dataclass(frozen=True)
+class TimeRangeSelected:
+    """A time range of a JFR recording was chosen (event start times in [start_ns, end_ns)); None = all."""
+
+    dump: Dump
+    window: tuple[int, int] | None
+    source: str
+
+
+@dataclass(frozen=True)
+class CoreFrameSelected:
+    """Frame `depth` of thread `tid` of an ELF core was selected (depth 0 when a thread was chosen)."""
+
+    dump: Dump
+    tid: int
+    depth: int
+    source: str
+
+
+@dataclass(frozen=True)
+class GoTo:
+    """Show this dump (the window switches to it)."""
+
+    dump: Dump
+
+
+class SelectionBus(QObject):
+    selected = Signal(object)  # one of the message dataclasses above
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from pmdesk.views.common.annotation_store import AnnotationStore
+
+        self.annotations = AnnotationStore(self)  # the session's notes, shared by all docks
+        self.symbol_paths = None  # SearchPaths for cores (File > Symbol paths…); None = the defaults
+
+    def select_object(self, dump: Dump, node: int, source: str) -> None:
+        self.selected.emit(ObjectSelected(dump, node, source))

@@ -1,0 +1,1 @@
+"""Crash docks: summary, threads, symbolicated stack, registers, disassembly, modules, memory."""

@@ -1,0 +1,51 @@
+"""What the ELF core docks share: the core session (stack document, memory, disassembly) for the symbol
+paths the user set, and the thread and frame chosen in the Threads and Symbolicated stack docks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pmdesk.model.crash.report import CoreSession
+from pmdesk.model.dump import Dump
+from pmdesk.views.common.base import DockView
+from pmdesk.views.common.selection import CoreFrameSelected, SelectionBus
+
+
+class CoreView(DockView):
+    FORMATS = ("elfcore",)
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        self.session: CoreSession | None = None
+        self.tid: int | None = None
+        self.depth = 0
+        self.bus.selected.connect(self._message)
+
+    def load(self, dump: Dump | None) -> None:
+        super().load(dump)
+        self.session = CoreSession.of(dump, self.bus.symbol_paths) if dump is not None and \
+            dump.format == "elfcore" else None
+        self.tid = self.session.doc["crashed_thread"] if self.session is not None else None
+        self.depth = 0
+        self.show_core()
+
+    def _message(self, msg: object) -> None:
+        if isinstance(msg, CoreFrameSelected) and msg.dump is self.dump and msg.source != self.VIEW_ID:
+            self.tid, self.depth = msg.tid, msg.depth
+            self.selection_changed()
+
+    def choose(self, tid: int, depth: int) -> None:
+        self.tid, self.depth = tid, depth
+        if self.dump is not None:
+            self.bus.selected.emit(CoreFrameSelected(self.dump, tid, depth, self.VIEW_ID))
+
+    def frame(self) -> dict[str, Any] | None:
+        t = self.session.thread(self.tid) if self.session is not None and self.tid is not None else None
+        return t["frames"][self.depth] if t and 0 <= self.depth < len(t["frames"]) else None
+
+    def show_core(self) -> None:
+        """Redraw for self.session (None: no core)."""
+        self.selection_changed()
+
+    def selection_changed(self) -> None:
+        """The chosen thread or frame changed."""

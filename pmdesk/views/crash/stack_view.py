@@ -1,0 +1,105 @@
+"""The Symbolicated stack dock of an ELF core: the chosen thread's frames — inlined and tail-call frames as
+their own rows, how each was found (CFI, frame pointer, stack scan) — and, below, the source around the
+chosen frame's line when the source file is on this machine."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pmdesk.model.crash import report as native
+from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.crash.base import CoreView
+
+HOW = {"cfi": "CFI", "fp": "frame pointer", "scan": "stack scan (a guess)"}
+
+
+class CoreStackView(CoreView):
+    VIEW_ID = "core_stack"
+    TITLE = "Symbolicated stack"
+    AREA = Qt.DockWidgetArea.RightDockWidgetArea
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        box = QWidget()
+        self.table = readonly_table(box, ["#", "Function", "Location", "pc", "Module", "Found by"], fit_columns=0)
+        hh = self.table.horizontalHeader()
+        for c, width in ((0, 28), (1, 300), (2, 150), (3, 120), (4, 110)):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(c, width)
+        self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._row(r))
+        self.source = QPlainTextEdit(readOnly=True)
+        self.source.setFont(QFont("monospace"))
+        self.source_label = QLabel()
+        below = QWidget()
+        bl = QVBoxLayout(below)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(self.source_label)
+        bl.addWidget(self.source)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(box)
+        split.addWidget(below)
+        split.setSizes([300, 150])
+        self.title = QLabel()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.title)
+        lay.addWidget(split, 1)
+
+    def selection_changed(self) -> None:
+        t = self.session.thread(self.tid) if self.session is not None and self.tid is not None else None
+        frames = t["frames"] if t else []
+        self.title.setText(f"Thread {self.tid}" if t else "")
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(frames))
+        for r, f in enumerate(frames):
+            loc = f"{os.path.basename(f['file'])}:{f['line']}" if f["file"] else ""
+            cells = [str(r), (f["function"] or "??") + ("  (inlined)" if f["inlined"] else ""), loc,
+                     f"0x{f['pc']:x}", os.path.basename(f["module"] or ""), HOW.get(f["how"], f["how"])]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if f["how"] == "scan":
+                    item.setForeground(QBrush(QColor("#a06000")))
+                if c == 2 and f["file"]:
+                    item.setToolTip(f["file"])
+                elif c == 1:
+                    item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+        if 0 <= self.depth < len(frames):
+            self.table.setCurrentCell(self.depth, 1)
+        self._show_source(frames[self.depth] if 0 <= self.depth < len(frames) else None)
+
+    def _row(self, row: int) -> None:
+        if self.tid is not None and row >= 0:
+            self.choose(self.tid, row)
+            t = self.session.thread(self.tid)
+            self._show_source(t["frames"][row] if t and row < len(t["frames"]) else None)
+
+    def _show_source(self, f: dict[str, Any] | None) -> None:
+        found = native.source_lines(f["file"], f["line"], dirs=self.session.source_dirs()) \
+            if f and self.session is not None else None
+        if f is None or not f["file"]:
+            self.source_label.setText("No source line for this frame.")
+            self.source.clear()
+        elif found is None:
+            self.source_label.setText(f"{f['file']}:{f['line']} — the source file is not on this machine")
+            self.source.clear()
+        else:
+            where, lines = found
+            self.source_label.setText(f"{where}:{f['line']}")
+            self.source.setPlainText("\n".join(f"{'→' if n == f['line'] else ' '} {n:5}  {text}"
+                                               for n, text in lines))

@@ -1,1 +1,0 @@
-"""Qt item models that adapt model-layer rows for the views."""
