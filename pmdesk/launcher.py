@@ -1,4 +1,4 @@
-"""Entry point of the `pmdesk` command: a subcommand runs headless (cli.py), anything else opens the GUI."""
+"""Entry point of the `pmdesk` command: a subcommand runs headless (cli/), anything else opens the GUI."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import NoReturn
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from pmdesk import cli
+    from pmdesk.cli.registry import NAMES
 
-    if argv and (argv[0] in cli.COMMANDS or argv[0] in ("-h", "--help", "--version")):
+    if argv and (argv[0] in NAMES or argv[0] in ("-h", "--help", "--version")):
         _exit_now(cli.main(argv))
     from pmdesk.app.main import run_gui
 

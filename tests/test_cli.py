@@ -95,7 +95,7 @@ def test_unknown_format_says_what_it_looks_like(tmp_path: Path, capsys: pytest.C
 
 
 def test_histogram_sort_choices_are_the_models() -> None:
-    from pmdesk.cli import HISTOGRAM_SORTS
+    from pmdesk.cli.heap import HISTOGRAM_SORTS
     from pmdesk.model.heap import histogram as heap
 
     assert set(HISTOGRAM_SORTS) == set(heap.SORT_KEYS)

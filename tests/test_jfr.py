@@ -74,7 +74,7 @@ def test_cli_events_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert all({"name", "count"} <= set(t) for t in doc["event_types"])
     assert doc["event_types"][0]["name"] == "jdk.PromoteObjectOutsidePLAB"
     assert cli.main(["events", str(DATA / "threads" / "go_deadlock.sigquit.txt"), "--index-dir", str(tmp_path)]) == 2
-    assert "needs a JFR recording" in capsys.readouterr().err
+    assert "reads JFR recordings" in capsys.readouterr().err
 
 
 INT64 = np.iinfo(np.int64)

@@ -148,7 +148,7 @@ def test_cli_threads_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture
     assert cli.main(["threads", *files, "--index-dir", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["dumps"] == 2
     assert cli.main(["threads", str(DATA / "leak-phase2.hprof.gz"), "--index-dir", str(tmp_path)]) == 2
-    assert "needs thread dumps" in capsys.readouterr().err
+    assert "reads thread dumps (try: pmdesk histogram" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["jdk25-vthreads.dump.json", "jdk25-vthreads.dump.txt", "jdk25-vthreads.jstack.txt"])

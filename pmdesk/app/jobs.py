@@ -12,6 +12,7 @@ from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.heap.graph import preload_graph
 
 
@@ -65,7 +66,7 @@ class OpenDumpJob(Job):
 
     def work(self) -> Dump:
         dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
-        if dump.format == "hprof":
+        if dump.has(Kind.HEAP_GRAPH):
             self.progress.update(1.0, "loading the dominator tree")
             preload_graph(dump)
         return dump

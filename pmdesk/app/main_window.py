@@ -30,8 +30,8 @@ from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.index.store import dump_key
 from pmdesk.model import session as sessions
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind, formats
 from pmdesk.native.symbol_files import SearchPaths
-from pmdesk.readers import READERS
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus
 from pmdesk.views.registry import VIEWS
@@ -43,11 +43,7 @@ AUTOSAVE_MS = 30_000
 
 
 def file_filters() -> str:
-    parts = []
-    for r in sorted(READERS, key=lambda r: r.SPEC.priority):
-        globs = " ".join(f"*{e}" for e in r.SPEC.extensions)
-        parts.append(f"{r.SPEC.description} ({globs})")
-    return ";;".join(parts + ["All files (*)"])
+    return ";;".join([f.file_filter for f in formats()] + ["All files (*)"])
 
 
 class MainWindow(QMainWindow):
@@ -218,7 +214,7 @@ class MainWindow(QMainWindow):
 
     def compute_graph(self, dump: Dump) -> None:
         """Queue the dominator-tree pass of an open heap dump (no-op when done or already queued)."""
-        if dump.format != "hprof" or has_graph(dump.conn) or dump not in self.dumps:
+        if not dump.has(Kind.HEAP_GRAPH) or has_graph(dump.conn) or dump not in self.dumps:
             return
         if any(isinstance(j, HeapGraphJob) and j.dump is dump for j in [*self.jobs, self.job] if j is not None):
             return
@@ -263,11 +259,7 @@ class MainWindow(QMainWindow):
         self.dump_box.setCurrentIndex(len(self.dumps) - 1)
         m = dump.meta
         how = f"indexed in {m.get('index.seconds', 0):.2f} s" if dump.built else "index reused"
-        what = {"threads": f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)",
-                "jfr": f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)",
-                "elfcore": f"core of {m.get('core.command') or '?'}: {m.get('core.signal_name') or 'no signal'}, "
-                           f"{m.get('summary.threads', 0)} thread(s)"}.get(
-            dump.format, f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes")
+        what = dump.spec.status_line(dump)
         self.status_label.setText(f"{dump.name}: {what} ({how})")
         warnings = dump.warnings()
         if warnings:

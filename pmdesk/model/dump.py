@@ -12,7 +12,8 @@ from typing import Any
 from pmdesk.base.errors import PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.index import store
-from pmdesk.readers import Reader, sniff
+from pmdesk.model.formats import Format, Kind, format_of, sniff
+from pmdesk.readers import Reader
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class IndexState:
 
 def index_state(path: str, index_dir: str | os.PathLike[str] | None = None) -> IndexState:
     """Which reader reads `path`, where its index lives, and whether that index is current."""
-    reader = sniff(path)
+    reader = sniff(path).reader
     try:
         key = store.dump_key(path)
     except OSError as e:
@@ -69,7 +70,17 @@ class Dump:
 
     @property
     def format(self) -> str:
+        """The reader's name (what meta keys of this format start with); decide behaviour by `kinds`."""
         return self.reader.SPEC.name
+
+    @property
+    def spec(self) -> Format:
+        """The dump's entry in the format registry."""
+        return format_of(self.reader)
+
+    def has(self, kind: Kind) -> bool:
+        """Whether the dump holds this kind of data (the docks and commands that apply follow from it)."""
+        return self.spec.has(kind)
 
     @property
     def content_key(self) -> str:

@@ -1,38 +1,17 @@
-"""The registry of format readers and the sniffing that picks one for a file by its first bytes. The reader
-packages are imported on first use of the registry, so code that needs one reader's modules (the `stack`
-command reads a core with no index) does not load the others."""
+"""Format readers (one package each) and the sniffing that picks one for a file by its first bytes. Which
+readers exist is the format registry's business (model/formats.py); a reader package's `__init__` holds
+only its SPEC and sniff, so naming every reader loads none of their parsers."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
-from functools import cache
-from typing import Any
+from collections.abc import Sequence
 
 from pmdesk.base import dump_files
-from pmdesk.base.errors import PmdeskError, UnsupportedFormat
+from pmdesk.base.errors import PmdeskError
 from pmdesk.readers.base import SNIFF_BYTES, Reader, ReaderSpec
-
-
-@cache
-def readers() -> tuple[Reader, ...]:
-    """Every reader, highest priority (lowest number) first."""
-    from pmdesk.readers import elfcore, hprof, jfr, threaddump
-
-    found: tuple[Reader, ...] = (hprof.HprofReader, jfr.JfrReader, threaddump.ThreadDumpReader,
-                                 elfcore.ElfCoreReader)
-    names = [r.SPEC.name for r in found]
-    prios = [r.SPEC.priority for r in found]
-    if len(set(names)) != len(names) or len(set(prios)) != len(prios):
-        raise RuntimeError("reader names and priorities must be unique")
-    return tuple(sorted(found, key=lambda r: r.SPEC.priority))
-
-
-def __getattr__(name: str) -> Any:  # READERS, built when first asked for
-    if name == "READERS":
-        return readers()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_head(path: str) -> bytes:
@@ -62,10 +41,6 @@ def read_head(path: str) -> bytes:
         raise PmdeskError(path, os.strerror(e.errno or errno.EIO)) from None
 
 
-def known_formats() -> str:
-    return ", ".join(r.SPEC.description for r in readers())
-
-
 _LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on unknown files
     (b"FLR\0", "a JFR recording"), (b"\x7fELF", "an ELF file"), (b"\x1f\x8b", "gzip data"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"), (b"\xfd7zXZ\x00", "xz-compressed data"),
@@ -86,29 +61,21 @@ def describe_head(head: bytes) -> str:
     return "text"
 
 
-def sniff(path: str) -> Reader:
-    """The reader for `path`, chosen by content; raises UnsupportedFormat naming what pmdesk reads."""
+def sniff_with(path: str, readers: Sequence[Reader]) -> Reader | None:
+    """The first of `readers` (in the order given) that recognises `path` by content, or None."""
     head = read_head(path)
-    for reader in readers():
+    for reader in readers:
         if reader.sniff(head):
             if os.path.isdir(path) and not reader.SPEC.directories:
                 raise PmdeskError(path, "is a directory, not a dump file")
             return reader
     if os.path.isdir(path):
         raise PmdeskError(path, "is a directory, not a dump file")
-    for reader in readers():  # what the first bytes cannot tell: a dump further into a log, a compressed core
+    for reader in readers:  # what the first bytes cannot tell: a dump further into a log, a compressed core
         deep = getattr(reader, "sniff_deep", None)
         if deep is not None and deep(path, head):
             return reader
-    raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
-                                  f"(it reads: {known_formats()})")
+    return None
 
 
-def reader_by_name(name: str) -> Reader:
-    for reader in readers():
-        if reader.SPEC.name == name:
-            return reader
-    raise KeyError(name)
-
-
-__all__ = ["READERS", "Reader", "ReaderSpec", "known_formats", "read_head", "reader_by_name", "readers", "sniff"]
+__all__ = ["Reader", "ReaderSpec", "describe_head", "read_head", "sniff_with"]

@@ -133,6 +133,13 @@ def _recursion(functions: list[str]) -> str:
     return f" ({top} recursing {n:,} frames deep)" if n >= 64 and n * 2 > len(functions) else ""
 
 
+def status_line(dump: Dump) -> str:
+    """What the status line says once a core is open."""
+    m = dump.meta
+    return (f"core of {m.get('core.command') or '?'}: {m.get('core.signal_name') or 'no signal'}, "
+            f"{m.get('summary.threads', 0)} thread(s)")
+
+
 def overview(dump: Dump) -> list[tuple[str, str]]:
     m = dump.meta
     sig = m.get("core.signal") or {}

@@ -22,13 +22,14 @@ from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_
 from pmdesk.index.hprof_objects import SizeModel
 from pmdesk.index.store import StoredArray, load_array
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 
 ROOT = -1  # the virtual root of the dominator tree
 
 
 def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
     """Compute the dump's object graph, dominators and retained sizes into its index if not there yet."""
-    if dump.format != "hprof" or has_graph(dump.conn):
+    if not dump.has(Kind.HEAP_GRAPH) or has_graph(dump.conn):
         return
     build_heap_graph(dump.path, str(dump.index_path), progress or Progress(path=dump.path))
     dump.reload_meta()
@@ -36,7 +37,7 @@ def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
 
 def graph_of(dump: Dump | None) -> HeapGraph | None:
     """The dump's heap graph (loaded once per open dump), or None when it has none (yet)."""
-    if dump is None or dump.format != "hprof" or dump.meta.get("graph.version") != GRAPH_VERSION:
+    if dump is None or not dump.has(Kind.HEAP_GRAPH) or dump.meta.get("graph.version") != GRAPH_VERSION:
         return None
     g = dump.cache.get("heap_graph")
     if g is None:
@@ -50,7 +51,7 @@ def preload_graph(dump: Dump) -> HeapGraph | None:
     conn = store.connect_readonly(dump.index_path)
     try:
         meta = store.read_meta(conn)
-        if dump.format != "hprof" or meta.get("graph.version") != GRAPH_VERSION:
+        if not dump.has(Kind.HEAP_GRAPH) or meta.get("graph.version") != GRAPH_VERSION:
             return None
         g = HeapGraph(dump, conn)
         g.meta = meta

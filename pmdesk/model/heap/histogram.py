@@ -35,6 +35,12 @@ def histogram(dump: Dump, sort: str = "shallow", pattern: str | None = None,
     return rows[:top] if top is not None else rows
 
 
+def status_line(dump: Dump) -> str:
+    """What the status line says once a heap dump is open."""
+    m = dump.meta
+    return f"{m.get('summary.objects', 0):,} objects, {m.get('summary.classes', 0):,} classes"
+
+
 def overview(dump: Dump) -> list[tuple[str, str]]:
     """(label, value) pairs describing a heap dump, in display order."""
     m = dump.meta

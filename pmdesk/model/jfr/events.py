@@ -19,6 +19,12 @@ def summary(dump: Dump) -> dict[str, Any]:
             "event_types": types}
 
 
+def status_line(dump: Dump) -> str:
+    """What the status line says once a recording is open."""
+    m = dump.meta
+    return f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)"
+
+
 def overview(dump: Dump) -> list[tuple[str, str]]:
     m = dump.meta
     start = dt.datetime.fromtimestamp(m.get("jfr.start_ns", 0) / 1e9, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

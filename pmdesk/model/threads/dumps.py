@@ -188,6 +188,12 @@ def stuck(series: list[DumpView]) -> list[str]:
     return out
 
 
+def status_line(dump: Dump) -> str:
+    """What the status line says once a thread-dump file is open."""
+    m = dump.meta
+    return f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)"
+
+
 def overview(dump: Dump) -> list[tuple[str, str]]:
     """(label, value) pairs describing a thread-dump file."""
     m = dump.meta

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.views.common.selection import SelectionBus
 
 
@@ -30,7 +31,7 @@ class DockView(QWidget):
     VIEW_ID: ClassVar[str]
     TITLE: ClassVar[str]
     AREA: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.RightDockWidgetArea
-    FORMATS: ClassVar[tuple[str, ...]] = ()  # dump formats this view applies to; () = all
+    KINDS: ClassVar[tuple[Kind, ...]] = ()  # data kinds this view shows (any of them); () = every dump
     REQUIRES: ClassVar[tuple[str, ...]] = ()  # index tables that must have rows
     TAB_WITH: ClassVar[str | None] = None  # VIEW_ID of the dock this one shares a tabbed area with
 
@@ -41,8 +42,8 @@ class DockView(QWidget):
 
     def applies_to(self, dump: Dump | None) -> bool:
         if dump is None:
-            return not self.FORMATS and not self.REQUIRES
-        if self.FORMATS and dump.format not in self.FORMATS:
+            return not self.KINDS and not self.REQUIRES
+        if self.KINDS and not any(dump.has(k) for k in self.KINDS):
             return False
         return all(dump.has_rows(t) for t in self.REQUIRES)
 

@@ -6,11 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from pmdesk.model.crash import report as native
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap import histogram as heap
-from pmdesk.model.jfr import events as jfr
-from pmdesk.model.threads import dumps as threads
 from pmdesk.views.common.base import DockView, fill_pairs, readonly_table
 from pmdesk.views.common.selection import SelectionBus
 
@@ -28,10 +24,9 @@ class OverviewView(DockView):
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
-        overviews = {"hprof": heap.overview, "threads": threads.overview, "jfr": jfr.overview,
-                     "elfcore": native.overview}
-        pairs = overviews[dump.format](dump) if dump is not None and dump.format in overviews else []
         if dump is None:
             pairs = [("", "Open a dump: File › Open, drag a file here, or File › Open sample")]
+        else:
+            pairs = dump.spec.overview(dump)
         fill_pairs(self.table, pairs)
         self.table.resizeRowsToContents()

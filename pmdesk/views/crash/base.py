@@ -7,12 +7,13 @@ from typing import Any
 
 from pmdesk.model.crash.report import CoreSession
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.selection import CoreFrameSelected, SelectionBus
 
 
 class CoreView(DockView):
-    FORMATS = ("elfcore",)
+    KINDS = (Kind.CRASH,)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -24,7 +25,7 @@ class CoreView(DockView):
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
         self.session = CoreSession.of(dump, self.bus.symbol_paths) if dump is not None and \
-            dump.format == "elfcore" else None
+            dump.has(Kind.CRASH) else None
         self.tid = self.session.doc["crashed_thread"] if self.session is not None else None
         self.depth = 0
         self.show_core()

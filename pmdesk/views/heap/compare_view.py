@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.heap.diff import Comparison, HolderDelta, compare
 from pmdesk.model.heap.graph import graph_of
 from pmdesk.views.common.base import DockView, fit_header, readonly_table
@@ -68,7 +69,7 @@ class CompareView(DockView):
     TITLE = "Compare"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "heap_histogram"
-    FORMATS = ("hprof",)
+    KINDS = (Kind.HEAP_GRAPH,)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -115,7 +116,7 @@ class CompareView(DockView):
         lay.addWidget(self.tabs, 1)
 
     def open_dumps_changed(self, dumps: list[Dump]) -> None:
-        self.open_dumps = [d for d in dumps if d.format == "hprof"]
+        self.open_dumps = [d for d in dumps if d.has(Kind.HEAP_GRAPH)]
         for box, pick in ((self.a_box, 0), (self.b_box, 1)):
             box.blockSignals(True)
             box.clear()

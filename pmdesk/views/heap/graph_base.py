@@ -9,13 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QStackedLayout, QVBoxLayout, QWidget
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.heap.graph import HeapGraph, graph_of
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.selection import GraphRequested, ObjectSelected, SelectionBus
 
 
 class HeapGraphView(DockView):
-    FORMATS: ClassVar[tuple[str, ...]] = ("hprof",)
+    KINDS: ClassVar[tuple[Kind, ...]] = (Kind.HEAP_GRAPH,)
     REQUIRES: ClassVar[tuple[str, ...]] = ("heap_histogram",)
     FOLLOWS_SELECTION: ClassVar[bool] = False  # show_object() is called for objects selected elsewhere
     RAISE_ON_SELECTION: ClassVar[bool] = False  # and the dock comes to the front of its tab group

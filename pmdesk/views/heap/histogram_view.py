@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.heap import histogram as heap
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import DockView
@@ -30,7 +31,7 @@ class HeapHistogramView(DockView):
     VIEW_ID = "heap_histogram"
     TITLE = "Heap histogram"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
-    FORMATS = ("hprof",)
+    KINDS = (Kind.HEAP_GRAPH,)
     REQUIRES = ("heap_histogram",)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.jfr.recording import Recording, Window
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.columns import RIGHT
@@ -56,7 +57,7 @@ def ms(ns: float) -> str:
 class JfrView(DockView):
     """A dock over a JFR recording; `refresh()` redraws it for `self.rec` within `self.window`."""
 
-    FORMATS = ("jfr",)
+    KINDS = (Kind.EVENTS,)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -66,7 +67,7 @@ class JfrView(DockView):
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
-        self.rec = Recording.of(dump) if dump is not None and dump.format == "jfr" else None
+        self.rec = Recording.of(dump) if dump is not None and dump.has(Kind.EVENTS) else None
         self.window = getattr(dump, "_jfr_window", None)
         self.refresh()
 

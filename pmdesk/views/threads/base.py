@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from PySide6.QtGui import QColor
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.model.threads.dumps import DumpView, ThreadInfo, series_of
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.selection import SelectionBus, SeriesPositionChosen, ThreadSelected
@@ -29,7 +30,7 @@ def state_colour(t: ThreadInfo) -> QColor | None:
 
 
 class ThreadDumpView(DockView):
-    FORMATS: ClassVar[tuple[str, ...]] = ("threads",)
+    KINDS: ClassVar[tuple[Kind, ...]] = (Kind.THREADS,)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

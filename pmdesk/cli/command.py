@@ -1,0 +1,150 @@
+"""What a CLI command is — declared once, as a `Command` record (name, help, arguments, the data kinds it
+reads, the function that runs it) from which the parser, the launcher's list of subcommands and the
+README's command table are built — and what commands share: opening a dump with the one wrong-format
+check, a progress bar on a terminal, the `Output` a command returns (a JSON document and/or text)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pmdesk.base.progress import Progress
+from pmdesk.model.formats import Kind, sniff, wrong_kind
+
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argparse argument: its names and add_argument's keywords."""
+
+    names: tuple[str, ...]
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, *names: str, **options: Any) -> Arg:
+        return cls(names, tuple(options.items()))
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(*self.names, **dict(self.options))
+
+    def synopsis(self) -> str:
+        """How the README's command table shows it: FILE, FILE…, [--top N], [--debug-dir DIR]…"""
+        o = dict(self.options)
+        name = self.names[0]
+        if not name.startswith("-"):
+            shown = o.get("metavar") or name.upper()
+            return f"{shown}…" if o.get("nargs") in ("+", "*") else shown
+        if o.get("action") in ("store_true", "store_false"):
+            return f"[{name}]"
+        value = "|".join(o["choices"]) if "choices" in o else o.get("metavar") or name.lstrip("-").upper()
+        return f"[{name} {value}]" + ("…" if o.get("action") == "append" else "")
+
+
+@dataclass
+class Output:
+    """What a command produced: `doc` is printed as JSON with --json (a contract: exactly its keys), `text`
+    (lines, made when asked for) otherwise."""
+
+    doc: dict[str, Any] | None = None
+    text: Callable[[], Iterable[str]] | None = None
+    indent: int = 1
+
+
+class Invocation(contextlib.ExitStack):
+    """One run of a command: its arguments, and the dumps it opened (closed once the output is printed)."""
+
+    def __init__(self, command: Command, args: argparse.Namespace) -> None:
+        super().__init__()
+        self.command = command
+        self.args = args
+
+    def open(self, path: str, kinds: Sequence[Kind] | None = None, force: bool = False, graph: bool = False) -> Dump:
+        """Open (indexing if needed) a dump of one of `kinds` (default: the command's); with `graph`, make
+        sure its object graph and dominators are there. Warnings about the dump go to stderr."""
+        from pmdesk.model.dump import Dump
+
+        check_kind(path, self.command, kinds)
+        label = os.path.basename(path)
+        dump = self.enter_context(Dump.open(path, index_dir=self.args.index_dir, progress=terminal_progress(label),
+                                            force=force))
+        if graph:
+            from pmdesk.model.heap.graph import ensure_graph
+
+            ensure_graph(dump, terminal_progress(f"{label} graph"))
+        for w in dump.warnings():
+            print(f"warning: {w}", file=sys.stderr)
+        return dump
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand. `kinds`: the data kinds it reads (a dump of another kind is refused with one line);
+    empty for commands that take any dump."""
+
+    name: str
+    help: str
+    run: Callable[[Invocation], Output]
+    args: tuple[Arg, ...] = ()
+    kinds: tuple[Kind, ...] = ()
+    summary: str = ""  # the README table's comment (default: help)
+    extras: tuple[str, ...] = field(default=())  # README synopsis tail the arguments do not show
+
+    def add_to(self, sub: Any) -> None:
+        sp = sub.add_parser(self.name, help=self.help, description=self.help)
+        for a in self.args:
+            a.add_to(sp)
+        sp.set_defaults(command_record=self)
+
+    def synopsis(self) -> str:
+        parts = [a.synopsis() for a in self.args if a.names[0] != "--index-dir"]
+        return " ".join(["pmdesk", self.name, *parts, *self.extras])
+
+
+def check_kind(path: str, command: Command, kinds: Sequence[Kind] | None = None) -> None:
+    """The one wrong-format check: refuse a file whose format holds none of the kinds the command reads."""
+    needs = tuple(kinds if kinds is not None else command.kinds)
+    if not needs:
+        return
+    fmt = sniff(path)
+    if not any(fmt.has(k) for k in needs):
+        from pmdesk.cli.registry import first_command_for
+
+        raise wrong_kind(path, fmt, command.name, needs, first_command_for(fmt.kinds))
+
+
+def terminal_progress(label: str) -> Progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return Progress()
+    last = [0.0]
+
+    def show(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and fraction < 1.0:
+            return
+        last[0] = now
+        bar = "#" * int(fraction * 30)
+        sys.stderr.write(f"\r{label} [{bar:<30}] {fraction * 100:5.1f}% {message[:40]:<40}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return Progress(show)
+
+
+FILE = Arg.of("file", help="the dump")
+INDEX_DIR = Arg.of("--index-dir", metavar="DIR", help="where the index lives (default: the user cache dir)")
+JSON = Arg.of("--json", action="store_true", help="print the JSON document (its keys are a contract: see README)")
+
+
+def top(default: int | None, what: str = "rows") -> Arg:
+    tail = f" (default {default})" if default else " (default: all)"
+    return Arg.of("--top", type=int, default=default, metavar="N", help=f"only the first N {what}{tail}")

@@ -1,0 +1,47 @@
+"""Every CLI command, in the order `pmdesk --help` and the README list them, and what is derived from
+them: the argparse parser, the subcommand names the launcher recognises, the README's command table."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from functools import cache
+
+from pmdesk import __version__
+from pmdesk.cli import crash, dumps, heap, jfr, threads
+from pmdesk.cli.command import Command
+from pmdesk.model.formats import Kind, known_formats
+
+COMMANDS: tuple[Command, ...] = (*dumps.COMMANDS, *heap.COMMANDS[:-1], *threads.COMMANDS, heap.COMMANDS[-1],
+                                 *jfr.COMMANDS, *crash.COMMANDS)
+NAMES = tuple(c.name for c in COMMANDS)
+
+
+def command(name: str) -> Command:
+    return next(c for c in COMMANDS if c.name == name)
+
+
+def first_command_for(kinds: Sequence[Kind]) -> str | None:
+    """The first command that reads one of these kinds (what to suggest for a file given to the wrong one)."""
+    return next((c.name for c in COMMANDS if any(k in c.kinds for k in kinds)), None)
+
+
+@cache
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pmdesk", description=f"pmdesk {__version__}: post-mortem analyser. "
+                                f"Reads: {known_formats()}. Run with FILE… (or none) to start the GUI.")
+    p.add_argument("--version", action="version", version=f"pmdesk {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for c in COMMANDS:
+        c.add_to(sub)
+    return p
+
+
+GUI_SYNOPSIS = ("pmdesk [FILE…] [--sample] [--index-dir DIR]", "the GUI")
+
+
+def readme_table() -> str:
+    """The README's command block: one synopsis per command with what it does, comments aligned."""
+    rows = [GUI_SYNOPSIS, *((c.synopsis(), c.summary or c.help) for c in COMMANDS)]
+    width = max(len(s) for s, _ in rows if len(s) <= 64) + 1
+    return "\n".join(f"{s:<{width}}# {what}" if len(s) <= 64 else f"{s}  # {what}" for s, what in rows)

@@ -1,0 +1,198 @@
+"""The format registry: one entry per format pmdesk reads, and everything other code used to look up by a
+format's name — its reader, the words a user knows it by, the data kinds it produces (which decide the
+CLI commands and docks that apply), its Overview and status-line text, and its desktop file types (MIME
+types with the content rules that mirror the reader's sniff; the installers are generated from them).
+
+Adding a format is one reader package and one line in FORMATS. Nothing outside readers/ and this module
+compares a format's name (tests/test_registry.py walks the code to keep it so).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pmdesk.base.errors import PmdeskError, UnsupportedFormat
+from pmdesk.readers import Reader, describe_head, read_head, sniff_with
+from pmdesk.readers.elfcore import ElfCoreReader
+from pmdesk.readers.hprof import HprofReader
+from pmdesk.readers.jfr import JfrReader
+from pmdesk.readers.threaddump import ThreadDumpReader
+
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
+
+
+class Kind(StrEnum):
+    """A kind of data a dump holds; docks and commands declare the kinds they work on, whatever the format."""
+
+    HEAP_GRAPH = "heap_graph"  # objects, references, GC roots: dominators, retained sizes, paths, suspects
+    CRASH = "crash"            # a native crash: cause, threads with registers and frames, modules, memory
+    THREADS = "threads"        # thread dumps: threads, states, stacks, locks held and waited for
+    SAMPLES = "samples"        # stack samples with weights: profiles, flame graphs
+    EVENTS = "events"          # typed, timed events (JFR)
+
+
+KIND_NOUNS = {  # what a command of this kind reads, in the user's words
+    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores)", Kind.THREADS: "thread dumps",
+    Kind.SAMPLES: "profiles", Kind.EVENTS: "JFR recordings",
+}
+
+
+@dataclass(frozen=True)
+class Magic:
+    """A shared-mime-info content rule: `value` at `offset` (anywhere up to `offset_end` when given)."""
+
+    value: bytes
+    offset: int = 0
+    offset_end: int | None = None
+    priority: int = 80  # 80 and above: tried before file names (content wins where a glob is claimed elsewhere)
+
+    def matches(self, head: bytes) -> bool:
+        if self.offset_end is None:
+            return head[self.offset:self.offset + len(self.value)] == self.value
+        return self.value in head[self.offset:self.offset_end + len(self.value)]
+
+
+@dataclass(frozen=True)
+class MimeType:
+    """A desktop file type of a format (freedesktop shared-mime-info; Windows ProgIDs and macOS UTIs are
+    derived from it by installers/generate.py)."""
+
+    name: str                      # 'application/x-java-hprof'
+    comment: str                   # 'Java heap dump'
+    globs: tuple[str, ...] = ()    # '*.hprof'
+    magic: tuple[Magic, ...] = ()
+    sub_class_of: str | None = None
+    system: bool = False           # declared by shared-mime-info itself (application/x-core): not redefined
+    uti: str | None = None         # macOS type identifier, when not derived from the name
+
+
+def _lazy(target: str) -> Callable[..., Any]:
+    """A function named 'module:function', imported when first called (the registry stays light: naming a
+    format's overview must not import numpy)."""
+    module, name = target.split(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = target
+    return call
+
+
+KIND_OVERVIEW = {  # the Overview / `pmdesk info` facts of each kind, for formats that do not give their own
+    Kind.HEAP_GRAPH: "pmdesk.model.heap.histogram:overview", Kind.CRASH: "pmdesk.model.crash.report:overview",
+    Kind.THREADS: "pmdesk.model.threads.dumps:overview", Kind.EVENTS: "pmdesk.model.jfr.events:overview",
+}
+KIND_STATUS = {  # the status line after a dump opened
+    Kind.HEAP_GRAPH: "pmdesk.model.heap.histogram:status_line", Kind.CRASH: "pmdesk.model.crash.report:status_line",
+    Kind.THREADS: "pmdesk.model.threads.dumps:status_line", Kind.EVENTS: "pmdesk.model.jfr.events:status_line",
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format: its reader and what the rest of pmdesk needs to know about it."""
+
+    reader: Reader
+    what: str                          # the file in the user's words, after "is": 'a Java heap dump'
+    kinds: tuple[Kind, ...]            # the data kinds its index holds
+    mime: tuple[MimeType, ...] = ()
+    overview_fn: str | None = None     # 'module:function' (Dump -> [(label, value)]); default: the first kind's
+    status_fn: str | None = None       # 'module:function' (Dump -> str); default: the first kind's
+    overview: Callable[[Dump], list[tuple[str, str]]] = field(init=False, repr=False, compare=False)
+    status_line: Callable[[Dump], str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overview", _lazy(self.overview_fn or KIND_OVERVIEW[self.kinds[0]]))
+        object.__setattr__(self, "status_line", _lazy(self.status_fn or KIND_STATUS[self.kinds[0]]))
+
+    @property
+    def name(self) -> str:
+        return self.reader.SPEC.name
+
+    @property
+    def description(self) -> str:
+        return self.reader.SPEC.description
+
+    def has(self, kind: Kind) -> bool:
+        return kind in self.kinds
+
+    @property
+    def file_filter(self) -> str:
+        """The file dialog's filter line: 'Java heap dumps (…) (*.hprof *.hprof.gz *.bin)'."""
+        return f"{self.description} ({' '.join('*' + e for e in self.reader.SPEC.extensions)})"
+
+
+HPROF_MIME = MimeType("application/x-java-hprof", "Java heap dump", ("*.hprof", "*.hprof.gz"),
+                      (Magic(b"JAVA PROFILE 1.0."),), uti="org.pmdesk.hprof")
+JFR_MIME = MimeType("application/x-java-flight-recording", "Java Flight Recorder recording", ("*.jfr",),
+                    (Magic(b"FLR\0"),), uti="org.pmdesk.jfr")
+JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",),
+                             (Magic(b"Full thread dump ", 0, 4096),), "text/plain", uti="org.pmdesk.threaddump")
+GO_THREADS_MIME = MimeType("text/x-go-goroutine-dump", "Go goroutine dump", (),
+                           (Magic(b"\ngoroutine 1 [", 0, 4096),), "text/plain", uti="org.pmdesk.goroutines")
+CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), system=True, uti="org.pmdesk.core")
+
+FORMATS: tuple[Format, ...] = (
+    Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,)),
+    Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
+    Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME,)),
+    Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME)),
+)
+
+SESSION_MIME = MimeType("application/x-pmdesk-session", "pmdesk session", ("*.pmdesk",),
+                        (Magic(b'"format": "pmdesk-session"', 0, 16),), "application/json", uti="org.pmdesk.session")
+
+
+@cache
+def formats() -> tuple[Format, ...]:
+    """FORMATS in the order sniffing asks them (lowest reader priority first); names and priorities unique."""
+    names = [f.name for f in FORMATS]
+    prios = [f.reader.SPEC.priority for f in FORMATS]
+    if len(set(names)) != len(names) or len(set(prios)) != len(prios):
+        raise RuntimeError("reader names and priorities must be unique")
+    return tuple(sorted(FORMATS, key=lambda f: f.reader.SPEC.priority))
+
+
+def format_named(name: str) -> Format:
+    """The format whose reader is called `name` (as an index records it)."""
+    for f in formats():
+        if f.name == name:
+            return f
+    raise KeyError(name)
+
+
+def format_of(reader: Reader) -> Format:
+    return format_named(reader.SPEC.name)
+
+
+def known_formats() -> str:
+    return ", ".join(f.description for f in formats())
+
+
+def sniff(path: str) -> Format:
+    """The format of `path`, chosen by content; raises UnsupportedFormat naming what pmdesk reads."""
+    reader = sniff_with(path, [f.reader for f in formats()])
+    if reader is None:
+        head = read_head(path)
+        raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
+                                      f"(it reads: {known_formats()})")
+    return format_of(reader)
+
+
+def kinds_of(path: str) -> tuple[Kind, ...]:
+    return sniff(path).kinds
+
+
+def wrong_kind(path: str | os.PathLike[str], fmt: Format, command: str, needs: Sequence[Kind],
+               suggest: str | None = None) -> PmdeskError:
+    """The one-line error for a command given a file of a format it does not read."""
+    nouns = " or ".join(KIND_NOUNS[k] for k in needs)
+    tip = f" (try: pmdesk {suggest} {os.fspath(path)})" if suggest else ""
+    return PmdeskError(path, f"is {fmt.what}; '{command}' reads {nouns}{tip}")
