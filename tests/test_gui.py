@@ -380,28 +380,28 @@ def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
                                         debug_dirs=[str(native / "debug")], debuginfod_urls=[]))
     window.open_path(str(native / "cores" / "mutex_deadlock.core"))
     wait_idle(qtbot, window)
-    assert window.docks["core_summary"][0].isVisible() and not window.docks["heap_histogram"][0].isVisible()
-    assert window.view("core_summary").headline.text().startswith("deadlock: thread 32683 waits for lock_b")
-    threads = window.view("core_threads").table
+    assert window.docks["crash_summary"][0].isVisible() and not window.docks["heap_histogram"][0].isVisible()
+    assert window.view("crash_summary").headline.text().startswith("deadlock: thread 32683 waits for lock_b")
+    threads = window.view("crash_threads").table
     assert threads.rowCount() == 3 and "(current)" in threads.item(0, 0).text()  # a gcore: nothing crashed
-    stack = window.view("core_stack")
+    stack = window.view("crash_stack")
     threads.setCurrentCell(1, 0)  # a worker: futex_wait inlined into __GI___lll_lock_wait
     assert stack.table.item(0, 1).text() == "futex_wait  (inlined)"
     assert stack.table.item(4, 1).text() == "take_second"
-    regs = window.view("core_registers").table
+    regs = window.view("crash_registers").table
     rip = next(r for r in range(regs.rowCount()) if regs.item(r, 0).text() == "rip")
     assert "libc.so.6+0x" in regs.item(rip, 2).text()
     names = [regs.item(r, 0).text() for r in range(regs.rowCount())]
     assert {"st0", "mxcsr", "xmm15"} <= set(names)  # NT_FPREGSET below the general registers
     stack.table.setCurrentCell(4, 1)  # take_second: the call it is in is marked
-    dis = window.view("core_disassembly").table
+    dis = window.view("crash_disassembly").table
     marked = [r for r in range(dis.rowCount()) if dis.item(r, 0).text() == "▶"]
     assert len(marked) == 1 and dis.item(marked[0], 3).text().startswith("call")
-    assert window.view("core_modules").table.rowCount() == 3
-    memory = window.view("core_memory")
+    assert window.view("crash_modules").table.rowCount() == 3
+    memory = window.view("crash_memory")
     assert memory.hex.toPlainText().count("\n") >= 10  # the thread's stack around rsp
     memory.show_at("0x1")
-    assert "not in the core" in memory.info.text()
+    assert "not in the dump" in memory.info.text()
 
 
 def test_core_stack_shows_the_source_line(qtbot, window: MainWindow) -> None:  # noqa: ANN001
@@ -413,7 +413,7 @@ def test_core_stack_shows_the_source_line(qtbot, window: MainWindow) -> None:  #
     window.set_symbol_paths(SearchPaths(exe=str(d / "sigtramp"), debuginfod_urls=[]))
     window.open_path(str(d / "sigtramp.core"))
     wait_idle(qtbot, window)
-    stack = window.view("core_stack")
+    stack = window.view("crash_stack")
     assert stack.table.item(0, 1).text() == "store_in_handler"
     assert "→     6  __attribute__((noinline)) static void store_in_handler" in stack.source.toPlainText()
     assert stack.source_label.text().endswith("sigtramp.c:6")  # recorded path, or beside the binary

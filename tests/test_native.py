@@ -19,9 +19,12 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.model.crash import report as native
+from pmdesk.base.progress import Progress
+from pmdesk.model.crash import report
+from pmdesk.model.crash.session import CrashSession
 from pmdesk.model.dump import Dump
 from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
+from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.elfcore.core import Core
 from tests.conftest import DATA
 
@@ -53,8 +56,9 @@ def test_frames_equal_gdb(name: str) -> None:
     want = truth(name)
     core = Core(str(NATIVE / "cores" / f"{name}.core"), paths(name))
     try:
-        assert core.signal_json()["number"] == want["signal_number"]
-        assert core.signal_json()["name"] == want["signal"]
+        assert core.notes.signal == want["signal_number"]
+        assert report.signal_text(ElfCoreReader.crash(core.path, core.paths, Progress()).cause).startswith(
+            want["signal"] + " ")
         assert core.crashed_thread() == want["crashing_thread"]["lwp"]
         assert len(core.notes.threads) == want["thread_count"]
         full = libc_matches(core)
@@ -84,8 +88,10 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert set(doc) == {"signal", "crashed_thread", "threads", "modules", "deadlocks"} and doc["deadlocks"] == []
     assert doc["signal"] == {"number": 11, "name": "SIGSEGV", "code": 1, "fault_address": 4}
     frame = doc["threads"][0]["frames"][0]
-    assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how"}
+    assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how", "module_offset", "trust"}
     assert frame["function"] == "store_value" and frame["line"] == 9 and frame["how"] == "cfi"
+    assert frame["trust"] == "context" and doc["threads"][0]["frames"][1]["trust"] == "cfi"
+    assert frame["module_offset"] == frame["pc"] - 0x555555554000  # a PIE loaded at gdb's usual base
     assert set(doc["threads"][0]) == {"tid", "name", "frames"}
     assert all(set(m) == {"path", "build_id", "base", "symbols", "debug_file"} for m in doc["modules"])
     main = doc["modules"][0]
@@ -120,7 +126,7 @@ def test_cut_core_and_corrupt_notes(tmp_path: Path) -> None:
     cut.write_bytes(kernel[: len(kernel) // 2])
     with Dump.open(cut, index_dir=tmp_path / "i1") as d:
         assert "core.truncated" in {x.code for x in d.diagnostics()}
-        assert d.meta["summary.threads"] == 1 and d.meta["core.signal"]["name"] == "SIGSEGV"
+        assert d.meta["summary.threads"] == 1 and CrashSession(d).crash.cause.signal_name == "SIGSEGV"
     data = (NATIVE / "cores" / "mutex_deadlock.core").read_bytes()  # gcore writes them last
     cut.write_bytes(data[: len(data) // 2])
     with Dump.open(cut, index_dir=tmp_path / "i3") as d:
@@ -292,17 +298,14 @@ def test_corrupted_cores_never_crash(tmp_path: Path) -> None:
         f.write_bytes(bytes(data[: rng.randrange(len(data) // 3, len(data) + 1)]))
         try:
             with Dump.open(f, index_dir=tmp_path / "idx") as d:
-                native.summary(native.stack_doc(d))
-                native.overview(d)
-                s = native.CoreSession.of(d, SearchPaths(search_dirs=["/usr/aarch64-linux-gnu/lib"],
-                                                         debuginfod_urls=[]))
-                for t in s.doc["threads"]:
-                    s.registers(t["tid"])
-                    s.fp_registers(t["tid"])
-                    for fr in t["frames"][:3]:
-                        s.disassemble(fr["pc"])
-                        s.describe(fr["pc"])
-                        s.memory(fr["pc"], 64)
+                CrashSession(d).summary()
+                report.overview(d)
+                s = CrashSession.of(d, SearchPaths(search_dirs=["/usr/aarch64-linux-gnu/lib"], debuginfod_urls=[]))
+                for t in s.crash.threads:
+                    for fr in t.frames[:3]:
+                        s.disassemble(fr.pc)
+                        s.describe(fr.pc)
+                        s.read(fr.pc, 64)
                 s.close()
         except PmdeskError as e:
             assert str(f) in e.one_line()
@@ -447,14 +450,14 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     zst.write_bytes((d / "segv_chain.core.zst").read_bytes())
     before = zst.stat().st_mtime_ns
     with Dump.open(NATIVE / "cores" / "segv_chain.core", index_dir=tmp_path / "i0") as plain:
-        want = native.stack_doc(plain)
+        want = CrashSession(plain).document()
     with Dump.open(zst, index_dir=tmp_path / "i1") as z:
-        assert z.format == "elfcore" and native.stack_doc(z) == want
+        assert z.format == "elfcore" and CrashSession(z).document() == want
     cached = list((tmp_path / "cache" / "pmdesk" / "cores").iterdir())
     assert len(cached) == 1 and zst.stat().st_mtime_ns == before
     size = cached[0].stat().st_size
     with Dump.open(zst, index_dir=tmp_path / "i2") as z:  # a new index, the same inflated copy
-        assert native.stack_doc(z) == want and list(cached[0].parent.iterdir()) == cached
+        assert CrashSession(z).document() == want and list(cached[0].parent.iterdir()) == cached
         assert cached[0].stat().st_size == size
     stale = cached[0].parent / "old.zst.0123.core"  # unused for 15 days: deleted when a core is next inflated
     stale.write_bytes(b"x")
@@ -470,7 +473,7 @@ def test_compressed_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     cut.write_bytes((d / "segv_chain.core.zst").read_bytes()[:10_000])
     with Dump.open(cut, index_dir=tmp_path / "i3") as c:
         assert "core.truncated" in {x.code for x in c.diagnostics()}
-        assert native.stack_doc(c)["signal"]["name"] == "SIGSEGV"
+        assert CrashSession(c).document()["signal"]["name"] == "SIGSEGV"
     assert not stale.exists() and cached[0].exists()
     bad = tmp_path / "bad.zst"
     bad.write_bytes(b"\x28\xb5\x2f\xfd" + b"not a zstd frame" * 8)
@@ -491,13 +494,13 @@ def test_stack_overflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         text = f.read()
     want = [(int(pc, 16) if pc else None, name) for pc, name in
             re.findall(r"^#\d+\s+(?:(0x[0-9a-f]+) in )?(\S+)", text.split("\nThread ", 1)[-1], re.M)]
-    doc = native.live_stack_doc(str(d / "overflow.core.zst"), SearchPaths(exe=str(d / "overflow"),
-                                                                            debuginfod_urls=[]))
-    frames = doc["threads"][0]["frames"]
+    crash = ElfCoreReader.crash(str(d / "overflow.core.zst"), SearchPaths(exe=str(d / "overflow"),
+                                                                          debuginfod_urls=[]), Progress())
+    frames = crash.threads[0].frames
     assert len(frames) == len(want) == 4643
-    got = [(f["pc"] if pc is not None else None, f["function"]) for f, (pc, _n) in zip(frames, want, strict=True)]
+    got = [(f.pc if pc is not None else None, f.function) for f, (pc, _n) in zip(frames, want, strict=True)]
     assert got == want
-    assert native.summary(doc, doc["_fault"]) == \
+    assert report.summary(crash, []) == \
         "stack overflow in descend() at overflow.c:7 (descend recursing 4,642 frames deep)"
-    segv = native.live_stack_doc(str(NATIVE / "cores" / "segv_chain.core"), paths("segv_chain"))
-    assert not segv["_fault"]["stack_overflow"]
+    segv = ElfCoreReader.crash(str(NATIVE / "cores" / "segv_chain.core"), paths("segv_chain"), Progress())
+    assert not segv.cause.stack_overflow

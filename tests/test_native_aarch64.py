@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
-from pmdesk.model.crash import report as native
+from pmdesk.index.derive.wait_cycles import wait_cycles
+from pmdesk.model.crash.session import CrashSession
 from pmdesk.model.dump import Dump
 from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
 from pmdesk.readers.elfcore.core import Core
@@ -123,8 +124,8 @@ def test_deadlock_on_aarch64(tmp_path: Path) -> None:
         text = (A64 / "mutex_deadlock.gdb.txt").read_text()
         waits = {int(lwp): (int(addr, 16), lock) for lwp, addr, lock in re.findall(
             r"LWP (\d+)\)\):\n(?:#.*\n)*?#\d+ .*take_second \(m=m@entry=(0x[0-9a-f]+) <(\w+)>", text)}
-        [cycle] = core.deadlocks()
-        assert {w["tid"]: (w["mutex"], w["mutex_name"]) for w in cycle} == waits
+        [cycle] = wait_cycles({w.tid: w.owner for w in core.waits()})
+        assert {w.tid: (w.lock, w.lock_name) for w in core.waits() if w.tid in cycle} == waits
     finally:
         core.close()
 
@@ -134,7 +135,7 @@ def test_without_the_program(tmp_path: Path) -> None:
     with Dump.open(unpacked("segv_chain", tmp_path), index_dir=tmp_path / "i") as d:
         diag = {x.code: x.message for x in d.diagnostics()}
         assert "--exe" in diag["core.binary_missing"]
-        doc = native.stack_doc(d)
+        doc = CrashSession(d).document()
         pc = re.search(r"^pc\s+(0x[0-9a-f]+)", (A64 / "segv_chain.gdb.txt").read_text(), re.M)
         assert pc is not None and doc["threads"][0]["frames"][0]["pc"] == int(pc[1], 16)
         assert doc["signal"]["name"] == "SIGSEGV"

@@ -1,4 +1,5 @@
-"""What a format reader is: its spec (name, version, priority) and the sink it writes raw facts into."""
+"""What a format reader is: its spec (name, version, priority), the sink it writes raw facts into, and what
+a reader of the crash kind offers besides (the crash model again with other symbol paths, the memory)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ SNIFF_BYTES = 4096  # a reader decides from at most this many leading bytes
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from pmdesk.base.crash import Crash
+    from pmdesk.native.symbol_files import SearchPaths
 
 
 @dataclass(frozen=True)
@@ -50,3 +54,26 @@ class Reader(Protocol):
 
     @staticmethod
     def read(path: str, sink: IndexSink, progress: Progress) -> None: ...
+
+
+class CrashMemory(Protocol):
+    """A crash dump's process memory, read again after indexing (the Memory and Disassembly docks)."""
+
+    def read(self, addr: int, n: int) -> bytes | None: ...
+
+    def u64(self, addr: int) -> int | None: ...
+
+    def executable(self, addr: int) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class CrashReader(Reader, Protocol):
+    """A reader of the crash kind: it builds the crash model (base/crash.py) — at index time with the default
+    symbol search, and again when the user gives other symbol paths — and may offer the dump's memory."""
+
+    @staticmethod
+    def crash(path: str, paths: SearchPaths, progress: Progress) -> Crash: ...
+
+    @staticmethod
+    def memory(path: str, paths: SearchPaths) -> CrashMemory | None: ...

@@ -6,13 +6,13 @@ from pmdesk.views.common.annotations_view import AnnotationsView
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.diagnostics_view import DiagnosticsView
 from pmdesk.views.common.overview_view import OverviewView
-from pmdesk.views.crash.disassembly_view import CoreDisassemblyView
-from pmdesk.views.crash.memory_view import CoreMemoryView
-from pmdesk.views.crash.modules_view import CoreModulesView
-from pmdesk.views.crash.registers_view import CoreRegistersView
-from pmdesk.views.crash.stack_view import CoreStackView
-from pmdesk.views.crash.summary_view import CoreSummaryView
-from pmdesk.views.crash.threads_view import CoreThreadsView
+from pmdesk.views.crash.disassembly_view import CrashDisassemblyView
+from pmdesk.views.crash.memory_view import CrashMemoryView
+from pmdesk.views.crash.modules_view import CrashModulesView
+from pmdesk.views.crash.registers_view import CrashRegistersView
+from pmdesk.views.crash.stack_view import CrashStackView
+from pmdesk.views.crash.summary_view import CrashSummaryView
+from pmdesk.views.crash.threads_view import CrashThreadsView
 from pmdesk.views.heap.compare_view import CompareView
 from pmdesk.views.heap.dominator_view import DominatorTreeView
 from pmdesk.views.heap.duplicate_strings_view import DuplicateStringsView
@@ -37,7 +37,7 @@ from pmdesk.views.threads.threads_view import ThreadsView
 VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
-    JfrAllocationsView, JfrLocksView, JfrTimelineView, CoreSummaryView, CoreThreadsView, CoreStackView,
-    CoreDisassemblyView, CoreRegistersView, CoreModulesView, CoreMemoryView,
+    JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
+    CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

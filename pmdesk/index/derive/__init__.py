@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from pmdesk.index.derive import lock_graph
+from pmdesk.index.derive import crash_deadlocks, lock_graph
 
-DERIVE: dict[str, tuple[Callable[[sqlite3.Connection], None], ...]] = {"threads": (lock_graph.derive,)}
+DERIVE: dict[str, tuple[Callable[[sqlite3.Connection], None], ...]] = {  # by schema
+    "threads": (lock_graph.derive,), "crash": (crash_deadlocks.derive,)}

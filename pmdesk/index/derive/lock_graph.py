@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
+from pmdesk.index.derive.wait_cycles import wait_cycles
+
 WAITS = ("waiting_to_lock", "parking")
 HOLDS = ("locked", "owns")
 
@@ -28,22 +30,11 @@ def derive(conn: sqlite3.Connection) -> None:
             nxt[(d, t)] = (d, owner)
     on_cycle: dict[tuple[int, int], int] = {}
     cycles: dict[int, list[list[int]]] = defaultdict(list)
-    done: set[tuple[int, int]] = set()
-    for start in nxt:
-        path: list[tuple[int, int]] = []
-        where: dict[tuple[int, int], int] = {}
-        v: tuple[int, int] | None = start
-        while v is not None and v not in done and v not in where:
-            where[v] = len(path)
-            path.append(v)
-            v = nxt.get(v)
-        if v is not None and v in where:  # a new cycle: path[where[v]:]
-            cyc = path[where[v]:]
-            d = v[0]
-            cycles[d].append([t for _d, t in cyc])
-            for u in cyc:
-                on_cycle[u] = len(cycles[d]) - 1
-        done.update(path)
+    for cyc in wait_cycles(nxt):
+        d = cyc[0][0]
+        cycles[d].append([t for _d, t in cyc])
+        for u in cyc:
+            on_cycle[u] = len(cycles[d]) - 1
     conn.execute("DELETE FROM td_wait")
     conn.execute("DELETE FROM td_deadlock")
     conn.executemany("INSERT INTO td_wait (dump_idx, thread_idx, lock_id, owner_idx, status) VALUES (?, ?, ?, ?, ?)",

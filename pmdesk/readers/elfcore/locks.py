@@ -1,6 +1,7 @@
-"""Threads of a core blocked on glibc mutexes, and the cycles among them: a thread sleeping in the futex
-system call on a mutex's lock word (x86-64: orig_rax = SYS_futex, the word's address in rdi) waits for the
-thread whose id the mutex records as its owner (pthread_mutex_t.__owner, 8 bytes in)."""
+"""Threads of a core blocked on glibc mutexes: a thread sleeping in the futex system call on a mutex's lock
+word (x86-64: orig_rax = SYS_futex, the word's address in rdi) waits for the thread whose id the mutex
+records as its owner (pthread_mutex_t.__owner, 8 bytes in). The cycles among them (deadlocks) are found by
+index/derive/wait_cycles.py."""
 
 from __future__ import annotations
 
@@ -36,18 +37,3 @@ def mutex_waits(threads: list[Thread], memory: Memory, machine: str) -> list[Mut
         if owner in tids and owner != t.tid:
             out.append(MutexWait(t.tid, word, owner))
     return out
-
-
-def deadlocks(waits: list[MutexWait]) -> list[list[MutexWait]]:
-    """Each cycle of threads waiting for each other's mutexes, once."""
-    by_tid = {w.tid: w for w in waits}
-    cycles, seen = [], set()
-    for start in by_tid:
-        path, tid = [], start
-        while tid in by_tid and tid not in {w.tid for w in path}:
-            path.append(by_tid[tid])
-            tid = by_tid[tid].owner
-        if tid == start and not seen & {w.tid for w in path}:
-            cycles.append(path)
-            seen |= {w.tid for w in path}
-    return cycles

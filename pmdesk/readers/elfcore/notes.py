@@ -22,8 +22,6 @@ REGISTERS = {
                   "gs"),
     "EM_AARCH64": tuple(f"x{i}" for i in range(31)) + ("sp", "pc", "pstate"),
 }
-PC = {"EM_X86_64": "rip", "EM_AARCH64": "pc"}
-SP = {"EM_X86_64": "rsp", "EM_AARCH64": "sp"}
 SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
            8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
            15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP",

@@ -1,83 +1,89 @@
-"""Indexes an ELF core: threads and their registers, the signal, modules with where their symbols came from
-(or where pmdesk looked), memory segments, and every thread's symbolicated stack."""
+"""Reads an ELF core into the crash model: threads with registers (general and floating-point), the signal
+and the fault, modules with where their symbols came from (or where pmdesk looked), memory segments, the
+mutexes threads wait on, and every thread's symbolicated stack."""
 
 from __future__ import annotations
 
-import json
-
+from pmdesk.base.crash import Cause, Crash, Problem, Process, Region, Thread
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
+from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.base import IndexSink
+from pmdesk.readers.crash_rows import write_crash
 from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.core import Core, CoreError
 from pmdesk.readers.elfcore.notes import SIGNALS
 
+SIGSTOP = 19  # gdb's gcore stops the process with it: a snapshot, not a crash
 
-def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
+
+def open_core(path: str, paths: SearchPaths, progress: Progress) -> Core:
+    """The core (a compressed one inflated once into the cache), as a one-line error when it is not one."""
     try:
-        inflated(path, lambda fraction, what: progress.update(0.5 * fraction, what))  # a compressed core, once
-        core = Core(path)
+        inflated(path, lambda fraction, what: progress.update(0.5 * fraction, what))
+        return Core(path, paths)
     except (CoreError, CompressedCoreError) as e:
         raise DumpFormatError(path, str(e), 0) from None
+
+
+def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
+    """Index time: the crash model with the default symbol search, into the crash_* tables."""
+    write_crash(sink, read_crash(path, SearchPaths(), progress))
+
+
+def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
+    core = open_core(path, paths, progress)
     try:
-        write_core(core, sink, progress)
+        return crash_of(core, progress)
     finally:
         core.close()
 
 
-def write_core(core: Core, sink: IndexSink, progress: Progress) -> None:
+def crash_of(core: Core, progress: Progress) -> Crash:
     notes = core.notes
+    crashed = core.crashed_thread()
+    snapshot = notes.signal == SIGSTOP
+    threads = []
+    for i, t in enumerate(notes.threads):
+        threads.append(Thread(t.tid, crashed=t.tid == crashed and not snapshot, current=t.tid == crashed and snapshot,
+                              signal=t.signal, registers=t.registers, extra_registers=list(t.fp),
+                              frames=core.frames(t.registers)))
+        progress.update(0.5 + 0.5 * (i + 1) / max(len(notes.threads), 1), "unwinding stacks")
+    fault = core.fault() or {}
+    computed = fault.get("computed")
+    cause = Cause(signal=notes.signal, signal_name=SIGNALS.get(notes.signal or 0), code=notes.signal_code,
+                  fault_address=notes.fault_address, fault_access=fault.get("access"),
+                  computed_address=fault.get("address") if computed else None,
+                  stack_overflow=bool(fault.get("stack_overflow")))
+    regions = [Region(s.start, s.end, _perms(s.flags), s.file_size) for s in core.memory.segments]
+    return Crash(Process(pid=notes.pid, command=notes.command, arch=core.machine), cause, threads,
+                 [m.as_module() for m in core.modules], regions, waits=core.waits(), snapshot=snapshot,
+                 problems=_problems(core))
+
+
+def _perms(flags: int) -> str:
+    return ("r" if flags & 4 else "-") + ("w" if flags & 2 else "-") + ("x" if flags & 1 else "-")
+
+
+def _problems(core: Core) -> list[Problem]:
+    notes = core.notes
+    out = []
     if not notes.threads:
-        sink.diagnostic(None, "core.no_threads", "the core has no NT_PRSTATUS notes: no threads or registers",
-                        "error")
-    for problem in notes.problems:
-        sink.diagnostic(None, "core.bad_note", problem, "warning")
+        out.append(Problem("core.no_threads", "error", "the core has no NT_PRSTATUS notes: no threads or registers"))
+    out += [Problem("core.bad_note", "warning", problem) for problem in notes.problems]
     if core.truncated:
-        sink.diagnostic(None, "core.truncated", f"the core is cut short: {core.truncated:,} bytes of process memory "
-                        "it lists are missing (a core size limit?); stacks read from there end early", "warning")
+        out.append(Problem("core.truncated", "warning", f"the core is cut short: {core.truncated:,} bytes of process "
+                           "memory it lists are missing (a core size limit?); stacks read from there end early"))
     if not notes.files:
         if core.modules:
-            sink.diagnostic(None, "core.no_file_note", "the core does not list its mapped files (no NT_FILE note): "
-                            "modules were placed from the program's headers and the dynamic linker's list", "info")
+            out.append(Problem("core.no_file_note", "info", "the core does not list its mapped files (no NT_FILE "
+                               "note): modules were placed from the program's headers and the dynamic linker's list"))
         else:
-            sink.diagnostic(None, "core.binary_missing", "the core does not list its mapped files (no NT_FILE "
-                            f"note) and the program was not found (looked in {', '.join(core.main_looked[:3])}): "
-                            "give it with --exe", "warning")
-    for warning in [*core.warnings, *(m.warning for m in core.modules if m.warning)]:
-        sink.diagnostic(None, "core.build_id_mismatch", warning, "warning")
-    for m in core.modules:
-        if m.binary is None:
-            sink.diagnostic(None, "core.binary_missing", f"{m.name}: binary not found (looked in "
-                            f"{', '.join(m.looked[:3])}…); its frames show as module+offset", "info")
-    sink.insert("core_module", ("name", "path", "start", "end_", "bias", "build_id", "binary", "debug_file",
-                                "symbols", "looked", "warning"),
-                [(m.name, m.path, s64(m.start), s64(m.end), s64(m.bias), m.build_id, m.binary, m.debug_file,
-                  "found" if m.symbols_found else "missing", json.dumps(m.looked), m.warning) for m in core.modules])
-    sink.insert("core_segment", ("start", "end_", "present", "flags"),
-                [(s64(s.start), s64(s.end), s.file_size, s.flags) for s in core.memory.segments])
-    rows = []
-    for i, t in enumerate(notes.threads):
-        sink.insert("core_thread", ("idx", "tid", "signal", "registers"),
-                    [(i, t.tid, t.signal, json.dumps(t.registers))])
-        for depth, f in enumerate(core.frames(t.registers)):
-            rows.append((i, depth, s64(f.pc), f.module, f.function, f.file, f.line, f.inlined, f.how,
-                         None if f.offset is None else s64(f.offset)))
-        progress.update((i + 1) / max(len(notes.threads), 1), "unwinding stacks")
-    sink.insert("core_frame", ("thread_idx", "depth", "pc", "module", "function", "file", "line", "inlined", "how",
-                               "module_offset"), rows)
-    sig = core.signal_json()
-    sink.meta("core.fault", core.fault())
-    sink.meta("core.deadlocks", core.deadlocks())
-    sink.meta("core.machine", core.machine)
-    sink.meta("core.signal", sig)
-    sink.meta("core.signal_name", SIGNALS.get(sig["number"] or 0))
-    sink.meta("core.crashed_tid", core.crashed_thread())
-    sink.meta("core.command", notes.command)
-    sink.meta("core.pid", notes.pid)
-    sink.meta("summary.threads", len(notes.threads))
-
-
-def s64(v: int) -> int:
-    """An address as SQLite can hold it (signed 64-bit; the model reads it back with & 0xFFFF_FFFF_FFFF_FFFF)."""
-    v &= (1 << 64) - 1  # a damaged core can make a load bias negative or wider than 64 bits
-    return v - (1 << 64) if v >= 1 << 63 else v
+            out.append(Problem("core.binary_missing", "warning", "the core does not list its mapped files (no NT_FILE "
+                               f"note) and the program was not found (looked in {', '.join(core.main_looked[:3])}): "
+                               "give it with --exe"))
+    out += [Problem("core.build_id_mismatch", "warning", w)
+            for w in [*core.warnings, *(m.warning for m in core.modules if m.warning)]]
+    out += [Problem("core.binary_missing", "info", f"{m.name}: binary not found (looked in {', '.join(m.looked[:3])}…);"
+                    " its frames show as module+offset") for m in core.modules if m.binary is None]
+    return out

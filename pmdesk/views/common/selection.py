@@ -57,8 +57,8 @@ class TimeRangeSelected:
 
 
 @dataclass(frozen=True)
-class CoreFrameSelected:
-    """Frame `depth` of thread `tid` of an ELF core was selected (depth 0 when a thread was chosen)."""
+class CrashFrameSelected:
+    """Frame `depth` of thread `tid` of a crash was selected (depth 0 when a thread was chosen)."""
 
     dump: Dump
     tid: int

@@ -1,51 +1,53 @@
-"""What the ELF core docks share: the core session (stack document, memory, disassembly) for the symbol
-paths the user set, and the thread and frame chosen in the Threads and Symbolicated stack docks."""
+"""What the crash docks share: the crash session (the crash model, memory, disassembly) for the symbol paths
+the user set, and the thread and frame chosen in the Threads and Symbolicated stack docks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pmdesk.model.crash.report import CoreSession
+from pmdesk.base.crash import Frame
+from pmdesk.model.crash.session import CrashSession
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.views.common.base import DockView
-from pmdesk.views.common.selection import CoreFrameSelected, SelectionBus
+from pmdesk.views.common.selection import CrashFrameSelected, SelectionBus
 
 
-class CoreView(DockView):
+class CrashView(DockView):
     KINDS = (Kind.CRASH,)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.session: CoreSession | None = None
+        self.session: CrashSession | None = None
         self.tid: int | None = None
         self.depth = 0
         self.bus.selected.connect(self._message)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
-        self.session = CoreSession.of(dump, self.bus.symbol_paths) if dump is not None and \
+        self.session = CrashSession.of(dump, self.bus.symbol_paths) if dump is not None and \
             dump.has(Kind.CRASH) else None
-        self.tid = self.session.doc["crashed_thread"] if self.session is not None else None
+        crashed = self.session.crash.crashed_thread if self.session is not None else None
+        self.tid = crashed.tid if crashed is not None else None
         self.depth = 0
-        self.show_core()
+        self.show_crash()
 
     def _message(self, msg: object) -> None:
-        if isinstance(msg, CoreFrameSelected) and msg.dump is self.dump and msg.source != self.VIEW_ID:
+        if isinstance(msg, CrashFrameSelected) and msg.dump is self.dump and msg.source != self.VIEW_ID:
             self.tid, self.depth = msg.tid, msg.depth
             self.selection_changed()
 
     def choose(self, tid: int, depth: int) -> None:
         self.tid, self.depth = tid, depth
         if self.dump is not None:
-            self.bus.selected.emit(CoreFrameSelected(self.dump, tid, depth, self.VIEW_ID))
+            self.bus.selected.emit(CrashFrameSelected(self.dump, tid, depth, self.VIEW_ID))
 
-    def frame(self) -> dict[str, Any] | None:
-        t = self.session.thread(self.tid) if self.session is not None and self.tid is not None else None
-        return t["frames"][self.depth] if t and 0 <= self.depth < len(t["frames"]) else None
+    def frame(self) -> Frame | None:
+        t = self.session.thread(self.tid) if self.session is not None else None
+        return t.frames[self.depth] if t and 0 <= self.depth < len(t.frames) else None
 
-    def show_core(self) -> None:
-        """Redraw for self.session (None: no core)."""
+    def show_crash(self) -> None:
+        """Redraw for self.session (None: no crash open)."""
         self.selection_changed()
 
     def selection_changed(self) -> None:

@@ -1,5 +1,5 @@
-"""The Disassembly dock of an ELF core (capstone): the code around the chosen frame's pc, read from the core
-or the mapped binary; the faulting instruction (or the frame's return point) marked."""
+"""The Disassembly dock of a crash (capstone): the code around the chosen frame's pc, read from the dump's
+memory (an ELF core's, or its mapped binary); the faulting instruction (or the frame's return point) marked."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 
-class CoreDisassemblyView(CoreView):
-    VIEW_ID = "core_disassembly"
+class CrashDisassemblyView(CrashView):
+    VIEW_ID = "crash_disassembly"
     TITLE = "Disassembly"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
 
@@ -36,9 +36,9 @@ class CoreDisassemblyView(CoreView):
             self.table.setRowCount(0)
             self.info.clear()
             return
-        pc = f["pc"]
+        pc = f.pc
         mark = pc
-        if self.depth > 0 and any(not x["inlined"] for x in self.session.thread(self.tid)["frames"][:self.depth]):
+        if self.depth > 0 and any(not x.inlined for x in self.session.thread(self.tid).frames[:self.depth]):
             # a caller: pc is the return address; the call is the instruction before it
             rows = self.session.disassemble(pc)
             before = [a for a, _b, _t in rows if a < pc]
@@ -55,5 +55,5 @@ class CoreDisassemblyView(CoreView):
             if here:
                 self.table.scrollToItem(self.table.item(r, 1))
         what = "faulting instruction" if self.depth == 0 else "the call this frame is in"
-        self.info.setText(f"{f['function'] or '??'} — {what} marked" if rows else
-                          "The code is neither in the core nor in a binary pmdesk found.")
+        self.info.setText(f"{f.function or '??'} — {what} marked" if rows else
+                          "The code is neither in the dump nor in a binary pmdesk found.")

@@ -1,4 +1,4 @@
-"""The Memory dock of an ELF core: a hex and ASCII view of any address the core (or a mapped binary) has —
+"""The Memory dock of a crash: a hex and ASCII view of any address the dump (or a mapped binary) has —
 type an address, or it follows the chosen thread's stack pointer."""
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout
 
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 ROWS = 32
 
 
-class CoreMemoryView(CoreView):
-    VIEW_ID = "core_memory"
+class CrashMemoryView(CrashView):
+    VIEW_ID = "crash_memory"
     TITLE = "Memory"
     AREA = Qt.DockWidgetArea.BottomDockWidgetArea
-    TAB_WITH = "core_modules"
+    TAB_WITH = "crash_modules"
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -41,7 +41,8 @@ class CoreMemoryView(CoreView):
         if self.session is None or self.tid is None:
             self.hex.clear()
             return
-        regs = self.session.registers(self.tid)
+        t = self.session.thread(self.tid)
+        regs = t.registers if t else {}
         sp = regs.get("rsp", regs.get("sp"))
         if sp is not None and not self.address.text():
             self.show_at(f"0x{sp:x}")
@@ -54,11 +55,11 @@ class CoreMemoryView(CoreView):
         except ValueError:
             self.info.setText("not an address")
             return
-        data = self.session.memory(addr, ROWS * 16)
+        data = self.session.read(addr, ROWS * 16)
         if data is None:
-            data = self.session.memory(addr, 16)
+            data = self.session.read(addr, 16)
         if data is None:
-            self.info.setText(f"0x{addr:x} is not in the core or a mapped file")
+            self.info.setText(f"0x{addr:x} is not in the dump or a mapped file")
             self.hex.clear()
             return
         self.info.setText(self.session.describe(addr))

@@ -1,9 +1,8 @@
-"""The Modules dock of an ELF core: every mapped ELF image with its load address, build-id, whether symbols
+"""The Modules dock of a crash: every loaded image with its load address, build-id, whether symbols
 were found (the debug file used) and, as a tooltip, everywhere pmdesk looked."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -12,11 +11,11 @@ from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 
-class CoreModulesView(CoreView):
-    VIEW_ID = "core_modules"
+class CrashModulesView(CrashView):
+    VIEW_ID = "crash_modules"
     TITLE = "Modules"
     AREA = Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -28,19 +27,18 @@ class CoreModulesView(CoreView):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
 
-    def show_core(self) -> None:
-        super().show_core()
+    def show_crash(self) -> None:
+        super().show_crash()
         if self.session is None:
             self.table.setRowCount(0)
             return
-        looked = {name: json.loads(lk) for name, lk in self.dump.conn.execute("SELECT name, looked FROM core_module")}
-        mods = self.session.doc["modules"]
+        mods = self.session.crash.modules
         self.table.setRowCount(len(mods))
         for r, m in enumerate(mods):
-            cells = [m["path"], f"0x{m['base']:x}", m["build_id"] or "", m["symbols"], m["debug_file"] or ""]
+            cells = [m.name, f"0x{m.base:x}", m.build_id or "", "found" if m.symbols else "missing", m.debug_file or ""]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if m["symbols"] == "missing":
+                if not m.symbols:
                     item.setForeground(QBrush(QColor("#a01010")))
-                item.setToolTip("Looked in:\n" + "\n".join(looked.get(m["path"], [])))
+                item.setToolTip("Looked in:\n" + "\n".join(m.looked))
                 self.table.setItem(r, c, item)

@@ -1,4 +1,4 @@
-"""The Registers dock of an ELF core: the chosen thread's registers as the core saved them, each value
+"""The Registers dock of a crash: the chosen thread's registers as the core saved them, each value
 annotated with the function or mapping it points into, then its floating-point and vector registers."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 
-class CoreRegistersView(CoreView):
-    VIEW_ID = "core_registers"
+class CrashRegistersView(CrashView):
+    VIEW_ID = "crash_registers"
     TITLE = "Registers"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
-    TAB_WITH = "core_disassembly"
+    TAB_WITH = "crash_disassembly"
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -38,12 +38,13 @@ class CoreRegistersView(CoreView):
         if self.shown == self.tid:
             return
         self.shown = self.tid
-        regs = self.session.registers(self.tid)
-        fp = self.session.fp_registers(self.tid)
+        t = self.session.thread(self.tid)
+        regs = t.registers if t else {}
+        fp = t.extra_registers if t else []
         rows = [(name, f"0x{value:016x}", self.session.describe(value) if value > 0xFFFF else "")
                 for name, value in regs.items()]
         if fp:
-            rows += [("", "floating point / vector (NT_FPREGSET)", ""), *((name, text, "") for name, text in fp)]
+            rows += [("", "floating point / vector", ""), *((name, text, "") for name, text in fp)]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):

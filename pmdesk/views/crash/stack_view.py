@@ -1,4 +1,4 @@
-"""The Symbolicated stack dock of an ELF core: the chosen thread's frames — inlined and tail-call frames as
+"""The Symbolicated stack dock of a crash: the chosen thread's frames — inlined and tail-call frames as
 their own rows, how each was found (CFI, frame pointer, stack scan) — and, below, the source around the
 chosen frame's line when the source file is on this machine."""
 
@@ -19,16 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pmdesk.model.crash import report as native
+from pmdesk.base.crash import Frame
+from pmdesk.model.crash.session import source_lines
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
-HOW = {"cfi": "CFI", "fp": "frame pointer", "scan": "stack scan (a guess)"}
+TRUST = {"context": "registers", "cfi": "CFI", "fp": "frame pointer", "scan": "stack scan (a guess)",
+         "symbolicated-by-report": "the report"}
 
 
-class CoreStackView(CoreView):
-    VIEW_ID = "core_stack"
+class CrashStackView(CrashView):
+    VIEW_ID = "crash_stack"
     TITLE = "Symbolicated stack"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
 
@@ -60,21 +62,21 @@ class CoreStackView(CoreView):
         lay.addWidget(split, 1)
 
     def selection_changed(self) -> None:
-        t = self.session.thread(self.tid) if self.session is not None and self.tid is not None else None
-        frames = t["frames"] if t else []
+        t = self.session.thread(self.tid) if self.session is not None else None
+        frames = t.frames if t else []
         self.title.setText(f"Thread {self.tid}" if t else "")
         self.table.blockSignals(True)
         self.table.setRowCount(len(frames))
         for r, f in enumerate(frames):
-            loc = f"{os.path.basename(f['file'])}:{f['line']}" if f["file"] else ""
-            cells = [str(r), (f["function"] or "??") + ("  (inlined)" if f["inlined"] else ""), loc,
-                     f"0x{f['pc']:x}", os.path.basename(f["module"] or ""), HOW.get(f["how"], f["how"])]
+            loc = f"{os.path.basename(f.file)}:{f.line}" if f.file else ""
+            cells = [str(r), (f.function or "??") + ("  (inlined)" if f.inlined else ""), loc,
+                     f"0x{f.pc:x}", os.path.basename(f.module or ""), TRUST.get(f.trust, f.trust)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if f["how"] == "scan":
+                if f.trust == "scan":
                     item.setForeground(QBrush(QColor("#a06000")))
-                if c == 2 and f["file"]:
-                    item.setToolTip(f["file"])
+                if c == 2 and f.file:
+                    item.setToolTip(f.file)
                 elif c == 1:
                     item.setToolTip(text)
                 self.table.setItem(r, c, item)
@@ -87,19 +89,19 @@ class CoreStackView(CoreView):
         if self.tid is not None and row >= 0:
             self.choose(self.tid, row)
             t = self.session.thread(self.tid)
-            self._show_source(t["frames"][row] if t and row < len(t["frames"]) else None)
+            self._show_source(t.frames[row] if t and row < len(t.frames) else None)
 
-    def _show_source(self, f: dict[str, Any] | None) -> None:
-        found = native.source_lines(f["file"], f["line"], dirs=self.session.source_dirs()) \
-            if f and self.session is not None else None
-        if f is None or not f["file"]:
+    def _show_source(self, f: Frame | None) -> None:
+        found = source_lines(f.file, f.line, dirs=self.session.source_dirs()) if f and self.session is not None \
+            else None
+        if f is None or not f.file:
             self.source_label.setText("No source line for this frame.")
             self.source.clear()
         elif found is None:
-            self.source_label.setText(f"{f['file']}:{f['line']} — the source file is not on this machine")
+            self.source_label.setText(f"{f.file}:{f.line} — the source file is not on this machine")
             self.source.clear()
         else:
             where, lines = found
-            self.source_label.setText(f"{where}:{f['line']}")
-            self.source.setPlainText("\n".join(f"{'→' if n == f['line'] else ' '} {n:5}  {text}"
+            self.source_label.setText(f"{where}:{f.line}")
+            self.source.setPlainText("\n".join(f"{'→' if n == f.line else ' '} {n:5}  {text}"
                                                for n, text in lines))

@@ -1,6 +1,6 @@
-"""The Crash summary dock of an ELF core: what killed the process in plain words ("NULL pointer write in
-store_value() at segv_chain.c:9"), the signal with its code and fault address, the crashing thread and frame,
-and the command line."""
+"""The Crash summary dock: what killed the process in plain words ("NULL pointer write in store_value() at
+segv_chain.c:9"), the signal with its code and fault address, the crashing thread and frame, and the command
+line."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from pmdesk.model.crash import report as native
+from pmdesk.base.crash import Frame
+from pmdesk.model.crash import report
 from pmdesk.views.common.base import fill_pairs, readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 
-class CoreSummaryView(CoreView):
-    VIEW_ID = "core_summary"
+class CrashSummaryView(CrashView):
+    VIEW_ID = "crash_summary"
     TITLE = "Crash summary"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
 
@@ -33,34 +34,32 @@ class CoreSummaryView(CoreView):
         lay.addWidget(self.headline)
         lay.addWidget(box, 1)
 
-    def show_core(self) -> None:
+    def show_crash(self) -> None:
         s = self.session
         if s is None:
             self.headline.clear()
             self.table.setRowCount(0)
             return
-        doc = s.doc
-        sig = doc["signal"] or {}
-        crashed = s.thread(doc["crashed_thread"]) if doc["crashed_thread"] is not None else None
-        top = crashed["frames"][0] if crashed and crashed["frames"] else None
-        app = native.first_app_frame(crashed["frames"]) if crashed else None
+        crash = s.crash
+        crashed = crash.crashed_thread
+        top = crashed.frames[0] if crashed and crashed.frames else None
+        app = report.first_app_frame(crashed.frames) if crashed else None
         rows = [
-            ("Signal", native.signal_text(sig)),
-            ("Fault address", native.fault_text(sig, s.fault) or "-"),
-            ("Crashing thread", str(doc["crashed_thread"])),
+            ("Signal", report.signal_text(crash.cause)),
+            ("Fault address", report.fault_text(crash.cause) or "-"),
+            ("Crashing thread", str(crashed.tid if crashed else None)),
             ("Crashing frame", _frame_text(top)),
             ("First frame in the program", _frame_text(app)),
-            ("Command", self.dump.meta.get("core.command") or ""),
-            ("Threads", str(len(doc["threads"]))),
-            ("Modules without symbols", ", ".join(m["path"] for m in doc["modules"] if m["symbols"] == "missing")
-             or "none"),
+            ("Command", crash.process.command or ""),
+            ("Threads", str(len(crash.threads))),
+            ("Modules without symbols", ", ".join(m.name for m in crash.modules if not m.symbols) or "none"),
         ]
         self.headline.setText(s.summary())
         fill_pairs(self.table, rows)
 
 
-def _frame_text(f: dict[str, Any] | None) -> str:
+def _frame_text(f: Frame | None) -> str:
     if f is None:
         return "-"
-    where = f" at {f['file']}:{f['line']}" if f["file"] else f" in {f['module']}" if f["module"] else ""
-    return f"{f['function'] or '??'}{where} (0x{f['pc']:x})"
+    where = f" at {f.file}:{f.line}" if f.file else f" in {f.module}" if f.module else ""
+    return f"{f.function or '??'}{where} (0x{f.pc:x})"

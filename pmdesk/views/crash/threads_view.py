@@ -1,5 +1,5 @@
-"""The Threads dock of an ELF core: every thread (crashing one first and marked) with its signal and top
-frames; choosing one shows its stack, registers and code in the other core docks."""
+"""The Threads dock of a crash: every thread (crashing one first and marked) with its signal and top
+frames; choosing one shows its stack, registers and code in the other crash docks."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
-from pmdesk.model.crash import report as native
+from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
-from pmdesk.views.crash.base import CoreView
+from pmdesk.views.crash.base import CrashView
 
 TID_ROLE = Qt.ItemDataRole.UserRole + 8
 
 
-class CoreThreadsView(CoreView):
-    VIEW_ID = "core_threads"
+class CrashThreadsView(CrashView):
+    VIEW_ID = "crash_threads"
     TITLE = "Threads"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
-    TAB_WITH = "core_summary"
+    TAB_WITH = "crash_summary"
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
@@ -32,20 +32,20 @@ class CoreThreadsView(CoreView):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
 
-    def show_core(self) -> None:
-        threads = native.crashed_first(self.session.doc) if self.session is not None else []
-        crashed = self.session.doc["crashed_thread"] if self.session is not None else None
+    def show_crash(self) -> None:
+        crash = self.session.crash if self.session is not None else None
+        threads = report.crashed_first(crash) if crash is not None else []
+        crashed = crash.crashed_thread if crash is not None else None
         self.table.blockSignals(True)
         self.table.setRowCount(len(threads))
         for r, t in enumerate(threads):
-            names = [f["function"] or "??" for f in t["frames"][:3]]
-            mark = f"  ({native.crashed_mark(self.session.doc)})" if t["tid"] == crashed and self.session else ""
-            cells = [f"{t['tid']}{mark}", str(len(t["frames"])),
-                     " ← ".join(names)]
+            names = [f.function or "??" for f in t.frames[:3]]
+            mark = f"  ({report.crashed_mark(crash)})" if t is crashed else ""
+            cells = [f"{t.tid}{t.name and '  ' + t.name or ''}{mark}", str(len(t.frames)), " ← ".join(names)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(TID_ROLE, t["tid"])
-                if t["tid"] == crashed:  # red when it crashed; a snapshot's current thread only stands out
+                item.setData(TID_ROLE, t.tid)
+                if t is crashed:  # red when it crashed; a snapshot's current thread only stands out
                     item.setBackground(QBrush(QColor("#f4c7c7" if "crashed" in mark else "#d6e4f5")))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)

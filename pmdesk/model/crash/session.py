@@ -1,0 +1,161 @@
+"""What the crash docks share for one open crash: the crash model (from the index, or read again when the
+user gave symbol paths) and its deadlocks; the dump's memory (when its reader offers it) and the modules'
+images, opened on first need for the Registers, Disassembly and Memory docks; source lines of a frame."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from pmdesk.base.crash import Crash, Thread
+from pmdesk.base.progress import Progress
+from pmdesk.model.crash.report import stack_doc, summary
+from pmdesk.model.crash.store import deadlocks_of, load_crash, stored_deadlocks
+from pmdesk.native.symbol_files import SearchPaths
+
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
+    from pmdesk.native.image import Image
+    from pmdesk.readers.base import CrashMemory
+
+
+def has_paths(paths: SearchPaths | None) -> bool:
+    return paths is not None and bool(paths.exe or paths.debug_dirs or paths.search_dirs)
+
+
+class CrashSession:
+    def __init__(self, dump: Dump, paths: SearchPaths | None = None) -> None:
+        self.dump = dump
+        self.paths = paths
+        if has_paths(paths):  # other symbol paths: read the dump again (the index stays as it is)
+            self.crash: Crash = dump.spec.reader.crash(dump.path, paths, Progress(path=dump.path))
+            self.deadlocks = deadlocks_of(self.crash)
+        else:
+            self.crash = load_crash(dump)
+            self.deadlocks = stored_deadlocks(dump)
+        self._memory: CrashMemory | None | bool = None
+        self._images: list[Image] | None = None
+
+    @classmethod
+    def of(cls, dump: Dump, paths: SearchPaths | None = None, reuse: bool = False) -> CrashSession:
+        """The session of an open crash for these symbol paths (kept on the dump while they stay the same);
+        with `reuse`, whatever session the docks have open."""
+        s = dump.cache.get("crash_session")
+        if s is not None and (reuse or s.paths == paths):
+            return s
+        if s is not None:
+            s.close()
+        s = dump.cache["crash_session"] = cls(dump, paths)
+        return s
+
+    @property
+    def memory(self) -> CrashMemory | None:
+        if self._memory is None:
+            reader = self.dump.spec.reader
+            self._memory = reader.memory(self.dump.path, self.paths or SearchPaths()) if hasattr(reader, "memory") \
+                else False
+        return self._memory or None
+
+    @property
+    def images(self) -> list[Image]:
+        """The modules as symbolication images (their binaries and debug files opened on first use)."""
+        if self._images is None:
+            from pmdesk.native.image import Image
+
+            self._images = [Image(m.path or m.name, m.base, m.end, m.bias, m.build_id, m.name, m.binary, m.debug_file)
+                            for m in self.crash.modules]
+        return self._images
+
+    def image_at(self, addr: int) -> Image | None:
+        return next((m for m in self.images if m.start <= addr < m.end), None)
+
+    def close(self) -> None:
+        if self._memory:
+            self._memory.close()
+        self._memory = None
+        for im in self._images or []:
+            im.close()
+        self._images = None
+
+    def summary(self) -> str:
+        return summary(self.crash, self.deadlocks)
+
+    def document(self) -> dict[str, Any]:
+        """The `pmdesk stack --json` document of this reading."""
+        return stack_doc(self.crash, self.deadlocks)
+
+    def thread(self, tid: int | None) -> Thread | None:
+        return self.crash.thread(tid)
+
+    def describe(self, value: int) -> str:
+        """What an address points into: module+offset <function>, or the memory region holding it."""
+        im = self.image_at(value)
+        if im is not None:
+            rel = value - im.bias
+            name = im.locations(rel)[-1].function
+            where = f"{os.path.basename(im.name)}+0x{rel:x}"
+            return f"{where} <{name}>" if name else where
+        region = next((r for r in self.crash.regions if r.start <= value < r.end), None)
+        if region is not None:
+            sps = [t.registers.get("rsp", t.registers.get("sp", -1)) for t in self.crash.threads]
+            if any(region.start <= sp < region.end for sp in sps):
+                return "[stack]"
+            return f"mapping {region.perms} at 0x{region.start:x}"
+        return ""
+
+    def disassemble(self, pc: int, before: int = 48, count: int = 40) -> list[tuple[int, str, str]]:
+        """Instructions around pc: (address, bytes hex, text), from the function's start when DWARF says
+        where it is (so x86 decoding is in step), else from a little before pc."""
+        from pmdesk.native.disasm import disassemble
+
+        memory = self.memory
+        if memory is None:
+            return []
+        start = pc - before
+        im = self.image_at(pc)
+        if im is not None:
+            fn = im.dwarf.function(pc - im.bias) if im.dwarf is not None else None
+            if fn is not None and "DW_AT_low_pc" in fn.attributes:
+                start = max(im.bias + fn.attributes["DW_AT_low_pc"].value, pc - 4096)
+        code = None
+        while code is None and start < pc:
+            code = memory.read(start, pc - start + 16 * count)
+            if code is None:
+                start = pc if start + 16 >= pc else start + 16
+        code = code or memory.read(pc, 16 * count)
+        if code is None:
+            return []
+        insns = disassemble(self.crash.process.arch or "", code, start, 400)
+        at = next((i for i, x in enumerate(insns) if x.address >= pc), len(insns))
+        lo = max(0, at - count // 2)
+        return [(x.address, code[x.address - start:x.address - start + x.size].hex(" "), x.text)
+                for x in insns[lo:lo + count]]
+
+    def read(self, addr: int, n: int) -> bytes | None:
+        memory = self.memory
+        return memory.read(addr, n) if memory is not None else None
+
+    def source_dirs(self) -> list[str]:
+        p = self.paths
+        if p is None:
+            return []
+        return ([os.path.dirname(p.exe)] if p.exe else []) + list(p.search_dirs)
+
+
+def source_lines(file: str | None, line: int | None, around: int = 6,
+                 dirs: list[str] | None = None) -> tuple[str, list[tuple[int, str]]] | None:
+    """(where it was found, lines around `line`) of a source file: at its recorded path, else by name in
+    `dirs` (beside the program binary, the library directories — like gdb's `directory`)."""
+    if not file or not line:
+        return None
+    if not os.path.isfile(file):
+        file = next((c for d in dirs or [] if os.path.isfile(c := os.path.join(d, os.path.basename(file)))), "")
+        if not file:
+            return None
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    lo = max(1, line - around)
+    return file, [(n, lines[n - 1]) for n in range(lo, min(len(lines), line + around) + 1)]

@@ -1,0 +1,192 @@
+"""Unwinding a thread's stack over a process's memory: DWARF CFI of the image holding each pc (through
+signal trampolines), else the frame-pointer chain, else scanning the stack for a return address — each
+frame says which (`context` for the registers themselves, then `cfi`, `fp`, `scan`).
+
+The memory is any object with read(addr, n) -> bytes | None, u64(addr) -> int | None and executable(addr)
+(an ELF core's segments and mapped files, a minidump's memory list…); images are looked up by address."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from pmdesk.native.arch import DWARF_REGS, FP, PC, SP
+from pmdesk.native.image import Image
+
+MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
+MAX_GUESSED = 256  # frames found by frame pointer or scanning: beyond that, a walk through garbage
+SCAN_WORDS = 512
+
+
+class MemorySource(Protocol):
+    def read(self, addr: int, n: int) -> bytes | None: ...
+
+    def u64(self, addr: int) -> int | None: ...
+
+    def executable(self, addr: int) -> bool: ...
+
+
+class Unwinder:
+    """Walks stacks of one process: `machine` is the ELF machine name, `image_at` finds the image at an address."""
+
+    def __init__(self, machine: str, memory: MemorySource, image_at: Callable[[int], Image | None]) -> None:
+        self.machine = machine
+        self.memory = memory
+        self.image_at = image_at
+
+    def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
+        """(pc, trust, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
+        is a return address (looked up at pc - 1), `signal` for a signal trampoline's frame (the frame it
+        interrupted has an exact pc)."""
+        regs = dict(registers)
+        pc_name, sp_name = PC[self.machine], SP[self.machine]
+        names = DWARF_REGS[self.machine]
+        frames: list[tuple[int, str, bool, bool]] = []
+        how, caller = "context", False  # the first frame: the registers themselves, exact
+        last_sp = -1
+        guessed = 0
+        while len(frames) < MAX_FRAMES and guessed < MAX_GUESSED:
+            pc = regs[pc_name]
+            mod = self.image_at(pc)
+            got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
+            signal = isinstance(got, tuple) and got[1]
+            frames.append((pc, how, caller, signal))
+            step = got[0] if isinstance(got, tuple) else got
+            how = "cfi"
+            if step is None:
+                step = self._fp_step(regs)
+                how = "fp"
+            if step is None:
+                step = self._scan_step(regs)
+                how = "scan"
+            if step is None or step == "end":
+                break
+            guessed += how != "cfi"
+            new_pc, new_sp = step.get(pc_name), step.get(sp_name)
+            if not new_pc or new_sp is None or new_sp <= last_sp and how != "cfi" or new_pc < 0x1000:
+                break
+            if not signal and (new_sp < regs[sp_name] or (new_sp == regs[sp_name] and new_pc == pc)):
+                break
+            last_sp = new_sp
+            regs = step
+            caller = not signal
+        return frames
+
+    def _cfi_step(self, mod: Image, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
+        got = mod.cfi.row(lookup_pc - mod.bias)
+        if got is None:
+            return None
+        row, ra_reg, signal = got
+        cfa_rule = row["cfa"]
+        if cfa_rule.expr is not None:  # a signal frame's CFA: read from the saved context
+            cfa = self._expression(mod.cfi.ops(cfa_rule.expr), None, regs, names)
+            if cfa is None:
+                return None
+        elif cfa_rule.reg in names and names[cfa_rule.reg] in regs:
+            cfa = regs[names[cfa_rule.reg]] + cfa_rule.offset
+        else:
+            return None
+        new = dict(regs)
+        for reg, rule in row.items():
+            if not isinstance(reg, int) or reg not in names:
+                continue
+            kind = rule.type
+            if kind == "OFFSET":
+                v = self.memory.u64(cfa + rule.arg)
+                if v is None:
+                    return None
+                new[names[reg]] = v
+            elif kind == "VAL_OFFSET":
+                new[names[reg]] = cfa + rule.arg
+            elif kind == "REGISTER" and rule.arg in names and names[rule.arg] in regs:
+                new[names[reg]] = regs[names[rule.arg]]
+            elif kind == "UNDEFINED":
+                if reg == ra_reg:
+                    return "end"  # the outermost frame (_start, clone)
+                new.pop(names[reg], None)
+            elif kind in ("EXPRESSION", "VAL_EXPRESSION"):
+                v = self._expression(mod.cfi.ops(rule.arg), cfa, regs, names)
+                if v is None:
+                    return None
+                if kind == "EXPRESSION":
+                    v = self.memory.u64(v)
+                    if v is None:
+                        return None
+                new[names[reg]] = v
+        if ra_reg not in row:
+            if self.machine == "EM_X86_64":  # x86-64 CIEs always save the return address; missing = end
+                return "end"
+            new[PC[self.machine]] = regs.get(names.get(ra_reg, ""), 0)
+        else:
+            new[PC[self.machine]] = new.get(names[ra_reg], 0) if names.get(ra_reg) != PC[self.machine] \
+                else new[PC[self.machine]]
+        if not (signal and SP[self.machine] in {names.get(r) for r in row if isinstance(r, int)}):
+            new[SP[self.machine]] = cfa
+        return new, signal
+
+    def _expression(self, expr: list[Any], cfa: int | None, regs: dict[str, int],
+                    names: dict[int, str]) -> int | None:
+        """The DWARF expressions CFI uses (a signal frame's saved registers: breg + offset, deref). A register
+        rule's expression starts with the CFA pushed; the CFA's own starts empty."""
+        stack = [] if cfa is None else [cfa]
+        for op in expr:
+            name, args = op.op_name, op.args
+            if name.startswith("DW_OP_breg"):
+                r = int(name[len("DW_OP_breg"):])
+                if names.get(r) not in regs:
+                    return None
+                stack.append(regs[names[r]] + args[0])
+            elif name == "DW_OP_deref":
+                v = self.memory.u64(stack.pop())
+                if v is None:
+                    return None
+                stack.append(v)
+            elif name == "DW_OP_plus_uconst":
+                stack.append(stack.pop() + args[0])
+            elif name.startswith("DW_OP_const"):
+                stack.append(args[0])
+            elif name == "DW_OP_plus":
+                b, a = stack.pop(), stack.pop()
+                stack.append(a + b)
+            elif name == "DW_OP_minus":
+                b, a = stack.pop(), stack.pop()
+                stack.append(a - b)
+            else:
+                return None
+        return stack[-1] if stack else None
+
+    def _fp_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        fp = regs.get(FP[self.machine])
+        if not fp or fp % 8:
+            return None
+        saved_fp, ra = self.memory.u64(fp), self.memory.u64(fp + 8)
+        if ra is None or saved_fp is None or not self.memory.executable(ra) and self.image_at(ra) is None:
+            return None
+        new = dict(regs)
+        new[FP[self.machine]] = saved_fp
+        new[PC[self.machine]] = ra
+        new[SP[self.machine]] = fp + 16
+        return new
+
+    def _scan_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        sp = regs[SP[self.machine]]
+        for i in range(1, SCAN_WORDS):
+            addr = sp + 8 * i
+            v = self.memory.u64(addr)
+            if v is None:
+                return None
+            if self.image_at(v) is not None and self._after_call(v):
+                new = dict(regs)
+                new[PC[self.machine]] = v
+                new[SP[self.machine]] = addr + 8
+                return new
+        return None
+
+    def _after_call(self, addr: int) -> bool:
+        if self.machine != "EM_X86_64":
+            return self.memory.executable(addr)
+        before = self.memory.read(addr - 5, 5)
+        if before is not None and before[0] == 0xE8:
+            return True
+        before = self.memory.read(addr - 2, 2)
+        return before is not None and before[0] == 0xFF and (before[1] >> 3) & 7 == 2
