@@ -77,15 +77,17 @@ def main() -> int:
         print(f"ratio                {vwall / wall:7.1f}x faster, {vrss / rss:5.1f}x less memory "
               f"(reopen: {vrwall / rwall:.1f}x faster)")
         if args.compare:
+            import functools
+
             from pmdesk.base.progress import Progress
-            from pmdesk.index.derive import heap_graph as HG
+            from pmdesk.index.hprof.graph_input import VISUALVM_MODEL, graph_input
             from pmdesk.model.dump import Dump
-            from pmdesk.model.heap.graph import HeapGraph
+            from pmdesk.model.heap.graph import HeapGraph, build_graph
 
             d = Dump.open(args.dump, index_dir=tmp)
             copy = Path(tmp) / "visualvm-model.sqlite"
             copy.write_bytes(d.index_path.read_bytes())
-            HG.build_heap_graph(args.dump, str(copy), Progress(), HG.VISUALVM_MODEL)
+            build_graph(d, Progress(), str(copy), functools.partial(graph_input, model=VISUALVM_MODEL))
             g = HeapGraph(Dump(args.dump, d.reader, copy, False))
             vv = visualvm.run(args.dump, 100, (f"-Xmx{args.xmx}",))
             bad = visualvm.mismatches(g, vv)

@@ -169,14 +169,14 @@ def test_cancelled_dominator_tree_can_be_computed_later(qtbot, window: MainWindo
 
     from pmdesk.app import jobs
 
-    real = jobs.build_heap_graph
+    real = jobs.build_graph
 
-    def slow(path, index, progress):  # noqa: ANN001 - stands in for a pass on a huge dump
+    def slow(dump, progress):  # noqa: ANN001 - stands in for a pass on a huge dump
         while True:
             progress.update(0.1, "reading references")
             time.sleep(0.01)
 
-    monkeypatch.setattr(jobs, "build_heap_graph", slow)
+    monkeypatch.setattr(jobs, "build_graph", slow)
     window.open_path(str(SAMPLE))
     qtbot.waitUntil(lambda: isinstance(window.job, jobs.HeapGraphJob), timeout=60000)
     assert window.cancel_button.isVisible()
@@ -185,7 +185,7 @@ def test_cancelled_dominator_tree_can_be_computed_later(qtbot, window: MainWindo
     tree = window.view("dominator_tree")
     assert tree.stack.currentIndex() == 0 and "not computed" in window.status_label.text()
     assert window.view("heap_histogram").model.rowCount() > 0  # the histogram stays usable
-    monkeypatch.setattr(jobs, "build_heap_graph", real)
+    monkeypatch.setattr(jobs, "build_graph", real)
     tree.compute_button.click()
     wait_idle(qtbot, window)
     assert tree.stack.currentIndex() == 1 and tree.model.rowCount() > 0

@@ -3,6 +3,7 @@ dominator solver, VisualVM's heap library, and the CLI's JSON contracts."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections import Counter
@@ -16,8 +17,9 @@ from pmdesk.base.errors import Cancelled
 from pmdesk.base.progress import Progress
 from pmdesk.index.derive import heap_graph as HG
 from pmdesk.index.derive.dominators import REACH_STRONG, dominator_tree, reverse_edges
+from pmdesk.index.hprof.graph_input import VISUALVM_MODEL, graph_input
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap.graph import HeapGraph, ensure_graph
+from pmdesk.model.heap.graph import HeapGraph, build_graph, ensure_graph
 from pmdesk.model.heap.objects import ObjectReader
 from pmdesk.model.heap.report import duplicate_strings, leak_suspects, threads
 from tests import visualvm
@@ -272,7 +274,7 @@ def test_visualvm_agrees_on_its_biggest_objects(tmp_path: Path) -> None:
     d = Dump.open(plain, index_dir=tmp_path / "idx")
     copy = tmp_path / "visualvm-model.sqlite"
     shutil.copy(d.index_path, copy)
-    HG.build_heap_graph(str(plain), str(copy), Progress(), HG.VISUALVM_MODEL)
+    build_graph(d, Progress(), str(copy), functools.partial(graph_input, model=VISUALVM_MODEL))
     g = HeapGraph(Dump(str(plain), d.reader, copy, False))
     vv = visualvm.run(plain, 300)
     bad = visualvm.mismatches(g, vv)

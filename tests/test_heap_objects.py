@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pmdesk.index.hprof_objects import load_heap_objects
+from pmdesk.index.hprof.objects import load_heap_objects
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap import histogram as heap
 from tests.conftest import NOCOOPS, SAMPLE

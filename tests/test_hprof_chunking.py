@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pmdesk.base.progress import Progress
-from pmdesk.index.hprof_objects import load_heap_objects
+from pmdesk.index.hprof.objects import load_heap_objects
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap import histogram as heap
 from pmdesk.readers import hprof

@@ -10,10 +10,9 @@ from PySide6.QtCore import QThread, Signal
 
 from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
-from pmdesk.index.derive.heap_graph import build_heap_graph
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
-from pmdesk.model.heap.graph import preload_graph
+from pmdesk.model.heap.graph import build_graph, preload_graph
 
 
 class Job(QThread):
@@ -83,6 +82,6 @@ class HeapGraphJob(Job):
         self.dump = dump
 
     def work(self) -> Dump:
-        build_heap_graph(self.dump.path, str(self.dump.index_path), self.progress)
+        build_graph(self.dump, self.progress)
         preload_graph(self.dump)
         return self.dump

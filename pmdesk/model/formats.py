@@ -105,12 +105,16 @@ class Format:
     mime: tuple[MimeType, ...] = ()
     overview_fn: str | None = None     # 'module:function' (Dump -> [(label, value)]); default: the first kind's
     status_fn: str | None = None       # 'module:function' (Dump -> str); default: the first kind's
+    graph_fn: str | None = None        # heap_graph kind: 'module:function' giving the object graph
+                                       # (index/derive/heap_graph.py GraphSource)
     overview: Callable[[Dump], list[tuple[str, str]]] = field(init=False, repr=False, compare=False)
     status_line: Callable[[Dump], str] = field(init=False, repr=False, compare=False)
+    graph_source: Callable[..., Any] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overview", _lazy(self.overview_fn or KIND_OVERVIEW[self.kinds[0]]))
         object.__setattr__(self, "status_line", _lazy(self.status_fn or KIND_STATUS[self.kinds[0]]))
+        object.__setattr__(self, "graph_source", _lazy(self.graph_fn) if self.graph_fn else None)
 
     @property
     def name(self) -> str:
@@ -140,7 +144,8 @@ GO_THREADS_MIME = MimeType("text/x-go-goroutine-dump", "Go goroutine dump", (),
 CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), system=True, uti="org.pmdesk.core")
 
 FORMATS: tuple[Format, ...] = (
-    Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,)),
+    Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
+           graph_fn="pmdesk.index.hprof.graph_input:graph_input"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME)),

@@ -18,8 +18,8 @@ from numba import njit
 from pmdesk.base.progress import Progress
 from pmdesk.index import store
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
-from pmdesk.index.derive.heap_graph import GRAPH_VERSION, build_heap_graph, has_graph
-from pmdesk.index.hprof_objects import SizeModel
+from pmdesk.index.derive.heap_graph import GRAPH_VERSION, GraphSource, build_heap_graph, has_graph
+from pmdesk.index.hprof.objects import SizeModel
 from pmdesk.index.store import StoredArray, load_array
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
@@ -27,11 +27,18 @@ from pmdesk.model.formats import Kind
 ROOT = -1  # the virtual root of the dominator tree
 
 
+def build_graph(dump: Dump, progress: Progress, index_path: str | None = None,
+                source: GraphSource | None = None) -> None:
+    """Compute the dump's object graph (from its format's graph source, or `source`), dominators and
+    retained sizes into its index (or the copy at `index_path`)."""
+    build_heap_graph(dump.path, index_path or str(dump.index_path), progress, source or dump.spec.graph_source)
+
+
 def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
     """Compute the dump's object graph, dominators and retained sizes into its index if not there yet."""
     if not dump.has(Kind.HEAP_GRAPH) or has_graph(dump.conn):
         return
-    build_heap_graph(dump.path, str(dump.index_path), progress or Progress(path=dump.path))
+    build_graph(dump, progress or Progress(path=dump.path))
     dump.reload_meta()
 
 

@@ -76,9 +76,3 @@ def duplicate_string_groups(dump_path: str, id_size: int, fwd_start: np.ndarray,
     dup = dup[np.lexsort((dup, -wasted[dup]))][:KEEP_GROUPS]
     return [(r, int(count[g]), int(distinct[g]), int(ns[first[g]]), int(wasted[g]), int(example[g]))
             for r, g in enumerate(dup)]
-
-
-def store_duplicate_strings(conn: sqlite3.Connection, rows: list[tuple[int, ...]]) -> None:
-    conn.execute("DELETE FROM heap_duplicate_string")
-    conn.executemany("INSERT INTO heap_duplicate_string (rank, count, arrays, value_bytes, wasted_bytes, string_node) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
