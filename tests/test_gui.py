@@ -124,7 +124,7 @@ def test_drop_file_opens_it_and_remembers_it(qtbot, window: MainWindow) -> None:
 
 def test_heap_docks_follow_one_selection(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     from pmdesk.model.heap.graph import graph_of
-    from pmdesk.views.heap.dominator_model import DominatorModel
+    from pmdesk.views.common.roles import Role
 
     window.open_path(str(SAMPLE))
     wait_idle(qtbot, window)  # opening, then the dominator tree in the background
@@ -135,7 +135,7 @@ def test_heap_docks_follow_one_selection(qtbot, window: MainWindow) -> None:  # 
     first = tree.model.index(0, 0)
     assert "LeakApp" in first.data()  # the class holding the leak retains the most
     tree.tree.setCurrentIndex(first)
-    node = first.data(DominatorModel.NODE_ROLE)
+    node = first.data(Role.NODE)
     inspector = window.view("object_inspector")
     assert inspector.node == node and "LeakApp" in inspector.header.text()
     assert inspector.fields.rowCount() > 0  # the class's static fields

@@ -13,7 +13,7 @@ from pmdesk.app.main_window import MainWindow
 from pmdesk.base.errors import PmdeskError
 from pmdesk.model import session as sessions
 from pmdesk.model.heap.graph import format_id, graph_of
-from pmdesk.views.heap.dominator_model import DominatorModel
+from pmdesk.views.common.roles import Role
 from tests.conftest import SAMPLE
 
 
@@ -53,7 +53,7 @@ def test_annotated_session_is_saved_and_reopened(qtbot, tmp_path: Path) -> None:
     w.open_path(str(dump))
     idle(qtbot, w)
     g = graph_of(w.current)
-    node = w.view("dominator_tree").model.data(w.view("dominator_tree").model.index(0, 0), DominatorModel.NODE_ROLE)
+    node = w.view("dominator_tree").model.data(w.view("dominator_tree").model.index(0, 0), Role.NODE)
     target = format_id(int(g.ids[node]))
     w.bus.annotations.annotate(w.current.content_key, "object", target, g.label(node), "holds the sessions", "leak")
     model = w.view("dominator_tree").model

@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(view)
             self.addDockWidget(cls.AREA, dock)
             self.docks[cls.VIEW_ID] = (dock, view)
+            dock.visibilityChanged.connect(lambda visible, v=view: v.ensure_loaded() if visible else None)
         for dock, view in self.docks.values():
             if view.TAB_WITH in self.docks:
                 self.tabifyDockWidget(self.docks[view.TAB_WITH][0], dock)
@@ -414,7 +415,7 @@ class MainWindow(QMainWindow):
             if dump is not None:
                 dock.setVisible(applies)
             if applies or dump is None:
-                view.load(dump if applies else None)
+                view.set_dump(dump if applies else None)
 
     def close_current(self) -> None:
         if self.current is None:
@@ -434,7 +435,10 @@ class MainWindow(QMainWindow):
         dump.close()
 
     def view(self, view_id: str) -> DockView:
-        return self.docks[view_id][1]
+        """A dock's view, showing the current dump (loaded now if it was waiting to be shown)."""
+        view = self.docks[view_id][1]
+        view.ensure_loaded()
+        return view
 
     # ------------------------------------------------------------------ recent files, drag and drop
     def _add_recent(self, path: str) -> None:

@@ -47,10 +47,9 @@ class Recording:
     @classmethod
     def of(cls, dump: Dump) -> Recording:
         """The recording of an open dump, built once per dump."""
-        rec = getattr(dump, "_jfr_recording", None)
+        rec = dump.cache.get("jfr_recording")
         if rec is None:
-            rec = cls(dump)
-            dump._jfr_recording = rec  # type: ignore[attr-defined]
+            rec = dump.cache["jfr_recording"] = cls(dump)
         return rec
 
     def _same_thread(self, rows: np.ndarray) -> np.ndarray:

@@ -13,9 +13,8 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.heap.graph import graph_of, parse_id
 from pmdesk.model.session import Annotation
 from pmdesk.views.common.base import DockView, readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import GoTo, SelectionBus
-
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class AnnotationsView(DockView):
@@ -53,7 +52,7 @@ class AnnotationsView(DockView):
                      a.time.replace("T", " ")]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(ROW_ROLE, r)
+                item.setData(Role.ROW, r)
                 if c == 0:
                     item.setBackground(QColor(a.colour))
                 self.table.setItem(r, c, item)

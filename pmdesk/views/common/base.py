@@ -23,9 +23,11 @@ class DockView(QWidget):
     """Base of every dock. The main window creates one per class in views.registry.VIEWS.
 
     VIEW_ID is also the dock's objectName, so QMainWindow.saveState/restoreState keep the layout.
-    `load(dump)` is called when the view should show `dump` (None: no dump open), and again when a
-    background pass added to the dump's index (e.g. the dominator tree arrived).
-    Views talk to each other only through `bus` (views.selection).
+    The window hands each dock the dump to show with `set_dump(dump)` (None: no dump open), also when a
+    background pass added to the dump's index (e.g. the dominator tree arrived); the dock `load`s it when
+    it is shown — at once if it is on screen, else when its tab is first raised — and then hears again the
+    selections made meanwhile (`on_message`). Views talk to each other only through `bus`
+    (views/common/selection.py).
     """
 
     VIEW_ID: ClassVar[str]
@@ -39,6 +41,34 @@ class DockView(QWidget):
         super().__init__(parent)
         self.dump: Dump | None = None
         self.bus = bus or SelectionBus(self)
+        self._handed: tuple[Dump | None] | None = None  # a dump handed over while the dock was hidden
+        self.bus.selected.connect(self._heard)
+
+    def set_dump(self, dump: Dump | None) -> None:
+        """Show `dump` now if the dock is on screen (or `dump` is None), else when it is first shown."""
+        if dump is None or self.isVisible():
+            self._handed = None
+            self.load(dump)
+        else:
+            self._handed = (dump,)
+
+    def ensure_loaded(self) -> None:
+        """Load the dump handed over while hidden, then replay the selections made since."""
+        if self._handed is None:
+            return
+        (dump,) = self._handed
+        self._handed = None
+        self.load(dump)
+        if dump is not None:
+            for msg in self.bus.remembered(dump):
+                self.on_message(msg)
+
+    def _heard(self, msg: object) -> None:
+        if self._handed is None:
+            self.on_message(msg)
+
+    def on_message(self, msg: object) -> None:
+        """A message on the bus (a selection in another dock, a request…), heard while loaded."""
 
     def applies_to(self, dump: Dump | None) -> bool:
         if dump is None:

@@ -3,13 +3,13 @@ and react to others' messages, without knowing each other or the window."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from pmdesk.model.dump import Dump
-
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # item data role holding a heap graph node in tables, trees and models
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,24 @@ class SelectionBus(QObject):
 
         self.annotations = AnnotationStore(self)  # the session's notes, shared by all docks
         self.symbol_paths = None  # SearchPaths for cores (File > Symbol paths…); None = the defaults
+        self._dump_state: weakref.WeakKeyDictionary[Dump, dict[str, Any]] = weakref.WeakKeyDictionary()
+        self.selected.connect(self._remember)
+
+    def _remember(self, msg: object) -> None:
+        dump = getattr(msg, "dump", None)
+        if dump is not None:
+            last = self.dump_state(dump).setdefault("messages", {})
+            last.pop(type(msg), None)  # the newest of each kind last
+            last[type(msg)] = msg
+
+    def remembered(self, dump: Dump) -> list[object]:
+        """The last message of each kind about `dump`, oldest first (for a dock loaded late)."""
+        return list(self.dump_state(dump).get("messages", {}).values())
+
+    def dump_state(self, dump: Dump) -> dict[str, Any]:
+        """What the docks keep about an open dump between loads (a JFR's chosen time range…): view state,
+        kept here rather than on the model's objects."""
+        return self._dump_state.setdefault(dump, {})
 
     def select_object(self, dump: Dump, node: int, source: str) -> None:
         self.selected.emit(ObjectSelected(dump, node, source))

@@ -21,7 +21,6 @@ class CrashView(DockView):
         self.session: CrashSession | None = None
         self.tid: int | None = None
         self.depth = 0
-        self.bus.selected.connect(self._message)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
@@ -32,7 +31,7 @@ class CrashView(DockView):
         self.depth = 0
         self.show_crash()
 
-    def _message(self, msg: object) -> None:
+    def on_message(self, msg: object) -> None:
         if isinstance(msg, CrashFrameSelected) and msg.dump is self.dump and msg.source != self.VIEW_ID:
             self.tid, self.depth = msg.tid, msg.depth
             self.selection_changed()

@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
-
-TID_ROLE = Qt.ItemDataRole.UserRole + 8
 
 
 class CrashThreadsView(CrashView):
@@ -44,7 +43,7 @@ class CrashThreadsView(CrashView):
             cells = [f"{t.tid}{t.name and '  ' + t.name or ''}{mark}", str(len(t.frames)), " ← ".join(names)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(TID_ROLE, t.tid)
+                item.setData(Role.TID, t.tid)
                 if t is crashed:  # red when it crashed; a snapshot's current thread only stands out
                     item.setBackground(QBrush(QColor("#f4c7c7" if "crashed" in mark else "#d6e4f5")))
                 self.table.setItem(r, c, item)
@@ -55,4 +54,4 @@ class CrashThreadsView(CrashView):
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is not None:
-            self.choose(item.data(TID_ROLE), 0)
+            self.choose(item.data(Role.TID), 0)

@@ -28,9 +28,8 @@ from pmdesk.model.heap.diff import Comparison, HolderDelta, compare
 from pmdesk.model.heap.graph import graph_of
 from pmdesk.views.common.base import DockView, fit_header, readonly_table
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
-
-HOLDER_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class _Number(QTableWidgetItem):
@@ -194,7 +193,7 @@ class CompareView(DockView):
             item = QTreeWidgetItem(cells) if parent is None else QTreeWidgetItem(parent, cells)
             if parent is None:
                 self.tree.addTopLevelItem(item)
-            item.setData(0, HOLDER_ROLE, h.path)
+            item.setData(0, Role.HOLDER, h.path)
             for col in range(1, 6):
                 item.setTextAlignment(col, RIGHT)
             items[h.path] = item
@@ -209,7 +208,7 @@ class CompareView(DockView):
     def _holder(self, item: QTreeWidgetItem | None) -> None:
         if item is None or self.result is None or self.dump is None:
             return
-        path = item.data(0, HOLDER_ROLE)
+        path = item.data(0, Role.HOLDER)
         h = next((x for x in self.result.holders if x.path == tuple(path)), None)
         if h is None or self.job is not None:
             return

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor
 
 from pmdesk.model.heap.graph import ROOT, HeapGraph
 from pmdesk.views.common.columns import RIGHT, NamedColumns
-from pmdesk.views.common.selection import NODE_ROLE
+from pmdesk.views.common.roles import Role
 
 Index = QModelIndex | QPersistentModelIndex
 CHUNK = 200
@@ -43,7 +43,6 @@ class Item:
 
 class DominatorModel(NamedColumns, QAbstractItemModel):
     COLUMNS = ("Object", "Shallow bytes", "Retained bytes", "% of heap")
-    NODE_ROLE = NODE_ROLE
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,7 +165,7 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
             return None
         it = self.item(index)
         col = index.column()
-        if role == self.NODE_ROLE:
+        if role == Role.NODE:
             return it.node if it.group is None else None
         if it.group is not None:
             ret = int(g.retained[it.members].sum())

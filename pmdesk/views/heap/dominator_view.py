@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, 
 from pmdesk.model.heap.graph import HeapGraph, format_id, parse_id
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import fit_header
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.heap.dominator_model import DominatorModel
 from pmdesk.views.heap.graph_base import HeapGraphView
@@ -67,7 +68,7 @@ class DominatorTreeView(HeapGraphView):
         self.tree.viewport().update()
 
     def _menu(self, pos: Any) -> None:
-        node = self.model.data(self.tree.indexAt(pos), DominatorModel.NODE_ROLE)
+        node = self.model.data(self.tree.indexAt(pos), Role.NODE)
         if node is None or self.graph is None:
             return
         menu = QMenu(self)
@@ -102,7 +103,7 @@ class DominatorTreeView(HeapGraphView):
         self.bus.annotations.changed.connect(self._marks)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        node = self.model.data(current, DominatorModel.NODE_ROLE)
+        node = self.model.data(current, Role.NODE)
         if node is not None:
             self.select(node)
 
@@ -149,7 +150,7 @@ class DominatorTreeView(HeapGraphView):
         state: dict[str, Any] = {"group_by_class": self.by_class.isChecked(), "search": self.search.text()}
         g = self.graph
         if g is not None:
-            current = self.model.data(self.tree.currentIndex(), DominatorModel.NODE_ROLE)
+            current = self.model.data(self.tree.currentIndex(), Role.NODE)
             expanded = [it.node for it in self.model.loaded_items()
                         if it.group is None and self.tree.isExpanded(self.model.index_of_item(it))]
             state["selected"] = format_id(int(g.ids[current])) if current is not None else None

@@ -10,7 +10,7 @@ from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.report import duplicate_strings
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.columns import RIGHT
-from pmdesk.views.common.selection import NODE_ROLE
+from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
 
 SHOWN = 1000
@@ -42,7 +42,7 @@ class DuplicateStringsView(HeapGraphView):
             cells = [f"{d.count:,}", f"{d.wasted_bytes:,}", f"{d.value_bytes:,}", d.text[:500]]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(NODE_ROLE, d.example.node)
+                item.setData(Role.NODE, d.example.node)
                 if c < 3:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)
@@ -54,4 +54,4 @@ class DuplicateStringsView(HeapGraphView):
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is not None:
-            self.select(item.data(NODE_ROLE))
+            self.select(item.data(Role.NODE))

@@ -21,7 +21,7 @@ from pmdesk.model.heap.objects import ObjectReader
 from pmdesk.readers.hprof.records import ROOT_NAMES
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.columns import RIGHT
-from pmdesk.views.common.selection import NODE_ROLE
+from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
 
 
@@ -96,13 +96,13 @@ class GCPathsView(HeapGraphView):
         item = QTreeWidgetItem(cells) if parent is None else QTreeWidgetItem(parent, cells)
         if parent is None:
             self.tree.addTopLevelItem(item)
-        item.setData(0, NODE_ROLE, node)
+        item.setData(0, Role.NODE, node)
         for c in (2, 3):
             item.setTextAlignment(c, RIGHT)
         return item
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
-        node = item.data(0, NODE_ROLE)
+        node = item.data(0, Role.NODE)
         if node is not None:
             self.select(node)
 

@@ -40,7 +40,6 @@ class HeapGraphView(DockView):
         lay.addStretch(1)
         self.stack.addWidget(waiting)
         self.stack.addWidget(self.build_content())
-        self.bus.selected.connect(self._selected)
 
     def build_content(self) -> QWidget:
         raise NotImplementedError
@@ -67,7 +66,7 @@ class HeapGraphView(DockView):
         if self.dump is not None:
             self.bus.selected.emit(GraphRequested(self.dump))
 
-    def _selected(self, msg: object) -> None:
+    def on_message(self, msg: object) -> None:
         if (self.FOLLOWS_SELECTION and isinstance(msg, ObjectSelected) and msg.dump is self.dump
                 and msg.source != self.VIEW_ID and self.graph is not None):
             self.show_object(msg.node)

@@ -9,13 +9,13 @@ from PySide6.QtGui import QColor
 
 from pmdesk.model.heap.histogram import HistogramRow
 from pmdesk.views.common.columns import RIGHT, NamedColumns
+from pmdesk.views.common.roles import Role
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class HistogramModel(NamedColumns, QAbstractTableModel):
     COLUMNS = ("Class", "Objects", "Shallow bytes", "Retained bytes")
-    SORT_ROLE = Qt.ItemDataRole.UserRole
 
     def __init__(self, rows: list[HistogramRow] | None = None) -> None:
         super().__init__()
@@ -46,7 +46,7 @@ class HistogramModel(NamedColumns, QAbstractTableModel):
             if col == 0:
                 return value
             return "" if value is None else f"{value:,}"
-        if role == self.SORT_ROLE:
+        if role == Role.SORT:
             return value if value is not None else -1
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return RIGHT

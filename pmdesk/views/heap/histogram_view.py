@@ -23,6 +23,7 @@ from pmdesk.model.formats import Kind
 from pmdesk.model.heap import histogram as heap
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import DockView
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.heap.histogram_model import HistogramModel
 
@@ -39,7 +40,7 @@ class HeapHistogramView(DockView):
         self.model = HistogramModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(HistogramModel.SORT_ROLE)
+        self.proxy.setSortRole(Role.SORT)
         self.proxy.setFilterKeyColumn(0)
         self.filter = QLineEdit(placeholderText="Filter classes (regular expression)")
         self.filter.setClearButtonEnabled(True)

@@ -13,7 +13,7 @@ from pmdesk.base.errors import PmdeskError
 from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.objects import ObjectReader
 from pmdesk.views.common.base import readonly_table
-from pmdesk.views.common.selection import NODE_ROLE
+from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
 
 
@@ -96,14 +96,14 @@ class ObjectInspectorView(HeapGraphView):
             *cells, node = row
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(str(text))
-                item.setData(NODE_ROLE, node)
+                item.setData(Role.NODE, node)
                 if node is not None:
                     item.setToolTip("Double-click to inspect")
                 table.setItem(r, c, item)
 
     def _follow(self, table: QTableWidget, row: int) -> None:
         item = table.item(row, 0)
-        node = item.data(NODE_ROLE) if item is not None else None
+        node = item.data(Role.NODE) if item is not None else None
         if node is not None:
             self.show_object(node)
             self.select(node)

@@ -10,7 +10,7 @@ from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.report import threads
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.columns import RIGHT
-from pmdesk.views.common.selection import NODE_ROLE
+from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
 
 
@@ -38,7 +38,7 @@ class HeapThreadsView(HeapGraphView):
         for t in threads(graph):
             top = QTreeWidgetItem([f"{t.name or '(unnamed)'} — {graph.label(t.obj.node)}", f"{t.obj.retained_bytes:,}",
                                    f"{t.max_locals_retained:,}", ""])
-            top.setData(0, NODE_ROLE, t.obj.node)
+            top.setData(0, Role.NODE, t.obj.node)
             for c in (1, 2):
                 top.setTextAlignment(c, RIGHT)
             self.tree.addTopLevelItem(top)
@@ -48,13 +48,13 @@ class HeapThreadsView(HeapGraphView):
                 fi.setTextAlignment(1, RIGHT)
                 for o in f.locals:
                     li = QTreeWidgetItem(fi, [graph.label(o.node), f"{o.retained_bytes:,}", "", "local"])
-                    li.setData(0, NODE_ROLE, o.node)
+                    li.setData(0, Role.NODE, o.node)
                     li.setTextAlignment(1, RIGHT)
             for o in t.locals_without_frame:
                 li = QTreeWidgetItem(top, [graph.label(o.node), f"{o.retained_bytes:,}", "", "native stack / JNI"])
-                li.setData(0, NODE_ROLE, o.node)
+                li.setData(0, Role.NODE, o.node)
 
     def _current(self, item: QTreeWidgetItem | None) -> None:
-        node = item.data(0, NODE_ROLE) if item is not None else None
+        node = item.data(0, Role.NODE) if item is not None else None
         if node is not None:
             self.select(node)

@@ -11,11 +11,10 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from pmdesk.model.jfr.insights import allocations
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill, number
 from pmdesk.views.jfr.stacks import info_above_stacks
-
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 6
 
 
 class JfrAllocationsView(JfrView):
@@ -48,7 +47,7 @@ class JfrAllocationsView(JfrView):
             rows = []
             for g in a[key]:
                 name = SortableItem(g["key"])
-                name.setData(GROUP_ROLE, g["stacks"])
+                name.setData(Role.STACKS, g["stacks"])
                 rows.append([name, number(g["weight"]), number(g["weight"] / total, f"{g['weight'] / total:.1%}"),
                              number(g["count"])])
             fill(table, rows)
@@ -62,4 +61,4 @@ class JfrAllocationsView(JfrView):
     def _stacks(self, table: Any, row: int) -> None:
         item = table.item(row, 0)
         if item is not None:
-            self.stacks.show_stacks(self.rec, item.data(GROUP_ROLE) or {})
+            self.stacks.show_stacks(self.rec, item.data(Role.STACKS) or {})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from pmdesk.model.dump import Dump
@@ -13,9 +12,8 @@ from pmdesk.model.formats import Kind
 from pmdesk.model.jfr.recording import Recording, Window
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus, TimeRangeSelected
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class SortableItem(QTableWidgetItem):
@@ -23,12 +21,12 @@ class SortableItem(QTableWidgetItem):
 
     def __init__(self, text: str, value: Any = None, right: bool = False) -> None:
         super().__init__(text)
-        self.setData(SORT_ROLE, text if value is None else value)
+        self.setData(Role.SORT, text if value is None else value)
         if right:
             self.setTextAlignment(RIGHT)
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        a, b = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        a, b = self.data(Role.SORT), other.data(Role.SORT)
         try:
             return a < b
         except TypeError:
@@ -63,15 +61,14 @@ class JfrView(DockView):
         super().__init__(parent, bus)
         self.rec: Recording | None = None
         self.window: Window = None
-        self.bus.selected.connect(self._message)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
         self.rec = Recording.of(dump) if dump is not None and dump.has(Kind.EVENTS) else None
-        self.window = getattr(dump, "_jfr_window", None)
+        self.window = self.bus.dump_state(dump).get("jfr_window") if dump is not None else None
         self.refresh()
 
-    def _message(self, msg: object) -> None:
+    def on_message(self, msg: object) -> None:
         if isinstance(msg, TimeRangeSelected) and msg.dump is self.dump:
             self.window = msg.window
             if msg.source != self.VIEW_ID:  # the dock that chose the range already shows it
@@ -80,7 +77,7 @@ class JfrView(DockView):
     def choose_window(self, window: Window) -> None:
         """Announce a time range to every JFR dock (and keep it for docks loaded later)."""
         if self.dump is not None:
-            self.dump._jfr_window = window  # type: ignore[attr-defined]
+            self.bus.dump_state(self.dump)["jfr_window"] = window
             self.bus.selected.emit(TimeRangeSelected(self.dump, window, self.VIEW_ID))
 
     def window_text(self) -> str:

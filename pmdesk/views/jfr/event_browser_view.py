@@ -26,10 +26,10 @@ from pmdesk.model.jfr import events as jfr
 from pmdesk.model.jfr.recording import Recording, Window
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView
 
-TYPE_ROLE = Qt.ItemDataRole.UserRole + 5
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -136,15 +136,15 @@ class JfrEventBrowserView(JfrView):
             parent = self._category(category or "(no category)")
             item = QTreeWidgetItem([name, f"{count:,}", "" if size is None else f"{size:,}"])
             item.setToolTip(0, label or name)
-            item.setData(0, TYPE_ROLE, name)
+            item.setData(0, Role.EVENT_TYPE, name)
             for c in (1, 2):
                 item.setTextAlignment(c, RIGHT)
             parent.addChild(item)
             self.items[name] = item
             total += count
             while parent is not None:
-                parent.setData(1, TYPE_ROLE, (parent.data(1, TYPE_ROLE) or 0) + count)
-                parent.setText(1, f"{parent.data(1, TYPE_ROLE):,}")
+                parent.setData(1, Role.EVENT_TYPE, (parent.data(1, Role.EVENT_TYPE) or 0) + count)
+                parent.setText(1, f"{parent.data(1, Role.EVENT_TYPE):,}")
                 parent.setTextAlignment(1, RIGHT)
                 parent = parent.parent()
         self.types.expandToDepth(0)
@@ -175,7 +175,7 @@ class JfrEventBrowserView(JfrView):
         return parent
 
     def _choose(self, item: QTreeWidgetItem | None) -> None:
-        name = item.data(0, TYPE_ROLE) if item is not None else None
+        name = item.data(0, Role.EVENT_TYPE) if item is not None else None
         if not name or self.rec is None:
             return
         self.chosen = name

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QW
 
 from pmdesk.model.jfr.findings import SEVERITIES, Finding, findings
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill
 
@@ -47,7 +48,7 @@ class JfrFindingsView(JfrView):
         rows = []
         for i, f in enumerate(self.found):
             sev = SortableItem(f.severity.upper(), SEVERITIES.index(f.severity))
-            sev.setData(Qt.ItemDataRole.UserRole, i)
+            sev.setData(Role.ROW, i)
             sev.setBackground(QBrush(QColor(COLOURS[f.severity])))
             rows.append([sev, SortableItem(f.title), SortableItem(f.summary)])
         fill(self.table, rows)
@@ -61,5 +62,5 @@ class JfrFindingsView(JfrView):
         item = self.table.item(row, 0)
         if item is None:
             return
-        f = self.found[item.data(Qt.ItemDataRole.UserRole)]
+        f = self.found[item.data(Role.ROW)]
         self.evidence.setPlainText(f"{f.title} ({f.rule})\n{f.summary}\n\n{json.dumps(f.evidence, indent=1)}")

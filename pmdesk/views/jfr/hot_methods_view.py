@@ -21,11 +21,10 @@ from PySide6.QtWidgets import (
 from pmdesk.model.jfr.profile import Node, Profile, profile
 from pmdesk.views.common.base import fit_header, readonly_table
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill, number
 from pmdesk.views.jfr.flame_graph import FlameGraph
-
-NODE = Qt.ItemDataRole.UserRole + 4
 
 
 class JfrHotMethodsView(JfrView):
@@ -111,8 +110,8 @@ class JfrHotMethodsView(JfrView):
         item = self.tree.topLevelItem(0)
         while item is not None:  # open the hottest path
             item.setExpanded(True)
-            item = item.child(0) if item.childCount() and item.child(0).data(1, NODE) is not None else None
-            if item is not None and item.data(1, NODE).weight < self._total * 0.05:
+            item = item.child(0) if item.childCount() and item.child(0).data(1, Role.CALL_NODE) is not None else None
+            if item is not None and item.data(1, Role.CALL_NODE).weight < self._total * 0.05:
                 break
 
     def _add_children(self, parent: QTreeWidgetItem, node: Node) -> None:
@@ -121,12 +120,12 @@ class JfrHotMethodsView(JfrView):
                                     f"{child.weight:,.0f}", f"{child.self_weight:,.0f}"])
             for c in (1, 2, 3):
                 item.setTextAlignment(c, RIGHT)
-            item.setData(1, NODE, child)
+            item.setData(1, Role.CALL_NODE, child)
             if child.children:
                 item.addChild(QTreeWidgetItem(["…"]))  # filled when expanded
             parent.addChild(item)
 
     def _expand(self, item: QTreeWidgetItem) -> None:
-        if item.childCount() == 1 and item.child(0).data(1, NODE) is None:
+        if item.childCount() == 1 and item.child(0).data(1, Role.CALL_NODE) is None:
             item.takeChild(0)
-            self._add_children(item, item.data(1, NODE))
+            self._add_children(item, item.data(1, Role.CALL_NODE))

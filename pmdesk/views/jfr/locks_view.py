@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QWidget
 
 from pmdesk.model.jfr.insights import lock_contention
 from pmdesk.views.common.base import fit_header, readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill, ms, number
 from pmdesk.views.jfr.stacks import info_above_stacks
 
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 7
 KIND = {"jdk.JavaMonitorEnter": "Monitor enter", "jdk.ThreadPark": "Park", "jdk.JavaMonitorWait": "Wait"}
 
 
@@ -39,7 +39,7 @@ class JfrLocksView(JfrView):
         rows = []
         for g in groups:
             name = SortableItem(g["class"])
-            name.setData(GROUP_ROLE, g["stacks"])
+            name.setData(Role.STACKS, g["stacks"])
             rows.append([name, SortableItem(KIND.get(g["event"], g["event"])), number(g["count"]),
                          number(g["total_ns"], ms(g["total_ns"])), number(g["max_ns"], ms(g["max_ns"]))])
         fill(self.table, rows)
@@ -53,4 +53,4 @@ class JfrLocksView(JfrView):
     def _stacks(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is not None:
-            self.stacks.show_stacks(self.rec, item.data(GROUP_ROLE) or {})
+            self.stacks.show_stacks(self.rec, item.data(Role.STACKS) or {})

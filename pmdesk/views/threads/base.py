@@ -36,7 +36,6 @@ class ThreadDumpView(DockView):
         super().__init__(parent, bus)
         self.series: list[DumpView] = []
         self.position = 0
-        self.bus.selected.connect(self._message)
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
@@ -64,7 +63,7 @@ class ThreadDumpView(DockView):
         if self.dump is not None:
             self.bus.selected.emit(SeriesPositionChosen(self.dump, position, self.VIEW_ID))
 
-    def _message(self, msg: object) -> None:
+    def on_message(self, msg: object) -> None:
         if not isinstance(msg, ThreadSelected | SeriesPositionChosen) or msg.dump is not self.dump:
             return
         if msg.position != self.position and msg.source != self.VIEW_ID:

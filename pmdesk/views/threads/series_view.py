@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.threads.dumps import stuck
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView, state_colour
-
-CELL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class SeriesView(ThreadDumpView):
@@ -67,7 +66,7 @@ class SeriesView(ThreadDumpView):
                 t = by_key.get(key)
                 item = QTableWidgetItem(t.state[:12] if t else "")
                 if t is not None:
-                    item.setData(CELL_ROLE, (c - 1, t.idx))
+                    item.setData(Role.CELL, (c - 1, t.idx))
                     colour = state_colour(t)
                     if colour is not None:
                         item.setBackground(colour)
@@ -77,7 +76,7 @@ class SeriesView(ThreadDumpView):
 
     def _cell(self, row: int, col: int) -> None:
         item = self.table.item(row, col)
-        cell = item.data(CELL_ROLE) if item is not None else None
+        cell = item.data(Role.CELL) if item is not None else None
         if cell is not None:
             position, idx = cell
             self.select_thread(idx, position)

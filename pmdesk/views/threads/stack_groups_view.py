@@ -11,10 +11,9 @@ from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 from pmdesk.model.threads.dumps import groups
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView
-
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class StackGroupsView(ThreadDumpView):
@@ -41,7 +40,7 @@ class StackGroupsView(ThreadDumpView):
             names = ", ".join(t.name for t in g.threads[:8]) + (" …" if len(g.threads) > 8 else "")
             for c, text in enumerate([f"{len(g.threads):,}", g.state, top, names]):
                 item = QTableWidgetItem(text)
-                item.setData(ROW_ROLE, g.threads[0].idx)
+                item.setData(Role.ROW, g.threads[0].idx)
                 if c == 0:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)
@@ -49,4 +48,4 @@ class StackGroupsView(ThreadDumpView):
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is not None:
-            self.select_thread(item.data(ROW_ROLE))
+            self.select_thread(item.data(Role.ROW))

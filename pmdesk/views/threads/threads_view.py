@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 from pmdesk.model.threads.dumps import ThreadInfo
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView, state_colour
-
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def thread_target(t: ThreadInfo) -> str:
@@ -100,7 +99,7 @@ class ThreadsView(ThreadDumpView):
                 if self.dump is not None else None
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(ROW_ROLE, t.idx)
+                item.setData(Role.ROW, t.idx)
                 if colour is not None and c == 1:
                     item.setBackground(colour)
                 if mark is not None and c == 0:
@@ -118,7 +117,7 @@ class ThreadsView(ThreadDumpView):
         dv = self.current
         if item is None or dv is None:
             return
-        t = dv.threads[item.data(ROW_ROLE)]
+        t = dv.threads[item.data(Role.ROW)]
         menu = QMenu(self)
         menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "thread",
                                                              thread_target(t), f"thread {t.name}"))
@@ -127,7 +126,7 @@ class ThreadsView(ThreadDumpView):
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
         if item is not None:
-            self.select_thread(item.data(ROW_ROLE))
+            self.select_thread(item.data(Role.ROW))
 
     def _dump_chosen(self, index: int) -> None:
         if 0 <= index < len(self.series) and index != self.position:
@@ -138,7 +137,7 @@ class ThreadsView(ThreadDumpView):
     def show_thread(self, thread_idx: int) -> None:
         for r in range(self.table.rowCount()):
             item = self.table.item(r, 0)
-            if item is not None and item.data(ROW_ROLE) == thread_idx:
+            if item is not None and item.data(Role.ROW) == thread_idx:
                 self.table.blockSignals(True)
                 self.table.setCurrentCell(r, 0)
                 self.table.blockSignals(False)
@@ -147,7 +146,7 @@ class ThreadsView(ThreadDumpView):
     def view_state(self) -> dict[str, Any]:
         item = self.table.item(self.table.currentRow(), 0) if self.table.currentRow() >= 0 else None
         dv = self.current
-        selected = thread_target(dv.threads[item.data(ROW_ROLE)]) if item is not None and dv is not None else None
+        selected = thread_target(dv.threads[item.data(Role.ROW)]) if item is not None and dv is not None else None
         return {"filter": self.filter.text(), "position": self.position, "selected": selected}
 
     def restore_state(self, state: dict[str, Any]) -> None:
