@@ -22,6 +22,7 @@ def test_import_contracts() -> None:
 
 
 def test_ruff_clean() -> None:
-    r = subprocess.run([tool("ruff"), "check", "pmdesk", "tests", "benchmarks"], cwd=ROOT, capture_output=True,
+    r = subprocess.run([tool("ruff"), "check", "pmdesk", "tests", "benchmarks", "installers", "scripts"], cwd=ROOT,
+                       capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -40,7 +40,12 @@ def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -
     cases = {DATA / "leak-nocoops-phase1.hprof": "application/x-java-hprof",
              DATA / "leak-phase2.hprof.gz": "application/x-java-hprof",
              DATA / "threads" / "deadlock-sync.jstack.txt": "text/x-java-thread-dump",
-             DATA / "threads" / "go_deadlock.sigquit.txt": "text/x-go-goroutine-dump"}
+             DATA / "threads" / "jdk25-vthreads.dump.json": "text/x-java-thread-dump",
+             DATA / "threads" / "jdk25-vthreads.dump.txt": "text/x-java-thread-dump",
+             DATA / "threads" / "go_deadlock.sigquit.txt": "text/x-go-goroutine-dump",
+             DATA / "threads" / "py_hang.sigabrt.stderr.txt": "text/x-python-faulthandler-dump",
+             DATA / "native" / "compressed" / "segv_chain.core.zst": "application/x-compressed-core",
+             DATA / "native" / "cores" / "segv_chain.core": "application/x-core"}
     for path, mime in cases.items():
         assert query(desktop, "filetype", str(path)) == mime, path
         assert query(desktop, "default", mime) == "pmdesk.desktop"
@@ -51,12 +56,10 @@ def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -
     assert query(desktop, "default", "application/x-pmdesk-session") == "pmdesk.desktop"
 
 
-def test_corpus_types_where_names_are_claimed_elsewhere(desktop: dict[str, str]) -> None:
-    ips = ROOT.parent / "shared" / "corpus" / "out" / "mobile" / "ips" / "macsym-single-target-crash.ips"
+def test_corpus_types(desktop: dict[str, str]) -> None:
     jfr = ROOT.parent / "shared" / "corpus" / "out" / "jvm" / "workload.jfr"
-    if not ips.exists() or not jfr.exists():
+    if not jfr.exists():
         pytest.skip("corpus not present")
-    assert query(desktop, "filetype", str(ips)) == "application/x-apple-crash-report"  # not an IPS patch
     assert query(desktop, "filetype", str(jfr)) == "application/x-java-flight-recording"
 
 

@@ -15,10 +15,10 @@ EXIT_OK, EXIT_UNREADABLE, EXIT_CANCELLED = 0, 2, 130
 
 def main(argv: Sequence[str] | None = None) -> int:
     from pmdesk.cli.command import Invocation
-    from pmdesk.cli.registry import build_parser
+    from pmdesk.cli.registry import build_parser, first_command_for
 
     args = build_parser().parse_args(argv)
-    inv = Invocation(args.command_record, args)
+    inv = Invocation(args.command_record, args, first_command_for)
     try:
         with inv:
             out = inv.command.run(inv)

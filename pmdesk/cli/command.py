@@ -59,19 +59,31 @@ class Output:
 
 
 class Invocation(contextlib.ExitStack):
-    """One run of a command: its arguments, and the dumps it opened (closed once the output is printed)."""
+    """One run of a command: its arguments, and the dumps it opened (closed once the output is printed).
+    `suggest` names the command to try for a file of other kinds."""
 
-    def __init__(self, command: Command, args: argparse.Namespace) -> None:
+    def __init__(self, command: Command, args: argparse.Namespace,
+                 suggest: Callable[[Sequence[Kind]], str | None] = lambda _kinds: None) -> None:
         super().__init__()
         self.command = command
         self.args = args
+        self.suggest = suggest
+
+    def check_kind(self, path: str, kinds: Sequence[Kind] | None = None) -> None:
+        """The one wrong-format check: refuse a file whose format holds none of the kinds the command reads."""
+        needs = tuple(kinds if kinds is not None else self.command.kinds)
+        if not needs:
+            return
+        fmt = sniff(path)
+        if not any(fmt.has(k) for k in needs):
+            raise wrong_kind(path, fmt, self.command.name, needs, self.suggest(fmt.kinds))
 
     def open(self, path: str, kinds: Sequence[Kind] | None = None, force: bool = False, graph: bool = False) -> Dump:
         """Open (indexing if needed) a dump of one of `kinds` (default: the command's); with `graph`, make
         sure its object graph and dominators are there. Warnings about the dump go to stderr."""
         from pmdesk.model.dump import Dump
 
-        check_kind(path, self.command, kinds)
+        self.check_kind(path, kinds)
         label = os.path.basename(path)
         dump = self.enter_context(Dump.open(path, index_dir=self.args.index_dir, progress=terminal_progress(label),
                                             force=force))
@@ -106,18 +118,6 @@ class Command:
     def synopsis(self) -> str:
         parts = [a.synopsis() for a in self.args if a.names[0] != "--index-dir"]
         return " ".join(["pmdesk", self.name, *parts, *self.extras])
-
-
-def check_kind(path: str, command: Command, kinds: Sequence[Kind] | None = None) -> None:
-    """The one wrong-format check: refuse a file whose format holds none of the kinds the command reads."""
-    needs = tuple(kinds if kinds is not None else command.kinds)
-    if not needs:
-        return
-    fmt = sniff(path)
-    if not any(fmt.has(k) for k in needs):
-        from pmdesk.cli.registry import first_command_for
-
-        raise wrong_kind(path, fmt, command.name, needs, first_command_for(fmt.kinds))
 
 
 def terminal_progress(label: str) -> Progress:

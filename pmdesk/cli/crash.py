@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, check_kind
+from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output
 from pmdesk.model.crash import report
 from pmdesk.model.formats import Kind, sniff
 
@@ -25,7 +25,7 @@ def stack(inv: Invocation) -> Output:
         from pmdesk.base.progress import Progress
         from pmdesk.native.symbol_files import SearchPaths
 
-        check_kind(args.file, inv.command)
+        inv.check_kind(args.file)
         paths = SearchPaths(exe=args.exe, search_dirs=args.search_dir or [], debug_dirs=args.debug_dir or [])
         crash = sniff(args.file).reader.crash(args.file, paths, Progress(path=args.file))
         deadlocks = deadlocks_of(crash)
@@ -72,5 +72,5 @@ COMMANDS = (
                        help="a directory with a .build-id/xx/rest.debug tree or debug-link files (repeatable)"),
                 Arg.of("--search-dir", action="append", metavar="DIR",
                        help="a directory holding the program's shared libraries by name (repeatable)")),
-            (Kind.CRASH,), summary="ELF cores, like gdb's bt"),
+            (Kind.CRASH,), summary="crash dumps: every thread's stack, like gdb's bt"),
 )

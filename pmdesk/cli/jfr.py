@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.errors import PmdeskError
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output
+from pmdesk.cli.command import INDEX_DIR, JSON, Arg, Command, Invocation, Output
 from pmdesk.model.formats import Kind
 
 if TYPE_CHECKING:  # the JFR model is imported when a JFR command runs
@@ -114,6 +114,8 @@ def findings(inv: Invocation) -> Output:
                   lambda: (f"{f.severity.upper():<9} {f.title}: {f.summary}" for f in found))
 
 
+REC = Arg.of("file", metavar="REC", help="a .jfr recording, or a JFR repository directory (the chunk files a JVM "
+             "wrote before it died)")
 TIME_RANGE = (
     Arg.of("--from", dest="start", type=float, metavar="S", help="only events starting S seconds or more after the "
            "recording started"),
@@ -123,20 +125,20 @@ EVENTS = (Kind.EVENTS,)
 COMMANDS = (
     Command("events", "JFR recordings: event types with counts and bytes (like jfr summary), or with --type the "
             "events of one type with all their fields", events, (
-                FILE, INDEX_DIR, JSON,
+                REC, INDEX_DIR, JSON,
                 Arg.of("--type", metavar="NAME", help="the events of this type (e.g. jdk.GarbageCollection)"),
                 Arg.of("--limit", type=int, metavar="N", help="at most N events (with --type; default: all)"),
                 *TIME_RANGE), EVENTS, summary="JFR: event types, counts and bytes (like jfr summary); with --type "
                                               "the events of a type, all fields"),
     Command("hot", "JFR recordings: hot methods (self and total) and call trees", hot, (
-        FILE, INDEX_DIR, JSON,
+        REC, INDEX_DIR, JSON,
         Arg.of("--event", default="jdk.ExecutionSample", metavar="TYPE",
                help="stack-carrying event to count (default jdk.ExecutionSample)"),
         Arg.of("--top", type=int, default=0, metavar="N", help="only the N hottest methods (default: all)"),
         Arg.of("--min-share", type=float, default=0.0, metavar="F",
                help="leave tree branches under this share of all samples out of the JSON (default 0: all)"),
-        *TIME_RANGE), EVENTS, summary="hot methods, call trees"),
+        *TIME_RANGE), EVENTS, summary="JFR: hot methods (self and total), call trees"),
     Command("findings", "JFR recordings: automated findings (GC, hot methods, contention, …)", findings,
-            (FILE, INDEX_DIR, JSON, *TIME_RANGE), EVENTS, summary="JFR: automated findings (GC, contention, hot "
+            (REC, INDEX_DIR, JSON, *TIME_RANGE), EVENTS, summary="JFR: automated findings (GC, contention, hot "
                                                                   "methods, …)"),
 )

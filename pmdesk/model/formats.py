@@ -46,17 +46,21 @@ KIND_NOUNS = {  # what a command of this kind reads, in the user's words
 
 @dataclass(frozen=True)
 class Magic:
-    """A shared-mime-info content rule: `value` at `offset` (anywhere up to `offset_end` when given)."""
+    """A shared-mime-info content rule: `value` at `offset` (anywhere up to `offset_end` when given), and
+    every rule of `also` too (nested matches)."""
 
     value: bytes
     offset: int = 0
     offset_end: int | None = None
+    also: tuple[Magic, ...] = ()
     priority: int = 80  # 80 and above: tried before file names (content wins where a glob is claimed elsewhere)
 
     def matches(self, head: bytes) -> bool:
         if self.offset_end is None:
-            return head[self.offset:self.offset + len(self.value)] == self.value
-        return self.value in head[self.offset:self.offset_end + len(self.value)]
+            here = head[self.offset:self.offset + len(self.value)] == self.value
+        else:
+            here = self.value in head[self.offset:self.offset_end + len(self.value)]
+        return here and all(m.matches(head) for m in self.also)
 
 
 @dataclass(frozen=True)
@@ -137,18 +141,30 @@ HPROF_MIME = MimeType("application/x-java-hprof", "Java heap dump", ("*.hprof", 
                       (Magic(b"JAVA PROFILE 1.0."),), uti="org.pmdesk.hprof")
 JFR_MIME = MimeType("application/x-java-flight-recording", "Java Flight Recorder recording", ("*.jfr",),
                     (Magic(b"FLR\0"),), uti="org.pmdesk.jfr")
-JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",),
-                             (Magic(b"Full thread dump ", 0, 4096),), "text/plain", uti="org.pmdesk.threaddump")
-GO_THREADS_MIME = MimeType("text/x-go-goroutine-dump", "Go goroutine dump", (),
-                           (Magic(b"\ngoroutine 1 [", 0, 4096),), "text/plain", uti="org.pmdesk.goroutines")
-CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), system=True, uti="org.pmdesk.core")
+JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",), (
+    Magic(b"Full thread dump", 0, 4096),            # jstack, jcmd Thread.print, SIGQUIT output
+    Magic(b'"threadDump"', 0, 4096),                # jcmd Thread.dump_to_file -format=json
+    Magic(b"Z\n", 0, 64, (Magic(b"\n\n#", 0, 256),)),  # its text form: pid, ISO time, version, then #tid "name"
+), "text/plain", uti="org.pmdesk.threaddump")
+GO_THREADS_MIME = MimeType("text/x-go-goroutine-dump", "Go goroutine dump", (), (
+    Magic(b"goroutine "), Magic(b"\ngoroutine ", 0, 4096)), "text/plain", uti="org.pmdesk.goroutines")
+_FIRST_CALL = Magic(b" (most recent call first):", 0, 4096)
+PYTHON_THREADS_MIME = MimeType("text/x-python-faulthandler-dump", "Python faulthandler dump", (), (
+    Magic(b"Thread 0x", 0, 4096, (_FIRST_CALL,)), Magic(b"Current thread 0x", 0, 4096, (_FIRST_CALL,))),
+    "text/plain", uti="org.pmdesk.pythontraceback")
+CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), (  # shared-mime-info's own rules:
+    Magic(b"\x7fELF", 0, None, (Magic(b"\x01", 5), Magic(b"\x04\x00", 16))),  # ELF, little-endian, ET_CORE
+    Magic(b"\x7fELF", 0, None, (Magic(b"\x02", 5), Magic(b"\x00\x04", 16)))), system=True, uti="org.pmdesk.core")
+COMPRESSED_CORE_MIME = MimeType("application/x-compressed-core", "compressed ELF core dump", (
+    "core.*.zst", "core.*.xz", "core.*.gz", "*.core.zst", "*.core.xz", "*.core.gz"))  # systemd-coredump's names
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
            graph_fn="pmdesk.index.hprof.graph_input:graph_input"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
-    Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME,)),
-    Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME)),
+    Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
+    Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
+                                                                PYTHON_THREADS_MIME)),
 )
 
 SESSION_MIME = MimeType("application/x-pmdesk-session", "pmdesk session", ("*.pmdesk",),
