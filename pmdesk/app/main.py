@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -13,17 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from pmdesk import __version__
 from pmdesk.app.single_instance import InstanceServer, hand_over
-
-
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="pmdesk", description="Open dumps in the pmdesk window. "
-                                "Headless commands: pmdesk info|index|histogram FILE (see pmdesk --help).")
-    p.add_argument("files", nargs="*", help="dumps to open")
-    p.add_argument("--sample", action="store_true", help="open the bundled sample heap dump")
-    p.add_argument("--index-dir", metavar="DIR", help="where indexes live (default: user cache dir)")
-    p.add_argument("--new-instance", action="store_true",
-                   help="start another window instead of handing the files to the one already running")
-    return p.parse_args(list(argv))
+from pmdesk.launcher import gui_parser
 
 
 class FileOpenFilter(QObject):
@@ -41,7 +30,7 @@ class FileOpenFilter(QObject):
 
 
 def run_gui(argv: Sequence[str]) -> int:
-    args = parse_args(argv)
+    args = gui_parser().parse_args(list(argv))
     from pmdesk.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

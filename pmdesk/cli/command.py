@@ -85,12 +85,20 @@ class Invocation(contextlib.ExitStack):
 
         self.check_kind(path, kinds)
         label = os.path.basename(path)
-        dump = self.enter_context(Dump.open(path, index_dir=self.args.index_dir, progress=terminal_progress(label),
-                                            force=force))
+        bar = terminal_progress(label)
+        try:
+            dump = self.enter_context(Dump.open(path, index_dir=getattr(self.args, "index_dir", None), progress=bar,
+                                                force=force))
+        finally:
+            end_progress(bar)
         if graph:
             from pmdesk.model.heap.graph import ensure_graph
 
-            ensure_graph(dump, terminal_progress(f"{label} graph"))
+            bar = terminal_progress(f"{label} graph")
+            try:
+                ensure_graph(dump, bar)
+            finally:
+                end_progress(bar)
         for w in dump.warnings():
             print(f"warning: {w}", file=sys.stderr)
         return dump
@@ -109,8 +117,8 @@ class Command:
     summary: str = ""  # the README table's comment (default: help)
     extras: tuple[str, ...] = field(default=())  # README synopsis tail the arguments do not show
 
-    def add_to(self, sub: Any) -> None:
-        sp = sub.add_parser(self.name, help=self.help, description=self.help)
+    def add_to(self, sub: Any, formatter: type[argparse.HelpFormatter] = argparse.HelpFormatter) -> None:
+        sp = sub.add_parser(self.name, help=self.help, description=self.help, formatter_class=formatter)
         for a in self.args:
             a.add_to(sp)
         sp.set_defaults(command_record=self)
@@ -120,24 +128,42 @@ class Command:
         return " ".join(["pmdesk", self.name, *parts, *self.extras])
 
 
+class TerminalBar:
+    """A progress bar on stderr (a terminal only), redrawn in place; `end()` finishes its line so that what is
+    printed next starts on a line of its own."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last = 0.0
+        self.open = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and fraction < 1.0:
+            return
+        self.last = now
+        bar = "#" * int(fraction * 30)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {fraction * 100:5.1f}% {message[:40]:<40}")
+        sys.stderr.flush()
+        self.open = True
+
+    def end(self) -> None:
+        if self.open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.open = False
+
+
 def terminal_progress(label: str) -> Progress:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    """A progress bar on stderr when it is a terminal (ended when the work is); silent otherwise."""
     if not sys.stderr.isatty():
         return Progress()
-    last = [0.0]
+    return Progress(TerminalBar(label))
 
-    def show(fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1 and fraction < 1.0:
-            return
-        last[0] = now
-        bar = "#" * int(fraction * 30)
-        sys.stderr.write(f"\r{label} [{bar:<30}] {fraction * 100:5.1f}% {message[:40]:<40}")
-        if fraction >= 1.0:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
-    return Progress(show)
+def end_progress(progress: Progress) -> None:
+    if isinstance(progress.callback, TerminalBar):
+        progress.callback.end()
 
 
 FILE = Arg.of("file", help="the dump")

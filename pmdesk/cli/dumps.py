@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, terminal_progress
+from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, end_progress, terminal_progress
 from pmdesk.model.formats import Kind
 
 
@@ -47,12 +47,32 @@ def index(inv: Invocation) -> Output:
                f"-> {dump.index_path}")
         if dump.has(Kind.HEAP_GRAPH) and not args.no_graph:
             had = "graph.version" in m
-            ensure_graph(dump, terminal_progress(f"{os.path.basename(args.file)} graph"))
+            bar = terminal_progress(f"{os.path.basename(args.file)} graph")
+            try:
+                ensure_graph(dump, bar)
+            finally:
+                end_progress(bar)
             m = dump.meta
             yield (f"{args.file}: object graph {'up to date' if had else 'built'} in {m['graph.seconds']:.2f} s: "
                    f"{m['graph.nodes']:,} objects, {m['graph.edges']:,} references")
 
     return Output(None, text)
+
+
+def formats(inv: Invocation) -> Output:
+    from pmdesk.cli.registry import COMMANDS as ALL
+    from pmdesk.model.formats import formats as registered
+
+    doc = {"formats": [{"name": f.name, "description": f.description, "kinds": [str(k) for k in f.kinds],
+                        "extensions": list(f.reader.SPEC.extensions), "mime_types": [m.name for m in f.mime],
+                        "commands": [c.name for c in ALL if set(c.kinds) & set(f.kinds)]} for f in registered()]}
+
+    def text() -> Iterator[str]:
+        for f in doc["formats"]:
+            yield f"{f['description']}"
+            yield f"    files: {' '.join('*' + e for e in f['extensions'])}   commands: {', '.join(f['commands'])}"
+
+    return Output(doc, text)
 
 
 COMMANDS = (
@@ -63,4 +83,6 @@ COMMANDS = (
         Arg.of("--no-graph", action="store_true",
                help="heap dumps: stop after the histogram (no object graph, dominators, retained sizes)")),
         summary="build or rebuild the index (progress bar on a terminal)"),
+    Command("formats", "the formats pmdesk reads, their files and the commands for each", formats, (JSON,),
+            summary="the formats pmdesk reads and the commands for each"),
 )

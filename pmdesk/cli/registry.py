@@ -10,7 +10,7 @@ from functools import cache
 from pmdesk import __version__
 from pmdesk.cli import crash, dumps, heap, jfr, threads
 from pmdesk.cli.command import Command
-from pmdesk.model.formats import Kind, known_formats
+from pmdesk.model.formats import Kind
 
 COMMANDS: tuple[Command, ...] = (*dumps.COMMANDS, *heap.COMMANDS[:-1], *threads.COMMANDS, heap.COMMANDS[-1],
                                  *jfr.COMMANDS, *crash.COMMANDS)
@@ -26,14 +26,30 @@ def first_command_for(kinds: Sequence[Kind]) -> str | None:
     return next((c.name for c in COMMANDS if any(k in c.kinds for k in kinds)), None)
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Every option's help says its default, when it has one that is not already said."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text and action.option_strings:
+            text += f" (default: {action.default})"
+        return text
+
+
+GUI_EPILOG = ("The window: pmdesk [FILE…] [--sample] [--new-instance] [--index-dir DIR] — with no FILE it opens the "
+              "bundled sample; --new-instance starts another window instead of handing the files to the one running "
+              "on this display. pmdesk formats lists what pmdesk reads.")
+
+
 @cache
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pmdesk", description=f"pmdesk {__version__}: post-mortem analyser. "
-                                f"Reads: {known_formats()}. Run with FILE… (or none) to start the GUI.")
+    p = argparse.ArgumentParser(prog="pmdesk", description=f"pmdesk {__version__}: a post-mortem analyser. A "
+                                "COMMAND reads a dump headless; with FILE… (or nothing) the window opens.",
+                                epilog=GUI_EPILOG, formatter_class=DefaultsFormatter)
     p.add_argument("--version", action="version", version=f"pmdesk {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for c in COMMANDS:
-        c.add_to(sub)
+        c.add_to(sub, DefaultsFormatter)
     return p
 
 

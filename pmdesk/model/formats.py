@@ -18,7 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.errors import PmdeskError, UnsupportedFormat
-from pmdesk.readers import Reader, describe_head, read_head, sniff_with
+from pmdesk.readers import Reader, describe_head, not_yet_read, read_head, sniff_with
 from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
@@ -202,9 +202,18 @@ def sniff(path: str) -> Format:
     reader = sniff_with(path, [f.reader for f in formats()])
     if reader is None:
         head = read_head(path)
-        raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads "
-                                      f"(it reads: {known_formats()})")
+        known = not_yet_read(head)
+        if known:
+            raise UnsupportedFormat(path, f"is {known}, which pmdesk does not read yet (pmdesk formats lists what "
+                                          "it reads)")
+        raise UnsupportedFormat(path, f"looks like {describe_head(head)}, not a format pmdesk reads; it reads "
+                                      f"{_kinds_in_words()} (pmdesk formats lists them)")
     return format_of(reader)
+
+
+def _kinds_in_words() -> str:
+    words = [f.what.split(" ", 1)[1] + "s" for f in formats()]
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def kinds_of(path: str) -> tuple[Kind, ...]:

@@ -49,6 +49,23 @@ _LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on 
 )
 
 
+NOT_YET = (  # formats pmdesk knows by their first bytes but does not read yet: (where, bytes, what it is)
+    (0, b"PERFILE2", "a perf.data recording"), (0, b"2ELIFREP", "a perf.data recording (big-endian)"),
+    (0, b"go1.7 heap dump", "a Go heap dump (debug.WriteHeapDump)"), (0, b"MDMP", "a minidump"),
+    (0, b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***", "an Android tombstone"),
+    (None, b'"bug_type"', "an Apple crash report (.ips)"), (None, b"Incident Identifier:", "an Apple crash report"),
+    (None, b"# A fatal error has been detected by the Java Runtime Environment", "a JVM crash log (hs_err_pid)"),
+)
+
+
+def not_yet_read(head: bytes) -> str | None:
+    """What the file is when it is a format pmdesk recognises but does not read yet."""
+    for at, magic, what in NOT_YET:
+        if (head.startswith(magic) if at == 0 else magic in head[:1024]):
+            return what
+    return None
+
+
 def describe_head(head: bytes) -> str:
     for magic, what in _LOOKS_LIKE:
         if head.startswith(magic):

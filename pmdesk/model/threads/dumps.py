@@ -42,6 +42,17 @@ class ThreadInfo:
     waits_for: str | None = None
     wait_status: str | None = None  # 'deadlocked' | 'blocked' | None
     line: int = 0
+    created_by: str | None = None  # Go: the function that started the goroutine
+    lock_lines: list[tuple[int, str, str, str | None]] = field(default_factory=list)  # (depth, relation, id, class)
+
+    @property
+    def top_frame(self) -> StackFrame | None:
+        """The frame a reader looks at first: for a goroutine the first one outside the Go runtime (gopark and
+        friends are how every blocked goroutine waits), else the innermost."""
+        if self.runtime == "go":
+            return next((f for f in self.frames if not f.function.startswith("runtime.")),
+                        self.frames[0] if self.frames else None)
+        return self.frames[0] if self.frames else None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -71,6 +82,7 @@ class Lock:
 class Deadlock:
     threads: list[str]
     locks: list[str]
+    classes: list[str | None] = field(default_factory=list)  # each lock's class, when the dump names it
 
     def as_json(self) -> dict[str, Any]:
         return {"threads": self.threads, "locks": self.locks}
@@ -111,22 +123,25 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
         stacks[sid].append(StackFrame(fn, file, line))
     holds: dict[tuple[int, int], list[str]] = defaultdict(list)
     classes: dict[tuple[int, str], str | None] = {}
-    for d, t, lock, cls, rel in conn.execute("SELECT dump_idx, thread_idx, lock_id, class, relation FROM td_lock "
-                                             "ORDER BY dump_idx, thread_idx, depth"):
+    lock_lines: dict[tuple[int, int], list[tuple[int, str, str, str | None]]] = defaultdict(list)
+    for d, t, lock, cls, rel, depth in conn.execute("SELECT dump_idx, thread_idx, lock_id, class, relation, depth "
+                                                    "FROM td_lock ORDER BY dump_idx, thread_idx, depth"):
         classes.setdefault((d, lock), cls)
+        lock_lines[(d, t)].append((depth, rel, lock, cls))
         if rel in ("locked", "owns") and lock not in holds[(d, t)]:
             holds[(d, t)].append(lock)
     waits = {(d, t): (lock, owner, status) for d, t, lock, owner, status in conn.execute(
         "SELECT dump_idx, thread_idx, lock_id, owner_idx, status FROM td_wait")}
     by_dump: dict[int, list[ThreadInfo]] = defaultdict(list)
     runtime_of = {h[0]: h[1] for h in heads}
-    for (d, t, name, ident, state, detail, java, daemon, line, sid) in conn.execute(
-            "SELECT dump_idx, thread_idx, name, ident, state, detail, java_thread, daemon, line, stack_id "
+    for (d, t, name, ident, state, detail, java, daemon, line, sid, created) in conn.execute(
+            "SELECT dump_idx, thread_idx, name, ident, state, detail, java_thread, daemon, line, stack_id, created_by "
             "FROM td_thread ORDER BY dump_idx, thread_idx"):
         w = waits.get((d, t))
         by_dump[d].append(ThreadInfo(series_offset + d, t, name, ident, state, detail or "", runtime_of[d],
                                      bool(java), None if daemon is None else bool(daemon), stacks[sid],
-                                     holds[(d, t)], w[0] if w else None, w[2] if w else None, line))
+                                     holds[(d, t)], w[0] if w else None, w[2] if w else None, line, created,
+                                     lock_lines[(d, t)]))
     cycles: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
     for d, c, _pos, t, lock in conn.execute("SELECT dump_idx, cycle, position, thread_idx, lock_id FROM td_deadlock "
                                             "ORDER BY dump_idx, cycle, position"):
@@ -140,7 +155,8 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
                 owners.setdefault(lk, th.name)
         lock_ids = sorted({lk for (dd, lk) in classes if dd == d})
         locks = [Lock(lk, classes[(d, lk)], owners.get(lk)) for lk in lock_ids]
-        deadlocks = [Deadlock([names[t] for t, _l in members], [lock for _t, lock in members])
+        deadlocks = [Deadlock([names[t] for t, _l in members], [lock for _t, lock in members],
+                              [classes.get((d, lock)) for _t, lock in members])
                      for _c, members in sorted(cycles[d].items())]
         label = f"{dump.name}" + (f" #{d + 1} (line {line:,})" if len(heads) > 1 else "")
         out.append(DumpView(label, runtime, title, ts, threads, locks, deadlocks))
