@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
+from pmdesk.base.java_names import java_name
 from pmdesk.model.dump import Dump
 from pmdesk.model.jfr import events as jfr
 from pmdesk.model.jfr import insights
@@ -82,8 +83,9 @@ def test_file_io_gc_and_allocation_equal_truth(workload: Recording) -> None:
     assert Counter(g["name"] for g in gcs) == TRUTH["garbage_collections_by_name"]
     assert all(g["heap_before"] and g["heap_after"] for g in gcs if g["name"] == "G1New")
     alloc = insights.allocations(workload)
+    # jfr names classes as the JVM does ([B); pmdesk as the heap docks and JMC do (byte[])
     assert [{"class": g["key"], "weight": g["weight"]} for g in alloc["by_class"][:10]] == \
-        TRUTH["allocation_sample_weight_top10"]
+        [{**t, "class": java_name(t["class"].replace(".", "/"))} for t in TRUTH["allocation_sample_weight_top10"]]
 
 
 def test_findings(workload: Recording) -> None:
@@ -124,10 +126,16 @@ def test_cli_events_of_a_type_hot_and_findings(tmp_path: Path, capsys: pytest.Ca
     assert rc == 2 and "no event type 'jdk.NoSuchEvent'" in err
     rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--top", "3")
     doc = json.loads(out)
-    assert set(doc) == {"file", "event", "samples", "methods", "top_down", "bottom_up"}
+    assert set(doc) == {"file", "event", "samples", "methods", "top_down", "bottom_up", "unit"}
     want = [t["method"] for t in TRUTH["jdk.ExecutionSample"]["top_frames"]][:3]
     assert [m["method"] for m in doc["methods"]] == want
-    assert doc["top_down"]["weight"] == doc["samples"] == 1513
+    assert doc["top_down"]["weight"] == doc["samples"] == 1513 and doc["unit"] == "events"
+    # allocation samples weigh what they stand for, in bytes (as JMC weighs them)
+    rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--event", "jdk.ObjectAllocationSample")
+    alloc = json.loads(out)
+    rc, out, _ = _cli(capsys, "events", f, "--index-dir", idx, "--json", "--type", "jdk.ObjectAllocationSample")
+    events = json.loads(out)["events"]
+    assert alloc["unit"] == "bytes" and alloc["samples"] == sum(e["weight"] for e in events if e["stackTrace"])
     rc, out, _ = _cli(capsys, "findings", f, "--index-dir", idx, "--json")
     assert rc == 0 and len(json.loads(out)["findings"]) == len(RULES)
     rc, out, _ = _cli(capsys, "hot", f, "--index-dir", idx, "--json", "--from", "2", "--to", "4")

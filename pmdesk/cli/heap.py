@@ -154,10 +154,16 @@ def suspects(inv: Invocation) -> Output:
 
     args = inv.args
     g = _graph(inv, args.file)
+    dump = g.dump
     found, heap_bytes = report.leak_suspects(g, args.threshold / 100)
 
+    everything = int(dump.meta.get("summary.shallow_bytes") or 0)
+
     def text() -> Iterator[str]:
-        yield f"heap {heap_bytes:,} bytes; suspects retain at least {args.threshold:g}% of it"
+        yield (f"heap {heap_bytes:,} bytes (the objects a GC root reaches, as Eclipse MAT counts it)"
+               + (f"; the histogram's total, {everything:,} bytes, also counts the "
+                  f"{everything - heap_bytes:,} bytes of unreachable objects" if everything > heap_bytes else ""))
+        yield f"suspects retain at least {args.threshold:g}% of it"
         if not found:
             yield "no leak suspects"
         for i, s in enumerate(found, 1):
@@ -206,13 +212,20 @@ def diff(inv: Invocation) -> Output:
             yield (f"note: only {c.matched_fraction:.0%} of B's heap is under paths A has too — "
                    "are these dumps of the same program?")
         if args.by in ("holder", None):
+            yield "Holders (what grew, by the path of the dominator tree from the GC roots):"
             yield f" {'growth':>14} {'retained A':>14} {'retained B':>14} {'objects B-A':>12}  holder path"
             for h in c.holders[:args.top]:
                 yield (f" {h.growth:>+14,} {h.retained_a:>14,} {h.retained_b:>14,} {h.objects_b - h.objects_a:>+12,}  "
                        f"{heap_diff.SEP.join(h.path)}")
+            if c.collections:
+                yield ""
+                yield "Collections (element counts):"
             for col in c.collections[:5]:
-                yield f"collection {heap_diff.SEP.join(col.path)}: size {col.size_a:,} -> {col.size_b:,}"
+                yield f" {col.size_a:>14,} -> {col.size_b:<14,} {heap_diff.SEP.join(col.path)}"
         if args.by in ("class", None):
+            if args.by is None:
+                yield ""
+            yield "Classes:"
             yield f" {'count B-A':>10} {'shallow B-A':>14} {'retained B-A':>14}  class"
             for cd in c.classes[:args.top]:
                 ret = (f"{(cd.retained_b or 0) - (cd.retained_a or 0):+,}"

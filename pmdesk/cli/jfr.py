@@ -40,10 +40,11 @@ def events(inv: Invocation) -> Output:
     doc = jfr.summary(dump)
 
     def text() -> Iterator[str]:
-        yield f"{args.file}: {doc['chunks']} chunk(s), {doc['duration_ns'] / 1e9:.1f} s"
-        yield f" {'Event Type':<44}{'Count':>10}{'Size (bytes)':>14}"
+        chunks = doc["chunks"]
+        yield f"{args.file}: {chunks:,} {'chunk' if chunks == 1 else 'chunks'}, {jfr.duration_text(doc['duration_ns'])}"
+        yield f" {'Event Type':<44}{'Count':>12}{'Size (bytes)':>16}"
         for t in doc["event_types"]:
-            yield f" {t['name']:<44}{t['count']:>10}{t['bytes']:>14}"
+            yield f" {t['name']:<44}{t['count']:>12,}{t['bytes']:>16,}"
 
     return Output({"file": args.file, **doc}, text)
 
@@ -61,36 +62,44 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> Output:
     count = known[args.type] if rows is None else len(rows)
     found = jfr.events(dump, args.type, limit=args.limit, rows=rows)
 
+    units = jfr.field_units(dump, args.type)
+
+    def shown(k: str, v: object) -> str:
+        return jfr.duration_text(v) if units.get(k) == "timespan" and isinstance(v, int) else jfr.brief(v)
+
     def text() -> Iterator[str]:
-        shown = f"first {len(found):,} of " if len(found) < count else ""
-        yield f"{args.file}: {shown}{count:,} {args.type} event(s)"
+        first = f"first {len(found):,} of " if len(found) < count else ""
+        yield f"{args.file}: {first}{count:,} {args.type} {'event' if count == 1 else 'events'}"
         for e in found:
             start = e.get("startTime")
             head = _when(start) if isinstance(start, int) and start > 0 else "-"
-            rest = "  ".join(f"{k}={jfr.brief(v)}" for k, v in e.items() if k != "startTime")
+            rest = "  ".join(f"{k}={shown(k, v)}" for k, v in e.items() if k != "startTime")
             yield f"{head}  {rest}"
 
     return Output({"file": args.file, "type": args.type, "count": count, "events": found}, text)
 
 
 def hot(inv: Invocation) -> Output:
-    from pmdesk.model.jfr.profile import profile
+    from pmdesk.model.jfr.profile import profile, weight_of
     from pmdesk.model.jfr.recording import Recording
 
     args = inv.args
     rec = Recording.of(inv.open(args.file))
-    p = profile(rec, args.event, window=_window(args, rec))
+    field, unit = weight_of(args.event)
+    p = profile(rec, args.event, field, window=_window(args, rec))
     methods = p.hot_methods()
     doc = {"file": args.file, "event": args.event, "samples": int(p.samples),
            "methods": methods[:args.top] if args.top else methods,
-           "top_down": p.tree_json(False, args.min_share), "bottom_up": p.tree_json(True, args.min_share)}
+           "top_down": p.tree_json(False, args.min_share), "bottom_up": p.tree_json(True, args.min_share),
+           "unit": unit}
 
     def text() -> Iterator[str]:
         n = p.samples or 1
-        yield f"{args.file}: {int(p.samples):,} {args.event} events"
-        yield f"{'Self':>8} {'Self %':>7} {'Total':>8} {'Total %':>7}  Method"
+        yield f"{args.file}: {int(p.samples):,} {unit} of {args.event}" + (f" (weighed by {field})" if field else "")
+        w = max([8, *(len(f"{m['total']:,}") for m in methods[:args.top or 25])])
+        yield f"{'Self':>{w}} {'Self %':>7} {'Total':>{w}} {'Total %':>7}  Method"
         for m in methods[:args.top or 25]:
-            yield f"{m['self']:>8,} {m['self'] / n:>7.1%} {m['total']:>8,} {m['total'] / n:>7.1%}  {m['method']}"
+            yield f"{m['self']:>{w},} {m['self'] / n:>7.1%} {m['total']:>{w},} {m['total'] / n:>7.1%}  {m['method']}"
         yield "\nTop-down (callers first; branches under 1 % left out):"
         yield from _tree_lines(p.tree_json(False, 0.01), n)
 

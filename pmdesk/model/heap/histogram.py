@@ -63,7 +63,7 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
         ("Classes with instances", f"{m.get('summary.classes', 0):,}"),
         ("Heap (shallow)", f"{m.get('summary.shallow_bytes', 0):,} bytes"),
         ("Class loaders", f"{loaders:,} (besides the bootstrap loader)"),
-        ("GC roots", f"{m.get('summary.roots', 0):,}" + (f": {roots}" if roots else "")),
+        ("GC roots", f"{m.get('summary.roots', 0):,} in the dump" + (f": {roots}" if roots else "")),
         ("Threads", f"{threads:,}"),
         ("Index", str(dump.index_path)),
         ("Index time", f"{m.get('index.seconds', 0):.2f} s" + ("" if dump.built else " (reused)")),
@@ -71,9 +71,13 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
     if "graph.version" in m:
         out[-2:-2] = [
             ("Object graph", f"{m['graph.nodes']:,} objects (with {m['graph.class_nodes']:,} class objects), "
-                             f"{m['graph.edges']:,} references, {m['graph.roots']:,} distinct GC roots"),
+                             f"{m['graph.edges']:,} references, {m['graph.roots']:,} distinct GC roots (the "
+                             "dump's, and every class of the boot loader, which never unloads)"),
             ("Not strongly reachable", f"{m['graph.weakly_reachable']:,} objects only through weak/soft references, "
-                                       f"{m['graph.unreachable']:,} unreachable"),
+                                       f"{m['graph.unreachable']:,} unreachable" + (
+                                           " (the dump is cut short: objects whose referrers were past the cut "
+                                           "look unreachable)" if m.get("hprof.truncated_at") is not None and
+                                           m["graph.unreachable"] else "")),
             ("Dominator tree", f"computed in {m['graph.seconds']:.2f} s"),
         ]
     else:

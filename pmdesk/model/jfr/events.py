@@ -53,6 +53,23 @@ def events(dump: Dump, type_name: str, limit: int | None = None, offset: int = 0
     return [values.row(table, int(r)) for r in chosen[offset:end]]
 
 
+def field_units(dump: Dump, type_name: str) -> dict[str, str]:
+    """Top-level fields of an event type that carry a unit: {'duration': 'timespan', 'startTime': 'timestamp'}."""
+    table = Values(dump).table(type_name)
+    return {f["name"]: f["unit"] for f in (table.fields if table is not None else []) if f.get("unit")}
+
+
+def duration_text(ns: int) -> str:
+    """A time span as people read it: '850 ns', '13.5 µs', '13.5 ms', '2.25 s'."""
+    if abs(ns) < 1_000:
+        return f"{ns} ns"
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if abs(ns) >= scale:
+            v = ns / scale
+            return f"{v:,.2f} {unit}" if v < 10 else f"{v:,.1f} {unit}"
+    return f"{ns} ns"
+
+
 def brief(value: Any) -> str:
     """A value in a few words, for tables and text reports: a thread by its name, a stack trace by its top
     frame, a class or method by its name, times as they are (ns)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from pmdesk.base.java_names import java_name
 from pmdesk.model.jfr.recording import Events, Recording, Window
 
 
@@ -17,8 +18,8 @@ def _names(rec: Recording, events: Events, name: str, kind: str) -> list[str]:
     col = rec.field(events, name)
     if col is None:
         return ["" for _ in range(len(events))]
-    if kind == "class":
-        return [rec.class_name(int(v)) for v in col.tolist()]
+    if kind == "class":  # as the heap docks and JMC name them: byte[], not [B
+        return [java_name(rec.class_name(int(v)).replace(".", "/")) for v in col.tolist()]
     if kind == "thread":
         return [rec.thread_name(int(v)) for v in col.tolist()]
     if kind == "string":

@@ -99,6 +99,16 @@ class Profile:
         return conv(root)
 
 
+# What an event weighs in a profile, as JMC weighs it (bytes for allocations); other events weigh 1 each.
+WEIGHTS = {"jdk.ObjectAllocationSample": ("weight", "bytes"), "jdk.ObjectAllocationInNewTLAB": ("tlabSize", "bytes"),
+           "jdk.ObjectAllocationOutsideTLAB": ("allocationSize", "bytes")}
+
+
+def weight_of(event_type: str) -> tuple[str | None, str]:
+    """(the field an event type's profile is weighted by, or None for one each; the unit of the weights)."""
+    return WEIGHTS.get(event_type, (None, "events"))
+
+
 def profile(rec: Recording, event_type: str = SAMPLES, weight_field: str | None = None,
             window: Window = None, thread: int | None = None) -> Profile:
     """The profile of `event_type` events' stacks, each event weighing 1 or its `weight_field`."""

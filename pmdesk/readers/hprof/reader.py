@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.java_names import java_name
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.hprof import records as R
 from pmdesk.readers.hprof import scan as K
 from pmdesk.readers.hprof.layout import LAYOUTS, ClassLayout, HeapLayout, instance_layout, mirror_bytes
-from pmdesk.readers.hprof.names import java_name
 from pmdesk.readers.hprof.source import ChunkSource
 
 OBJ_BATCH = 1 << 20
