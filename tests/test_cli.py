@@ -99,3 +99,43 @@ def test_histogram_sort_choices_are_the_models() -> None:
     from pmdesk.model.heap import histogram as heap
 
     assert set(HISTOGRAM_SORTS) == set(heap.SORT_KEYS)
+
+
+def test_the_launcher_says_what_is_wrong_before_qt_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmdesk.cli.registry import COMMANDS
+    from pmdesk.launcher import gui_problem
+
+    assert "did you mean histogram?" in gui_problem(["histgram", str(NOCOOPS)], COMMANDS)
+    said = gui_problem([str(NOCOOPS), "--top", "5"], COMMANDS)
+    assert "--top is an option of histogram" in said and "pmdesk histogram FILE --top 5" in said
+    assert gui_problem([str(tmp_path / "gone.hprof")], COMMANDS).endswith("gone.hprof: no such file")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert "no display" in gui_problem([str(NOCOOPS)], COMMANDS) and "xvfb-run" in gui_problem([], COMMANDS)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert gui_problem([str(NOCOOPS), "--sample"], COMMANDS) is None
+    r = subprocess.run([sys.executable, "-m", "pmdesk", "histgram", str(NOCOOPS)], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "did you mean histogram" in r.stderr
+
+
+def test_formats_and_files_pmdesk_does_not_read_yet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rc, out, _ = run(capsys, "formats", "--json")
+    doc = json.loads(out)
+    assert rc == 0 and {f["name"] for f in doc["formats"]} >= {"hprof", "jfr", "elfcore", "threads"}
+    assert "stack" in next(f for f in doc["formats"] if f["name"] == "elfcore")["commands"]
+    perf = tmp_path / "perf.data"
+    perf.write_bytes(b"PERFILE2" + bytes(200))  # the header's magic is all the message looks at
+    rc, _, err = run(capsys, "info", str(perf), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "is a perf.data recording, which pmdesk does not read yet" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("nothing a dump would say\n")
+    rc, _, err = run(capsys, "info", str(text), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and len(err) < 250 and "pmdesk formats" in err
+
+
+def test_help_says_defaults_and_the_window_options() -> None:
+    r = subprocess.run([sys.executable, "-m", "pmdesk", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "--new-instance" in r.stdout and "--sample" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "pmdesk", "biggest", "--help"], capture_output=True, text=True)
+    assert "(default 25)" in r.stdout.replace("\n", " ").replace("  ", " ") and "--json" in r.stdout

@@ -307,6 +307,22 @@ def test_second_start_hands_its_file_to_the_running_window(qtbot, window: MainWi
     again.server.close()
 
 
+def test_a_start_on_another_display_opens_its_own_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second pmdesk hands its files over only to the window on its own display (or Wayland session)."""
+    import time
+
+    from pmdesk.app.single_instance import hand_over, server_name
+
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":7")
+    seven = server_name()
+    monkeypatch.setenv("DISPLAY", ":8.0")
+    assert server_name() != seven and server_name().endswith("-_8.0")
+    t = time.monotonic()
+    assert not hand_over([str(SAMPLE)])  # nobody on display :8: the caller starts its own window, at once
+    assert time.monotonic() - t < 0.5
+
+
 def test_macos_file_open_event_opens_the_file(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     from PySide6.QtGui import QFileOpenEvent
     from PySide6.QtWidgets import QApplication
@@ -341,7 +357,7 @@ def test_jfr_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert window.view("jfr_findings").table.item(0, 0).text() == "CRITICAL"
     assert window.view("jfr_locks").table.item(0, 0).text() == "com.example.jfr.ContendedResource"
     assert window.view("jfr_gc").table.rowCount() == 582
-    assert window.view("jfr_allocations").tables["by_class"].item(0, 0).text() == "[B"
+    assert window.view("jfr_allocations").tables["by_class"].item(0, 0).text() == "byte[]"
     timeline = window.view("jfr_timeline")
     assert timeline.lanes[0] == "GC pauses" and "cpu-hot-1" in timeline.lanes
     timeline.use_range.setChecked(True)  # the shaded quarter narrows every JFR dock

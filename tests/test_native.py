@@ -504,3 +504,11 @@ def test_stack_overflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "stack overflow in descend() at overflow.c:7 (descend recursing 4,642 frames deep)"
     segv = ElfCoreReader.crash(str(NATIVE / "cores" / "segv_chain.core"), paths("segv_chain"), Progress())
     assert not segv.cause.stack_overflow
+
+
+def test_symbol_paths_that_are_not_there_are_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(NATIVE / "cores" / "segv_chain.core")
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--exe", "/nonexistent"]) == 2
+    assert capsys.readouterr().err.strip() == "/nonexistent: no such file (given with --exe)"
+    assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--debug-dir", "/nonexistent-dir"]) == 2
+    assert "no such directory (given with --debug-dir)" in capsys.readouterr().err

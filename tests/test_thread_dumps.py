@@ -185,3 +185,24 @@ def test_go_1_21_goroutine_headers(tmp_path: Path) -> None:
         (dv,) = threads.load_dumps(d)
         assert [(int(t.ident), t.state) for t in dv.threads] == [(g["id"], g["state"])
                                                                  for g in truth["goroutines_parsed"]]
+
+
+def test_text_prints_stacks_as_jstack_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(TD / "deadlock-sync.jstack.txt")
+    assert cli.main(["threads", f, "--index-dir", str(tmp_path), "--thread", "deadlock-A"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('"deadlock-A" #12') and "   java.lang.Thread.State: BLOCKED" in out
+    want = [ln.rstrip() for ln in (TD / "deadlock-sync.jstack.txt").read_text().splitlines()]
+    start = next(i for i, ln in enumerate(want) if ln.startswith('"deadlock-A"'))
+    end = want.index("", start)  # the stack ends at the first blank line (jstack -l's lock list follows)
+    frames = [ln for ln in want[start:end] if ln.startswith(("\tat ", "\t- "))]
+    got = [ln for ln in out.splitlines() if ln.startswith(("\tat ", "\t- "))]
+    assert got == [ln.replace("java.base@17.0.15/", "") for ln in frames]  # jstack's lines, module prefix aside
+    assert cli.main(["threads", f, "--index-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "DEADLOCK: deadlock-A -> deadlock-B -> deadlock-A (locks 0x" in out and "SyncDeadlock$LedgerLock)" in out
+    go = str(TD / "go_deadlock.sigquit.txt")
+    assert cli.main(["threads", go, "--index-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "main.producer (./main.go:16)" in out and "created by main.main" in out
+    assert cli.main(["threads", f, "--index-dir", str(tmp_path), "--thread", "nobody"]) == 2

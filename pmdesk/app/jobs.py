@@ -10,6 +10,7 @@ from PySide6.QtCore import QThread, Signal
 
 from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
+from pmdesk.index.compile_notice import compile_notice
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.model.heap.graph import build_graph, preload_graph
@@ -64,7 +65,8 @@ class OpenDumpJob(Job):
         self.index_dir = index_dir
 
     def work(self) -> Dump:
-        dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+        with compile_notice(lambda m: self.progressed.emit(0.0, m)):
+            dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
         if dump.has(Kind.HEAP_GRAPH):
             self.progress.update(1.0, "loading the dominator tree")
             preload_graph(dump)
@@ -82,6 +84,7 @@ class HeapGraphJob(Job):
         self.dump = dump
 
     def work(self) -> Dump:
-        build_graph(self.dump, self.progress)
+        with compile_notice(lambda m: self.progressed.emit(0.0, m)):
+            build_graph(self.dump, self.progress)
         preload_graph(self.dump)
         return self.dump

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from pmdesk import __version__
-from pmdesk.app.single_instance import InstanceServer, hand_over
+from pmdesk.app.single_instance import InstanceServer, display_name, hand_over
 from pmdesk.launcher import gui_parser
 
 
@@ -37,8 +37,12 @@ def run_gui(argv: Sequence[str]) -> int:
     app.setApplicationName("pmdesk")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("pmdesk")
-    if not args.new_instance and hand_over(args.files):
-        return 0  # the window already open has the files now
+    if not args.new_instance and hand_over(args.files):  # the window already open here has the files now
+        where = f" on display {display_name()}" if display_name() else ""
+        what = ", ".join(args.files) if args.files else "nothing to open"
+        print(f"pmdesk: handed {what} to the pmdesk window already open{where} (--new-instance starts another)",
+              file=sys.stderr)
+        return 0
     window = MainWindow(index_dir=args.index_dir)
     server = InstanceServer(parent=window)
     server.open_requested.connect(window.open_from_elsewhere)

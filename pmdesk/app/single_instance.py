@@ -1,5 +1,6 @@
-"""One running pmdesk per user: a second `pmdesk FILE` (what a double-click on a dump runs) hands FILE to
-the window already open over a local socket and exits. A socket left by a pmdesk that crashed is
+"""One running pmdesk per user and display: a second `pmdesk FILE` (what a double-click on a dump runs) on the
+same display hands FILE to the window already open there over a local socket and exits; on another display
+(another X server or Wayland session) it starts its own window. A socket left by a pmdesk that crashed is
 noticed (nobody answers on it) and replaced."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -14,8 +16,14 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 TIMEOUT_MS = 1000
 
 
+def display_name() -> str:
+    """The display this process shows windows on ('' where there is only one: macOS, Windows)."""
+    return os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") or ""
+
+
 def server_name() -> str:
-    return f"pmdesk-{getpass.getuser()}"
+    display = re.sub(r"[^A-Za-z0-9.-]", "_", display_name())
+    return f"pmdesk-{getpass.getuser()}" + (f"-{display}" if display else "")
 
 
 def hand_over(paths: list[str], name: str | None = None) -> bool:

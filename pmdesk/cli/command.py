@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.progress import Progress
-from pmdesk.model.formats import Kind, sniff, wrong_kind
+from pmdesk.model.formats import Format, Kind, sniff, wrong_kind
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -69,36 +69,49 @@ class Invocation(contextlib.ExitStack):
         self.args = args
         self.suggest = suggest
 
-    def check_kind(self, path: str, kinds: Sequence[Kind] | None = None) -> None:
+    def check_kind(self, path: str, kinds: Sequence[Kind] | None = None) -> Format:
         """The one wrong-format check: refuse a file whose format holds none of the kinds the command reads."""
         needs = tuple(kinds if kinds is not None else self.command.kinds)
-        if not needs:
-            return
         fmt = sniff(path)
-        if not any(fmt.has(k) for k in needs):
+        if needs and not any(fmt.has(k) for k in needs):
             raise wrong_kind(path, fmt, self.command.name, needs, self.suggest(fmt.kinds))
+        return fmt
+
+    @staticmethod
+    def _notice(kernels: bool, bar: Progress) -> contextlib.AbstractContextManager[None]:
+        """On a terminal, a line when numba starts compiling the kernels this work runs (first run only)."""
+        if not kernels or not sys.stderr.isatty():
+            return contextlib.nullcontext()
+        from pmdesk.index.compile_notice import compile_notice
+
+        def say(message: str) -> None:
+            end_progress(bar)
+            print(f"pmdesk: {message}…", file=sys.stderr, flush=True)
+
+        return compile_notice(say)
 
     def open(self, path: str, kinds: Sequence[Kind] | None = None, force: bool = False, graph: bool = False) -> Dump:
         """Open (indexing if needed) a dump of one of `kinds` (default: the command's); with `graph`, make
         sure its object graph and dominators are there. Warnings about the dump go to stderr."""
         from pmdesk.model.dump import Dump
 
-        self.check_kind(path, kinds)
+        fmt = self.check_kind(path, kinds)
         label = os.path.basename(path)
         bar = terminal_progress(label)
-        try:
-            dump = self.enter_context(Dump.open(path, index_dir=getattr(self.args, "index_dir", None), progress=bar,
-                                                force=force))
-        finally:
-            end_progress(bar)
-        if graph:
-            from pmdesk.model.heap.graph import ensure_graph
-
-            bar = terminal_progress(f"{label} graph")
+        with self._notice(fmt.reader.SPEC.kernels or graph, bar):
             try:
-                ensure_graph(dump, bar)
+                dump = self.enter_context(Dump.open(path, index_dir=getattr(self.args, "index_dir", None),
+                                                    progress=bar, force=force))
             finally:
                 end_progress(bar)
+            if graph:
+                from pmdesk.model.heap.graph import ensure_graph
+
+                bar = terminal_progress(f"{label} graph")
+                try:
+                    ensure_graph(dump, bar)
+                finally:
+                    end_progress(bar)
         for w in dump.warnings():
             print(f"warning: {w}", file=sys.stderr)
         return dump

@@ -30,6 +30,7 @@ class ReaderSpec:
     description: str
     schema: str  # index/schema/<schema>.sql holds the tables this reader fills
     directories: bool = False  # reads a directory of parts as one dump (a JFR repository)
+    kernels: bool = False  # its reading runs numba kernels (compiled on the first run: pmdesk says so)
 
 
 class IndexSink(Protocol):

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.crash import Cause, Crash, Frame, Thread, Wait
+from pmdesk.base.words import plural
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -91,7 +92,7 @@ def summary(crash: Crash, deadlocks: list[list[Wait]]) -> str:
             return f"C++ exception not caught, thrown from {where}"
         return f"abort() called from {where}"
     if crash.snapshot:
-        return f"a snapshot (gcore) of a live process: {len(crash.threads)} thread(s), nothing crashed"
+        return f"a snapshot (gcore) of a live process: {plural(len(crash.threads), 'thread')}, nothing crashed"
     if name == "SIGFPE":
         return f"arithmetic error (division by zero?) in {where}"
     return f"{name} in {where}"
@@ -132,7 +133,7 @@ def signal_line(c: Cause) -> str:
 def status_line(dump: Dump) -> str:
     """What the status line says once a crash is open."""
     row = dump.conn.execute("SELECT command, signal_name FROM crash_report").fetchone() or (None, None)
-    return f"core of {row[0] or '?'}: {row[1] or 'no signal'}, {dump.meta.get('summary.threads', 0)} thread(s)"
+    return f"core of {row[0] or '?'}: {row[1] or 'no signal'}, {plural(dump.meta.get('summary.threads', 0), 'thread')}"
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:

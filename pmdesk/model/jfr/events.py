@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pmdesk.base.words import plural
 from pmdesk.model.dump import Dump
 from pmdesk.model.jfr.values import Values
 
@@ -22,7 +23,7 @@ def summary(dump: Dump) -> dict[str, Any]:
 def status_line(dump: Dump) -> str:
     """What the status line says once a recording is open."""
     m = dump.meta
-    return f"{m.get('summary.events', 0):,} events in {m.get('jfr.chunks', 0)} chunk(s)"
+    return f"{plural(m.get('summary.events', 0), 'event')} in {plural(m.get('jfr.chunks', 0), 'chunk')}"
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:
@@ -31,7 +32,7 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
     declared = dump.conn.execute("SELECT COUNT(*), SUM(count > 0) FROM jfr_event_type").fetchone()
     return [
         ("File", dump.path),
-        ("Format", f"JFR {m.get('jfr.version')}, {m.get('jfr.chunks')} chunk(s)"),
+        ("Format", f"JFR {m.get('jfr.version')}, {plural(m.get('jfr.chunks', 0), 'chunk')}"),
         ("File size", f"{m.get('dump.size', 0):,} bytes"),
         ("Start", start),
         ("Duration", f"{m.get('jfr.duration_ns', 0) / 1e9:.3f} s"),

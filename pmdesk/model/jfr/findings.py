@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from pmdesk.base.words import plural
 from pmdesk.model.jfr import insights
 from pmdesk.model.jfr.profile import profile
 from pmdesk.model.jfr.recording import Recording, Window
@@ -231,7 +232,7 @@ def code_cache(rec: Recording, window: Window) -> Finding:
     sweeps = len(rec.events("jdk.CodeSweeperStatistics", window))
     if full:
         return Finding("code_cache", "Code cache", "critical",
-                       f"The code cache filled up {full} time(s): the JIT stopped compiling.", {"full": full})
+                       f"The code cache filled up {plural(full, 'time')}: the JIT stopped compiling.", {"full": full})
     return Finding("code_cache", "Code cache", "ok", "The code cache never filled up.", {"sweeper_stats": sweeps})
 
 
@@ -253,7 +254,7 @@ def long_compilations(rec: Recording, window: Window) -> Finding:
         return _missing("compilation", title, "jdk.Compilation")
     longest = int(ev.duration_ns.max())
     return Finding("compilation", title, _grade(longest / 1e6, 1000, 5000, 200),
-                   f"{len(ev):,} compilation(s) recorded; the longest took {longest / 1e6:,.0f} ms.",
+                   f"{plural(len(ev), 'compilation')} recorded; the longest took {longest / 1e6:,.0f} ms.",
                    {"count": len(ev), "longest_ns": longest})
 
 

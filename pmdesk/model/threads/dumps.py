@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmdesk.base.words import plural
 from pmdesk.model.dump import Dump
 
 IDLE_JAVA_STATES = ("WAITING", "TIMED_WAITING")  # idle unless they wait for a lock someone holds
@@ -207,7 +208,7 @@ def stuck(series: list[DumpView]) -> list[str]:
 def status_line(dump: Dump) -> str:
     """What the status line says once a thread-dump file is open."""
     m = dump.meta
-    return f"{m.get('summary.threads', 0):,} threads in {m.get('threads.dumps', 0):,} dump(s)"
+    return f"{plural(m.get('summary.threads', 0), 'thread')} in {plural(m.get('threads.dumps', 0), 'dump')}"
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from pmdesk.readers.hprof.records import GZIP_MAGIC, HEADER_PREFIX
 
 class HprofReader:
     SPEC = ReaderSpec(name="hprof", version=2, priority=10, extensions=(".hprof", ".hprof.gz", ".bin"),
-                      description="Java heap dumps (HPROF, plain or gzip)", schema="hprof")
+                      description="Java heap dumps (HPROF, plain or gzip)", schema="hprof", kernels=True)
 
     @staticmethod
     def sniff(head: bytes) -> bool:

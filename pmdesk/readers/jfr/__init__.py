@@ -11,7 +11,7 @@ MAGIC = b"FLR\0"  # a chunk's first bytes
 class JfrReader:
     SPEC = ReaderSpec(name="jfr", version=6, priority=20, extensions=(".jfr",),
                       description="Java Flight Recorder recordings (JFR; a repository directory too)", schema="jfr",
-                      directories=True)
+                      directories=True, kernels=True)
 
     @staticmethod
     def sniff(head: bytes) -> bool:
