@@ -112,6 +112,8 @@ class Invocation(contextlib.ExitStack):
                     ensure_graph(dump, bar)
                 finally:
                     end_progress(bar)
+        if dump.waited:
+            print(f"pmdesk: {path}: another pmdesk was indexing this dump; its index is used", file=sys.stderr)
         for w in dump.warnings():
             print(f"warning: {w}", file=sys.stderr)
         return dump

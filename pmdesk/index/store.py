@@ -10,6 +10,7 @@ killed build never leaves a half-written index.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import itertools
 import json
@@ -17,7 +18,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -191,6 +192,86 @@ def is_current(index: Path, path: str, key: DumpKey) -> bool:
     return meta.get("dump.sample") == content_sample(path, key.size)
 
 
+JOURNALS = ("-journal", "-wal", "-shm")  # what SQLite keeps beside a database while (or after) writing it
+
+
+@contextlib.contextmanager
+def index_lock(index: Path, progress: Progress | None = None) -> Iterator[bool]:
+    """Hold the lock of an index while building it or writing a derived pass into it: another pmdesk process
+    (a second window, a CLI command) that wants to write the same index waits here — its progress says so and
+    can be cancelled — then finds the winner's work done. Yields whether it had to wait. Where the folder is
+    read-only nothing can be written, so nothing is locked."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index.with_name(index.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield False
+        return
+    waited = False
+    try:
+        while not _try_lock(fd):
+            waited = True
+            if progress is not None:
+                progress.update(0.0, "waiting for another pmdesk that is indexing this dump")
+            time.sleep(0.2)
+        yield waited
+    finally:
+        _unlock(fd)
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def recover(index: Path) -> None:
+    """Roll back what a pmdesk killed while writing left half-done (a hot rollback journal beside the index):
+    read-only connections cannot, and would fail on it. Call with the index's lock held."""
+    if not Path(f"{index}{JOURNALS[0]}").exists() or not index.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(index, timeout=60)) as conn:
+            conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # reading a hot journal's database rolls it back
+    except sqlite3.Error:
+        # unrecoverable here (a read-only folder, a damaged journal): rebuilding replaces it
+        with contextlib.suppress(OSError):
+            index.unlink()
+
+
+def writable(index: Path) -> bool:
+    """Whether a derived pass can write into this index where it is."""
+    return os.access(index, os.W_OK) and os.access(index.parent, os.W_OK)
+
+
+def no_space(e: BaseException) -> bool:
+    """Whether an error is the disk (or the folder's quota) being full."""
+    return (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(e, sqlite3.OperationalError) and "full" in str(e))
+
+
 def _remove_stale(directory: Path, key: DumpKey, keep: Path) -> None:
     for p in directory.glob(f"{key.content}.*"):
         if p != keep and (p.suffix == ".sqlite" or ".tmp-" in p.name):
@@ -251,6 +332,8 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
             conn.commit()
         finally:
             conn.close()
+        for suffix in JOURNALS:  # a journal left by a killed pass over the old index must not touch the new one
+            Path(f"{index}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, index)
     except Cancelled:
         tmp.unlink(missing_ok=True)
@@ -260,6 +343,10 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
         if not os.path.exists(path):
             raise PmdeskError(path, "the file was removed while it was being indexed") from None
         raise
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if no_space(e):
+            raise PmdeskError(index.parent, f"no space left for the index of {os.path.basename(path)} (the dump is "
+                              f"{key.size / MIB:,.0f} MiB; its index needs up to about as much): free some, or "
+                              "give another folder with --index-dir") from None
         raise

@@ -54,6 +54,8 @@ class Dump:
         self.conn: sqlite3.Connection = store.connect_readonly(index_path)
         self.meta: dict[str, Any] = store.read_meta(self.conn)
         self.cache: dict[str, Any] = {}  # model objects built from the index (e.g. the loaded heap graph)
+        self.waited = False  # another pmdesk was writing this index when it was opened: its work was used
+        self.warnings_extra: list[str] = []  # what opening or a derived pass had to do that the user must know
 
     @classmethod
     def open(cls, path: str, index_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None,
@@ -63,10 +65,17 @@ class Dump:
         progress = progress or Progress(path=path)
         progress.path = path
         st = index_state(path, index_dir)
-        built = force or st.state != "ready"
+        built, waited = force or st.state != "ready", False
         if built:
-            store.build_index(path, st.reader, st.index_path, st.key, progress)
-        return cls(path, st.reader, st.index_path, built)
+            with store.index_lock(st.index_path, progress) as waited:
+                store.recover(st.index_path)  # a pass killed mid-write: roll it back first
+                if force and not waited or not store.is_current(st.index_path, path, st.key):
+                    store.build_index(path, st.reader, st.index_path, st.key, progress)
+                else:
+                    built = False  # another pmdesk built it meanwhile (or the rollback restored it)
+        dump = cls(path, st.reader, st.index_path, built)
+        dump.waited = waited
+        return dump
 
     @property
     def format(self) -> str:
@@ -98,10 +107,17 @@ class Dump:
     def warnings(self, most: int = 5) -> list[str]:
         """One line per problem a user must see (severity warning or error), naming the file; at most `most`."""
         found = [d for d in self.diagnostics() if d.severity in ("warning", "error")]
-        lines = [f"{self.path}: {d.message}" for d in found[:most]]
+        lines = list(self.warnings_extra) + [f"{self.path}: {d.message}" for d in found[:most]]
         if len(found) > most:
             lines.append(f"{self.path}: … and {len(found) - most:,} more problems (see Diagnostics)")
         return lines
+
+    def move_index(self, index_path: Path) -> None:
+        """Use the index at `index_path` from now on (a copy where a derived pass could be written)."""
+        self.conn.close()
+        self.index_path = index_path
+        self.conn = store.connect_readonly(index_path)
+        self.reload_meta()
 
     def reload_meta(self) -> None:
         """Re-read meta after a derived pass added to the index (and drop what was built from the old one)."""

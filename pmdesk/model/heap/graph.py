@@ -7,14 +7,19 @@ an *id* is the object's address as the dump has it, which is what users see (`0x
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from pmdesk.base.errors import PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.index import store
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
@@ -30,8 +35,35 @@ ROOT = -1  # the virtual root of the dominator tree
 def build_graph(dump: Dump, progress: Progress, index_path: str | None = None,
                 source: GraphSource | None = None) -> None:
     """Compute the dump's object graph (from its format's graph source, or `source`), dominators and
-    retained sizes into its index (or the copy at `index_path`)."""
-    build_heap_graph(dump.path, index_path or str(dump.index_path), progress, source or dump.spec.graph_source)
+    retained sizes into its index (or the copy at `index_path`) — holding the index's lock, so a second
+    pmdesk waits and then finds the graph there; where the index cannot be written (a read-only folder), into
+    a copy in the user's cache that the dump uses from then on."""
+    target = Path(index_path) if index_path else dump.index_path
+    with store.index_lock(target, progress):
+        store.recover(target)
+        if index_path is None and _has_graph_at(target):
+            return  # another pmdesk computed it meanwhile
+        if index_path is None and not store.writable(target):
+            copy = store.default_index_dir() / "copies" / target.name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, copy)
+            dump.warnings_extra.append(f"{dump.path}: the index folder {target.parent} is read-only: the object graph "
+                                       f"is kept in a copy of the index, {copy}")
+            dump.move_index(copy)
+            target = copy
+        try:
+            build_heap_graph(dump.path, str(target), progress, source or dump.spec.graph_source)
+        except (OSError, sqlite3.OperationalError) as e:
+            if store.no_space(e):
+                raise PmdeskError(target.parent, "no space left to store the object graph of "
+                                  f"{os.path.basename(dump.path)} in its index: free some, or give another folder "
+                                  "with --index-dir") from None
+            raise
+
+
+def _has_graph_at(index: Path) -> bool:
+    with contextlib.closing(store.connect_readonly(index)) as conn:
+        return has_graph(conn)
 
 
 def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
