@@ -512,3 +512,30 @@ def test_symbol_paths_that_are_not_there_are_said(tmp_path: Path, capsys: pytest
     assert capsys.readouterr().err.strip() == "/nonexistent: no such file (given with --exe)"
     assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--debug-dir", "/nonexistent-dir"]) == 2
     assert "no such directory (given with --debug-dir)" in capsys.readouterr().err
+
+
+def test_a_compressed_core_inflates_only_what_the_core_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small .zst that inflates to far more than the core its headers describe (a decompression bomb) is
+    inflated only to the core's declared end; the cached copy is keyed by content, not by name and time."""
+    import zstandard
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    core = (NATIVE / "cores" / "segv_chain.core").read_bytes()
+    bomb = tmp_path / "core.bomb.zst"
+    c = zstandard.ZstdCompressor().compressobj()
+    bomb.write_bytes(c.compress(core) + b"".join(c.compress(bytes(1 << 20)) for _ in range(200)) + c.flush())
+    assert bomb.stat().st_size < 200_000
+    with Dump.open(bomb, index_dir=tmp_path / "i") as d:
+        assert CrashSession(d).crash.cause.signal_name == "SIGSEGV"
+    [copy] = (tmp_path / "cache" / "pmdesk" / "cores").iterdir()
+    assert copy.stat().st_size == len(core)
+    # another core with the same name, size and time as the first (padded with a zstd skippable frame): not the copy
+    other = zstandard.ZstdCompressor().compress((NATIVE / "cores" / "assert_abort.core").read_bytes())
+    pad = bomb.stat().st_size - len(other) - 8
+    assert pad >= 0
+    st = bomb.stat()
+    bomb.write_bytes(other + b"\x50\x2a\x4d\x18" + pad.to_bytes(4, "little") + bytes(pad))
+    assert bomb.stat().st_size == st.st_size
+    os.utime(bomb, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with Dump.open(bomb, index_dir=tmp_path / "i2") as d:
+        assert CrashSession(d).crash.cause.signal_name == "SIGABRT"

@@ -165,3 +165,72 @@ def test_a_dump_found_where_the_user_says(qtbot, tmp_path: Path) -> None:  # noq
     assert w.relocate(w.missing[0], str(other))
     idle(qtbot, w)
     assert [d.path for d in w.dumps] == [str(other)]
+
+
+def test_damaged_session_files_open_what_is_valid(tmp_path: Path) -> None:
+    """Every field checked for its shape: what is wrong is left out and listed, never an exception; a file
+    nested a thousand deep or with a version that is no number is one line; 10,000 notes open in well under 2 s."""
+    import copy
+    import json
+    import random
+    import time
+
+    from pmdesk.base.errors import PmdeskError
+
+    good = {"format": "pmdesk-session", "version": 1, "dumps": [{"path": "/x", "size": 3, "content_key": "k"}],
+            "current": 0, "layout": "", "views": {"dominator_tree": {"selected": "0x1"}},
+            "annotations": [{"dump_key": "k", "kind": "class", "target": "T", "label": "L", "note": "n"}]}
+    places = [("version",), ("dumps",), ("dumps", 0, "path"), ("dumps", 0, "size"), ("current",), ("layout",),
+              ("views",), ("views", "dominator_tree"), ("annotations",), ("annotations", 0, "note"),
+              ("annotations", 0, "target")]
+    bad = ["x", None, 1e308, 10**20, -1, [], {}, True, "1e400", [[[[]]]]]
+    rng = random.Random(5)
+    f = tmp_path / "s.pmdesk"
+    for _ in range(300):
+        doc = copy.deepcopy(good)
+        for _ in range(rng.randint(1, 3)):
+            *where, last = rng.choice(places)
+            target = doc
+            for k in where:
+                target = target[k] if isinstance(target, dict | list) and k in (target if isinstance(target, dict)
+                                                                                 else range(len(target))) else {}
+            if isinstance(target, dict):
+                target[last] = rng.choice(bad)
+        f.write_text(json.dumps(doc))
+        try:
+            s = sessions.load(f)
+        except PmdeskError as e:
+            assert str(f) in e.one_line() and "\n" not in e.one_line()
+        else:
+            assert all(isinstance(a.note, str) for a in s.annotations) and -1 <= s.current < max(len(s.dumps), 1)
+    f.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(PmdeskError, match="nested too deeply"):
+        sessions.load(f)
+    doc = copy.deepcopy(good)
+    doc["annotations"] = [{"dump_key": "k", "kind": "object", "target": f"0x{i:x}", "label": "o", "note": "",
+                           "tag": "note", "colour": "#fff", "author": "a", "time": "t"} for i in range(10_000)]
+    f.write_text(json.dumps(doc))
+    t = time.perf_counter()
+    s = sessions.load(f)
+    assert s.find("k", "object", "0x2a") is not None and time.perf_counter() - t < 2
+
+
+def test_bad_json_on_the_instance_socket_is_refused_quietly(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from PySide6.QtNetwork import QLocalSocket
+
+    from pmdesk.app.single_instance import InstanceServer
+
+    server = InstanceServer(f"pmdesk-badjson-{tmp_path.name}")
+    got: list[list[str]] = []
+    server.open_requested.connect(got.append)
+    for payload in (b'{"open": 5}\n', b"[1, 2]\n", b'{"open": [1, "/a"]}\n', b"\xff\xfe\n"):
+        sock = QLocalSocket()
+        sock.connectToServer(server.name)
+        assert sock.waitForConnected(1000)
+        before = len(got)
+        sock.write(payload)
+        sock.waitForBytesWritten(1000)
+        qtbot.waitUntil(lambda before=before: len(got) > before, timeout=5000)
+        sock.disconnectFromServer()
+    assert got == [[], [], ["/a"], []]
+    server.server.close()

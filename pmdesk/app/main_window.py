@@ -335,9 +335,15 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(s.layout.encode()))
         for vid, state in s.views.items():
             if vid in self.docks:
-                self.docks[vid][1].restore_state(state)
+                try:
+                    self.docks[vid][1].restore_state(state)
+                except (TypeError, ValueError, KeyError, AttributeError, OverflowError, SystemError, IndexError):
+                    s.skipped.append(f"the state of dock {vid!r} (not what that dock keeps)")
         self.bus.annotations.use(s)
         self.session_path = path
+        if s.skipped:
+            self._message(QMessageBox.Icon.Warning, "Open session", f"{path}: opened; left out: "
+                          + "; ".join(s.skipped[:8]) + ("…" if len(s.skipped) > 8 else ""))
         if missing:
             lost = sum(len(s.annotations_for(e.content_key)) for e in missing)
             names = ", ".join(os.path.basename(e.path) for e in missing)

@@ -70,9 +70,10 @@ class InstanceServer(QObject):
         def read() -> None:
             buf.extend(bytes(sock.readAll()))
             if buf.endswith(b"\n"):
-                try:
-                    paths = [str(p) for p in json.loads(buf.decode()).get("open", [])]
-                except (ValueError, AttributeError):
+                try:  # anything but {"open": [paths]} is refused quietly
+                    asked = json.loads(buf.decode()).get("open", [])
+                    paths = [p for p in asked if isinstance(p, str)] if isinstance(asked, list) else []
+                except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
                     paths = []
                 self.open_requested.emit(paths)
                 sock.disconnectFromServer()

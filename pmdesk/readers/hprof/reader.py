@@ -369,15 +369,23 @@ class HprofScan:
             v.ident()
             v.ident()
             cd.dump_instance_bytes = v.u4()
-            for _ in range(v.u2()):
-                idx, t = v.u2(), v.u1()
-                cd.constants.append((idx, t, v.value(t)))
-            for _ in range(v.u2()):
-                name, t = v.ident(), v.u1()
-                cd.statics.append((name, t, v.value(t)))
-            for _ in range(v.u2()):
-                name, t = v.ident(), v.u1()
-                cd.fields.append((name, t))
+            where = ""
+            for part in ("constant pool", "static fields", "instance fields"):
+                for k in range(v.u2()):
+                    key = v.u2() if part == "constant pool" else v.ident()
+                    t = v.u1()
+                    if t != R.T_OBJECT and t not in R.PRIMITIVE_SIZE:  # a damaged byte: its size is unknown
+                        where = f"{part} entry {k}"
+                        break
+                    if part == "instance fields":
+                        cd.fields.append((key, t))
+                    else:
+                        (cd.constants if part == "constant pool" else cd.statics).append((key, t, v.value(t)))
+                if where:
+                    self.sink.diagnostic(None, "hprof.bad_field_type", f"class 0x{cd.class_id:x}: {where} has an "
+                                         f"invalid basic type {t}; the rest of its class record is not read (the "
+                                         "class keeps the fields before it)", "warning")
+                    break
             self.class_dumps.append(cd)
         else:
             self.sink.diagnostic(None, "hprof.unknown_record", f"unknown top-level record tag 0x{tag:02X} skipped")

@@ -29,12 +29,14 @@ class AnnotationStore(QObject):
             self.session.annotations.remove(old)
         a = Annotation(dump_key, kind, target, label, note, tag, TAG_COLOURS.get(tag, TAG_COLOURS["note"]))
         self.session.annotations.append(a)
+        self.session.changed()
         self.changed.emit()
         return a
 
     def remove(self, a: Annotation) -> None:
         if a in self.session.annotations:
             self.session.annotations.remove(a)
+            self.session.changed()
             self.changed.emit()
 
     def colour_of(self, dump_key: str, kind: str, target: str) -> str | None:
