@@ -202,8 +202,7 @@ def index_lock(index: Path, progress: Progress | None = None) -> Iterator[bool]:
     can be cancelled — then finds the winner's work done. Yields whether it had to wait. Where the folder is
     read-only nothing can be written, so nothing is locked."""
     try:
-        index.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(index.with_name(index.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(_lock_file(index), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         yield False
         return
@@ -218,6 +217,14 @@ def index_lock(index: Path, progress: Progress | None = None) -> Iterator[bool]:
     finally:
         _unlock(fd)
         os.close(fd)
+
+
+def _lock_file(index: Path) -> Path:
+    """The lock of an index: a file per index in the user's temp folder (the index folder stays as readers
+    left it; lock files cannot be deleted safely once others may wait on them)."""
+    where = Path(tempfile.gettempdir()) / f"pmdesk-locks-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    where.mkdir(mode=0o700, exist_ok=True)
+    return where / (hashlib.sha256(str(index.resolve()).encode()).hexdigest()[:32] + ".lock")
 
 
 def _try_lock(fd: int) -> bool:

@@ -11,10 +11,12 @@ import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pmdesk.index import store
 from pmdesk.index.derive.dominators import subtree_sizes
 from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.histogram import histogram
@@ -204,14 +206,22 @@ def holder_summary(g: HeapGraph) -> dict[tuple[str, ...], Holder]:
         return {tuple(p.split(SEP)): Holder(r, o, json.loads(n)) for p, r, o, n in conn.execute(
             "SELECT path, retained_bytes, objects, nodes FROM heap_holder")}
     paths = holder_paths(g)
-    with contextlib.closing(sqlite3.connect(g.dump.index_path, timeout=60)) as w:
-        w.execute("CREATE TABLE IF NOT EXISTS heap_holder (path TEXT PRIMARY KEY, retained_bytes INTEGER NOT NULL, "
-                  "objects INTEGER NOT NULL, nodes TEXT NOT NULL)")
-        w.execute("DELETE FROM heap_holder")
-        w.executemany("INSERT INTO heap_holder VALUES (?, ?, ?, ?)",
-                      [(SEP.join(p), h.retained, h.objects, json.dumps(h.nodes)) for p, h in paths.items()])
-        w.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('holders.version', ?)", (HOLDERS_VERSION,))
-        w.commit()
+    index = Path(g.dump.index_path)
+    if not store.writable(index):
+        return paths  # a cache only: where it cannot be kept, it is computed again next time
+    with store.index_lock(index):  # one transaction; a kill mid-write is rolled back by the next open
+        store.recover(index)
+        try:
+            with contextlib.closing(sqlite3.connect(index, timeout=60)) as w:
+                w.execute("CREATE TABLE IF NOT EXISTS heap_holder (path TEXT PRIMARY KEY, retained_bytes INTEGER "
+                          "NOT NULL, objects INTEGER NOT NULL, nodes TEXT NOT NULL)")
+                w.execute("DELETE FROM heap_holder")
+                w.executemany("INSERT INTO heap_holder VALUES (?, ?, ?, ?)",
+                              [(SEP.join(p), h.retained, h.objects, json.dumps(h.nodes)) for p, h in paths.items()])
+                w.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('holders.version', ?)", (HOLDERS_VERSION,))
+                w.commit()
+        except (sqlite3.Error, OSError):
+            pass  # a full disk, a locked index: the summary is computed again next time
     return paths
 
 

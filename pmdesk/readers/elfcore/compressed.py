@@ -123,6 +123,8 @@ def inflated(path: str, progress: Callable[[float, str], None] | None = None) ->
         if problem is not None and os.path.getsize(tmp) == 0:
             raise CompressedCoreError(f"{kind} data that does not inflate ({problem})")
         os.replace(tmp, out)
+    except OSError as e:  # the cache's disk filled up (or is read-only) while inflating
+        raise CompressedCoreError(f"cannot inflate it into {out.parent}: {e.strerror or e}") from None
     finally:
         if tmp.exists():
             tmp.unlink()
