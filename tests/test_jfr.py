@@ -157,3 +157,22 @@ def test_chunks_of_different_jdks_in_one_file(tmp_path: Path) -> None:
         sleep = values.table("jdk.ThreadSleep")  # ms in JDK 17, ns in JDK 25: both read as ns
         assert set(values.row(sleep, 0)) == set(values.row(sleep, len(sleep.matrix) - 1))
         assert (sleep.column("time") >= 0).all()
+
+
+def test_lengths_near_two_to_the_63_do_not_wrap() -> None:
+    """A record size or string length of 2**63 - 1 (a fuzzed varint) once wrapped p + size negative and the
+    kernels read outside the buffer (SIGSEGV): now the record does not fit and reading stops."""
+    import numpy as np
+
+    from pmdesk.readers.jfr.decode import _skip_string, scan_records, string_keys
+
+    v, huge = (1 << 63) - 1, []
+    for _ in range(8):
+        huge.append((v & 0x7F) | 0x80)
+        v >>= 7
+    huge.append(v)
+    data = np.array(huge + [0] * 64, np.uint8)
+    assert scan_records(data, 0, len(data))[4] == 0  # stopped at the record that cannot fit
+    text = np.array([3, *huge, *b"ABCDEFGH"], np.uint8)  # an inline string claiming 2**63 - 1 bytes
+    assert _skip_string(text, 0, len(text)) == -1
+    assert string_keys(text, np.array([0], np.int64))[0][0] == 3

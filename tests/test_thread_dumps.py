@@ -206,3 +206,28 @@ def test_text_prints_stacks_as_jstack_does(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "main.producer (./main.go:16)" in out and "created by main.main" in out
     assert cli.main(["threads", f, "--index-dir", str(tmp_path), "--thread", "nobody"]) == 2
+
+
+def test_what_real_files_carry_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Windows line ends, a NUL byte from a log rotated mid-write, a JSON dump without a final newline (no false
+    'cut' warning), JSON nested 1,000 deep and a line number of 2**66 (one line or a value left unknown)."""
+    go = (TD / "go_deadlock.sigquit.txt").read_bytes()
+    crlf = tmp_path / "go-windows.txt"
+    crlf.write_bytes(go.replace(b"\n", b"\r\n"))
+    nul = tmp_path / "rotated.log"
+    jstack = (TD / "deadlock-sync.jstack.txt").read_bytes()
+    nul.write_bytes(jstack[:200] + b"\0" + jstack[200:])
+    json_dump = tmp_path / "dump.json"
+    json_dump.write_text((TD / "jdk25-vthreads.dump.json").read_text().rstrip("\n"))
+    for f, count in ((crlf, 12), (nul, 22), (json_dump, 21)):
+        assert cli.main(["threads", str(f), "--index-dir", str(tmp_path / "i"), "--json"]) == 0, f
+        out, err = capsys.readouterr()
+        assert len(json.loads(out)["threads"]) == count and "warning" not in err, f
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"threadDump": ' + "[" * 1000 + "]" * 1000 + "}")
+    assert cli.main(["threads", str(deep), "--index-dir", str(tmp_path / "i")]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+    big = tmp_path / "bigline.txt"
+    big.write_bytes(jstack.replace(b"SyncDeadlock.java:57", b"SyncDeadlock.java:" + str(2**66).encode()))
+    assert cli.main(["threads", str(big), "--index-dir", str(tmp_path / "i"), "--json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pmdesk.base.errors import PmdeskError
+from pmdesk.base.words import plural
 from pmdesk.cli.command import JSON, Arg, Command, Invocation, Output
 from pmdesk.model.formats import Kind
 
@@ -36,8 +37,7 @@ def threads(inv: Invocation) -> Output:
     def text() -> Iterator[str]:
         if not args.thread:
             n = doc["dumps"]
-            yield (f"{n:,} {'dump' if n == 1 else 'dumps'}; the last one ({last.label}) has "
-                   f"{len(last.threads):,} threads")
+            yield f"{plural(n, 'dump')}; the last one ({last.label}) has {plural(len(last.threads), 'thread')}"
             for dl in last.deadlocks:
                 yield f"DEADLOCK: {' -> '.join(dl.threads)} -> {dl.threads[0]} (locks {_locks(dl)})"
             if doc["stuck"]:

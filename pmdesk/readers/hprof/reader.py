@@ -537,6 +537,10 @@ class HprofScan:
                 "HEAP_DUMP_SEGMENT" in top and version >= "JAVA PROFILE 1.0.2"):
             self.sink.diagnostic(None, "hprof.no_heap_dump_end",
                                  "no HEAP_DUMP_END record: the dump may be incomplete", "warning")
+        if "HEAP_DUMP" not in top and "HEAP_DUMP_SEGMENT" not in top:
+            cut = f" (it is cut short at byte {self.truncated_at:,})" if self.truncated_at is not None else ""
+            self.sink.diagnostic(None, "hprof.no_heap", "the file holds no heap: no HEAP DUMP record" + cut +
+                                 "; only its strings, classes and stack traces were read", "warning")
         for k, v in meta.items():
             self.sink.meta(k, v)
 

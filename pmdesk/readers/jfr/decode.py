@@ -44,7 +44,7 @@ def _skip_string(data: np.ndarray, p: int, n: int) -> int:
     if p == BAD or count < 0:
         return BAD
     if enc == 3 or enc == 5:
-        return p + count if p + count <= n else BAD
+        return p + count if count <= n - p else BAD  # (not p + count: a length near 2**63 would wrap)
     if enc == 4:
         for _ in range(count):
             _v, p = _varint(data, p, n)
@@ -220,7 +220,7 @@ def scan_records(data: np.ndarray, p: int, end: int) -> tuple[np.ndarray, np.nda
     k = 0
     while p < end:
         size, q = _varint(data, p, end)
-        if q == BAD or size <= 0 or p + size > end:
+        if q == BAD or size <= 0 or size > end - p:  # (not p + size: a size near 2**63 would wrap)
             break
         kind, q = _varint(data, q, end)
         first, r = _varint(data, q, end)
@@ -284,7 +284,7 @@ def string_keys(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
                     break
                 h = (h ^ np.uint64(c)) * prime
         else:
-            for j in range(q, min(q + v, n)):
+            for j in range(q, q + min(v, n - q)):  # a length from the file is bounded by what is left
                 h = (h ^ np.uint64(data[j])) * prime
         kinds[i] = 3
         keys[i] = h

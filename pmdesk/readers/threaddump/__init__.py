@@ -41,9 +41,15 @@ DEEP_SNIFF_BYTES = 64 << 20  # a log is searched this far for a dump that does n
 
 
 def _text(data: bytes) -> str | None:
-    if b"\0" in data[:4096]:
+    """The bytes as text with Unix line ends — None for binary data. A few NUL bytes (a log rotated while it
+    was being written) do not make a text binary; Windows line ends (a dump copied from Windows) are read as
+    line ends."""
+    nuls = data.count(b"\0", 0, 4096)
+    if nuls > 16 or nuls * 100 > min(len(data), 4096):
         return None
-    return data.decode("utf-8", "replace")
+    if nuls:
+        data = data.replace(b"\0", b"")
+    return data.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 class ThreadDumpReader:
@@ -80,14 +86,19 @@ class ThreadDumpReader:
         lines = text.splitlines()
         problems: list[tuple[int, str]] = []
         dumps = []
+        used: _Parser | None = None
         for runtime, parser in parsers():
             if parser.sniff(text):
                 try:
                     dumps = parser.parse(text, lines, problems)
-                except (ValueError, KeyError, TypeError, AttributeError) as e:  # a JSON dump that is not one
-                    raise DumpFormatError(path, f"unreadable thread dump ({type(e).__name__}: {e})", 0) from None
+                except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:  # not one, after all
+                    raise DumpFormatError(path, f"unreadable thread dump ({type(e).__name__}: {str(e)[:200]})",
+                                          0) from None
+                except RecursionError:
+                    raise DumpFormatError(path, "unreadable thread dump (nested too deeply)", 0) from None
                 if dumps:
                     sink.meta("threads.runtime", runtime)
+                    used = parser
                     break
         progress.update(0.8, "writing thread dumps")
         if not dumps:
@@ -96,10 +107,12 @@ class ThreadDumpReader:
             sink.diagnostic(line, "threads.unreadable_line", f"line {line:,}: {what}; skipped", "info")
         if len(problems) > 100:
             sink.diagnostic(None, "threads.unreadable_line", f"… and {len(problems) - 100:,} more", "info")
-        if not text.endswith("\n"):
+        lined = used is not None and not used.whole_text  # a JSON dump has no lines to be cut, nor state lines
+        if lined and not text.endswith("\n"):
             sink.diagnostic(len(lines), "threads.cut", f"the file ends in the middle of line {len(lines):,}: the "
                             "last thread may be incomplete", "warning")
-        for th in (t for d in dumps for t in d.threads if d.runtime == "java" and t.java_thread and not t.state):
+        for th in (t for d in dumps for t in d.threads
+                   if lined and d.runtime == "java" and t.java_thread and not t.state):
             sink.diagnostic(th.line, "threads.cut", f"thread \"{th.name}\" (line {th.line:,}) is cut off before "
                             "its state line", "warning")
         from pmdesk.readers.threaddump.model import write

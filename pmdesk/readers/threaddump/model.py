@@ -55,6 +55,25 @@ THREAD_COLUMNS = ("dump_idx", "thread_idx", "name", "ident", "line", "state", "d
                   "priority", "cpu_ms", "elapsed_s", "java_thread", "created_by", "stack_id")
 
 
+INT64 = 1 << 63
+
+
+def _cell(v: Any) -> Any:
+    """A value as SQLite can hold it: a number from the file beyond 64 bits (a line 2**66) or not finite is
+    unknown (None); anything not a scalar (a name that is a JSON object) becomes its text."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return v if -INT64 <= v < INT64 else None
+    if isinstance(v, float):
+        return v if v == v and abs(v) != float("inf") else None
+    return str(v)[:1000]
+
+
+def _cells(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [tuple(_cell(v) for v in r) for r in rows]
+
+
 def write(sink: IndexSink, dumps: list[DumpRecord]) -> None:
     stacks: dict[tuple[int, ...], int] = {}  # by the frames' identities: parsers share equal Frame objects
     frames: list[tuple[Any, ...]] = []
@@ -71,7 +90,7 @@ def write(sink: IndexSink, dumps: list[DumpRecord]) -> None:
                             th.priority, th.cpu_ms, th.elapsed_s, th.java_thread, th.created_by, sid))
             locks.extend((d, t, lk.lock_id, lk.cls, lk.relation, lk.depth) for lk in th.locks)
     sink.insert("td_dump", ("dump_idx", "runtime", "line", "title", "timestamp", "threads"),
-                [(d, x.runtime, x.line, x.title, x.timestamp, len(x.threads)) for d, x in enumerate(dumps)])
-    sink.insert("td_thread", THREAD_COLUMNS, threads)
-    sink.insert("td_stack_frame", ("stack_id", "depth", "function", "file", "line", "module"), frames)
-    sink.insert("td_lock", ("dump_idx", "thread_idx", "lock_id", "class", "relation", "depth"), locks)
+                _cells([(d, x.runtime, x.line, x.title, x.timestamp, len(x.threads)) for d, x in enumerate(dumps)]))
+    sink.insert("td_thread", THREAD_COLUMNS, _cells(threads))
+    sink.insert("td_stack_frame", ("stack_id", "depth", "function", "file", "line", "module"), _cells(frames))
+    sink.insert("td_lock", ("dump_idx", "thread_idx", "lock_id", "class", "relation", "depth"), _cells(locks))
