@@ -39,7 +39,7 @@ def main() -> int:
         env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
                "XDG_CONFIG_HOME": str(home / ".config"), "XDG_STATE_HOME": str(home / ".state"),
                "PMDESK_EXIT_AFTER_OPEN": "1"}
-        for k in ("QT_QPA_PLATFORM", "NUMBA_CACHE_DIR", "VIRTUAL_ENV"):
+        for k in ("QT_QPA_PLATFORM", "NUMBA_CACHE_DIR", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"):  # as a user has it
             env.pop(k, None)
         first, _ = run(clone, env)
         second, _ = run(clone, env)
