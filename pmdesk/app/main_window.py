@@ -11,6 +11,7 @@ import platformdirs
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from pmdesk import __version__
 from pmdesk.app.jobs import HeapGraphJob, Job, OpenDumpJob
 from pmdesk.app.symbol_paths_dialog import SymbolPathsDialog, load_paths
+from pmdesk.app.welcome import WelcomePage
 from pmdesk.base.errors import PmdeskError
 from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.index.store import dump_key
@@ -70,13 +72,17 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_status()
+        self.welcome = WelcomePage(self.open_dialog, self.open_sample, self.open_path, self)
+        self.setCentralWidget(self.welcome)
+        state = self.settings.value("window/state")
+        self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
+        self._show_current()  # no dump yet: every dock hidden, so they do not force the window's size
+        self.layout().activate()  # (the minimum size the hidden docks set is recomputed only now)
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
-        self._show_current()
+        self._fit_screen()
         self.session_path: str | None = None
         self.missing: list[sessions.SessionDump] = []  # dumps of the opened session not found yet
         self.locate_dialog: QFileDialog | None = None
@@ -411,15 +417,31 @@ class MainWindow(QMainWindow):
         self.dump_box.setToolTip(self.current.path if self.current else "")
         self._show_current()
 
+    def _fit_screen(self) -> None:
+        """Keep the window within the screen it is on (a saved geometry from a bigger screen, a scaled display)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        w, h = min(self.width(), room.width()), min(self.height(), room.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), room.x()), room.x() + room.width() - frame.width())
+        y = min(max(frame.y(), room.y()), room.y() + room.height() - frame.height())
+        self.move(max(x, room.x()), max(y, room.y()))
+
     def _show_current(self) -> None:
         for _dock, view in self.docks.values():
             view.open_dumps_changed(self.dumps)
         dump = self.current
         self.setWindowTitle(f"{dump.name} — pmdesk" if dump else f"pmdesk {__version__}")
+        self.welcome.setVisible(dump is None)  # an empty window shows the welcome page, not empty docks
+        if dump is None:
+            self.welcome.set_recent(self._recent())
         for dock, view in self.docks.values():
             applies = view.applies_to(dump)
-            if dump is not None:
-                dock.setVisible(applies)
+            dock.setVisible(applies and dump is not None)
             if applies or dump is None:
                 view.set_dump(dump if applies else None)
 
