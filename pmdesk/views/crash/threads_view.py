@@ -18,7 +18,7 @@ from pmdesk.views.crash.base import CrashView
 
 class CrashThreadsView(CrashView):
     VIEW_ID = "crash_threads"
-    TITLE = "Threads"
+    TITLE = "Crash threads"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "crash_summary"
 

@@ -16,7 +16,7 @@ from pmdesk.views.heap.graph_base import HeapGraphView
 
 class HeapThreadsView(HeapGraphView):
     VIEW_ID = "heap_threads"
-    TITLE = "Threads"
+    TITLE = "Thread overview"
     AREA = Qt.DockWidgetArea.LeftDockWidgetArea
     TAB_WITH = "heap_histogram"
 
