@@ -19,13 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PMDESK = [sys.executable, "-m", "pmdesk"]
+sys.path.insert(0, str(ROOT))
 
-
-def outcome(r: subprocess.CompletedProcess[str]) -> str:
-    if r.returncode == 0:
-        return "ok"
-    return "traceback" if "Traceback" in r.stderr else f"exit {r.returncode}"
+from tests.test_faults import PMDESK, outcome  # noqa: E402  (what a run's end is called, as the tests call it)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

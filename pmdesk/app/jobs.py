@@ -3,6 +3,7 @@ GUI thread with progress and Cancel. The main window runs them one at a time fro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 
@@ -12,7 +13,7 @@ from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.index.compile_notice import compile_notice
 from pmdesk.model.dump import Dump
-from pmdesk.model.formats import Kind
+from pmdesk.model.formats import Kind, sniff
 from pmdesk.model.heap.graph import build_graph, preload_graph
 
 
@@ -65,8 +66,11 @@ class OpenDumpJob(Job):
         self.index_dir = index_dir
 
     def work(self) -> Dump:
-        with compile_notice(lambda m: self.progressed.emit(0.0, m)):
-            dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress)
+        fmt = sniff(self.path)
+        notice = compile_notice(lambda m: self.progressed.emit(0.0, m)) if fmt.reader.SPEC.kernels \
+            else contextlib.nullcontext()
+        with notice:
+            dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress, fmt=fmt)
         if dump.has(Kind.HEAP_GRAPH):
             self.progress.update(1.0, "loading the dominator tree")
             preload_graph(dump)

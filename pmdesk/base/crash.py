@@ -70,10 +70,6 @@ class Module:
     looked: list[str] = field(default_factory=list)  # where pmdesk looked, for the Modules dock
     warning: str | None = None       # e.g. a binary refused because its build-id differs
 
-    @property
-    def size(self) -> int:
-        return self.end - self.base
-
 
 @dataclass
 class Region:
@@ -160,6 +156,3 @@ class Crash:
 
     def thread(self, tid: int | None) -> Thread | None:
         return next((t for t in self.threads if t.tid == tid), None)
-
-    def module_at(self, addr: int) -> Module | None:
-        return next((m for m in self.modules if m.base <= addr < m.end), None)

@@ -101,7 +101,7 @@ class Invocation(contextlib.ExitStack):
         with self._notice(fmt.reader.SPEC.kernels or graph, bar):
             try:
                 dump = self.enter_context(Dump.open(path, index_dir=getattr(self.args, "index_dir", None),
-                                                    progress=bar, force=force))
+                                                    progress=bar, force=force, fmt=fmt))
             finally:
                 end_progress(bar)
             if graph:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from pmdesk.base.errors import PmdeskError
 from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output
 from pmdesk.model.crash import report
-from pmdesk.model.formats import Kind, sniff
+from pmdesk.model.formats import Kind
 
 if TYPE_CHECKING:
     from pmdesk.base.crash import Crash, Wait
@@ -29,9 +29,9 @@ def stack(inv: Invocation) -> Output:
         from pmdesk.base.progress import Progress
         from pmdesk.native.symbol_files import SearchPaths
 
-        inv.check_kind(args.file)
+        fmt = inv.check_kind(args.file)
         paths = SearchPaths(exe=args.exe, search_dirs=args.search_dir or [], debug_dirs=args.debug_dir or [])
-        crash = sniff(args.file).reader.crash(args.file, paths, Progress(path=args.file))
+        crash = fmt.reader.crash(args.file, paths, Progress(path=args.file))
         deadlocks = deadlocks_of(crash)
         for pr in crash.problems:
             if pr.severity in ("warning", "error"):

@@ -52,6 +52,7 @@ def events(inv: Invocation) -> Output:
 def _events_of_type(args: argparse.Namespace, dump: Dump) -> Output:
     from pmdesk.model.jfr import events as jfr
     from pmdesk.model.jfr.recording import Recording
+    from pmdesk.model.jfr.values import Values
 
     known = {t["name"]: t["count"] for t in jfr.summary(dump)["event_types"]}
     if args.type not in known:
@@ -60,9 +61,10 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> Output:
     window = _window(args, rec)
     rows = None if window is None else sorted(rec.events(args.type, window).row.tolist())
     count = known[args.type] if rows is None else len(rows)
-    found = jfr.events(dump, args.type, limit=args.limit, rows=rows)
+    values = Values(dump)  # the type's table, loaded once for its events and its units
+    found = jfr.events(dump, args.type, limit=args.limit, values=values, rows=rows)
 
-    units = jfr.field_units(dump, args.type)
+    units = jfr.field_units(values, args.type)
 
     def shown(k: str, v: object) -> str:
         return jfr.duration_text(v) if units.get(k) == "timespan" and isinstance(v, int) else jfr.brief(v)

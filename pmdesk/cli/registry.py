@@ -17,10 +17,6 @@ COMMANDS: tuple[Command, ...] = (*dumps.COMMANDS, *heap.COMMANDS[:-1], *threads.
 NAMES = tuple(c.name for c in COMMANDS)
 
 
-def command(name: str) -> Command:
-    return next(c for c in COMMANDS if c.name == name)
-
-
 def first_command_for(kinds: Sequence[Kind]) -> str | None:
     """The first command that reads one of these kinds (what to suggest for a file given to the wrong one)."""
     return next((c.name for c in COMMANDS if any(k in c.kinds for k in kinds)), None)

@@ -32,9 +32,11 @@ class IndexState:
     state: str  # 'ready' | 'missing' (never built, or built from other content / an older reader)
 
 
-def index_state(path: str, index_dir: str | os.PathLike[str] | None = None) -> IndexState:
-    """Which reader reads `path`, where its index lives, and whether that index is current."""
-    reader = sniff(path).reader
+def index_state(path: str, index_dir: str | os.PathLike[str] | None = None,
+                fmt: Format | None = None) -> IndexState:
+    """Which reader reads `path` (`fmt` when the caller sniffed it already), where its index lives, and
+    whether that index is current."""
+    reader = (fmt or sniff(path)).reader
     try:
         key = store.dump_key(path)
     except OSError as e:
@@ -59,12 +61,13 @@ class Dump:
 
     @classmethod
     def open(cls, path: str, index_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None,
-             force: bool = False) -> Dump:
-        """Open `path`, building its index first if there is no current one (or if `force`)."""
+             force: bool = False, fmt: Format | None = None) -> Dump:
+        """Open `path` (of format `fmt`, when the caller sniffed it already), building its index first if there
+        is no current one (or if `force`)."""
         path = os.fspath(path)
         progress = progress or Progress(path=path)
         progress.path = path
-        st = index_state(path, index_dir)
+        st = index_state(path, index_dir, fmt)
         built, waited = force or st.state != "ready", False
         if built:
             with store.index_lock(st.index_path, progress) as waited:

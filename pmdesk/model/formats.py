@@ -216,10 +216,6 @@ def _kinds_in_words() -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def kinds_of(path: str) -> tuple[Kind, ...]:
-    return sniff(path).kinds
-
-
 def wrong_kind(path: str | os.PathLike[str], fmt: Format, command: str, needs: Sequence[Kind],
                suggest: str | None = None) -> PmdeskError:
     """The one-line error for a command given a file of a format it does not read."""

@@ -54,9 +54,9 @@ def events(dump: Dump, type_name: str, limit: int | None = None, offset: int = 0
     return [values.row(table, int(r)) for r in chosen[offset:end]]
 
 
-def field_units(dump: Dump, type_name: str) -> dict[str, str]:
+def field_units(values: Values, type_name: str) -> dict[str, str]:
     """Top-level fields of an event type that carry a unit: {'duration': 'timespan', 'startTime': 'timestamp'}."""
-    table = Values(dump).table(type_name)
+    table = values.table(type_name)
     return {f["name"]: f["unit"] for f in (table.fields if table is not None else []) if f.get("unit")}
 
 
