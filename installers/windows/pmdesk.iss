@@ -35,6 +35,12 @@ Root: HKA; Subkey: "Software\Classes\.jfr\OpenWithProgids"; ValueType: string; V
 Root: HKA; Subkey: "Software\Classes\pmdesk.core"; ValueType: string; ValueData: "ELF core dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.core\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.core\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.core"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.ips"; ValueType: string; ValueData: "Apple crash report"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.ips\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.ips\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.ips"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.crash"; ValueType: string; ValueData: "Apple crash report"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.crash\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.crash\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.crash"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue

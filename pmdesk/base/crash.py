@@ -30,6 +30,7 @@ class Frame:
     line: int | None = None
     inlined: bool = False
     trust: str = "cfi"                 # one of TRUST
+    symbol_offset: int | None = None   # pc - the function's start, when the report gives it ('start + 462')
 
     @property
     def how(self) -> str:

@@ -45,7 +45,7 @@ def stack(inv: Invocation) -> Output:
 
 def _check_paths(args: argparse.Namespace) -> None:
     """Symbol paths that are not there are said, not silently ignored."""
-    if args.exe and not os.path.isfile(args.exe):
+    if getattr(args, "exe", None) and not os.path.isfile(args.exe):
         raise PmdeskError(args.exe, "no such file (given with --exe)")
     for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", args.search_dir)):
         for d in dirs or []:
@@ -72,9 +72,25 @@ def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterato
             pc = f"0x{f.pc:016x} in " if first_of_frame and not (i == 0 and f.file) else ""
             how = "" if f.how == "cfi" else f"  [{f.how}]"
             yield f"#{i:<2} {pc}{f.function or '??'}{where}{how}"
-    missing = [m.name for m in crash.modules if not m.symbols]
+    unnamed = {f.module for t in crash.threads for f in t.frames if f.function is None}
+    missing = [m.name for m in crash.modules if not m.symbols and m.name in unnamed]
     if missing:
         yield f"\nNo symbols for: {', '.join(missing)}"
+
+
+def translate(inv: Invocation) -> Output:
+    """An .ips as the .crash text Console shows; with --symbolicate, its unnamed frames named from dSYMs."""
+    from pmdesk.native.symbol_files import SearchPaths
+
+    args = inv.args
+    _check_paths(args)
+    fmt = inv.check_kind(args.file)
+    if not hasattr(fmt.reader, "translate"):
+        raise PmdeskError(args.file, f"is {fmt.what}; 'translate' renders Apple .ips crash reports as .crash text")
+    paths = SearchPaths(debug_dirs=args.debug_dir or [], search_dirs=args.search_dir or []) \
+        if args.symbolicate or args.debug_dir or args.search_dir else None
+    rendered = fmt.reader.translate(args.file, paths)
+    return Output(None, lambda: [rendered.removesuffix("\n")])
 
 
 COMMANDS = (
@@ -87,4 +103,14 @@ COMMANDS = (
                 Arg.of("--search-dir", action="append", metavar="DIR",
                        help="a directory holding the program's shared libraries by name (repeatable)")),
             (Kind.CRASH,), summary="crash dumps: every thread's stack, like gdb's bt"),
+    Command("translate", "Apple .ips crash reports: the report as the .crash text Console shows, symbolicated "
+            "from dSYMs (found by UUID) with --symbolicate, as MacSymbolicator writes it", translate, (
+                FILE,
+                Arg.of("--symbolicate", action="store_true",
+                       help="name the frames the report left unnamed, from dSYMs beside it or in --debug-dir"),
+                Arg.of("--debug-dir", action="append", metavar="DIR",
+                       help="a folder holding dSYMs or Mach-O binaries, searched by UUID (repeatable; implies "
+                            "--symbolicate)"),
+                Arg.of("--search-dir", action="append", metavar="DIR", help=argparse.SUPPRESS)),
+            (Kind.CRASH,), summary=".ips as .crash text, symbolicated (like MacSymbolicator)"),
 )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.errors import PmdeskError, UnsupportedFormat
 from pmdesk.readers import Reader, describe_head, not_yet_read, read_head, sniff_with
+from pmdesk.readers.apple import AppleReportReader
 from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
@@ -39,7 +40,8 @@ class Kind(StrEnum):
 
 
 KIND_NOUNS = {  # what a command of this kind reads, in the user's words
-    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores)", Kind.THREADS: "thread dumps",
+    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, Apple crash reports)",
+    Kind.THREADS: "thread dumps",
     Kind.SAMPLES: "profiles", Kind.EVENTS: "JFR recordings",
 }
 
@@ -157,12 +159,19 @@ CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), (  # sh
     Magic(b"\x7fELF", 0, None, (Magic(b"\x02", 5), Magic(b"\x00\x04", 16)))), system=True, uti="org.pmdesk.core")
 COMPRESSED_CORE_MIME = MimeType("application/x-compressed-core", "compressed ELF core dump", (
     "core.*.zst", "core.*.xz", "core.*.gz", "*.core.zst", "*.core.xz", "*.core.gz"))  # systemd-coredump's names
+# .ips is also an IPS patch's extension: GIO lets content decide between types claiming the same glob, so
+# the glob is declared here and the magic tells an Apple report (its JSON metadata line) from a patch ('PATCH')
+APPLE_CRASH_MIME = MimeType("application/x-apple-crash-report", "Apple crash report", ("*.ips", "*.crash"), (
+    Magic(b'"bug_type"', 0, 1024, (Magic(b"{"),)),        # .ips: the one-line JSON metadata
+    Magic(b"Incident Identifier:", 0, 8),                  # iOS and newer macOS .crash text
+    Magic(b"Process:", 0, 8, (Magic(b"\nReport Version:", 0, 2048),))), "text/plain", uti="org.pmdesk.applecrash")
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
            graph_fn="pmdesk.index.hprof.graph_input:graph_input"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
+    Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
 )

@@ -1,4 +1,5 @@
-"""A module's DWARF sections read on demand. pyelftools' ELFFile.get_dwarf_info reads — and for SHF_COMPRESSED
+"""A module's DWARF sections (an ELF file's, or a Mach-O dSYM's) read on demand. pyelftools'
+ELFFile.get_dwarf_info reads — and for SHF_COMPRESSED
 sections decompresses — every debug section up front: 55 ms for libc's debug file, most of a core's first
 stack. Here each section is read when first used, and a large compressed one is decompressed only as far as
 it has been read (the unit a pc falls in, its line program); the DWARFInfo built over them is pyelftools'
@@ -15,6 +16,7 @@ from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DwarfConfig, DWARFI
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.native.elf_sections import CHDR, ELFCOMPRESS_ZLIB, SHF_COMPRESSED, sections
+from pmdesk.native.macho import Slice
 
 EAGER_BELOW = 256 << 10  # smaller sections (strings, aranges) are read whole: a C stream reads them fastest
 CHUNK = 64 << 10  # compressed bytes fed to zlib at a time
@@ -95,6 +97,28 @@ def _section(elf: ELFFile, name: str, lazies: dict[str, LazySection]) -> DebugSe
     lazy = lazies[name] = LazySection(elf.stream, h.offset, h.size, bool(h.flags & SHF_COMPRESSED), elf.elfclass)
     stream: Any = lazy if lazy.size >= EAGER_BELOW else io.BytesIO(lazy.getvalue())
     return DebugSectionDescriptor(stream=stream, name=name, global_offset=h.offset, size=lazy.size, address=h.addr)
+
+
+def macho_dwarf_info(sl: Slice, stream: BinaryIO) -> DWARFInfo:
+    """The DWARF of a Mach-O slice (a dSYM's __DWARF segment) over `stream`, the slice's open file, sections
+    read on demand. Mach-O names them __debug_* (16 characters at most: __debug_str_offs)."""
+    lazies: dict[str, LazySection] = {}
+
+    def described(name: str) -> DebugSectionDescriptor | None:
+        s = sl.sections.get(("__" + name)[:16])
+        if s is None:
+            return None
+        lazy = lazies["." + name] = LazySection(stream, s.offset, s.size, False)
+        data: Any = lazy if s.size >= EAGER_BELOW else io.BytesIO(lazy.getvalue())
+        return DebugSectionDescriptor(stream=data, name="." + name, global_offset=s.offset, size=s.size,
+                                      address=s.addr)
+
+    got = DWARFInfo(config=DwarfConfig(little_endian=sl.little_endian, default_address_size=8 if sl.is_64 else 4,
+                                       machine_arch=sl.arch),
+                    eh_frame_sec=None, gnu_debugaltlink_sec=None,
+                    **{f"debug_{n}_sec": described(f"debug_{n}") for n in NAMES})
+    got.__dict__["_pmdesk_lazy"] = lazies
+    return got
 
 
 def dwarf_info(elf: ELFFile) -> DWARFInfo:

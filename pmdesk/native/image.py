@@ -12,6 +12,7 @@ from elftools.elf.elffile import ELFFile
 
 from pmdesk.base import crash
 from pmdesk.native.cfi import ModuleCFI
+from pmdesk.native.dwarf_sections import dwarf_info
 from pmdesk.native.elf_sections import sections
 from pmdesk.native.symbols import DwarfSymbols, ElfSymbols, Location, demangle
 
@@ -77,7 +78,7 @@ class Image:
             src = next((e for e in (self.debug, self.elf) if e is not None and (
                 sections(e).get(".debug_info") or sections(e).get(".zdebug_info"))), None)
             try:
-                self._dwarf = DwarfSymbols(src) if src is not None else False
+                self._dwarf = DwarfSymbols(dwarf_info(src)) if src is not None else False
             except (ELFError, ValueError, KeyError):
                 self._dwarf = False
         return self._dwarf or None

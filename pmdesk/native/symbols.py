@@ -16,10 +16,11 @@ from typing import Any
 
 from elftools.common.exceptions import DWARFError
 from elftools.dwarf.die import DIE
+from elftools.dwarf.dwarfinfo import DWARFInfo
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.native.die_scan import abbrev_table, compile_abbrevs, subprograms
-from pmdesk.native.dwarf_sections import dwarf_info, section
+from pmdesk.native.dwarf_sections import section
 from pmdesk.native.elf_sections import sections
 from pmdesk.native.line_table import rows as line_rows
 from pmdesk.native.rust_demangle import demangle_v0
@@ -170,8 +171,9 @@ class ElfSymbols:
 class DwarfSymbols:
     """Functions, inlined functions and lines of one module's DWARF, read a compile unit at a time."""
 
-    def __init__(self, elf: ELFFile) -> None:
-        self.dwarf = dwarf_info(elf)
+    def __init__(self, dwarf: DWARFInfo) -> None:
+        """`dwarf` made by native/dwarf_sections.py (dwarf_info for ELF, macho_dwarf_info for a dSYM)."""
+        self.dwarf = dwarf
         aranges = section(self.dwarf, ".debug_aranges")
         self.aranges = _aranges(bytes(aranges.upto(aranges.size))) if aranges is not None else None
         self.cu_cache: dict[int, tuple[Any, list[tuple[int, int, DIE]], tuple[list[int], list[Any]]]] = {}

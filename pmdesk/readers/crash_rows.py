@@ -31,10 +31,10 @@ def write_crash(sink: IndexSink, crash: Crash) -> None:
                                      "extra_registers"),
                     [(i, t.tid, t.name, t.crashed, t.current, t.signal, t.queue, json.dumps(t.registers),
                       json.dumps(t.extra_registers))])
-        frames += [(i, d, s64(f.pc), f.module, s64(f.module_offset), f.function, f.file, f.line, f.inlined, f.trust)
-                   for d, f in enumerate(t.frames)]
+        frames += [(i, d, s64(f.pc), f.module, s64(f.module_offset), f.function, f.file, f.line, f.inlined, f.trust,
+                    f.symbol_offset) for d, f in enumerate(t.frames)]
     sink.insert("crash_frame", ("thread_idx", "depth", "pc", "module", "module_offset", "function", "file", "line",
-                                "inlined", "trust"), frames)
+                                "inlined", "trust", "symbol_offset"), frames)
     sink.insert("crash_module", ("idx", "name", "path", "base", "end_", "bias", "build_id", "debug_id", "arch",
                                  "binary", "debug_file", "symbols", "looked", "warning"),
                 [(i, m.name, m.path, s64(m.base), s64(m.end), s64(m.bias), m.build_id, m.debug_id, m.arch, m.binary,

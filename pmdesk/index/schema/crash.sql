@@ -1,4 +1,4 @@
--- Native crashes (the crash model, base/crash.py), whatever format wrote them: ELF cores today. Stacks are
+-- Native crashes (the crash model, base/crash.py), whatever format wrote them: ELF cores, Apple reports. Stacks are
 -- unwound and symbolicated at index time with the default symbol search (recorded paths, system debug
 -- directories, DEBUGINFOD_URLS); other symbol paths recompute them without touching the index.
 -- Addresses are stored as signed 64-bit integers (SQLite's INTEGER) and read back & 0xFFFFFFFFFFFFFFFF.
@@ -49,6 +49,7 @@ CREATE TABLE crash_frame (
     line          INTEGER,
     inlined       INTEGER NOT NULL,  -- 1 for an inlined function's frame
     trust         TEXT NOT NULL,     -- 'context' | 'cfi' | 'fp' | 'scan' | 'symbolicated-by-report'
+    symbol_offset INTEGER,           -- pc - the function's start, when the report gives it ('start + 462')
     PRIMARY KEY (thread_idx, depth)
 );
 

@@ -35,7 +35,8 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
 
 def frame_json(f: Frame) -> dict[str, Any]:
     return {"pc": f.pc, "module": f.module, "function": f.function, "file": f.file, "line": f.line,
-            "inlined": f.inlined, "how": f.how, "module_offset": f.module_offset, "trust": f.trust}
+            "inlined": f.inlined, "how": f.how, "module_offset": f.module_offset, "trust": f.trust,
+            "symbol_offset": f.symbol_offset}
 
 
 def crashed_mark(crash: Crash) -> str:
@@ -132,8 +133,10 @@ def signal_line(c: Cause) -> str:
 
 def status_line(dump: Dump) -> str:
     """What the status line says once a crash is open."""
-    row = dump.conn.execute("SELECT command, signal_name FROM crash_report").fetchone() or (None, None)
-    return f"core of {row[0] or '?'}: {row[1] or 'no signal'}, {plural(dump.meta.get('summary.threads', 0), 'thread')}"
+    row = dump.conn.execute("SELECT command, signal_name, exception FROM crash_report").fetchone() or (None,) * 3
+    what = dump.spec.what.split(" ", 1)[1]  # 'ELF core dump', 'Apple crash report'
+    stopped = row[2] or row[1] or "no signal"
+    return f"{what} of {row[0] or '?'}: {stopped}, {plural(dump.meta.get('summary.threads', 0), 'thread')}"
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:

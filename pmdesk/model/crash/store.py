@@ -32,11 +32,11 @@ def load_crash(dump: Dump) -> Crash:
                       row[16], row[17])
         snapshot = bool(row[18])
     frames: dict[int, list[Frame]] = {}
-    for idx, pc, module, offset, function, file, line, inlined, trust in conn.execute(
-            "SELECT thread_idx, pc, module, module_offset, function, file, line, inlined, trust FROM crash_frame "
-            "ORDER BY thread_idx, depth"):
+    for idx, pc, module, offset, function, file, line, inlined, trust, symbol_offset in conn.execute(
+            "SELECT thread_idx, pc, module, module_offset, function, file, line, inlined, trust, symbol_offset "
+            "FROM crash_frame ORDER BY thread_idx, depth"):
         frames.setdefault(idx, []).append(Frame(pc & MASK, module, _u(offset), function, file, line, bool(inlined),
-                                                trust))
+                                                trust, symbol_offset))
     threads = [Thread(tid, name, bool(crashed), bool(current), signal, queue, json.loads(regs),
                       [tuple(r) for r in json.loads(extra)], frames.get(idx, []))
                for idx, tid, name, crashed, current, signal, queue, regs, extra in conn.execute(

@@ -44,15 +44,21 @@ class CrashSummaryView(CrashView):
         crashed = crash.crashed_thread
         top = crashed.frames[0] if crashed and crashed.frames else None
         app = report.first_app_frame(crashed.frames) if crashed else None
+        c, p = crash.cause, crash.process
         rows = [
+            *([("Exception", " — ".join(x for x in (c.exception, c.code_name) if x))] if c.exception else []),
             ("Signal", report.signal_text(crash.cause)),
             ("Fault address", report.fault_text(crash.cause) or "-"),
             ("Crashing thread", str(crashed.tid if crashed else None)),
             ("Crashing frame", _frame_text(top)),
             ("First frame in the program", _frame_text(app)),
+            *([("Message", c.message)] if c.message else []),
             ("Command", crash.process.command or ""),
+            *[(label, value) for label, value in (("Version", p.version), ("OS", p.os), ("Time", p.time),
+                                                  ("Executable", p.executable)) if value],
             ("Threads", str(len(crash.threads))),
             ("Modules without symbols", ", ".join(m.name for m in crash.modules if not m.symbols) or "none"),
+            *[(sec.title, sec.text) for sec in crash.sections],
         ]
         self.headline.setText(s.summary())
         fill_pairs(self.table, rows)

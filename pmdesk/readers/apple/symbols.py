@@ -1,0 +1,56 @@
+"""Symbols for the images an Apple report lists: each image's dSYM or binary found by UUID (native/dsym.py)
+under the user's folders and beside the report, and the names atos would give its offsets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pmdesk.native.dsym import Found, find_by_uuid
+from pmdesk.native.macho_image import AppleLocation, MachoImage
+from pmdesk.native.symbol_files import SearchPaths
+
+
+@dataclass(frozen=True)
+class ImageId:
+    name: str
+    uuid: str | None
+
+
+def folders_for(report_path: str, paths: SearchPaths) -> list[str]:
+    """Where dSYMs are looked for, in order: the folders the user gave, then the report's own folder."""
+    out = [*paths.debug_dirs, *paths.search_dirs]
+    here = os.path.dirname(os.path.abspath(report_path))
+    return [*dict.fromkeys([*out, here])]
+
+
+class ReportSymbols:
+    """Looks up (image, offset) pairs of one report; each image's files are searched once."""
+
+    def __init__(self, images: list[ImageId], folders: list[str]) -> None:
+        self.images = images
+        self.folders = folders
+        self._found: dict[int, Found] = {}
+        self._open: dict[int, MachoImage] = {}
+
+    def found(self, index: int) -> Found:
+        got = self._found.get(index)
+        if got is None:
+            img = self.images[index]
+            got = self._found[index] = find_by_uuid(img.uuid, img.name, self.folders) if self.folders else Found(None)
+        return got
+
+    def location(self, index: int, offset: int) -> AppleLocation | None:
+        if not 0 <= index < len(self.images):
+            return None
+        found = self.found(index)
+        if found.slice is None:
+            return None
+        image = self._open.get(index)
+        if image is None:
+            image = self._open[index] = MachoImage(found.slice)
+        return image.location(offset)
+
+    def close(self) -> None:
+        for image in self._open.values():
+            image.close()
