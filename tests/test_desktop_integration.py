@@ -56,6 +56,40 @@ def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -
     assert query(desktop, "default", "application/x-pmdesk-session") == "pmdesk.desktop"
 
 
+def gio_type(env: dict[str, str], path: Path) -> str:
+    out = subprocess.run(["gio", "info", "-a", "standard::content-type", str(path)], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return out.rsplit("standard::content-type:", 1)[1].strip()
+
+
+@pytest.mark.skipif(shutil.which("gio") is None, reason="gio (libglib2.0-bin) not installed")
+def test_file_managers_send_apple_reports_to_pmdesk_and_patches_elsewhere(desktop: dict[str, str],
+                                                                           tmp_path: Path) -> None:
+    """GIO (what file managers use) types by glob first: .ips is also an IPS patch's extension, so pmdesk
+    declares the glob too and its content rule decides — a crash report is pmdesk's, a patch stays a patch."""
+    mobile = ROOT.parent / "shared" / "corpus" / "out" / "mobile"
+    reports = sorted([*mobile.glob("ips/*.ips"), *mobile.glob("crash/*.crash")])
+    if not reports:
+        pytest.skip("corpus not present")
+    for path in reports:
+        assert gio_type(desktop, path) == "application/x-apple-crash-report", path
+        assert query(desktop, "filetype", str(path)) == "application/x-apple-crash-report", path
+    patch = tmp_path / "rom.ips"
+    patch.write_bytes(b"PATCH\x00\x00\x10\x00\x01AEOF")
+    assert gio_type(desktop, patch) == "application/x-ips-patch"
+    mime = subprocess.run(["gio", "mime", "application/x-apple-crash-report"], env=desktop, capture_output=True,
+                          text=True, check=True).stdout
+    assert "Default application for “application/x-apple-crash-report”: pmdesk.desktop" in mime
+
+
+def test_install_refuses_a_pmdesk_that_is_not_there(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run(["bash", str(INSTALLERS / "install.sh"), str(tmp_path / "no" / "pmdesk")], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "no pmdesk to register" in r.stderr
+    assert not (tmp_path / "data" / "applications" / "pmdesk.desktop").exists()
+
+
 def test_corpus_types(desktop: dict[str, str]) -> None:
     jfr = ROOT.parent / "shared" / "corpus" / "out" / "jvm" / "workload.jfr"
     if not jfr.exists():

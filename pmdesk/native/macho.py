@@ -25,7 +25,7 @@ LC_UUID = 0x1B
 N_STAB = 0xE0
 N_TYPE = 0x0E
 N_SECT = 0x0E
-MAX_SLICES = 64
+JAVA_MAJOR_MIN = 20  # as file(1) tells them apart: fewer slices than this, else a class file (major >= 45)
 MAX_COMMANDS = 100_000
 CPU_ARCH_ABI64 = 0x01000000
 CPU_ARCH_ABI64_32 = 0x02000000
@@ -74,7 +74,7 @@ def is_macho(head: bytes) -> bool:
         return False
     le, be = struct.unpack_from("<I", head)[0], struct.unpack_from(">I", head)[0]
     if be in (FAT_MAGIC, FAT_MAGIC_64):  # Java class files share 0xCAFEBABE: their next word is a version
-        return len(head) >= 8 and 0 < struct.unpack_from(">I", head, 4)[0] <= MAX_SLICES
+        return len(head) >= 8 and 0 < struct.unpack_from(">I", head, 4)[0] < JAVA_MAJOR_MIN
     return le in (MH_MAGIC, MH_MAGIC_64) or be in (MH_MAGIC, MH_MAGIC_64)
 
 

@@ -62,7 +62,7 @@ def load(path: str) -> AppleFile:
         if not isinstance(meta, dict):
             raise DumpFormatError(path, "the metadata line is not a JSON object", 0)
         stripped = rest.lstrip()
-        if stripped.startswith("{"):
+        if stripped.startswith(("{", "[")):
             body = _json(path, rest, "the report body")
             if not isinstance(body, dict):
                 raise DumpFormatError(path, "the report body is not a JSON object", len(first) + 1)
