@@ -200,3 +200,74 @@ def test_frames_pointing_past_the_images_are_a_diagnostic(capsys: pytest.Capture
     assert [f["module"] for f in json.loads(out)["threads"][0]["frames"]] == ["???", "???"]
     rc, out, err = run(capsys, "translate", str(path))
     assert rc == 0 and "0   ???" in out
+
+
+def test_last_exception_backtrace_is_a_stack_of_its_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An uncaught NSException's report gives the stack that threw as lastExceptionBacktrace (no report here has
+    one: it is added to a real report, in the form Apple documents — a list of frames)."""
+    meta, body = mobile("ips", "macsym-ios-crash.ips").read_text().split("\n", 1)
+    doc = json.loads(body)
+    doc["lastExceptionBacktrace"] = doc["threads"][0]["frames"][2:5]
+    path = tmp_path / "leb.ips"
+    path.write_text(meta + "\n" + json.dumps(doc))
+    rc, out, err = run(capsys, "stack", str(path), "--debug-dir", str(DSYM), "--json")
+    assert rc == 0, err
+    first = json.loads(out)["threads"][0]
+    assert first["name"] == "Last Exception Backtrace" and first["tid"] == -1
+    assert first["frames"][0]["function"] == "specialized static CrashClass.pleaseCrash()"
+    rc, out, err = run(capsys, "translate", "--debug-dir", str(DSYM), str(path))
+    assert rc == 0, err
+    block = out.split("Last Exception Backtrace:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(block) == 3 and "specialized static CrashClass.pleaseCrash() (in iOSCrashingTest)" in block[0]
+    assert out.index("Last Exception Backtrace:") < out.index("Thread 0 name:")
+
+
+ODD_VALUES = (None, "x", "", -1, 0, 2**70, -(2**70), 1.5, [], {}, True, [1, 2], {"a": 1}, "0xzz", 10**400)
+
+
+def _json_paths(o: object, pre: tuple = ()) -> list[tuple]:
+    out = [pre] if pre else []
+    items = o.items() if isinstance(o, dict) else enumerate(o[:6]) if isinstance(o, list) else ()
+    for k, v in items:
+        out += _json_paths(v, (*pre, k))
+    return out
+
+
+def test_reports_with_fields_of_the_wrong_type_fail_cleanly(capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
+    """Structure-aware mutants of the corpus .ips (any field replaced by a value of another type or out of
+    range): read, indexed and translated, or refused with a one-line error — never an exception."""
+    import random
+
+    rng = random.Random("apple-2026")
+    sources = [mobile("ips", f"macsym-{n}.ips").read_text().split("\n", 1) for n in PAIRS]
+    for i in range(150):
+        meta, body = rng.choice(sources)
+        doc = json.loads(body)
+        for _ in range(rng.randint(1, 4)):
+            where = rng.choice(_json_paths(doc))
+            node = doc
+            for k in where[:-1]:
+                node = node[k]
+            node[where[-1]] = rng.choice(ODD_VALUES)
+        path = tmp_path / f"m{i}.ips"
+        path.write_text(meta + "\n" + json.dumps(doc))
+        for argv in (["translate", "--debug-dir", str(DSYM), str(path)],
+                     ["stack", str(path), "--index-dir", str(tmp_path / "idx"), "--json"]):
+            rc, _out, err = run(capsys, *argv)
+            assert rc == 0 or (rc == 2 and err.count("\n") == 1 and str(path) in err), (argv, err)
+
+
+def test_reading_a_report_can_be_cancelled() -> None:
+    import threading
+
+    from pmdesk.base.errors import Cancelled
+    from pmdesk.base.progress import Progress
+    from pmdesk.native.symbol_files import SearchPaths
+    from pmdesk.readers.apple import AppleReportReader
+
+    token = threading.Event()
+    token.set()
+    with pytest.raises(Cancelled):
+        AppleReportReader.crash(str(mobile("ips", "macsym-ios-crash.ips")), SearchPaths(debug_dirs=[str(DSYM)]),
+                                Progress(token=token))

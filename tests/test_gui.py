@@ -433,3 +433,38 @@ def test_core_stack_shows_the_source_line(qtbot, window: MainWindow) -> None:  #
     assert stack.table.item(0, 1).text() == "store_in_handler"
     assert "→     6  __attribute__((noinline)) static void store_in_handler" in stack.source.toPlainText()
     assert stack.source_label.text().endswith("sigtramp.c:6")  # recorded path, or beside the binary
+
+
+def test_apple_report_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """An .ips with its dSYM folder as a symbol path: the exception in words, the report's facts, threads with
+    their queues, the stack symbolicated from the dSYM, registers, modules with UUID and arch."""
+    from pmdesk.native.symbol_files import SearchPaths
+    from tests.test_apple import MOBILE
+
+    report = MOBILE / "ips" / "macsym-ios-crash.ips"
+    if not report.exists():
+        pytest.skip("corpus not present")
+    window.set_symbol_paths(SearchPaths(debug_dirs=[str(MOBILE / "dsym")], debuginfod_urls=[]))
+    window.open_path(str(report))
+    wait_idle(qtbot, window)
+    summary = window.view("crash_summary")
+    assert summary.headline.text() == (
+        "EXC_BREAKPOINT (SIGTRAP) in _assertionFailure(_:_:file:line:flags:) + 308, "
+        "called from specialized static CrashClass.pleaseCrash() (<compiler-generated>:0)")
+    rows = {summary.table.item(r, 0).text(): summary.table.item(r, 1).text() for r in range(summary.table.rowCount())}
+    assert rows["Hardware Model"] == "iPhone14,2" and rows["OS"] == "iPhone OS 15.5 (19F77)"
+    assert rows["First frame in the program"].startswith("specialized static CrashClass.pleaseCrash()")
+    threads = window.view("crash_threads").table
+    assert threads.rowCount() == 9
+    assert threads.item(0, 0).text() == "Thread 0  [queue com.apple.main-thread]  (crashed)"
+    stack = window.view("crash_stack").table
+    assert stack.item(2, 1).text() == "specialized static CrashClass.pleaseCrash()"
+    assert stack.item(0, 1).text() == "_assertionFailure(_:_:file:line:flags:) + 308"
+    regs = window.view("crash_registers").table
+    assert {"x0", "fp", "lr", "sp", "pc"} <= {regs.item(r, 0).text() for r in range(regs.rowCount())}
+    mods = window.view("crash_modules").table
+    app = next(r for r in range(mods.rowCount()) if mods.item(r, 0).text() == "iOSCrashingTest")
+    assert mods.item(app, 2).text() == "82d13d98219e3040b62a07a297007a7c" and mods.item(app, 3).text() == "arm64"
+    assert mods.item(app, 4).text() == "found" and mods.item(app, 5).text().endswith("DWARF/iOSCrashingTest")
+    assert not window.docks["crash_memory"][0].isVisible()  # a report holds no process memory
+    assert not window.docks["crash_disassembly"][0].isVisible()

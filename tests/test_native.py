@@ -88,7 +88,8 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert set(doc) == {"signal", "crashed_thread", "threads", "modules", "deadlocks"} and doc["deadlocks"] == []
     assert doc["signal"] == {"number": 11, "name": "SIGSEGV", "code": 1, "fault_address": 4}
     frame = doc["threads"][0]["frames"][0]
-    assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how", "module_offset", "trust"}
+    assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how", "module_offset", "trust",
+                          "symbol_offset"}  # symbol_offset: added for Apple reports ("start + 462")
     assert frame["function"] == "store_value" and frame["line"] == 9 and frame["how"] == "cfi"
     assert frame["trust"] == "context" and doc["threads"][0]["frames"][1]["trust"] == "cfi"
     assert frame["module_offset"] == frame["pc"] - 0x555555554000  # a PIE loaded at gdb's usual base

@@ -15,6 +15,24 @@ from dataclasses import dataclass, field
 # fp — by following frame pointers; scan — a return address found by scanning the stack (a guess);
 # symbolicated-by-report — the report gives the frame as it is (an Apple report, a tombstone).
 TRUST = ("context", "cfi", "fp", "scan", "symbolicated-by-report")
+LAST_EXCEPTION_TID = -1  # an Apple report's Last Exception Backtrace: the stack that threw, as a thread of its own
+
+
+def frame_name(f: Frame) -> str:
+    """A frame's function as reports print it ('start + 462' when the report gives the offset), else where it
+    is ('CrashingTest + 15941'), else '??'."""
+    if f.function:
+        return f.function + (f" + {f.symbol_offset}" if f.symbol_offset is not None and not f.file else "")
+    if f.module and f.module_offset is not None:
+        return f"{f.module} + {f.module_offset}"
+    return "??"
+
+
+def is_apple_system_image(path: str | None) -> bool:
+    """An image of Apple's OS (its frameworks, libSystem, the Swift runtime, dyld), not the app's own code."""
+    p = path or ""
+    return p.startswith(("/System/", "/usr/lib/system/", "/usr/lib/swift/")) or (
+        p.startswith("/usr/lib/") and (p.endswith(".dylib") or p == "/usr/lib/dyld"))
 
 
 @dataclass

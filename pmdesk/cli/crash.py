@@ -47,7 +47,7 @@ def _check_paths(args: argparse.Namespace) -> None:
     """Symbol paths that are not there are said, not silently ignored."""
     if getattr(args, "exe", None) and not os.path.isfile(args.exe):
         raise PmdeskError(args.exe, "no such file (given with --exe)")
-    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", args.search_dir)):
+    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", getattr(args, "search_dir", None))):
         for d in dirs or []:
             if not os.path.isdir(d):
                 raise PmdeskError(d, f"no such directory (given with {option})")
@@ -72,8 +72,7 @@ def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterato
             pc = f"0x{f.pc:016x} in " if first_of_frame and not (i == 0 and f.file) else ""
             how = "" if f.how == "cfi" else f"  [{f.how}]"
             yield f"#{i:<2} {pc}{f.function or '??'}{where}{how}"
-    unnamed = {f.module for t in crash.threads for f in t.frames if f.function is None}
-    missing = [m.name for m in crash.modules if not m.symbols and m.name in unnamed]
+    missing = report.unsymbolicated_modules(crash)
     if missing:
         yield f"\nNo symbols for: {', '.join(missing)}"
 
@@ -87,8 +86,7 @@ def translate(inv: Invocation) -> Output:
     fmt = inv.check_kind(args.file)
     if not hasattr(fmt.reader, "translate"):
         raise PmdeskError(args.file, f"is {fmt.what}; 'translate' renders Apple .ips crash reports as .crash text")
-    paths = SearchPaths(debug_dirs=args.debug_dir or [], search_dirs=args.search_dir or []) \
-        if args.symbolicate or args.debug_dir or args.search_dir else None
+    paths = SearchPaths(debug_dirs=args.debug_dir or []) if args.symbolicate or args.debug_dir else None
     rendered = fmt.reader.translate(args.file, paths)
     return Output(None, lambda: [rendered.removesuffix("\n")])
 
@@ -110,7 +108,6 @@ COMMANDS = (
                        help="name the frames the report left unnamed, from dSYMs beside it or in --debug-dir"),
                 Arg.of("--debug-dir", action="append", metavar="DIR",
                        help="a folder holding dSYMs or Mach-O binaries, searched by UUID (repeatable; implies "
-                            "--symbolicate)"),
-                Arg.of("--search-dir", action="append", metavar="DIR", help=argparse.SUPPRESS)),
+                            "--symbolicate)")),
             (Kind.CRASH,), summary=".ips as .crash text, symbolicated (like MacSymbolicator)"),
 )

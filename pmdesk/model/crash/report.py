@@ -5,9 +5,10 @@ line, the crashing thread first, the Overview and the status line."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pmdesk.base.crash import Cause, Crash, Frame, Thread, Wait
+from pmdesk.base.crash import LAST_EXCEPTION_TID, Cause, Crash, Frame, Module, Thread, Wait, is_apple_system_image
 from pmdesk.base.words import plural
 
 if TYPE_CHECKING:
@@ -39,6 +40,20 @@ def frame_json(f: Frame) -> dict[str, Any]:
             "symbol_offset": f.symbol_offset}
 
 
+def unsymbolicated_modules(crash: Crash) -> list[str]:
+    """Modules without symbols that a frame needed (a report's own names for the others are enough)."""
+    unnamed = {f.module for t in crash.threads for f in t.frames if f.function is None}
+    return [m.name for m in crash.modules if not m.symbols and m.name in unnamed]
+
+
+def thread_label(t: Thread) -> str:
+    """'Thread 0  com.apple.uikit.eventfetch-thread  [queue com.apple.main-thread]', or 'Last Exception
+    Backtrace' for the stack an Apple report's exception was thrown from."""
+    if t.tid == LAST_EXCEPTION_TID:
+        return "Last Exception Backtrace"
+    return f"Thread {t.tid}" + (f"  {t.name}" if t.name else "") + (f"  [queue {t.queue}]" if t.queue else "")
+
+
 def crashed_mark(crash: Crash) -> str:
     """What the signalled thread is called: 'crashed', or 'current' in a snapshot of a live process (gcore
     stops it with SIGSTOP; nothing crashed)."""
@@ -50,9 +65,11 @@ def crashed_first(crash: Crash) -> list[Thread]:
     return sorted(crash.threads, key=lambda t: t is not crashed)
 
 
-def first_app_frame(frames: list[Frame]) -> Frame | None:
-    """The first frame in the program's own code (not the C/C++ runtime)."""
-    return next((f for f in frames if f.module and not any(x in f.module for x in APP_EXCLUDE)), None)
+def first_app_frame(frames: list[Frame], modules: Sequence[Module] = ()) -> Frame | None:
+    """The first frame in the program's own code (not the C/C++ runtime, nor Apple's OS images)."""
+    system = {m.name for m in modules if is_apple_system_image(m.path)}
+    return next((f for f in frames if f.module and f.module not in system and f.module != "???"
+                 and not any(x in f.module for x in APP_EXCLUDE)), None)
 
 
 def summary(crash: Crash, deadlocks: list[list[Wait]]) -> str:
@@ -65,7 +82,7 @@ def summary(crash: Crash, deadlocks: list[list[Wait]]) -> str:
     frames = crashed.frames if crashed else []
     functions = [f.function for f in frames if f.function]
     top = next(iter(functions), "an unknown function")
-    app = first_app_frame(frames)
+    app = first_app_frame(frames, crash.modules)
     if app and app.function:
         where = f"{app.function}()"
     elif app:  # the program's code, without its symbols

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Section, Thread
+from pmdesk.base.crash import LAST_EXCEPTION_TID, Cause, Crash, Frame, Module, Problem, Process, Section, Thread
+from pmdesk.base.progress import Progress
 from pmdesk.native.macho import uuid_key
 from pmdesk.readers.apple.ips import FAULT_AT, SIGNALS
-from pmdesk.readers.apple.names import LAST_EXCEPTION_TID, headline
+from pmdesk.readers.apple.names import headline
 from pmdesk.readers.apple.symbols import ImageId, ReportSymbols
 
 HEADER = re.compile(r"^([A-Za-z][A-Za-z /()-]*?):\s+(.*)$")
@@ -81,7 +82,7 @@ def _frame(line: str) -> Frame | None:
     return f
 
 
-def text_crash(text: str, folders: list[str]) -> Crash:
+def text_crash(text: str, folders: list[str], progress: Progress | None = None) -> Crash:
     """The crash model of a .crash report's text, its unnamed frames looked up in dSYMs under `folders`."""
     head: dict[str, str] = {}
     threads: dict[int, Thread] = {}
@@ -167,7 +168,7 @@ def text_crash(text: str, folders: list[str]) -> Crash:
         threads[crashed_no].crashed = True
     if leb:
         order.insert(0, Thread(LAST_EXCEPTION_TID, "Last Exception Backtrace", frames=leb))
-    symbols = ReportSymbols([ImageId(m.name, m.build_id) for m in modules], folders)
+    symbols = ReportSymbols([ImageId(m.name, m.build_id) for m in modules], folders, progress)
     try:
         _symbolicate(order, modules, symbols)
     finally:

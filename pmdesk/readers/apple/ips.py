@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Section, Thread
-from pmdesk.readers.apple.names import LAST_EXCEPTION_TID, headline
+from pmdesk.base.crash import LAST_EXCEPTION_TID, Cause, Crash, Frame, Module, Problem, Process, Section, Thread
+from pmdesk.readers.apple.names import headline
 from pmdesk.readers.apple.report import AppleFile
 from pmdesk.readers.apple.symbols import ImageId, ReportSymbols
 
@@ -30,8 +30,9 @@ def lst(value: Any) -> list[Any]:
 
 
 def num(value: Any) -> int | None:
-    """An integer field (never a bool or a float), else None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An integer field that fits 64 bits (never a bool or a float), else None."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < 1 << 64
+    return value if ok else None
 
 
 def text(value: Any) -> str | None:
@@ -101,8 +102,20 @@ def _message(body: dict[str, Any]) -> str | None:
     return "\n".join(lines) or None
 
 
+REGISTER_ORDER = (*(f"x{i}" for i in range(29)), "fp", "lr", "sp", "pc", "cpsr", "far", "esr",
+                  "rax", "rbx", "rcx", "rdx", "rdi", "rsi", "rbp", "rsp", *(f"r{i}" for i in range(8, 16)), "rip",
+                  "rflags", "cs", "fs", "gs", "cr2")
+
+
 def registers(state: dict[str, Any]) -> dict[str, int]:
-    """A thread's registers by name: arm64's x0…x28 then fp, lr, sp, pc, cpsr, far, esr; x86's by name."""
+    """A thread's registers by name, in the architecture's order (arm64's x0…x28, fp, lr, sp, pc, cpsr, far,
+    esr; x86-64's rax… rip, rflags, cr2), then what else the state holds (trap, err, cpu)."""
+    found = _registers(state)
+    rank = {name: i for i, name in enumerate(REGISTER_ORDER)}
+    return dict(sorted(found.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+def _registers(state: dict[str, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for i, v in enumerate(lst(state.get("x"))):
         value = num(d(v).get("value"))

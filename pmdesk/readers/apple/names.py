@@ -1,21 +1,14 @@
-"""What both Apple report forms share once read: the exception in plain words, and the pseudo-thread that
-holds the Last Exception Backtrace (the stack that threw, which the crashed thread's own stack only rethrows)."""
+"""What both Apple report forms share once read: the exception in plain words, and a frame in a report's words."""
 
 from __future__ import annotations
 
-from pmdesk.base.crash import Crash, Frame
-
-SYSTEM_PREFIXES = ("/usr/lib/", "/System/", "/Library/Apple/", "/usr/libexec/")  # the OS's images, not the app's
-LAST_EXCEPTION_TID = -1  # the Last Exception Backtrace's stack, shown as a thread of its own
+from pmdesk.base.crash import Crash, Frame, frame_name, is_apple_system_image
 
 
 def frame_words(f: Frame) -> str:
     """'-[MyClass crashingMethod] (main.m:21)', 'start + 462', or 'CrashingTest + 15941' when unnamed."""
-    if f.function:
-        where = f" ({f.file}:{f.line})" if f.file and f.line is not None else ""
-        off = f" + {f.symbol_offset}" if f.symbol_offset is not None and not where else ""
-        return f"{f.function}{off}{where}"
-    return f"{f.module} + {f.module_offset}" if f.module_offset is not None else f"0x{f.pc:x}"
+    where = f" ({f.file}:{f.line})" if f.function and f.file and f.line is not None else ""
+    return frame_name(f) + where
 
 
 def headline(crash: Crash) -> str | None:
@@ -35,7 +28,7 @@ def headline(crash: Crash) -> str | None:
     top = next(iter(frames), None)
     if top is not None:
         what += f" in {frame_words(top)}"
-    system = {m.name for m in crash.modules if (m.path or "").startswith(SYSTEM_PREFIXES)}
+    system = {m.name for m in crash.modules if is_apple_system_image(m.path)}
     app = next((f for f in frames if f.module not in system and f.module != "???"), None)
     if top is not None and top.module in system and app is not None:
         what += f", called from {frame_words(app)}"

@@ -29,7 +29,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         if f.bug_type not in CRASH_TYPES:
             raise DumpFormatError(path, f"is {f.kind} (IPS bug_type {f.bug_type}), not a crash report: pmdesk "
                                         "reads crash reports (bug_type 309) and .crash text")
-        symbols = ReportSymbols(images_of(f.body), folders)
+        symbols = ReportSymbols(images_of(f.body), folders, progress)
         try:
             progress.update(0.3, "symbolicating")
             crash = ips_crash(f, symbols)
@@ -38,7 +38,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     else:
         if f.meta and f.bug_type not in (*CRASH_TYPES, *LEGACY_TYPES):
             raise DumpFormatError(path, f"is {f.kind} (IPS bug_type {f.bug_type}), not a crash report")
-        crash = text_crash(f.text or "", folders)
+        crash = text_crash(f.text or "", folders, progress)
         if not crash.threads and not crash.modules:
             raise DumpFormatError(path, "has a crash report's header but no threads or Binary Images (cut short?)")
     missing = [m.name for m in crash.modules if not m.symbols and m.build_id and m.build_id.strip("0")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from pmdesk.base.progress import Progress
 from pmdesk.native.dsym import Found, find_by_uuid
 from pmdesk.native.macho_image import AppleLocation, MachoImage
 from pmdesk.native.symbol_files import SearchPaths
@@ -27,9 +28,10 @@ def folders_for(report_path: str, paths: SearchPaths) -> list[str]:
 class ReportSymbols:
     """Looks up (image, offset) pairs of one report; each image's files are searched once."""
 
-    def __init__(self, images: list[ImageId], folders: list[str]) -> None:
+    def __init__(self, images: list[ImageId], folders: list[str], progress: Progress | None = None) -> None:
         self.images = images
         self.folders = folders
+        self.progress = progress  # told before each image's search: the point where the reading can be cancelled
         self._found: dict[int, Found] = {}
         self._open: dict[int, MachoImage] = {}
 
@@ -37,6 +39,8 @@ class ReportSymbols:
         got = self._found.get(index)
         if got is None:
             img = self.images[index]
+            if self.progress is not None:
+                self.progress.update(0.2 + 0.7 * index / max(len(self.images), 1), f"looking for {img.name}'s dSYM")
             got = self._found[index] = find_by_uuid(img.uuid, img.name, self.folders) if self.folders else Found(None)
         return got
 

@@ -18,6 +18,7 @@ class CrashDisassemblyView(CrashView):
     VIEW_ID = "crash_disassembly"
     TITLE = "Disassembly"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
+    REQUIRES = ("crash_region",)  # a dump with process memory (a core; not a crash report)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

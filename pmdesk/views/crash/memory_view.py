@@ -20,6 +20,7 @@ class CrashMemoryView(CrashView):
     TITLE = "Memory"
     AREA = Qt.DockWidgetArea.BottomDockWidgetArea
     TAB_WITH = "crash_modules"
+    REQUIRES = ("crash_region",)  # a dump with process memory (a core; not a crash report)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

@@ -22,7 +22,8 @@ class CrashModulesView(CrashView):
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
         box = QWidget()
-        self.table = readonly_table(box, ["Module", "Base", "Build-id", "Symbols", "Debug file"], fit_columns=4)
+        self.table = readonly_table(box, ["Module", "Base", "Build-id / UUID", "Arch", "Symbols", "Debug file"],
+                                    fit_columns=5)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
@@ -35,10 +36,11 @@ class CrashModulesView(CrashView):
         mods = self.session.crash.modules
         self.table.setRowCount(len(mods))
         for r, m in enumerate(mods):
-            cells = [m.name, f"0x{m.base:x}", m.build_id or "", "found" if m.symbols else "missing", m.debug_file or ""]
+            cells = [m.name, f"0x{m.base:x}", m.build_id or "", m.arch or "", "found" if m.symbols else "missing",
+                     m.debug_file or m.warning or ""]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not m.symbols:
                     item.setForeground(QBrush(QColor("#a01010")))
-                item.setToolTip("Looked in:\n" + "\n".join(m.looked))
+                item.setToolTip("\n".join([*([m.warning] if m.warning else []), "Looked in:", *m.looked]))
                 self.table.setItem(r, c, item)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pmdesk.base.crash import Frame
+from pmdesk.base.crash import Frame, frame_name
+from pmdesk.model.crash import report
 from pmdesk.model.crash.session import source_lines
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
@@ -64,12 +65,12 @@ class CrashStackView(CrashView):
     def selection_changed(self) -> None:
         t = self.session.thread(self.tid) if self.session is not None else None
         frames = t.frames if t else []
-        self.title.setText(f"Thread {self.tid}" if t else "")
+        self.title.setText(report.thread_label(t) if t else "")
         self.table.blockSignals(True)
         self.table.setRowCount(len(frames))
         for r, f in enumerate(frames):
             loc = f"{os.path.basename(f.file)}:{f.line}" if f.file else ""
-            cells = [str(r), (f.function or "??") + ("  (inlined)" if f.inlined else ""), loc,
+            cells = [str(r), frame_name(f) + ("  (inlined)" if f.inlined else ""), loc,
                      f"0x{f.pc:x}", os.path.basename(f.module or ""), TRUST.get(f.trust, f.trust)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)

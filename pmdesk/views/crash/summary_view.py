@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from pmdesk.base.crash import Frame
+from pmdesk.base.crash import Frame, Section, frame_name
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import fill_pairs, readonly_table
 from pmdesk.views.common.selection import SelectionBus
@@ -43,7 +43,7 @@ class CrashSummaryView(CrashView):
         crash = s.crash
         crashed = crash.crashed_thread
         top = crashed.frames[0] if crashed and crashed.frames else None
-        app = report.first_app_frame(crashed.frames) if crashed else None
+        app = report.first_app_frame(crashed.frames, crash.modules) if crashed else None
         c, p = crash.cause, crash.process
         rows = [
             *([("Exception", " — ".join(x for x in (c.exception, c.code_name) if x))] if c.exception else []),
@@ -57,15 +57,25 @@ class CrashSummaryView(CrashView):
             *[(label, value) for label, value in (("Version", p.version), ("OS", p.os), ("Time", p.time),
                                                   ("Executable", p.executable)) if value],
             ("Threads", str(len(crash.threads))),
-            ("Modules without symbols", ", ".join(m.name for m in crash.modules if not m.symbols) or "none"),
-            *[(sec.title, sec.text) for sec in crash.sections],
+            ("Modules without symbols", ", ".join(report.unsymbolicated_modules(crash)) or "none"),
+            *[row for sec in crash.sections for row in _section_rows(sec)],
         ]
         self.headline.setText(s.summary())
         fill_pairs(self.table, rows)
 
 
+def _section_rows(sec: Section) -> list[tuple[str, str]]:
+    """A section of 'name: value' lines (an Apple report's header facts) as rows of their own; any other
+    section as one row (its first line shown, all of it in the tooltip)."""
+    lines = sec.text.split("\n")
+    pairs = [ln.split(": ", 1) for ln in lines]
+    if len(lines) > 1 and all(len(p) == 2 and 0 < len(p[0]) <= 40 for p in pairs):
+        return [(k, v) for k, v in pairs]
+    return [(sec.title, sec.text)]
+
+
 def _frame_text(f: Frame | None) -> str:
     if f is None:
         return "-"
-    where = f" at {f.file}:{f.line}" if f.file else f" in {f.module}" if f.module else ""
-    return f"{f.function or '??'}{where} (0x{f.pc:x})"
+    where = f" at {f.file}:{f.line}" if f.file else f" in {f.module}" if f.module and f.function else ""
+    return f"{frame_name(f)}{where} (0x{f.pc:x})"

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
+from pmdesk.base.crash import frame_name
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.roles import Role
@@ -38,9 +39,9 @@ class CrashThreadsView(CrashView):
         self.table.blockSignals(True)
         self.table.setRowCount(len(threads))
         for r, t in enumerate(threads):
-            names = [f.function or "??" for f in t.frames[:3]]
+            names = [frame_name(f) for f in t.frames[:3]]
             mark = f"  ({report.crashed_mark(crash)})" if t is crashed else ""
-            cells = [f"{t.tid}{t.name and '  ' + t.name or ''}{mark}", str(len(t.frames)), " ← ".join(names)]
+            cells = [report.thread_label(t) + mark, str(len(t.frames)), " ← ".join(names)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Role.TID, t.tid)
