@@ -207,12 +207,7 @@ def _symbolicate(threads: list[Thread], modules: list[Module], symbols: ReportSy
     """Frames the report left as 'base + offset' (or bare addresses) named from the image's dSYM; the image
     is the one whose range holds the frame's address."""
     for i, m in enumerate(modules):
-        found = symbols.found(i) if symbols.folders else None
-        if found is not None:
-            m.looked, m.warning = found.looked, found.warning
-            if found.slice is not None:
-                m.binary = m.debug_file = found.slice.path
-                m.symbols = True
+        symbols.describe(i, m)
     for t in threads:
         for f in t.frames:
             i = next((i for i, m in enumerate(modules) if m.base <= f.pc < m.end), None)

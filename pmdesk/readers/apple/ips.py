@@ -161,12 +161,7 @@ def modules_of(images: list[Any], symbols: ReportSymbols) -> list[Module]:
         uuid = text(img.get("uuid"))
         m = Module(text(img.get("name")) or "???", base, base + (num(img.get("size")) or 0), base,
                    text(img.get("path")), uuid.replace("-", "").lower() if uuid else None, arch=text(img.get("arch")))
-        found = symbols.found(i) if symbols.folders else None
-        if found is not None:
-            m.looked, m.warning = found.looked, found.warning
-            if found.slice is not None:
-                m.debug_file = m.binary = found.slice.path
-                m.symbols = True
+        symbols.describe(i, m)
         out.append(m)
     return out
 

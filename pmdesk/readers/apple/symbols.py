@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from pmdesk.base.crash import Module
 from pmdesk.base.progress import Progress
 from pmdesk.native.dsym import Found, find_by_uuid
 from pmdesk.native.macho_image import AppleLocation, MachoImage
@@ -43,6 +44,16 @@ class ReportSymbols:
                 self.progress.update(0.2 + 0.7 * index / max(len(self.images), 1), f"looking for {img.name}'s dSYM")
             got = self._found[index] = find_by_uuid(img.uuid, img.name, self.folders) if self.folders else Found(None)
         return got
+
+    def describe(self, index: int, module: Module) -> None:
+        """Say on the crash model's module where its dSYM came from, or where pmdesk looked and why not."""
+        if not self.folders:
+            return
+        found = self.found(index)
+        module.looked, module.warning = found.looked, found.warning
+        if found.slice is not None:
+            module.binary = module.debug_file = found.slice.path
+            module.symbols = True
 
     def location(self, index: int, offset: int) -> AppleLocation | None:
         if not 0 <= index < len(self.images):
