@@ -68,7 +68,8 @@ def test_stack_frames_equal_the_truth(capsys: pytest.CaptureFixture[str], name: 
         assert rc == 0, err
         doc = json.loads(out)
         assert list(doc) == ["signal", "crashed_thread", "threads", "modules", "deadlocks"]
-        named = {(f["function"], f["file"], str(f["line"])) for t in doc["threads"] for f in t["frames"] if f["file"]}
+        named = {(f["function"], os.path.basename(f["file"]), str(f["line"])) for t in doc["threads"]
+                 for f in t["frames"] if f["file"]}
         assert {(fn, file, line) for _mod, fn, _in, file, line in truth} <= named, report
 
 
@@ -171,7 +172,6 @@ BAD = {
     "cut.ips": ('{"bug_type":"309","app_name":"X"}\n{\n  "threads" : [{"frames":[', "the report body is cut short"),
     "array.ips": ('{"bug_type":"309"}\n[1, 2]\n', "the report body is not a JSON object"),
     "nested.ips": ('{"bug_type":"309"}\n' + "[" * 5_000_000, "nested too deeply"),
-    "hang.ips": ('{"bug_type":"288","name":"X"}\n{"threads":[]}\n', "is a stackshot (IPS bug_type 288)"),
     "nobody.ips": ('{"bug_type":"309","name":"X"}\n', "no body"),
     "header.crash": ("Incident Identifier: X\nProcess: Y [1]\nReport Version: 104\n", "no threads or Binary Images"),
 }
@@ -271,3 +271,21 @@ def test_reading_a_report_can_be_cancelled() -> None:
     with pytest.raises(Cancelled):
         AppleReportReader.crash(str(mobile("ips", "macsym-ios-crash.ips")), SearchPaths(debug_dirs=[str(DSYM)]),
                                 Progress(token=token))
+
+
+def test_other_ips_kinds_open_as_a_summary_saying_what_they_are(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    path = tmp_path / "stackshot.ips"
+    path.write_text('{"bug_type":"288","name":"Finder","os_version":"macOS 13.1","timestamp":"2023-01-02"}\n'
+                    '{"processByPid": {}}\n')
+    rc, out, err = run(capsys, "stack", str(path), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 0, err
+    assert out.startswith(f"{path}: a stackshot (IPS bug_type 288) of Finder, not a crash: 0 threads read")
+    rc, out, err = run(capsys, "translate", str(path))
+    assert rc == 2 and "is a stackshot (IPS bug_type 288); translate renders crash reports" in err
+    big = tmp_path / "big.ips"
+    with open(big, "wb") as f:
+        f.write(b'{"bug_type":"309"}\n{')
+        f.truncate(300 << 20)  # sparse: no disk used
+    rc, out, err = run(capsys, "stack", str(big), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "too big to be an Apple crash report" in err and err.count("\n") == 1

@@ -1,7 +1,7 @@
 """Names for image offsets of one Mach-O slice, as atos, Xcode and MacSymbolicator print them: the image
 offset is looked up as it is (a report's offsets are not moved back from return addresses), the function
 named is the outermost of an inline chain, with that entry's own file:line (the call site of what was
-inlined into it; the file's base name), Swift names in Xcode's simplified form. From the dSYM's DWARF, else
+inlined into it), Swift names in Xcode's simplified form. From the dSYM's DWARF, else
 the slice's symbol table ('name + offset' then, as in an unsymbolicated report)."""
 
 from __future__ import annotations
@@ -24,9 +24,13 @@ DWARF_ERRORS = (DWARFError, MachOError, ValueError, KeyError, IndexError, OSErro
 @dataclass
 class AppleLocation:
     function: str
-    file: str | None = None      # base name, as atos prints it
+    file: str | None = None      # the source file as DWARF names it (atos prints its base name)
     line: int | None = None
     offset: int | None = None    # from the symbol's start, when only the symbol table named it
+
+    @property
+    def base_name(self) -> str | None:
+        return os.path.basename(self.file) if self.file else None
 
 
 class MachoImage:
@@ -73,7 +77,7 @@ class MachoImage:
         function = apple_name(name) if name else outer.function
         if not function:
             return None
-        return AppleLocation(function, os.path.basename(outer.file) if outer.file else None, outer.line)
+        return AppleLocation(function, outer.file, outer.line)
 
     def _from_symbols(self, addr: int) -> AppleLocation | None:
         if self._symbols is None:

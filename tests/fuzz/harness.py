@@ -17,11 +17,15 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[1] / "data"
 # (artefact, the command of its reader)
 THREADS = DATA / "threads"
+MOBILE = DATA.parents[2] / "shared" / "corpus" / "out" / "mobile"
 SAMPLES = (
     (DATA / "leak-nocoops-phase1.hprof", "histogram"), (DATA / "jfr" / "jdk25-vthreads.jfr", "events"),
     (DATA / "native" / "cores" / "segv_chain.core", "stack"), (THREADS / "deadlock-sync.jstack.txt", "threads"),
     (THREADS / "go_deadlock.sigquit.txt", "threads"), (THREADS / "jdk25-vthreads.dump.json", "threads"),
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"),
+    # public Apple reports (their licences keep them in ../shared): used when the corpus is there
+    *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash")
+      if p.exists()),
 )
 KINDS = ("flip", "run", "cut", "length")
 LENGTHS = ((1 << 31).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "little"), (1 << 63).to_bytes(8, "big"),

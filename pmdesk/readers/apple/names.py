@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from pmdesk.base.crash import Crash, Frame, frame_name, is_apple_system_image
 
 
 def frame_words(f: Frame) -> str:
     """'-[MyClass crashingMethod] (main.m:21)', 'start + 462', or 'CrashingTest + 15941' when unnamed."""
-    where = f" ({f.file}:{f.line})" if f.function and f.file and f.line is not None else ""
+    where = f" ({os.path.basename(f.file)}:{f.line})" if f.function and f.file and f.line is not None else ""
     return frame_name(f) + where
 
 

@@ -5,6 +5,7 @@ metadata object (bug_type, app_name, os_version, incident_id, slice_uuid, …) a
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ BUG_TYPES = {
 }
 CRASH_TYPES = ("309",)
 LEGACY_TYPES = ("109",)
+MAX_REPORT_BYTES = 256 << 20  # the biggest real reports are a few MB; JSON this big is not one
 TEXT_MARKERS = (b"Incident Identifier:", b"Process:", b"Exception Type:", b"Hardware Model:")
 
 
@@ -51,9 +53,14 @@ def load(path: str) -> AppleFile:
     """The report's parts; DumpFormatError (one line) when it is cut, damaged or not a report."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            if os.fstat(f.fileno()).st_size > MAX_REPORT_BYTES:  # said before a byte of it is read
+                raise DumpFormatError(path, f"is over {MAX_REPORT_BYTES >> 20} MB: too big to be an Apple crash "
+                                            "report", 0)
+            data = f.read(MAX_REPORT_BYTES + 1)
     except OSError as e:
         raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
+    if len(data) > MAX_REPORT_BYTES:  # grew while being read
+        raise DumpFormatError(path, f"is over {MAX_REPORT_BYTES >> 20} MB: too big to be an Apple crash report", 0)
     text = data.decode("utf-8", "replace").replace("\r\n", "\n")
     first, _, rest = text.partition("\n")
     meta: dict[str, Any] = {}

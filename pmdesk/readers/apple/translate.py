@@ -226,7 +226,7 @@ def _frames(frames: list[Any], images: list[Any], symbols: ReportSymbols) -> Ite
             if loc is None:
                 rest = f"0x{base:x} + {offset}"
             elif loc.file is not None:
-                rest = f"{loc.function} (in {name}) ({loc.file}:{loc.line})"
+                rest = f"{loc.function} (in {name}) ({loc.base_name}:{loc.line})"
             else:
                 rest = f"{loc.function} (in {name}) + {loc.offset or 0}"
         yield f"{n:<4}{name:<30}\t{base + offset:#18x} {rest}"
