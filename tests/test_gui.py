@@ -468,3 +468,29 @@ def test_apple_report_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert mods.item(app, 4).text() == "found" and mods.item(app, 5).text().endswith("DWARF/iOSCrashingTest")
     assert not window.docks["crash_memory"][0].isVisible()  # a report holds no process memory
     assert not window.docks["crash_disassembly"][0].isVisible()
+
+
+def test_crash_frames_and_threads_take_annotations(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A note pinned to a frame colours it in the stack, is listed in Annotations, and double-clicking it
+    there selects that thread and frame again."""
+    from tests.test_apple import MOBILE
+
+    report = MOBILE / "ips" / "macsym-ios-crash.ips"
+    if not report.exists():
+        pytest.skip("corpus not present")
+    window.open_path(str(report))
+    wait_idle(qtbot, window)
+    dump = window.current
+    store = window.bus.annotations
+    store.annotate(dump.content_key, "crash_frame", "1:0", "Thread 1 frame #0", "waits for the main thread")
+    store.annotate(dump.content_key, "crash_thread", "1", "Thread 1", "stuck")
+    threads = window.view("crash_threads").table
+    row = next(r for r in range(threads.rowCount()) if threads.item(r, 0).text().startswith("Thread 1 "))
+    assert threads.item(row, 0).background().color().name() == store.colour_of(dump.content_key, "crash_thread", "1")
+    threads.setCurrentCell(0, 0)  # back to the crashed thread
+    notes = window.view("annotations")
+    notes.go_to(0)
+    stack = window.view("crash_stack")
+    assert stack.tid == 1 and stack.depth == 0 and stack.title.text().startswith("Thread 1")
+    assert stack.table.item(0, 0).background().color().name() == \
+        store.colour_of(dump.content_key, "crash_frame", "1:0")

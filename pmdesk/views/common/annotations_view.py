@@ -3,6 +3,7 @@ author, time; double-clicking one goes to its item (switching dumps when needed)
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -14,7 +15,7 @@ from pmdesk.model.heap.graph import graph_of, parse_id
 from pmdesk.model.session import Annotation
 from pmdesk.views.common.base import DockView, readonly_table
 from pmdesk.views.common.roles import Role
-from pmdesk.views.common.selection import GoTo, SelectionBus
+from pmdesk.views.common.selection import CRASH_FRAME, CRASH_THREAD, CrashFrameSelected, GoTo, SelectionBus
 
 
 class AnnotationsView(DockView):
@@ -69,6 +70,11 @@ class AnnotationsView(DockView):
             self.info.setText(f"{a.label}: its dump is not open")
             return
         self.bus.selected.emit(GoTo(dump))  # the window shows that dump first
+        if a.kind in (CRASH_THREAD, CRASH_FRAME):
+            tid, _, depth = a.target.partition(":")
+            with contextlib.suppress(ValueError):
+                self.bus.selected.emit(CrashFrameSelected(dump, int(tid), int(depth or 0), self.VIEW_ID))
+            return
         if a.kind == "object":
             g = graph_of(dump)
             node = g.node_of(parse_id(a.target)) if g is not None else None

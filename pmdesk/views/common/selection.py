@@ -56,6 +56,9 @@ class TimeRangeSelected:
     source: str
 
 
+CRASH_THREAD, CRASH_FRAME = "crash_thread", "crash_frame"  # annotation kinds; targets '<tid>', '<tid>:<depth>'
+
+
 @dataclass(frozen=True)
 class CrashFrameSelected:
     """Frame `depth` of thread `tid` of a crash was selected (depth 0 when a thread was chosen)."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMenu, QTableWidget
+
 from pmdesk.base.crash import Frame
 from pmdesk.model.crash.session import CrashSession
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
+from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.selection import CrashFrameSelected, SelectionBus
 
@@ -40,6 +44,18 @@ class CrashView(DockView):
         self.tid, self.depth = tid, depth
         if self.dump is not None:
             self.bus.selected.emit(CrashFrameSelected(self.dump, tid, depth, self.VIEW_ID))
+
+    def annotate_menu(self, table: QTableWidget, pos: Any, kind: str, target: str, label: str) -> None:
+        """The right-click menu of a thread or frame row: Annotate… (what the Annotations dock lists)."""
+        menu = QMenu(self)
+        menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, kind, target,
+                                                             label))
+        menu.exec(table.viewport().mapToGlobal(pos))
+
+    def mark_of(self, kind: str, target: str) -> QColor | None:
+        """The colour of the annotation pinned to this thread or frame, if any."""
+        colour = self.bus.annotations.colour_of(self.dump.content_key, kind, target) if self.dump else None
+        return QColor(colour) if colour else None
 
     def frame(self) -> Frame | None:
         t = self.session.thread(self.tid) if self.session is not None else None

@@ -23,7 +23,7 @@ from pmdesk.base.crash import Frame, frame_name
 from pmdesk.model.crash import report
 from pmdesk.model.crash.session import source_lines
 from pmdesk.views.common.base import readonly_table
-from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.common.selection import CRASH_FRAME, SelectionBus
 from pmdesk.views.crash.base import CrashView
 
 TRUST = {"context": "registers", "cfi": "CFI", "fp": "frame pointer", "scan": "stack scan (a guess)",
@@ -44,6 +44,9 @@ class CrashStackView(CrashView):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(c, width)
         self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._row(r))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._marks)
         self.source = QPlainTextEdit(readOnly=True)
         self.source.setFont(QFont("monospace"))
         self.source_label = QLabel()
@@ -82,9 +85,26 @@ class CrashStackView(CrashView):
                     item.setToolTip(text)
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
+        self._marks()
         if 0 <= self.depth < len(frames):
             self.table.setCurrentCell(self.depth, 1)
         self._show_source(frames[self.depth] if 0 <= self.depth < len(frames) else None)
+
+    def _marks(self) -> None:
+        """Annotated frames get their annotation's colour on the first cell."""
+        for r in range(self.table.rowCount()):
+            colour = self.mark_of(CRASH_FRAME, f"{self.tid}:{r}")
+            if colour is not None:
+                self.table.item(r, 0).setBackground(colour)
+
+    def _menu(self, pos: Any) -> None:
+        item = self.table.itemAt(pos)
+        t = self.session.thread(self.tid) if self.session is not None else None
+        if item is None or t is None or not 0 <= item.row() < len(t.frames):
+            return
+        f = t.frames[item.row()]
+        self.annotate_menu(self.table, pos, CRASH_FRAME, f"{t.tid}:{item.row()}",
+                           f"{report.thread_label(t)} frame #{item.row()}: {frame_name(f)}")
 
     def _row(self, row: int) -> None:
         if self.tid is not None and row >= 0:

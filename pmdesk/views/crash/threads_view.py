@@ -13,7 +13,7 @@ from pmdesk.base.crash import frame_name
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.roles import Role
-from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.common.selection import CRASH_THREAD, SelectionBus
 from pmdesk.views.crash.base import CrashView
 
 
@@ -28,6 +28,9 @@ class CrashThreadsView(CrashView):
         box = QWidget()
         self.table = readonly_table(box, ["Thread", "Frames", "Top of stack"], fit_columns=2)
         self.table.currentCellChanged.connect(lambda r, _c, _pr, _pc: self._row(r))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.bus.annotations.changed.connect(self._marks)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box)
@@ -49,8 +52,23 @@ class CrashThreadsView(CrashView):
                     item.setBackground(QBrush(QColor("#f4c7c7" if "crashed" in mark else "#d6e4f5")))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
+        self._marks()
         if threads:
             self.table.setCurrentCell(0, 0)
+
+    def _marks(self) -> None:
+        """Annotated threads get their annotation's colour on the first cell."""
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            colour = self.mark_of(CRASH_THREAD, str(item.data(Role.TID)))
+            if colour is not None:
+                item.setBackground(colour)
+
+    def _menu(self, pos: Any) -> None:
+        item = self.table.itemAt(pos)
+        t = self.session.thread(item.data(Role.TID)) if item is not None and self.session is not None else None
+        if t is not None:
+            self.annotate_menu(self.table, pos, CRASH_THREAD, str(t.tid), report.thread_label(t))
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
