@@ -1,5 +1,5 @@
-"""File ▸ Symbol paths…: where pmdesk finds a core's program binary, its shared libraries and debug files
-(`--exe`, `--search-dir`, `--debug-dir` of `pmdesk stack`), kept in the settings; DEBUGINFOD_URLS from
+"""File ▸ Symbol paths…: where pmdesk finds a core's program binary, its shared libraries and debug files,
+and an Apple report's dSYMs (`--exe`, `--search-dir`, `--debug-dir` of `pmdesk stack`), kept in the settings; DEBUGINFOD_URLS from
 the environment is used too."""
 
 from __future__ import annotations
@@ -45,10 +45,11 @@ class SymbolPathsDialog(QDialog):
         exe_row.addWidget(self.exe, 1)
         exe_row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(QLabel("Where a core's binaries and debug files are (directories separated by "
-                           f"'{os.pathsep}'); build-ids are checked."))
+        form.addRow(QLabel("Where a core's binaries and debug files are, and an Apple report's dSYMs (folders "
+                           f"separated by '{os.pathsep}'); build-ids and UUIDs are checked."))
         form.addRow("Program binary:", exe_row)
         form.addRow("Library directories:", self.search)
+        self.debug.setPlaceholderText("folders with .build-id trees, debug files, or .dSYM bundles (any layout)")
         form.addRow("Debug directories:", self.debug)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._save)
