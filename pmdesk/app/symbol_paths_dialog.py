@@ -1,6 +1,6 @@
 """File ▸ Symbol paths…: where pmdesk finds a core's program binary, its shared libraries and debug files,
-and an Apple report's dSYMs (`--exe`, `--search-dir`, `--debug-dir` of `pmdesk stack`), kept in the settings; DEBUGINFOD_URLS from
-the environment is used too."""
+and an Apple report's dSYMs (`--exe`, `--search-dir`, `--debug-dir` of `pmdesk stack`), kept in the
+settings; DEBUGINFOD_URLS from the environment is used too."""
 
 from __future__ import annotations
 
