@@ -41,6 +41,9 @@ Root: HKA; Subkey: "Software\Classes\.ips\OpenWithProgids"; ValueType: string; V
 Root: HKA; Subkey: "Software\Classes\pmdesk.crash"; ValueType: string; ValueData: "Apple crash report"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.crash\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.crash\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.crash"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.tombstone"; ValueType: string; ValueData: "Android tombstone"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.tombstone\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.tombstone\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tombstone"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue

@@ -24,6 +24,7 @@ from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.threaddump import ThreadDumpReader
+from pmdesk.readers.tombstone import TombstoneReader
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -40,7 +41,7 @@ class Kind(StrEnum):
 
 
 KIND_NOUNS = {  # what a command of this kind reads, in the user's words
-    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, Apple crash reports)",
+    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, Apple reports, tombstones)",
     Kind.THREADS: "thread dumps",
     Kind.SAMPLES: "profiles", Kind.EVENTS: "JFR recordings",
 }
@@ -165,6 +166,10 @@ APPLE_CRASH_MIME = MimeType("application/x-apple-crash-report", "Apple crash rep
     Magic(b'"bug_type"', 0, 1024, (Magic(b"{"),)),        # .ips: the one-line JSON metadata
     Magic(b"Incident Identifier:", 0, 8),                  # iOS and newer macOS .crash text
     Magic(b"Process:", 0, 8, (Magic(b"\nReport Version:", 0, 2048),))), "text/plain", uti="org.pmdesk.applecrash")
+TOMBSTONE_MIME = MimeType("application/x-android-tombstone", "Android tombstone", (
+    "tombstone_[0-9][0-9]", "tombstone_[0-9][0-9].pb", "*.tombstone"),  # debuggerd's names
+    (Magic(b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"),), "text/plain",
+    uti="org.pmdesk.tombstone")
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
@@ -172,6 +177,7 @@ FORMATS: tuple[Format, ...] = (
     Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
+    Format(TombstoneReader, "an Android tombstone", (Kind.CRASH,), (TOMBSTONE_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
 )

@@ -1,0 +1,69 @@
+"""The Android tombstone reader: the text debuggerd writes to /data/tombstones and the protobuf form (raw or
+gzip-compressed) apps get from ApplicationExitInfo, sniffed by content, symbolicated from .so files by
+BuildId."""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING
+
+from pmdesk.base.progress import Progress
+from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.protobuf_wire import LEN, VARINT, WireError, fields
+
+if TYPE_CHECKING:
+    from pmdesk.base.crash import Crash
+    from pmdesk.native.symbol_files import SearchPaths
+
+TEXT_BANNER = b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
+
+
+def _proto_head(head: bytes) -> bool:
+    """A Tombstone message starts with its arch (field 1, omitted for ARM32) and build fingerprint (field 2:
+    'brand/product/device:release/id/incremental:type/tags')."""
+    try:
+        for f in fields(head):
+            if f.number == 1 and f.wire == VARINT and f.value <= 5:
+                continue
+            if f.number == 2 and f.wire == LEN:
+                fp = f.bytes
+                return fp.count(b"/") >= 4 and fp.count(b":") >= 2 and fp.isascii()
+            return False
+    except WireError:
+        return False
+    return False
+
+
+class TombstoneReader:
+    SPEC = ReaderSpec(name="tombstone", version=1, priority=36, extensions=(".pb", ".pb.gz", ".txt"),
+                      description="Android tombstones (text, and protobuf raw or gzip-compressed)", schema="crash")
+
+    @staticmethod
+    def sniff(head: bytes) -> bool:
+        if head.startswith(b"\x1f\x8b"):
+            try:
+                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
+            except zlib.error:
+                return False
+        text = head.lstrip(b"\r\n ")
+        if text.startswith(TEXT_BANNER):
+            return b"\npid: " in head or b"\nBuild fingerprint: " in head or b"\nABI: " in head
+        return _proto_head(head)
+
+    @staticmethod
+    def read(path: str, sink: IndexSink, progress: Progress) -> None:
+        from pmdesk.readers.tombstone.reader import read_tombstone
+
+        read_tombstone(path, sink, progress)
+
+    @staticmethod
+    def crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
+        """The crash model read again with these symbol folders (the index is not changed)."""
+        from pmdesk.readers.tombstone.reader import read_crash
+
+        return read_crash(path, paths, progress)
+
+    @staticmethod
+    def memory(path: str, paths: SearchPaths) -> None:
+        """A tombstone holds a few memory dumps, not the process's memory."""
+        return None
