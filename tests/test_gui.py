@@ -494,3 +494,31 @@ def test_crash_frames_and_threads_take_annotations(qtbot, window: MainWindow) ->
     assert stack.tid == 1 and stack.depth == 0 and stack.title.text().startswith("Thread 1")
     assert stack.table.item(0, 0).background().color().name() == \
         store.colour_of(dump.content_key, "crash_frame", "1:0")
+
+
+def test_tombstone_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A tombstone beside its app's obj/local/<abi>: the headline with the source line, the inlined frames, the
+    memory map with the fault marked before any mapping, logcat filtered by level and words; no Memory or
+    Disassembly dock (a tombstone holds no process memory)."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "android" / "made-tombstone_00.txt"))
+    wait_idle(qtbot, window)
+    assert window.view("crash_summary").headline.text().startswith(
+        "SIGSEGV SEGV_MAPERR at 0x0 in libnative_crash.so!crash_now+4 at native_crash.c:2")
+    stack = window.view("crash_stack").table
+    assert [stack.item(r, 1).text() for r in range(3)] == ["poke  (inlined)", "fill  (inlined)", "crash_now"]
+    window.docks["crash_memory_map"][0].raise_()
+    mm = window.view("crash_memory_map")
+    mm.ensure_loaded()
+    assert mm.table.item(0, 0).text() == "▶" and "in no mapping" in mm.table.item(0, 5).text()
+    assert mm.table.rowCount() == 5
+    window.docks["crash_logcat"][0].raise_()
+    log = window.view("crash_logcat")
+    log.ensure_loaded()
+    assert log.table.rowCount() == 3
+    log.level.setCurrentIndex(3)  # warnings and worse
+    assert log.table.rowCount() == 2
+    log.filter.setText("null")
+    assert log.table.rowCount() == 1 and log.table.item(0, 4).text() == "nativecrash"
+    assert not window.docks["crash_memory"][0].isVisible() and not window.docks["crash_disassembly"][0].isVisible()

@@ -7,6 +7,8 @@ from pmdesk.views.common.base import DockView
 from pmdesk.views.common.diagnostics_view import DiagnosticsView
 from pmdesk.views.common.overview_view import OverviewView
 from pmdesk.views.crash.disassembly_view import CrashDisassemblyView
+from pmdesk.views.crash.logcat_view import CrashLogcatView
+from pmdesk.views.crash.memory_map_view import CrashMemoryMapView
 from pmdesk.views.crash.memory_view import CrashMemoryView
 from pmdesk.views.crash.modules_view import CrashModulesView
 from pmdesk.views.crash.registers_view import CrashRegistersView
@@ -38,6 +40,7 @@ VIEWS: tuple[type[DockView], ...] = (
     HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
     JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
-    CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView,
+    CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,
+    CrashLogcatView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

@@ -147,7 +147,7 @@ def crash_of(t: Tomb, path: str, paths: SearchPaths, progress: Progress) -> Cras
     process = Process(pid=t.pid, command=t.command, executable=dict(t.facts).get("Executable"),
                       os=f"Android {t.android_version}" if t.android_version else None, arch=t.abi, time=t.timestamp)
     sections = [Section("Report", "\n".join(f"{k}: {v}" for k, v in t.facts if k != "Signal"))] if t.facts else []
-    if t.causes:
+    if t.causes and "Cause" not in dict(t.facts):  # the proto form: the text form has them among its lines
         sections.append(Section("Cause", "\n".join(t.causes)))
     notes = [n for th in t.threads for n in th.notes]
     if notes:

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
+from pmdesk.model.crash.logcat import has_memory
+from pmdesk.model.dump import Dump
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
@@ -18,7 +20,10 @@ class CrashDisassemblyView(CrashView):
     VIEW_ID = "crash_disassembly"
     TITLE = "Disassembly"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
-    REQUIRES = ("crash_region",)  # a dump with process memory (a core; not a crash report)
+
+    def applies_to(self, dump: Dump | None) -> bool:
+        """Only for a dump with process memory (a core; not a report or tombstone, which list the map)."""
+        return super().applies_to(dump) and dump is not None and has_memory(dump)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout
 
+from pmdesk.model.crash.logcat import has_memory
+from pmdesk.model.dump import Dump
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -20,7 +22,10 @@ class CrashMemoryView(CrashView):
     TITLE = "Memory"
     AREA = Qt.DockWidgetArea.BottomDockWidgetArea
     TAB_WITH = "crash_modules"
-    REQUIRES = ("crash_region",)  # a dump with process memory (a core; not a crash report)
+
+    def applies_to(self, dump: Dump | None) -> bool:
+        """Only for a dump with process memory (a core; not a report or tombstone, which list the map)."""
+        return super().applies_to(dump) and dump is not None and has_memory(dump)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
