@@ -80,7 +80,7 @@ def parse_text(text: str) -> Tomb:
         if stripped == BANNER:
             continue
         if stripped == THREAD_SEP:
-            current, block = None, "thread"
+            current, block = None, "other"  # another thread's lines: its header is not the process's
             continue
         m = PID.match(stripped)
         if m:
@@ -158,7 +158,7 @@ def parse_text(text: str) -> Tomb:
                 t.abi = value.strip("'")
             elif key == "Timestamp":
                 t.timestamp = value
-            if len(t.threads) <= 1:  # the header and the crashing thread's lines, not the other threads'
+            if block != "other" and len(t.threads) <= 1:  # the process's header, not another thread's
                 t.facts.append((key, value.strip("'")))
             continue
     return t

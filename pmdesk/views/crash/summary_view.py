@@ -64,12 +64,15 @@ class CrashSummaryView(CrashView):
         fill_pairs(self.table, rows)
 
 
+MAX_ROWS_OF_SECTION = 40  # a longer list (a tombstone's open files) stays one row
+
+
 def _section_rows(sec: Section) -> list[tuple[str, str]]:
-    """A section of 'name: value' lines (an Apple report's header facts) as rows of their own; any other
+    """A short section of 'name: value' lines (a report's header facts) as rows of their own; any other
     section as one row (its first line shown, all of it in the tooltip)."""
     lines = sec.text.split("\n")
     pairs = [ln.split(": ", 1) for ln in lines]
-    if len(lines) > 1 and all(len(p) == 2 and 0 < len(p[0]) <= 40 for p in pairs):
+    if 1 < len(lines) <= MAX_ROWS_OF_SECTION and all(len(p) == 2 and 0 < len(p[0]) <= 40 for p in pairs):
         return [(k, v) for k, v in pairs]
     return [(sec.title, sec.text)]
 
