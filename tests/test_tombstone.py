@@ -194,3 +194,17 @@ def test_a_map_entry_repeated_many_times_is_one_thread(capsys: pytest.CaptureFix
     path.write_bytes(FINGERPRINT + _varint(6 << 3) + _varint(7) + entry * 200_000)
     doc = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))
     assert [t["tid"] for t in doc["threads"]] == [7]
+
+
+def test_values_of_64_bits_are_stored(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """pid, tid, pcs and offsets of 2**64 - 1 (what a damaged varint gives) are kept or left unknown, not a crash
+    of the index."""
+    big = (1 << 64) - 1
+    frame = _ld(4, _varint(1 << 3) + _varint(big) + _varint(5 << 3) + _varint(big) + _ld(6, b"/x/lib.so")
+                + _ld(4, b"f"))
+    thread = _ld(2, _varint(1 << 3) + _varint(big) + frame)
+    path = tmp_path / "huge.pb"
+    path.write_bytes(FINGERPRINT + _varint(5 << 3) + _varint(big) + _varint(6 << 3) + _varint(big)
+                     + _ld(16, _varint(1 << 3) + _varint(big) + thread))
+    doc = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))
+    assert doc["threads"][0]["frames"][0]["function"] == "f"

@@ -16,23 +16,28 @@ def s64(v: int | None) -> int | None:
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
+def i64(v: int | None) -> int | None:
+    """A count or number (pid, line, offset) as SQLite can hold it; None when a damaged dump's is out of range."""
+    return v if v is None or -(1 << 63) <= v < 1 << 63 else None
+
+
 def write_crash(sink: IndexSink, crash: Crash) -> None:
     p, c = crash.process, crash.cause
     sink.insert("crash_report", (
         "pid", "command", "executable", "os", "arch", "time", "version", "signal", "signal_name", "code",
         "code_name", "exception", "fault_address", "fault_access", "computed_address", "stack_overflow", "message",
         "headline", "snapshot"),
-        [(p.pid, p.command, p.executable, p.os, p.arch, p.time, p.version, c.signal, c.signal_name, c.code,
-          c.code_name, c.exception, s64(c.fault_address), c.fault_access, s64(c.computed_address), c.stack_overflow,
-          c.message, c.headline, crash.snapshot)])
+        [(i64(p.pid), p.command, p.executable, p.os, p.arch, p.time, p.version, i64(c.signal), c.signal_name,
+          i64(c.code), c.code_name, c.exception, s64(c.fault_address), c.fault_access, s64(c.computed_address),
+          c.stack_overflow, c.message, c.headline, crash.snapshot)])
     frames = []
     for i, t in enumerate(crash.threads):
         sink.insert("crash_thread", ("idx", "tid", "name", "crashed", "current", "signal", "queue", "registers",
                                      "extra_registers"),
-                    [(i, t.tid, t.name, t.crashed, t.current, t.signal, t.queue, json.dumps(t.registers),
+                    [(i, s64(t.tid), t.name, t.crashed, t.current, t.signal, t.queue, json.dumps(t.registers),
                       json.dumps(t.extra_registers))])
-        frames += [(i, d, s64(f.pc), f.module, s64(f.module_offset), f.function, f.file, f.line, f.inlined, f.trust,
-                    f.symbol_offset) for d, f in enumerate(t.frames)]
+        frames += [(i, d, s64(f.pc), f.module, s64(f.module_offset), f.function, f.file, i64(f.line), f.inlined,
+                    f.trust, i64(f.symbol_offset)) for d, f in enumerate(t.frames)]
     sink.insert("crash_frame", ("thread_idx", "depth", "pc", "module", "module_offset", "function", "file", "line",
                                 "inlined", "trust", "symbol_offset"), frames)
     sink.insert("crash_module", ("idx", "name", "path", "base", "end_", "bias", "build_id", "debug_id", "arch",

@@ -22,10 +22,10 @@ SAMPLES = (
     (DATA / "leak-nocoops-phase1.hprof", "histogram"), (DATA / "jfr" / "jdk25-vthreads.jfr", "events"),
     (DATA / "native" / "cores" / "segv_chain.core", "stack"), (THREADS / "deadlock-sync.jstack.txt", "threads"),
     (THREADS / "go_deadlock.sigquit.txt", "threads"), (THREADS / "jdk25-vthreads.dump.json", "threads"),
-    (THREADS / "py_hang.sigabrt.stderr.txt", "threads"),
+    (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
     # public Apple reports (their licences keep them in ../shared): used when the corpus is there
-    *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash")
-      if p.exists()),
+    *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash",
+                             MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz") if p.exists()),
 )
 KINDS = ("flip", "run", "cut", "length")
 LENGTHS = ((1 << 31).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "little"), (1 << 63).to_bytes(8, "big"),
