@@ -208,3 +208,41 @@ def test_values_of_64_bits_are_stored(capsys: pytest.CaptureFixture[str], tmp_pa
                      + _ld(16, _varint(1 << 3) + _varint(big) + thread))
     doc = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))
     assert doc["threads"][0]["frames"][0]["function"] == "f"
+
+
+ANR = ANDROID / "anr" / "cwimage-traces.txt"
+
+
+def test_anr_traces_read_as_thread_dumps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Every process block of a real ANR trace is a dump; every thread ART says waits for a lock 'held by thread
+    N' waits, in pmdesk's lock graph, for a lock that the thread with tid N holds."""
+    from pmdesk.model.dump import Dump
+    from pmdesk.model.threads.dumps import load_dumps
+
+    text = ANR.read_text()
+    rc, out, err = run(capsys, "threads", str(ANR), "--index-dir", str(tmp_path), "--json")
+    assert rc == 0, err
+    dump = Dump.open(str(ANR), index_dir=str(tmp_path))
+    try:
+        views = load_dumps(dump)
+    finally:
+        dump.close()
+    blocks = [b for b in re.split(r"^----- pid ", text, flags=re.M)[1:] if "DALVIK THREADS" in b]
+    assert len(views) == len(blocks) == 3
+    assert sum(b.count(" held by thread ") for b in blocks) >= 10
+    for view, block in zip(views, blocks, strict=True):
+        counted = int(re.search(r"DALVIK THREADS \((\d+)\)", block).group(1))
+        assert len(view.threads) == counted
+        by_ident = {t.ident: t for t in view.threads}
+        owners = {lk.id: lk.owner for lk in view.locks}
+        checked = 0
+        for m in re.finditer(r'^"(?P<name>[^"]*)"[^\n]*tid=(?P<tid>\d+)[^\n]*\n(?P<body>(?:  .*\n?)*)', block, re.M):
+            for lock, holder in re.findall(r"- waiting to lock <(0x[0-9a-f]+)> .*? held by thread (\d+)", m["body"]):
+                waiter = by_ident[m["tid"]]
+                assert waiter.waits_for == lock and waiter.state == "BLOCKED"
+                assert owners[lock] == by_ident[holder].name
+                checked += 1
+        assert checked == block.count(" held by thread ")
+    main = next(t for t in views[0].threads if t.name == "main")
+    assert main.frames[0].function == "__kernel_vsyscall+16" and main.state == "RUNNABLE"
+    assert any(f.function == "android.os.MessageQueue.nativePollOnce" for f in main.frames)

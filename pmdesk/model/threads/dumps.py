@@ -160,6 +160,8 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
                               [classes.get((d, lock)) for _t, lock in members])
                      for _c, members in sorted(cycles[d].items())]
         label = f"{dump.name}" + (f" #{d + 1} (line {line:,})" if len(heads) > 1 else "")
+        if len({h[2] for h in heads}) > 1:  # dumps of different processes (an Android ANR trace): say which
+            label += f" — {title}"
         out.append(DumpView(label, runtime, title, ts, threads, locks, deadlocks))
     return out
 

@@ -1,4 +1,5 @@
-"""The thread-dump reader: Java (jstack, jcmd Thread.print, SIGQUIT output in a log), Go goroutine dumps,
+"""The thread-dump reader: Java (jstack, jcmd Thread.print, SIGQUIT output in a log; Android ART's ANR
+traces), Go goroutine dumps,
 Python faulthandler output; sniffed by content, also when the dumps sit inside a larger log."""
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ class _Parser:
 @cache
 def parsers() -> tuple[tuple[str, _Parser], ...]:
     """(runtime, parser) in the order they are tried (imported on first use: a registry lookup needs none)."""
-    from pmdesk.readers.threaddump import go_text, java_dump_to_file, java_text, python_text
+    from pmdesk.readers.threaddump import art_text, go_text, java_dump_to_file, java_text, python_text
 
     return (
         ("java", _Parser(java_text.sniff, java_text.parse)),
+        ("java", _Parser(art_text.sniff, art_text.parse)),  # Android ART: ANR traces
         ("java", _Parser(java_dump_to_file.sniff_json, java_dump_to_file.parse_json, whole_text=True)),
         ("java", _Parser(java_dump_to_file.sniff_text, java_dump_to_file.parse_text)),
         ("go", _Parser(go_text.sniff, go_text.parse)),
@@ -54,7 +56,8 @@ def _text(data: bytes) -> str | None:
 
 class ThreadDumpReader:
     SPEC = ReaderSpec(name="threads", version=1, priority=50, extensions=(".txt", ".log", ".tdump", ".out"),
-                      description="thread dumps (Java jstack/jcmd/SIGQUIT, Go goroutines, Python faulthandler)",
+                      description="thread dumps (Java jstack/jcmd/SIGQUIT, Android ANR traces, Go goroutines, "
+                                  "Python faulthandler)",
                       schema="threads")
 
     @staticmethod
