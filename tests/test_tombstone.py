@@ -246,3 +246,38 @@ def test_anr_traces_read_as_thread_dumps(capsys: pytest.CaptureFixture[str], tmp
     main = next(t for t in views[0].threads if t.name == "main")
     assert main.frames[0].function == "__kernel_vsyscall+16" and main.state == "RUNNABLE"
     assert any(f.function == "android.os.MessageQueue.nativePollOnce" for f in main.frames)
+
+
+def test_memory_error_stacks_are_stacks_of_their_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """GWP-ASan/Scudo/MTE tombstones add who allocated and who freed the object (no device here makes one:
+    the made tombstone is given a use-after-free's lines in the layout debuggerd prints them, and the
+    protobuf form its Cause.memory_error.heap)."""
+    text = MADE.read_text().replace(
+        "Cause: null pointer dereference",
+        "Cause: [GWP-ASan]: Use After Free, 0 bytes into a 10-byte allocation at 0x7a1c2f1000")
+    text = text.replace("\nmemory map (", "\ndeallocated by thread 4330:\n"
+                        "      #00 pc 0000000000001404  /data/app/~~Qw3/com.example.nativecrash-Zx9==/lib/arm64/"
+                        "libnative_crash.so (crash_now) (BuildId: c3c7c5cd458014fcf564da288d83f5b95e7498ac)\n\n"
+                        "allocated by thread 4321:\n"
+                        "      #00 pc 0000000000001410  /data/app/~~Qw3/com.example.nativecrash-Zx9==/lib/arm64/"
+                        "libnative_crash.so (helper) (BuildId: c3c7c5cd458014fcf564da288d83f5b95e7498ac)\n\n"
+                        "memory map (", 1)
+    path = tmp_path / "uaf_tombstone"
+    path.write_text(text)
+    shutil.copytree(ANDROID / "obj", tmp_path / "obj")
+    doc = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))
+    names = [t["name"] for t in doc["threads"]]
+    assert names[1:] == ["Deallocated by thread 4330", "Allocated by thread 4321"]
+    assert doc["threads"][1]["frames"][-1]["function"] == "crash_now"
+    assert doc["threads"][2]["frames"][0]["function"] == "helper"
+    rc, out, err = run(capsys, "stack", str(path), "--index-dir", str(tmp_path / "idx"))
+    assert "— Cause: [GWP-ASan]: Use After Free" in out.splitlines()[0]
+    heap = _ld(3, _varint(5 << 3) + _varint(9) + _ld(6, _varint(1 << 3) + _varint(0x10) + _ld(6, b"/x/libc.so")
+                                                     + _ld(4, b"free")))
+    cause = _ld(15, _ld(1, b"[Scudo]: Use After Free") + _ld(2, _varint(1 << 3) + _varint(1) + heap))
+    pb = tmp_path / "uaf.pb"
+    pb.write_bytes(FINGERPRINT + _varint(6 << 3) + _varint(7) + cause
+                   + _ld(16, _varint(1 << 3) + _varint(7) + _ld(2, _varint(1 << 3) + _varint(7))))
+    doc = stack_doc(capsys, pb, "--index-dir", str(tmp_path / "idx"))
+    assert [t["name"] for t in doc["threads"]][1:] == ["Deallocated by thread 9"]
+    assert doc["threads"][1]["frames"][0]["function"] == "free"

@@ -51,6 +51,8 @@ def thread_label(t: Thread) -> str:
     Backtrace' for the stack an Apple report's exception was thrown from."""
     if t.tid == LAST_EXCEPTION_TID:
         return "Last Exception Backtrace"
+    if t.tid < 0 and t.name:  # a stack that is not a thread's: a memory error's allocation/deallocation stack
+        return t.name
     return f"Thread {t.tid}" + (f"  {t.name}" if t.name else "") + (f"  [queue {t.queue}]" if t.queue else "")
 
 

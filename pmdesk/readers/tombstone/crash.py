@@ -132,6 +132,8 @@ def crash_of(t: Tomb, path: str, paths: SearchPaths, progress: Progress) -> Cras
             progress.update(0.3 + 0.6 * i / max(len(t.threads), 1), "symbolicating")
             threads.append(Thread(th.tid, th.name, crashed=th.tid == t.tid and i == 0, registers=th.registers,
                                   frames=_frames(th.frames, modules, symbols)))
+            if i == 0:  # a memory error's allocation and deallocation stacks, after the thread that hit it
+                threads += [Thread(h.tid, h.name, frames=_frames(h.frames, modules, symbols)) for h in t.heap_stacks]
         for m in modules:
             image = symbols.images.get(m.build_id or "")
             m.debug_id = debug_id_of(m.build_id) if m.build_id and all(

@@ -21,6 +21,9 @@ class TFrame:
     file_map_offset: int | None = None  # '(offset 0x…)': where in the file the ELF starts (an APK)
 
 
+HEAP_STACK_TID = -2  # the first allocation/deallocation stack of a memory error; the next ones count down
+
+
 @dataclass
 class TThread:
     tid: int
@@ -57,12 +60,20 @@ class Tomb:
     abort_message: str | None = None
     causes: list[str] = field(default_factory=list)
     threads: list[TThread] = field(default_factory=list)
+    heap_stacks: list[TThread] = field(default_factory=list)  # GWP-ASan/Scudo/MTE: who allocated, who freed
     mappings: list[TMapping] = field(default_factory=list)
     log: list[str] = field(default_factory=list)          # logcat lines, as `logcat -v threadtime` prints them
     open_files: list[str] = field(default_factory=list)
     timestamp: str | None = None
     fingerprint: str | None = None
     problems: list[str] = field(default_factory=list)
+
+    def heap_stack(self, deallocation: bool, tid: int) -> TThread:
+        """A new allocation or deallocation stack of a memory error (a thread of its own in the crash model)."""
+        t = TThread(HEAP_STACK_TID - len(self.heap_stacks), f"{'Deallocated' if deallocation else 'Allocated'} "
+                    f"by thread {tid}")
+        self.heap_stacks.append(t)
+        return t
 
     @property
     def android_version(self) -> int | None:

@@ -124,6 +124,26 @@ def _logs(t: Tomb, f: Field) -> None:
         t.log += [f"{ts} {pid:5} {tid:5} {level} {tag:8}: {part}" for part in msg.rstrip("\n").split("\n")]
 
 
+def _cause(t: Tomb, f: Field) -> None:
+    """A Cause: its words, and for a memory error (GWP-ASan, Scudo) the heap object's allocation and
+    deallocation stacks (MemoryError.heap: allocation_tid 3, allocation_backtrace 4, deallocation 5 and 6)."""
+    for x in _message(f):
+        if x.number == 1 and x.wire == LEN and x.text:
+            t.causes.append(x.text)
+        elif x.number == 2:
+            for heap in (y for y in _message(x) if y.number == 3):
+                tids = {3: 0, 5: 0}
+                frames: dict[int, list[TFrame]] = {4: [], 6: []}
+                for z in _message(heap):
+                    if z.number in tids:
+                        tids[z.number] = z.value
+                    elif z.number in frames:
+                        frames[z.number].append(_frame(z))
+                for tid_field, frames_field, dealloc in ((5, 6, True), (3, 4, False)):
+                    if frames[frames_field]:
+                        t.heap_stack(dealloc, tids[tid_field]).frames = frames[frames_field]
+
+
 def parse_proto(data: bytes) -> Tomb:
     """The tombstone in `data` (raw protobuf); WireError when it is damaged."""
     t = Tomb()
@@ -157,9 +177,7 @@ def parse_proto(data: bytes) -> Tomb:
         elif n == 14 and f.wire == LEN:
             t.abort_message = f.text or None
         elif n == 15:
-            human = next((x.text for x in _message(f) if x.number == 1 and x.wire == LEN), "")
-            if human:
-                t.causes.append(human)
+            _cause(t, f)
         elif n == 16:  # map<uint32, Thread>: entries of key 1, value 2
             key, thread = 0, None
             for x in _message(f):

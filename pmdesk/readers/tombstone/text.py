@@ -26,6 +26,7 @@ MAPPING = re.compile(r"^(?:--->)?\s*([0-9a-fA-F']+)-([0-9a-fA-F']+)\s+([r-][w-][
                      r"([0-9a-fA-F]+)(?:\s+(.*?))?(?: \(BuildId: ([0-9a-fA-F]+)\))?"
                      r"(?: \(load bias 0x([0-9a-fA-F]+)\))?$")
 HEADER = re.compile(r"^([A-Za-z][A-Za-z _]*?): (.*)$")
+HEAP_STACK = re.compile(r"^(de)?allocated by thread (\d+):$")
 LOG_START = re.compile(r"^--------- (?:tail end of |beginning of )?log (\w+)")
 
 
@@ -120,6 +121,10 @@ def parse_text(text: str) -> Tomb:
             continue
         if stripped == "backtrace:":
             block = "backtrace"
+            continue
+        heap = HEAP_STACK.match(stripped)
+        if heap:  # a memory error's allocation or deallocation stack (GWP-ASan, Scudo, MTE)
+            current, block = t.heap_stack(bool(heap.group(1)), int(heap.group(2))), "backtrace"
             continue
         if block == "backtrace" and current is not None:
             f = frame_of(stripped)
