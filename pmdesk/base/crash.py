@@ -24,7 +24,7 @@ def frame_name(f: Frame) -> str:
     if f.function:
         return f.function + (f" + {f.symbol_offset}" if f.symbol_offset is not None and not f.file else "")
     if f.module and f.module_offset is not None:
-        return f"{f.module} + {f.module_offset}"
+        return f"{f.module.rsplit('/', 1)[-1]} + {f.module_offset}"
     return "??"
 
 

@@ -98,12 +98,16 @@ def fit_header(header: QHeaderView) -> None:
         header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
 
 
+MIN_TABLE_HEIGHT = 50  # a header and a row: four docks stacked must fit a 768 px laptop screen
+
+
 def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTableWidget:
     """A read-only QTableWidget filling `parent`: the first `fit_columns` fit their contents, the last stretches."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(22)
+    table.setMinimumHeight(MIN_TABLE_HEIGHT)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     hh = table.horizontalHeader()
     for c in range(fit_columns):

@@ -34,6 +34,7 @@ class CrashMemoryView(CrashView):
         self.info = QLabel()
         self.hex = QPlainTextEdit(readOnly=True)
         self.hex.setFont(QFont("monospace"))
+        self.hex.setMinimumHeight(40)
         top = QHBoxLayout()
         top.addWidget(QLabel("Address:"))
         top.addWidget(self.address, 1)

@@ -55,6 +55,7 @@ class CrashStackView(CrashView):
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.source_label)
         bl.addWidget(self.source)
+        self.source.setMinimumHeight(40)  # the dock must fit a laptop's 768 px beside three others
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(box)
         split.addWidget(below)
