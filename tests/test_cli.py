@@ -91,7 +91,7 @@ def test_unknown_format_says_what_it_looks_like(tmp_path: Path, capsys: pytest.C
     f = tmp_path / "archive.gz"
     f.write_bytes(b"\x1f\x8b\x08\x00" + bytes(100))
     rc, _, err = run(capsys, "info", str(f), "--index-dir", str(tmp_path / "idx"))
-    assert rc == 2 and "looks like gzip data" in err and "Java heap dumps" in err
+    assert rc == 2 and "looks like gzip data" in err and "heap dumps" in err and "crash dumps" in err
 
 
 def test_histogram_sort_choices_are_the_models() -> None:

@@ -227,7 +227,8 @@ def sniff(path: str) -> Format:
 
 
 def _kinds_in_words() -> str:
-    words = [f.what.split(" ", 1)[1] + "s" for f in formats()]
+    """'heap dumps, crash dumps, thread dumps and JFR recordings': the kinds, short however many formats."""
+    words = [KIND_NOUNS[k].split(" (")[0] for k in Kind if any(f.has(k) for f in formats())]
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
