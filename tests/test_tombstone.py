@@ -281,3 +281,20 @@ def test_memory_error_stacks_are_stacks_of_their_own(capsys: pytest.CaptureFixtu
     doc = stack_doc(capsys, pb, "--index-dir", str(tmp_path / "idx"))
     assert [t["name"] for t in doc["threads"]][1:] == ["Deallocated by thread 9"]
     assert doc["threads"][1]["frames"][0]["function"] == "free"
+
+
+def test_before_android_11_pcs_relative_to_the_mapping_are_moved_to_the_elf(capsys: pytest.CaptureFixture[str],
+                                                                            tmp_path: Path) -> None:
+    """Android 10 printed a pc relative to the executable mapping (android/ndk#1366): the .so built here has its
+    code segment at file offset 0x404, virtual address 0x1404 — mapped from offset 0 at vaddr 0x1000 — so the
+    crash at 0x1408 was printed as 0x408; pmdesk names it as llvm-symbolizer names 0x1408."""
+    text = MADE.read_text().replace(":16/BE4B.251210.005/", ":10/QQ3A.200805.001/")
+    text = text.replace("#00 pc 0000000000001408", "#00 pc 0000000000000408")
+    text = text.replace("#01 pc 0000000000001428", "#01 pc 0000000000000428")
+    path = tmp_path / "android10_tombstone"
+    path.write_text(text)
+    shutil.copytree(ANDROID / "obj", tmp_path / "obj")
+    frames = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))["threads"][0]["frames"]
+    assert [(f["function"], f["line"]) for f in frames[:4]] == [("poke", 2), ("fill", 3), ("crash_now", 4),
+                                                                 ("Java_com_example_Native_crash", 8)]
+    assert frames[0]["module_offset"] == 0x1408

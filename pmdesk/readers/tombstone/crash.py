@@ -82,7 +82,27 @@ class Symbols:
                 image.close()
 
 
-def _frames(frames: list[TFrame], modules: list[Module], symbols: Symbols) -> list[Frame]:
+MAPPING_RELATIVE_BEFORE = 11  # Android releases before this print pcs relative to the code's mapping
+PAGE = 0x1000  # the page size of those releases' devices
+
+
+def elf_address(image: Image, rel_pc: int, map_offset: int) -> int:
+    """The ELF address of a pc that an Android release before 11 printed relative to the executable mapping
+    starting at file offset `map_offset` (android/ndk#1366; flutter/flutter#67812): add the virtual address
+    that mapping starts at, from the ELF's first executable PT_LOAD covering that offset (page-aligned, as the
+    loader maps it)."""
+    elf = image.elf
+    if elf is None:
+        return rel_pc
+    loads = [s.header for s in elf.iter_segments() if s.header.p_type == "PT_LOAD" and s.header.p_flags & 1]
+    h = next((h for h in loads if h.p_offset & ~(PAGE - 1) <= map_offset < h.p_offset + h.p_filesz),
+             loads[0] if loads else None)
+    if h is None:
+        return rel_pc
+    return rel_pc + map_offset - (h.p_offset & ~(PAGE - 1)) + (h.p_vaddr & ~(PAGE - 1))
+
+
+def _frames(frames: list[TFrame], modules: list[Module], symbols: Symbols, version: int | None) -> list[Frame]:
     out = []
     by_path = {m.path: m for m in modules}
     for f in frames:
@@ -90,9 +110,13 @@ def _frames(frames: list[TFrame], modules: list[Module], symbols: Symbols) -> li
         pc = f.pc if f.pc is not None else (mod.base + f.rel_pc if mod is not None else f.rel_pc)
         name = os.path.basename(f.file) if f.file else None
         image = symbols.image(mod) if mod is not None and mod.build_id == (f.build_id or mod.build_id) else None
-        locs = image.locations(f.rel_pc) if image is not None else []
+        rel = f.rel_pc
+        if image is not None and version is not None and version < MAPPING_RELATIVE_BEFORE \
+                and not f.file.endswith(".apk"):
+            rel = elf_address(image, f.rel_pc, f.file_map_offset or 0)
+        locs = image.locations(rel) if image is not None else []
         if locs and locs[-1].function:
-            out += [Frame(pc & MASK, name, f.rel_pc, loc.function, loc.file, loc.line, loc.inlined,
+            out += [Frame(pc & MASK, name, rel, loc.function, loc.file, loc.line, loc.inlined,
                           "symbolicated-by-report") for loc in locs]
             continue
         out.append(Frame(pc & MASK, name, f.rel_pc, f.function, trust="symbolicated-by-report",
@@ -131,9 +155,10 @@ def crash_of(t: Tomb, path: str, paths: SearchPaths, progress: Progress) -> Cras
         for i, th in enumerate(t.threads):
             progress.update(0.3 + 0.6 * i / max(len(t.threads), 1), "symbolicating")
             threads.append(Thread(th.tid, th.name, crashed=th.tid == t.tid and i == 0, registers=th.registers,
-                                  frames=_frames(th.frames, modules, symbols)))
+                                  frames=_frames(th.frames, modules, symbols, t.android_version)))
             if i == 0:  # a memory error's allocation and deallocation stacks, after the thread that hit it
-                threads += [Thread(h.tid, h.name, frames=_frames(h.frames, modules, symbols)) for h in t.heap_stacks]
+                threads += [Thread(h.tid, h.name, frames=_frames(h.frames, modules, symbols,
+                                                                  t.android_version)) for h in t.heap_stacks]
         for m in modules:
             image = symbols.images.get(m.build_id or "")
             m.debug_id = debug_id_of(m.build_id) if m.build_id and all(
