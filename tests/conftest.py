@@ -23,6 +23,26 @@ def index_dir(tmp_path: Path) -> Path:
     return d
 
 
+MOBILE = ROOT.parent / "shared" / "corpus" / "out" / "mobile"
+
+
+def mobile(*parts: str) -> Path:
+    """A public mobile artefact of the shared corpus (Apple reports, dSYMs, tombstones), or skip the test."""
+    p = MOBILE.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"{p} not present (../shared/corpus/out/mobile)")
+    return p
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`pmdesk ARGV` in this process: exit code, stdout, stderr."""
+    from pmdesk.cli import main
+
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
 def corpus(name: str) -> Path:
     p = CORPUS_JVM / name
     if not p.exists():

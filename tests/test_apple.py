@@ -14,31 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from pmdesk.cli import main
 from pmdesk.native.dsym import find_by_uuid
 from pmdesk.native.macho import is_macho, slices, symbols
 from pmdesk.native.macho_image import MachoImage
 from pmdesk.native.swift_names import apple_name
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, MOBILE, mobile
+from tests.conftest import run_cli as run
 
-MOBILE = ROOT.parent / "shared" / "corpus" / "out" / "mobile"
 DSYM = MOBILE / "dsym"
 PAIRS = ("single-target-crash", "multi-target-crash", "ios-crash")  # .ips with Console's .crash and the truth
 APPLE = DATA / "apple"
 TRUTH_FRAME = re.compile(r"^\d+\s+(\S+)\s+\t\s*0x[0-9a-f]+ (.+) \(in (\S+)\) \((.+):(\d+)\)$")
-
-
-def mobile(*parts: str) -> Path:
-    p = MOBILE.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"{p} not present (../shared/corpus/out/mobile)")
-    return p
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.mark.parametrize("name", PAIRS)

@@ -439,7 +439,7 @@ def test_apple_report_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """An .ips with its dSYM folder as a symbol path: the exception in words, the report's facts, threads with
     their queues, the stack symbolicated from the dSYM, registers, modules with UUID and arch."""
     from pmdesk.native.symbol_files import SearchPaths
-    from tests.test_apple import MOBILE
+    from tests.conftest import MOBILE
 
     report = MOBILE / "ips" / "macsym-ios-crash.ips"
     if not report.exists():
@@ -473,7 +473,7 @@ def test_apple_report_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
 def test_crash_frames_and_threads_take_annotations(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """A note pinned to a frame colours it in the stack, is listed in Annotations, and double-clicking it
     there selects that thread and frame again."""
-    from tests.test_apple import MOBILE
+    from tests.conftest import MOBILE
 
     report = MOBILE / "ips" / "macsym-ios-crash.ips"
     if not report.exists():

@@ -16,28 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from pmdesk.cli import main
 from pmdesk.readers.tombstone import TombstoneReader
 from pmdesk.readers.tombstone.proto import parse_proto
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, mobile
+from tests.conftest import run_cli as run
 
-MOBILE = ROOT.parent / "shared" / "corpus" / "out" / "mobile"
 ANDROID = DATA / "android"
 MADE = ANDROID / "made-tombstone_00.txt"
 SO = ANDROID / "obj" / "local" / "arm64-v8a" / "libnative_crash.so"
-
-
-def mobile(*parts: str) -> Path:
-    p = MOBILE.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"{p} not present (../shared/corpus/out/mobile)")
-    return p
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def stack_doc(capsys: pytest.CaptureFixture[str], path: Path, *extra: str) -> dict:

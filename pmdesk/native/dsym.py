@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pmdesk.native.folder_files import files_under
 from pmdesk.native.macho import MachOError, Slice, is_macho, slices, uuid_key
 
-MAX_DEPTH = 8            # folders below a search folder
-MAX_FILES = 50_000       # files looked at under one search folder
+MAX_DEPTH = 8            # folders below a search folder (X.dSYM/Contents/Resources/DWARF/X is 4 deep)
 MIN_MACHO_BYTES = 28     # a Mach-O header
 
 
@@ -29,32 +29,21 @@ def _catalogue(folder: str, _mtime_ns: int) -> tuple[dict[str, Slice], dict[str,
     """The Mach-O slices under `folder`, by UUID and by file name (read once per folder while it is unchanged)."""
     by_uuid: dict[str, Slice] = {}
     by_name: dict[str, list[Slice]] = {}
-    seen = 0
-    base_depth = folder.rstrip(os.sep).count(os.sep)
-    for root, dirs, files in os.walk(folder):
-        if root.count(os.sep) - base_depth >= MAX_DEPTH:
-            dirs[:] = []
-        dirs.sort()
-        for name in sorted(files):
-            seen += 1
-            if seen > MAX_FILES:
-                return by_uuid, by_name
-            path = os.path.join(root, name)
-            try:
-                if os.path.getsize(path) < MIN_MACHO_BYTES:
-                    continue
-                with open(path, "rb") as f:
-                    if not is_macho(f.read(8)):
-                        continue
-                found = slices(path)
-            except (OSError, MachOError):
+    for path in files_under(folder, MAX_DEPTH):
+        try:
+            if os.path.getsize(path) < MIN_MACHO_BYTES:
                 continue
-            for sl in found:
-                if sl.uuid:
-                    # a dSYM (DWARF) is preferred to a binary with the same UUID
-                    if sl.uuid not in by_uuid or (sl.has_dwarf and not by_uuid[sl.uuid].has_dwarf):
-                        by_uuid[sl.uuid] = sl
-                by_name.setdefault(name, []).append(sl)
+            with open(path, "rb") as f:
+                if not is_macho(f.read(8)):
+                    continue
+            found = slices(path)
+        except (OSError, MachOError):
+            continue
+        for sl in found:
+            if sl.uuid:  # a dSYM (DWARF) is preferred to a binary with the same UUID
+                if sl.uuid not in by_uuid or (sl.has_dwarf and not by_uuid[sl.uuid].has_dwarf):
+                    by_uuid[sl.uuid] = sl
+            by_name.setdefault(os.path.basename(path), []).append(sl)
     return by_uuid, by_name
 
 

@@ -8,36 +8,25 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
+from pmdesk.native.folder_files import files_under
 from pmdesk.native.symbol_files import build_id_of_file
 
-MAX_DEPTH = 10
-MAX_FILES = 50_000
 ELF_MAGIC = b"\x7fELF"
 
 
 @lru_cache(maxsize=64)
 def _catalogue(folder: str, _mtime_ns: int) -> dict[str, str]:
     found: dict[str, str] = {}
-    seen = 0
-    base_depth = folder.rstrip(os.sep).count(os.sep)
-    for root, dirs, files in os.walk(folder):
-        if root.count(os.sep) - base_depth >= MAX_DEPTH:
-            dirs[:] = []
-        dirs.sort()
-        for name in sorted(files):
-            seen += 1
-            if seen > MAX_FILES:
-                return found
-            path = os.path.join(root, name)
-            try:
-                with open(path, "rb") as f:
-                    if f.read(4) != ELF_MAGIC:
-                        continue
-            except OSError:
-                continue
-            build_id = build_id_of_file(path)
-            if build_id:
-                found.setdefault(build_id, path)
+    for path in files_under(folder):
+        try:
+            with open(path, "rb") as f:
+                if f.read(4) != ELF_MAGIC:
+                    continue
+        except OSError:
+            continue
+        build_id = build_id_of_file(path)
+        if build_id:
+            found.setdefault(build_id, path)
     return found
 
 

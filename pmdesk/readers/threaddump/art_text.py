@@ -47,6 +47,15 @@ def _location(loc: str) -> tuple[str | None, int | None]:
     return (None, None) if loc.lower().startswith("native") or not loc else (loc, None)
 
 
+def _frame(line: str) -> Frame | None:
+    """A Java frame ('  at …(File.java:N)') or a native one ('  native: #NN pc …'), None when unreadable."""
+    a = AT.match(line)
+    if a is not None:
+        return Frame(a["fn"].strip().rstrip("!"), *_location(a["loc"]))
+    n = NATIVE.match(line)
+    return _native(n) if n is not None else None
+
+
 def _native(m: re.Match[str]) -> Frame:
     fn = m["fn"] or "???"
     name, plus, off = fn.rpartition("+")
@@ -97,24 +106,14 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             if sys_tid:
                 th.native_id = sys_tid[1]
             continue
-        if line.startswith("  at "):
+        if line.startswith(("  at ", "  native: ")):
             frame = frames.get(line)
             if frame is None:
-                a = AT.match(line)
-                if a is None:
+                frame = _frame(line)
+                if frame is None:
                     problems.append((i + 1, "unreadable stack frame line"))
                     continue
-                frame = frames[line] = Frame(a["fn"].strip().rstrip("!"), *_location(a["loc"]))
-            th.frames.append(frame)
-            continue
-        if line.startswith("  native: "):
-            frame = frames.get(line)
-            if frame is None:
-                n = NATIVE.match(line)
-                if n is None:
-                    problems.append((i + 1, "unreadable native frame line"))
-                    continue
-                frame = frames[line] = _native(n)
+                frames[line] = frame
             th.frames.append(frame)
             continue
         if line.startswith("  - "):
