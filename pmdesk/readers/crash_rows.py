@@ -1,11 +1,41 @@
-"""Writes a crash (base/crash.py) into the crash_* tables of an index — what every crash reader calls."""
+"""Writes a crash (base/crash.py) into the crash_* tables of an index — what every crash reader calls — and
+the shape of a reader of reports (Apple, Android), whose crash model is all their index holds."""
 
 from __future__ import annotations
 
+import importlib
 import json
+from typing import TYPE_CHECKING, ClassVar
 
 from pmdesk.base.crash import Crash
+from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
+
+if TYPE_CHECKING:
+    from pmdesk.native.symbol_files import SearchPaths
+
+
+class ReportReader:
+    """A crash reader of a report: its `READER_MODULE`'s read_crash(path, paths, progress) builds the crash
+    model (imported on first use), indexed with the default symbol search; a report holds no memory."""
+
+    READER_MODULE: ClassVar[str]
+
+    @classmethod
+    def read(cls, path: str, sink: IndexSink, progress: Progress) -> None:
+        from pmdesk.native.symbol_files import SearchPaths
+
+        write_crash(sink, cls.crash(path, SearchPaths(), progress))
+
+    @classmethod
+    def crash(cls, path: str, paths: SearchPaths, progress: Progress) -> Crash:
+        """The crash model read again with these symbol folders (the index is not changed)."""
+        return importlib.import_module(cls.READER_MODULE).read_crash(path, paths, progress)
+
+    @staticmethod
+    def memory(path: str, paths: SearchPaths) -> None:
+        """A report holds no process memory (at most a few bytes around registers)."""
+        return None
 
 
 def s64(v: int | None) -> int | None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pmdesk.base.progress import Progress
 from pmdesk.readers.apple.report import sniff_apple
-from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.base import ReaderSpec
+from pmdesk.readers.crash_rows import ReportReader
 
 if TYPE_CHECKING:
-    from pmdesk.base.crash import Crash
     from pmdesk.native.symbol_files import SearchPaths
 
 
-class AppleReportReader:
+class AppleReportReader(ReportReader):
+    READER_MODULE = "pmdesk.readers.apple.reader"
     SPEC = ReaderSpec(name="apple", version=1, priority=35, extensions=(".ips", ".crash"),
                       description="Apple crash reports (.ips, .crash; symbolicated from dSYMs by UUID)",
                       schema="crash")
@@ -22,24 +22,6 @@ class AppleReportReader:
     @staticmethod
     def sniff(head: bytes) -> bool:
         return sniff_apple(head)
-
-    @staticmethod
-    def read(path: str, sink: IndexSink, progress: Progress) -> None:
-        from pmdesk.readers.apple.reader import read_report
-
-        read_report(path, sink, progress)
-
-    @staticmethod
-    def crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
-        """The crash model read again with these symbol folders (the index is not changed)."""
-        from pmdesk.readers.apple.reader import read_crash
-
-        return read_crash(path, paths, progress)
-
-    @staticmethod
-    def memory(path: str, paths: SearchPaths) -> None:
-        """A report holds no process memory."""
-        return None
 
     @staticmethod
     def translate(path: str, paths: SearchPaths | None) -> str:

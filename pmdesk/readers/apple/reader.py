@@ -13,13 +13,6 @@ from pmdesk.readers.apple.crash_text import text_crash
 from pmdesk.readers.apple.ips import images_of, ips_crash
 from pmdesk.readers.apple.report import CRASH_TYPES, LEGACY_TYPES, AppleFile, load
 from pmdesk.readers.apple.symbols import ReportSymbols, folders_for
-from pmdesk.readers.base import IndexSink
-from pmdesk.readers.crash_rows import write_crash
-
-
-def read_report(path: str, sink: IndexSink, progress: Progress) -> None:
-    """Index time: the crash model with the default symbol search (beside the report), into crash_*."""
-    write_crash(sink, read_crash(path, SearchPaths(), progress))
 
 
 def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:

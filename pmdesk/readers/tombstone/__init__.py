@@ -5,15 +5,10 @@ BuildId."""
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING
 
-from pmdesk.base.progress import Progress
-from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.base import ReaderSpec
+from pmdesk.readers.crash_rows import ReportReader
 from pmdesk.readers.protobuf_wire import LEN, VARINT, WireError, fields
-
-if TYPE_CHECKING:
-    from pmdesk.base.crash import Crash
-    from pmdesk.native.symbol_files import SearchPaths
 
 TEXT_BANNER = b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
 
@@ -34,7 +29,8 @@ def _proto_head(head: bytes) -> bool:
     return False
 
 
-class TombstoneReader:
+class TombstoneReader(ReportReader):
+    READER_MODULE = "pmdesk.readers.tombstone.reader"
     SPEC = ReaderSpec(name="tombstone", version=1, priority=36, extensions=(".pb", ".pb.gz", ".txt"),
                       description="Android tombstones (text, and protobuf raw or gzip-compressed)", schema="crash")
 
@@ -49,21 +45,3 @@ class TombstoneReader:
         if text.startswith(TEXT_BANNER):
             return b"\npid: " in head or b"\nBuild fingerprint: " in head or b"\nABI: " in head
         return _proto_head(head)
-
-    @staticmethod
-    def read(path: str, sink: IndexSink, progress: Progress) -> None:
-        from pmdesk.readers.tombstone.reader import read_tombstone
-
-        read_tombstone(path, sink, progress)
-
-    @staticmethod
-    def crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
-        """The crash model read again with these symbol folders (the index is not changed)."""
-        from pmdesk.readers.tombstone.reader import read_crash
-
-        return read_crash(path, paths, progress)
-
-    @staticmethod
-    def memory(path: str, paths: SearchPaths) -> None:
-        """A tombstone holds a few memory dumps, not the process's memory."""
-        return None

@@ -10,8 +10,6 @@ from pmdesk.base.crash import Crash
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
-from pmdesk.readers.base import IndexSink
-from pmdesk.readers.crash_rows import write_crash
 from pmdesk.readers.protobuf_wire import WireError
 from pmdesk.readers.tombstone.crash import crash_of
 from pmdesk.readers.tombstone.proto import parse_proto
@@ -19,10 +17,6 @@ from pmdesk.readers.tombstone.text import parse_text
 
 MAX_TOMBSTONE_BYTES = 256 << 20  # debuggerd caps its own; a bigger file is not a tombstone
 GZIP_MAGIC = b"\x1f\x8b"
-
-
-def read_tombstone(path: str, sink: IndexSink, progress: Progress) -> None:
-    write_crash(sink, read_crash(path, SearchPaths(), progress))
 
 
 def load_bytes(path: str) -> bytes:
