@@ -284,3 +284,20 @@ def test_before_android_11_pcs_relative_to_the_mapping_are_moved_to_the_elf(caps
     assert [(f["function"], f["line"]) for f in frames[:4]] == [("poke", 2), ("fill", 3), ("crash_now", 4),
                                                                  ("Java_com_example_Native_crash", 8)]
     assert frames[0]["module_offset"] == 0x1408
+
+
+def test_newer_protobuf_fields(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Android 14-16's additions: crash_details (21), guest_arch (24), guest_threads (25), a thread's
+    unreadable_elf_files (9); written field by field (no device here made one)."""
+    thread = _ld(2, _varint(1 << 3) + _varint(7) + _ld(9, b"/data/app/x/lib/arm64/libgone.so"))
+    guest = _ld(25, _varint(1 << 3) + _varint(8) + _ld(2, _varint(1 << 3) + _varint(8) + _ld(2, b"emu")))
+    detail = _ld(21, _ld(1, b"stage") + _ld(2, b"loading level 3"))
+    path = tmp_path / "new.pb"
+    path.write_bytes(FINGERPRINT + _varint(6 << 3) + _varint(7) + _ld(16, _varint(1 << 3) + _varint(7) + thread)
+                     + guest + detail + _varint(24 << 3) + _varint(3))
+    t = parse_proto(path.read_bytes())
+    assert [th.name for th in t.threads] == [None, "guest: emu"]
+    assert "NOTE: unreadable ELF file" in t.threads[0].notes[0]
+    assert ("Crash detail stage", "loading level 3") in t.facts and ("Guest ABI", "x86_64") in t.facts
+    doc = stack_doc(capsys, path, "--index-dir", str(tmp_path / "idx"))
+    assert [th["tid"] for th in doc["threads"]] == [7, 8]

@@ -1,6 +1,7 @@
 """A protobuf tombstone (Android 12+: what ApplicationExitInfo.getTraceInputStream() gives an app, raw or
 gzip-compressed) read into its parts, by field number. Numbers from AOSP's system/core
-debuggerd/proto/tombstone.proto (Android 12 to 16: Tombstone 1-25; the others are skipped)."""
+debuggerd/proto/tombstone.proto (Android 12 to 16: Tombstone 1-25 — guest threads after the others, crash
+details and page size as facts; the fields later releases add are skipped)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def _thread(f: Field) -> TThread:
             t.frames.append(_frame(x))
         elif n == 7 and x.wire == LEN:
             t.notes.append(x.text)
+        elif n == 9 and x.wire == LEN:  # unreadable_elf_files
+            t.notes.append(f"NOTE: unreadable ELF file: {x.text}")
     return t
 
 
@@ -149,6 +152,7 @@ def parse_proto(data: bytes) -> Tomb:
     t = Tomb()
     command: list[str] = []
     threads: dict[int, TThread] = {}
+    guests: list[TThread] = []
     arch = 0
     for f in fields(data):
         n = f.number
@@ -178,15 +182,18 @@ def parse_proto(data: bytes) -> Tomb:
             t.abort_message = f.text or None
         elif n == 15:
             _cause(t, f)
-        elif n == 16:  # map<uint32, Thread>: entries of key 1, value 2
+        elif n in (16, 25):  # threads, guest_threads (an emulated guest's): map<uint32, Thread>, key 1, value 2
             key, thread = 0, None
             for x in _message(f):
                 if x.number == 1:
                     key = x.value
                 elif x.number == 2:
                     thread = _thread(x)
-            if thread is not None:
+            if thread is not None and n == 16:
                 threads[key] = thread
+            elif thread is not None:
+                thread.name = f"guest: {thread.name or key}"
+                guests.append(thread)
         elif n == 17:
             t.mappings.append(_mapping(f))
         elif n == 18:
@@ -203,10 +210,15 @@ def parse_proto(data: bytes) -> Tomb:
             t.open_files.append(f"fd {fd}: {path} ({owner or 'unowned'})")
         elif n == 22:
             t.facts.append(("Page size", str(f.value)))
+        elif n == 24:
+            t.facts.append(("Guest ABI", ARCHES.get(f.value, f"arch {f.value}")))
+        elif n == 21:  # crash_details: name and data, bytes an app attached (android_crash_detail_register)
+            parts = {x.number: x.bytes.decode("utf-8", "replace") for x in _message(f) if x.wire == LEN}
+            t.facts.append((f"Crash detail {parts.get(1, '?')}", parts.get(2, "")))
     t.abi = ARCHES.get(arch, f"arch {arch}")
     t.command = " ".join(command) or None
     crashed = threads.pop(t.tid, None) if t.tid is not None else None
-    t.threads = ([crashed] if crashed else []) + [threads[k] for k in sorted(threads)]
+    t.threads = ([crashed] if crashed else []) + [threads[k] for k in sorted(threads)] + guests
     t.process_name = t.threads[0].name if t.threads else None
     header = [("Build fingerprint", t.fingerprint or ""), ("ABI", t.abi), ("Timestamp", t.timestamp or ""),
               ("Cmdline", t.command or "")]
