@@ -44,6 +44,12 @@ Root: HKA; Subkey: "Software\Classes\.crash\OpenWithProgids"; ValueType: string;
 Root: HKA; Subkey: "Software\Classes\pmdesk.tombstone"; ValueType: string; ValueData: "Android tombstone"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tombstone\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tombstone\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tombstone"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.dmp"; ValueType: string; ValueData: "minidump"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.dmp\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.dmp\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.dmp"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.mdmp"; ValueType: string; ValueData: "minidump"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.mdmp\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.mdmp\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.mdmp"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue

@@ -23,6 +23,7 @@ from pmdesk.readers.apple import AppleReportReader
 from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
+from pmdesk.readers.minidump import MinidumpReader
 from pmdesk.readers.threaddump import ThreadDumpReader
 from pmdesk.readers.tombstone import TombstoneReader
 
@@ -41,7 +42,7 @@ class Kind(StrEnum):
 
 
 KIND_NOUNS = {  # what a command of this kind reads, in the user's words
-    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, Apple reports, tombstones)",
+    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, minidumps, Apple reports, tombstones)",
     Kind.THREADS: "thread dumps",
     Kind.SAMPLES: "profiles", Kind.EVENTS: "JFR recordings",
 }
@@ -170,6 +171,8 @@ TOMBSTONE_MIME = MimeType("application/x-android-tombstone", "Android tombstone"
     "tombstone_[0-9][0-9]", "tombstone_[0-9][0-9].pb", "*.tombstone"),  # debuggerd's names
     (Magic(b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"),), "text/plain",
     uti="org.pmdesk.tombstone")
+MINIDUMP_MIME = MimeType("application/x-dmp", "minidump", ("*.dmp", "*.mdmp"), (Magic(b"MDMP"),),
+                         uti="org.pmdesk.minidump")
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
@@ -178,6 +181,7 @@ FORMATS: tuple[Format, ...] = (
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
     Format(TombstoneReader, "an Android tombstone", (Kind.CRASH,), (TOMBSTONE_MIME,)),
+    Format(MinidumpReader, "a minidump", (Kind.CRASH,), (MINIDUMP_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
 )

@@ -1,0 +1,188 @@
+"""A minidump read into the crash model: the exception in plain words (as minidump-stackwalk words it:
+`SIGSEGV /SEGV_MAPERR`, `EXC_BAD_ACCESS / KERN_INVALID_ADDRESS`, `EXCEPTION_ACCESS_VIOLATION_WRITE`), threads
+with names and registers, each stack walked like Breakpad and rust-minidump — the context, CFI of a local ELF
+module found by build-id (the unwinder cores use), frame pointers, stack scanning — and modules with their
+code and debug ids; the dump's memory serves the Memory dock. Breakpad's Linux streams become sections."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import struct
+
+from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Region, Section, Thread
+from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.progress import Progress
+from pmdesk.native.elf_catalogue import elf_with_build_id
+from pmdesk.native.image import Image
+from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.minidump.contexts import registers
+from pmdesk.readers.minidump.names import exception_words
+from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
+from pmdesk.readers.minidump.walk import walk
+
+
+class MinidumpMemory:
+    """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module)."""
+
+    code_unread = True  # stacks only, no code: the unwinder's scan cannot look for the call before an address
+
+    def __init__(self, data: object, ranges: list[tuple[int, int, int]], modules: list[MModule]) -> None:
+        self.data = data
+        self.ranges = sorted(ranges)
+        self.starts = [r[0] for r in self.ranges]
+        self.modules = sorted((m.base, m.base + m.size) for m in modules)
+        self.module_starts = [m[0] for m in self.modules]
+
+    def read(self, addr: int, n: int) -> bytes | None:
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0:
+            return None
+        start, size, rva = self.ranges[i]
+        if addr + n > start + size:
+            return None
+        off = rva + addr - start
+        return bytes(self.data[off:off + n])  # type: ignore[index]
+
+    def u64(self, addr: int) -> int | None:
+        raw = self.read(addr, 8)
+        return struct.unpack("<Q", raw)[0] if raw is not None else None
+
+    def executable(self, addr: int) -> bool:
+        i = bisect.bisect_right(self.module_starts, addr) - 1
+        return i >= 0 and addr < self.modules[i][1]
+
+    def close(self) -> None:
+        return None
+
+
+def memory_of(d: object, threads: list) -> list[tuple[int, int, int]]:
+    """The memory lists' ranges and each thread's stack (which a writer may put only in the thread list)."""
+    ranges = {r[0]: r for r in d.memory_ranges()}  # type: ignore[attr-defined]
+    for t in threads:
+        rva, size = t.stack
+        if size and t.stack_start not in ranges and rva + size <= len(d.data):  # type: ignore[attr-defined]
+            ranges[t.stack_start] = (t.stack_start, size, rva)
+    return list(ranges.values())
+
+
+def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
+    progress.update(0.0, "reading the minidump")
+    try:
+        d = open_minidump(path)
+    except MinidumpError as e:
+        raise DumpFormatError(path, str(e), e.offset) from None
+    except (OSError, ValueError) as e:
+        raise DumpFormatError(path, f"cannot be read: {e}", 0) from None
+    system = d.system_info()
+    cpu = system[0] if system else "amd64"
+    mods = d.modules()
+    raw_threads = d.threads()
+    memory = MinidumpMemory(d.data, memory_of(d, raw_threads), mods)
+    folders = [*paths.search_dirs, *paths.debug_dirs, os.path.dirname(os.path.abspath(path))]
+    images: dict[int, Image | None] = {}
+    looked: dict[int, list[str]] = {}
+
+    def image_of(i: int) -> Image | None:
+        if i not in images:
+            m = mods[i]
+            found, looked[i] = elf_with_build_id(m.code_id, folders) if m.code_id and len(m.code_id) > 16 \
+                else (None, [])
+            images[i] = Image(m.name, m.base, m.base + m.size, m.base, m.code_id, os.path.basename(m.name),
+                              binary=found) if found else None
+        return images[i]
+
+    order = sorted(range(len(mods)), key=lambda i: mods[i].base)
+    sorted_starts = [mods[i].base for i in order]
+
+    def module_at(addr: int) -> int | None:
+        j = bisect.bisect_right(sorted_starts, addr) - 1
+        if j < 0:
+            return None
+        i = order[j]
+        return i if addr < mods[i].base + mods[i].size else None
+
+    walkable = cpu in ("amd64", "arm64")
+    windows = bool(system) and system[1] == "Windows NT"
+    exc = d.exception()
+    threads = []
+    for n, t in enumerate(raw_threads):
+        progress.update(0.1 + 0.8 * n / max(len(raw_threads), 1), "walking stacks")
+        context = exc[4] if exc and exc[0] == t.tid and exc[4][1] else t.context
+        regs = registers(d.bytes_at(*context) or b"", cpu)
+        if walkable and regs:
+            walked = walk(regs, memory, lambda a: module_at(a) is not None, windows, cpu == "arm64")
+            if cpu == "arm64":  # a caller's frame is its call instruction, 4 bytes before the return address
+                walked = [(pc if n == 0 else pc - 4, how) for n, (pc, how) in enumerate(walked)]
+            frames = _frames(walked, mods, module_at, image_of)
+        else:
+            frames = _context_frame(regs, mods, module_at)
+        threads.append(Thread(t.tid, t.name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
+    cause = Cause()
+    if exc:
+        tid, code, flags, addr, _ctx, params = exc
+        words = exception_words(system[1] if system else "", code, flags, params)
+        cause = Cause(signal=code if system and system[1] in ("Linux", "Android") else None,
+                      signal_name=words.signal, code=flags, code_name=words.code, exception=words.exception,
+                      fault_address=words.address if words.address is not None else addr)
+    modules = []
+    for i, m in enumerate(mods):
+        image = images.get(i)
+        modules.append(Module(os.path.basename(m.name.replace("\\", "/")), m.base, m.base + m.size, m.base, m.name,
+                              m.code_id, m.debug_id, cpu, binary=image.binary if image else None,
+                              debug_file=image.debug_file if image else None,
+                              symbols=bool(image and image.symbols_found), looked=looked.get(i, [])))
+    regions = [Region(s, s + n, "", n) for s, n, _r in memory.ranges]
+    process = Process(pid=d.pid(), os=" ".join(system[1:]) if system else None, arch=cpu)
+    sections = [Section(title, text) for title, text in d.texts()]
+    cmdline = next((text for title, text in d.texts() if title.endswith("cmdline")), None)
+    process.command = cmdline
+    problems = [Problem("minidump.damaged", "warning", p) for p in d.problems]
+    if not walkable and raw_threads:
+        problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "
+                                "thread shows its context frame"))
+    crash = Crash(process, cause, threads, modules, regions, sections, problems=problems)
+    crashed = crash.crashed_thread
+    if cause.exception or cause.signal_name:
+        top = crashed.frames[0] if crashed and crashed.frames else None
+        what = cause.exception or cause.signal_name or ""
+        if cause.code_name and cause.exception != cause.code_name:
+            what += f" / {cause.code_name}"
+        if cause.fault_address is not None:
+            what += f" at 0x{cause.fault_address:x}"
+        if top is not None:
+            what += f" in {top.function or f'{top.module} + 0x{top.module_offset or 0:x}'}"
+        cause.headline = what
+    for image in images.values():
+        if image is not None:
+            image.close()
+    return crash
+
+
+def _context_frame(regs: dict[str, int], mods: list[MModule], module_at: object) -> list[Frame]:
+    pc = regs.get("rip", regs.get("pc", regs.get("eip")))
+    if pc is None:
+        return []
+    i = module_at(pc)  # type: ignore[operator]
+    m = mods[i] if i is not None else None
+    return [Frame(pc, os.path.basename(m.name.replace("\\", "/")) if m else None, pc - m.base if m else None,
+                  trust="context")]
+
+
+def _frames(walked: list[tuple[int, str]], mods: list[MModule], module_at: object, image_of: object) -> list[Frame]:
+    out = []
+    for n, (pc, trust) in enumerate(walked):
+        caller = n > 0
+        i = module_at(pc)  # type: ignore[operator]
+        if i is None:
+            out.append(Frame(pc, trust=trust))
+            continue
+        m = mods[i]
+        image = image_of(i)  # type: ignore[operator]
+        name = os.path.basename(m.name.replace("\\", "/"))
+        locs = image.locations(pc - m.base - (1 if caller else 0)) if image is not None else []
+        if locs and locs[-1].function:
+            out += [Frame(pc, name, pc - m.base, loc.function, loc.file, loc.line, loc.inlined, trust) for loc in locs]
+        else:
+            out.append(Frame(pc, name, pc - m.base, trust=trust))
+    return out

@@ -1,0 +1,103 @@
+"""A minidump thread's stack walked as Breakpad's minidump_stackwalk and rust-minidump walk it when no CFI is
+at hand (processor/stackwalker_amd64.cc, stackwalker_arm64.cc): the context frame, then the frame-pointer
+chain where it passes Breakpad's checks (8-byte aligned, the caller's frame above the callee's, the saved
+frame pointer pointing at readable stack; never on Windows), else a scan of the stack for a word pointing
+into a module (160 words for the context frame, 40 after), stopping where Breakpad stops (a pc below 4 KiB,
+a stack pointer that does not grow). Each frame says how it was found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+MAX_FRAMES = 1024
+SCAN_WORDS = 40          # Breakpad's kRASearchWords
+CONTEXT_SCAN_WORDS = 160  # four times as far from the context frame
+NON_CANONICAL = 1 << 47
+PAC_MASK = (1 << 48) - 1  # arm64 pointer authentication bits stripped
+
+
+class Memory(Protocol):
+    def u64(self, addr: int) -> int | None: ...
+
+
+def _canonical(v: int) -> bool:
+    return v < NON_CANONICAL or v >= (1 << 64) - NON_CANONICAL
+
+
+def walk(regs: dict[str, int], memory: Memory, in_module: Callable[[int], bool], windows: bool,
+         arm64: bool = False) -> list[tuple[int, str]]:
+    """(pc, trust) of each frame, innermost first; trust is context, fp or scan."""
+    pc_r, sp_r, fp_r = ("pc", "sp", "x29") if arm64 else ("rip", "rsp", "rbp")
+    pc, sp = regs.get(pc_r), regs.get(sp_r)
+    if pc is None or sp is None:
+        return []
+    fp = regs.get(fp_r)
+    lr = regs.get("x30") if arm64 else None
+    frames = [(pc, "context")]
+    trust = "context"
+    while len(frames) < MAX_FRAMES:
+        got = None
+        if arm64 and lr is not None:
+            got, lr = _arm64_frame_pointer(fp, sp, lr, memory)
+        elif not windows and fp is not None and not arm64:
+            got = _frame_pointer(fp, memory)
+        how = "fp"
+        if got is None:
+            got = _scan(sp, fp, memory, in_module, trust == "context", arm64)
+            how = "scan"
+        if got is None:
+            break
+        new_pc, new_sp, new_fp = got
+        if new_pc < 1 << 12 or (new_sp < sp if trust == "context" else new_sp <= sp):
+            break
+        frames.append((new_pc, how))
+        pc, sp, fp, trust = new_pc, new_sp, new_fp, how
+    return frames
+
+
+def _arm64_frame_pointer(fp: int | None, sp: int, lr: int, memory: Memory) \
+        -> tuple[tuple[int, int, int | None] | None, int | None]:
+    """arm64 (stackwalker_arm64.cc): the caller's pc is the callee's link register; the frame record at fp
+    gives the caller's fp and link register."""
+    caller_fp = caller_lr = 0
+    if fp:
+        saved, ra = memory.u64(fp), memory.u64(fp + 8)
+        if saved is None or ra is None:
+            return None, None
+        caller_fp, caller_lr = saved, ra & PAC_MASK
+    return (lr & PAC_MASK, fp + 16 if fp else sp, caller_fp), caller_lr
+
+
+def _frame_pointer(fp: int, memory: Memory) -> tuple[int, int, int | None] | None:
+    if fp % 8:
+        return None
+    ra, saved = memory.u64(fp + 8), memory.u64(fp)
+    if ra is None or saved is None or not _canonical(ra):
+        return None
+    caller_sp = fp + 16
+    if caller_sp <= fp or saved < caller_sp or memory.u64(saved) is None:
+        return None
+    return ra, caller_sp, saved
+
+
+def _scan(sp: int, fp: int | None, memory: Memory, in_module: Callable[[int], bool], context: bool,
+          arm64: bool) -> tuple[int, int, int | None] | None:
+    words = CONTEXT_SCAN_WORDS if context else SCAN_WORDS
+    for i in range(words + 1):
+        at = sp + 8 * i
+        v = memory.u64(at)
+        if v is None:
+            return None
+        if arm64:
+            v &= PAC_MASK
+        if in_module(v - 1):
+            new_fp = None
+            if fp is not None:
+                if at - 8 == fp:
+                    saved = memory.u64(fp)
+                    new_fp = saved if saved is not None and saved > at else None
+                elif fp >= at + 8:
+                    new_fp = fp
+            return v, at + 8, new_fp
+    return None
