@@ -27,7 +27,7 @@ LINUX_STREAMS = {0x47670003: "/proc/cpuinfo", 0x47670004: "/proc/self/status", 0
                  0x47670006: "/proc/self/cmdline", 0x47670007: "/proc/self/environ", 0x47670009: "/proc/self/maps"}
 MAX_COUNT = 1 << 20      # threads, modules or memory ranges in one list
 MAX_STRING_BYTES = 1 << 16
-CV_PDB70, CV_PDB20, CV_ELF = b"RSDS", b"NB10", b"BpEL"
+CV_PDB70, CV_PDB20, CV_ELF = b"RSDS", b"NB10", b"LEpB"  # the u32 signatures, little-endian
 ARCHES = {0: "x86", 5: "arm", 9: "amd64", 12: "arm64", 0x8003: "arm64"}
 OSES = {2: "Windows NT", 0x8101: "Mac OS X", 0x8102: "iOS", 0x8201: "Linux", 0x8203: "Android", 0x8000: "Unix",
         0x8202: "Solaris", 0x8205: "NaCl", 0x8206: "Fuchsia"}
