@@ -60,6 +60,8 @@ class CrashStackView(CrashView):
         split.addWidget(box)
         split.addWidget(below)
         split.setSizes([300, 150])
+        split.setStretchFactor(0, 3)  # a short dock gives the frames most of its height
+        split.setStretchFactor(1, 1)
         self.title = QLabel()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
