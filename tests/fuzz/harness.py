@@ -25,7 +25,8 @@ SAMPLES = (
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
     # public Apple reports (their licences keep them in ../shared): used when the corpus is there
     *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash",
-                             MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz") if p.exists()),
+                             MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz",
+                             MOBILE / "minidump" / "symbolicator-linux.dmp") if p.exists()),
 )
 KINDS = ("flip", "run", "cut", "length")
 LENGTHS = ((1 << 31).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "little"), (1 << 63).to_bytes(8, "big"),
