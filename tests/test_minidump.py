@@ -1,7 +1,7 @@
 """Minidumps against Breakpad's own minidump_stackwalk (npm package `minidump` 0.26.0, its prebuilt linux-x64
 binary: .ci/run installs it under ~/.cache/pmdesk-oracles): the corpus dumps' modules (name, debug file, debug
 id, range), crash reason and address, crashing thread, and every walked thread's frames (module, offset, how
-each was found). The x86 Windows dump is read but not walked yet (pmdesk says so)."""
+each was found) — amd64, arm64 and x86 (Linux, macOS, Windows)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from tests.conftest import run_cli as run
 TOOLS = Path(os.environ.get("PMDESK_ORACLES", Path.home() / ".cache" / "pmdesk-oracles")) / "node_modules" / \
     "minidump" / "bin" / "linux-x64"
 STACKWALK = TOOLS / "minidump_stackwalk"
-WALKED = ("symbolicator-linux.dmp", "symbolicator-macos.dmp", "symbolicator-macos-no-fp.dmp")
+WALKED = ("symbolicator-linux.dmp", "symbolicator-macos.dmp", "symbolicator-macos-no-fp.dmp",
+          "symbolicator-windows.dmp")
 FOUND_BY = {"given as instruction pointer in context": "context", "stack scanning": "scan",
             "previous frame's frame pointer": "fp", "call frame info": "cfi"}
 

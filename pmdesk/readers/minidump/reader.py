@@ -19,7 +19,7 @@ from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.minidump.contexts import registers
 from pmdesk.readers.minidump.names import exception_words
 from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
-from pmdesk.readers.minidump.walk import walk
+from pmdesk.readers.minidump.walk import walk, walk_x86
 
 
 class MinidumpMemory:
@@ -47,6 +47,10 @@ class MinidumpMemory:
     def u64(self, addr: int) -> int | None:
         raw = self.read(addr, 8)
         return struct.unpack("<Q", raw)[0] if raw is not None else None
+
+    def u32(self, addr: int) -> int | None:
+        raw = self.read(addr & 0xFFFFFFFF, 4)
+        return struct.unpack("<I", raw)[0] if raw is not None else None
 
     def executable(self, addr: int) -> bool:
         i = bisect.bisect_right(self.module_starts, addr) - 1
@@ -102,7 +106,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         i = order[j]
         return i if addr < mods[i].base + mods[i].size else None
 
-    walkable = cpu in ("amd64", "arm64")
+    walkable = cpu in ("amd64", "arm64", "x86")
     windows = bool(system) and system[1] == "Windows NT"
     exc = d.exception()
     threads = []
@@ -111,7 +115,9 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         context = exc[4] if exc and exc[0] == t.tid and exc[4][1] else t.context
         regs = registers(d.bytes_at(*context) or b"", cpu)
         if walkable and regs:
-            walked = walk(regs, memory, lambda a: module_at(a) is not None, windows, cpu == "arm64")
+            in_module = lambda a: module_at(a) is not None  # noqa: E731
+            walked = walk_x86(regs, memory, in_module) if cpu == "x86" else walk(regs, memory, in_module, windows,
+                                                                                   cpu == "arm64")
             if cpu == "arm64":  # a caller's frame is its call instruction, 4 bytes before the return address
                 walked = [(pc if n == 0 else pc - 4, how) for n, (pc, how) in enumerate(walked)]
             frames = _frames(walked, mods, module_at, image_of)
@@ -140,7 +146,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     problems = [Problem("minidump.damaged", "warning", p) for p in d.problems]
     if not walkable and raw_threads:
         problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "
-                                "thread shows its context frame"))
+                                "thread shows its context frame"))  # 32-bit arm, mips, ppc …
     crash = Crash(process, cause, threads, modules, regions, sections, problems=problems)
     crashed = crash.crashed_thread
     if cause.exception or cause.signal_name:

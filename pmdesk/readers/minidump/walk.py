@@ -1,5 +1,5 @@
-"""A minidump thread's stack walked as Breakpad's minidump_stackwalk and rust-minidump walk it when no CFI is
-at hand (processor/stackwalker_amd64.cc, stackwalker_arm64.cc): the context frame, then the frame-pointer
+"""A minidump thread's stack walked as Breakpad's minidump_stackwalk and rust-minidump walk it when no CFI
+is at hand (processor/stackwalker_amd64.cc, stackwalker_arm64.cc, stackwalker_x86.cc): the context frame, then the frame-pointer
 chain where it passes Breakpad's checks (8-byte aligned, the caller's frame above the callee's, the saved
 frame pointer pointing at readable stack; never on Windows), else a scan of the stack for a word pointing
 into a module (160 words for the context frame, 40 after), stopping where Breakpad stops (a pc below 4 KiB,
@@ -17,8 +17,13 @@ NON_CANONICAL = 1 << 47
 PAC_MASK = (1 << 48) - 1  # arm64 pointer authentication bits stripped
 
 
+MAX_GAP_X86 = 128 << 10  # Breakpad's kMaxReasonableGapBetweenFrames
+
+
 class Memory(Protocol):
     def u64(self, addr: int) -> int | None: ...
+
+    def u32(self, addr: int) -> int | None: ...
 
 
 def _canonical(v: int) -> bool:
@@ -100,4 +105,45 @@ def _scan(sp: int, fp: int | None, memory: Memory, in_module: Callable[[int], bo
                 elif fp >= at + 8:
                     new_fp = fp
             return v, at + 8, new_fp
+    return None
+
+
+def walk_x86(regs: dict[str, int], memory: Memory, in_module: Callable[[int], bool]) -> list[tuple[int, str]]:
+    """x86 (stackwalker_x86.cc, GetCallerByEBPAtBase): the caller from the words at ebp when they are readable,
+    else a scan for a return address (restoring the ebp chain when the gap is reasonable)."""
+    eip, esp, ebp = regs.get("eip"), regs.get("esp"), regs.get("ebp")
+    if eip is None or esp is None or ebp is None:
+        return []
+    frames = [(eip, "context")]
+    trust = "context"
+    while len(frames) < MAX_FRAMES:
+        caller_eip, caller_ebp = memory.u32(ebp + 4), memory.u32(ebp)
+        if caller_eip is not None and caller_ebp is not None:
+            caller_esp, how = ebp + 8, "fp"
+        else:
+            found = _scan32(esp, memory, in_module, trust == "context")
+            if found is None:
+                break
+            caller_eip, at = found
+            caller_esp = at + 4
+            chain = caller_esp - 8
+            saved = memory.u32(chain)
+            caller_ebp = saved if saved is not None and chain < saved <= chain + MAX_GAP_X86 else ebp
+            how = "scan"
+        if caller_eip < 1 << 12 or (caller_esp < esp if trust == "context" else caller_esp <= esp):
+            break
+        frames.append((caller_eip, how))
+        eip, esp, ebp, trust = caller_eip, caller_esp, caller_ebp, how
+    return frames
+
+
+def _scan32(esp: int, memory: Memory, in_module: Callable[[int], bool], context: bool) -> tuple[int, int] | None:
+    words = CONTEXT_SCAN_WORDS if context else SCAN_WORDS
+    for i in range(words + 1):
+        at = esp + 4 * i
+        v = memory.u32(at)
+        if v is None:
+            return None
+        if in_module(v - 1):
+            return v, at
     return None
