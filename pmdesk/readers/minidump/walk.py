@@ -1,9 +1,10 @@
 """A minidump thread's stack walked as Breakpad's minidump_stackwalk and rust-minidump walk it when no CFI
-is at hand (processor/stackwalker_amd64.cc, stackwalker_arm64.cc, stackwalker_x86.cc): the context frame, then the frame-pointer
-chain where it passes Breakpad's checks (8-byte aligned, the caller's frame above the callee's, the saved
-frame pointer pointing at readable stack; never on Windows), else a scan of the stack for a word pointing
-into a module (160 words for the context frame, 40 after), stopping where Breakpad stops (a pc below 4 KiB,
-a stack pointer that does not grow). Each frame says how it was found."""
+is at hand (processor/stackwalker_amd64.cc, stackwalker_arm64.cc, stackwalker_x86.cc): the context frame,
+then the frame-pointer chain where it passes Breakpad's checks (8-byte aligned, the caller's frame above the
+callee's, the saved frame pointer pointing at readable stack; never on Windows amd64; on arm64 the link
+register gives the caller; on x86 the words at ebp), else a scan of the stack for a word pointing into a
+module (160 words for the context frame, 40 after), stopping where Breakpad stops (a pc below 4 KiB, a stack
+pointer that does not grow). Each frame says how it was found."""
 
 from __future__ import annotations
 
