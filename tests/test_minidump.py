@@ -104,3 +104,35 @@ def test_damaged_minidumps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     cut.write_bytes(b"MDMP" + bytes(28))
     rc, out, err = run(capsys, "stack", str(cut), "--index-dir", str(tmp_path / "idx"))
     assert rc == 0 or (rc == 2 and err.count("\n") == 1 and str(cut) in err)
+
+
+def test_breakpad_symbol_files_name_code_as_llvm_symbolizer(tmp_path: Path) -> None:
+    """A .sym written by Breakpad's dump_syms -d for the arm64 .so built here (tests/data/android) and laid out as a
+    symbol server lays it out: found by debug id, and at every 4th byte of the code the same inline chain
+    (function, file, line) as llvm-symbolizer --inlines."""
+    import shutil
+
+    from pmdesk.native.breakpad_sym import find_sym, load_sym
+    from tests.conftest import DATA
+
+    so = DATA / "android" / "obj" / "local" / "arm64-v8a" / "libnative_crash.so"
+    dump_syms = TOOLS / "dump_syms"
+    if not dump_syms.exists() or shutil.which("llvm-symbolizer-14") is None:
+        pytest.skip("dump_syms (npm minidump) or llvm-symbolizer-14 not installed")
+    text = subprocess.run([str(dump_syms), "-d", str(so)], capture_output=True, text=True, check=True).stdout
+    debug_id = text.split("\n", 1)[0].split()[3]
+    where = tmp_path / "symbols" / "libnative_crash.so" / debug_id
+    where.mkdir(parents=True)
+    (where / "libnative_crash.so.sym").write_text(text)
+    found, _looked = find_sym("libnative_crash.so", debug_id, [str(tmp_path / "symbols")])
+    assert found is not None
+    sym = load_sym(found)
+    probes = list(range(0x1404, 0x143c, 4))
+    r = subprocess.run(["llvm-symbolizer-14", f"--obj={so}", "--inlines", *map(hex, probes)], capture_output=True,
+                       text=True, check=True)
+    for addr, block in zip(probes, r.stdout.strip().split("\n\n"), strict=True):
+        lines = block.splitlines()
+        want = [(lines[i], lines[i + 1].rsplit(":", 2)[0], int(lines[i + 1].rsplit(":", 2)[1]))
+                for i in range(0, len(lines), 2)]
+        got = [(loc.function, loc.file, loc.line) for loc in sym.locations(addr)]
+        assert got == want, hex(addr)

@@ -13,6 +13,7 @@ import struct
 from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Region, Section, Thread
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
+from pmdesk.native.breakpad_sym import SymFile, find_sym, load_sym
 from pmdesk.native.elf_catalogue import elf_with_build_id
 from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths
@@ -87,6 +88,21 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     images: dict[int, Image | None] = {}
     looked: dict[int, list[str]] = {}
 
+    syms: dict[int, SymFile | None] = {}
+
+    def sym_of(i: int) -> SymFile | None:
+        """The module's Breakpad .sym file, found by debug id (when no local binary describes it)."""
+        if i not in syms:
+            m = mods[i]
+            found, where = find_sym(m.debug_file or os.path.basename(m.name), m.debug_id, folders) if m.debug_id \
+                else (None, [])
+            looked[i] = looked.get(i, []) + where
+            try:
+                syms[i] = load_sym(found) if found else None
+            except OSError:
+                syms[i] = None
+        return syms[i]
+
     def image_of(i: int) -> Image | None:
         if i not in images:
             m = mods[i]
@@ -120,7 +136,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
                                                                                    cpu == "arm64")
             if cpu == "arm64":  # a caller's frame is its call instruction, 4 bytes before the return address
                 walked = [(pc if n == 0 else pc - 4, how) for n, (pc, how) in enumerate(walked)]
-            frames = _frames(walked, mods, module_at, image_of)
+            frames = _frames(walked, mods, module_at, image_of, sym_of, cpu != "arm64")
         else:
             frames = _context_frame(regs, mods, module_at)
         threads.append(Thread(t.tid, t.name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
@@ -133,11 +149,11 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
                       fault_address=words.address if words.address is not None else addr)
     modules = []
     for i, m in enumerate(mods):
-        image = images.get(i)
+        image, sym = images.get(i), syms.get(i)
         modules.append(Module(os.path.basename(m.name.replace("\\", "/")), m.base, m.base + m.size, m.base, m.name,
                               m.code_id, m.debug_id, cpu, binary=image.binary if image else None,
-                              debug_file=image.debug_file if image else None,
-                              symbols=bool(image and image.symbols_found), looked=looked.get(i, [])))
+                              debug_file=image.debug_file if image else sym.path if sym else None,
+                              symbols=bool(image and image.symbols_found or sym), looked=looked.get(i, [])))
     regions = [Region(s, s + n, "", n) for s, n, _r in memory.ranges]
     process = Process(pid=d.pid(), os=" ".join(system[1:]) if system else None, arch=cpu)
     sections = [Section(title, text) for title, text in d.texts()]
@@ -175,10 +191,13 @@ def _context_frame(regs: dict[str, int], mods: list[MModule], module_at: object)
                   trust="context")]
 
 
-def _frames(walked: list[tuple[int, str]], mods: list[MModule], module_at: object, image_of: object) -> list[Frame]:
+def _frames(walked: list[tuple[int, str]], mods: list[MModule], module_at: object, image_of: object,
+            sym_of: object, return_addresses: bool) -> list[Frame]:
+    """Frames named from a local binary's DWARF or symbols, else the module's .sym file; a caller is looked up
+    at its return address less one (`return_addresses`: amd64, x86; arm64 frames already point at the call)."""
     out = []
     for n, (pc, trust) in enumerate(walked):
-        caller = n > 0
+        caller = n > 0 and return_addresses
         i = module_at(pc)  # type: ignore[operator]
         if i is None:
             out.append(Frame(pc, trust=trust))
@@ -186,7 +205,11 @@ def _frames(walked: list[tuple[int, str]], mods: list[MModule], module_at: objec
         m = mods[i]
         image = image_of(i)  # type: ignore[operator]
         name = os.path.basename(m.name.replace("\\", "/"))
-        locs = image.locations(pc - m.base - (1 if caller else 0)) if image is not None else []
+        at = pc - m.base - (1 if caller else 0)
+        locs = image.locations(at) if image is not None else []
+        if not locs or not locs[-1].function:
+            sym = sym_of(i)  # type: ignore[operator]
+            locs = sym.locations(at) if sym is not None else []
         if locs and locs[-1].function:
             out += [Frame(pc, name, pc - m.base, loc.function, loc.file, loc.line, loc.inlined, trust) for loc in locs]
         else:

@@ -1,0 +1,152 @@
+"""Breakpad symbol files (`.sym`, what `dump_syms` writes and symbol servers serve): the MODULE line (os, arch,
+debug id, name), FILE, FUNC with its line records, PUBLIC, and INLINE_ORIGIN/INLINE records (dump_syms -d) —
+looked up as Breakpad's source-line resolver does: the function holding the address, its line record, and the
+inlined functions around it, innermost first. Found by debug id in the symbol-server layout
+`NAME/DEBUG_ID/NAME.sym` or anywhere under a folder (the MODULE line says which module a file is).
+Format: Breakpad's docs/symbol_files.md."""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pmdesk.native.folder_files import files_under
+from pmdesk.native.symbols import Location
+
+MAX_SYM_BYTES = 2 << 30
+
+
+@dataclass
+class _Func:
+    addr: int
+    size: int
+    name: str
+    lines: list[tuple[int, int, int, int]] = field(default_factory=list)          # addr, size, line, file
+    inlines: list[tuple[int, int, int, int, list[tuple[int, int]]]] = field(default_factory=list)
+    # depth, call line, call file, origin, ranges
+
+
+class SymFile:
+    """One parsed .sym file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.module: tuple[str, str, str, str] | None = None  # os, arch, debug id, name
+        self.files: dict[int, str] = {}
+        self.origins: dict[int, str] = {}
+        self.funcs: list[_Func] = []
+        publics: list[tuple[int, str]] = []
+        func: _Func | None = None
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                head, _, rest = line.rstrip("\n").partition(" ")
+                try:
+                    if head == "MODULE":
+                        parts = rest.split(" ", 3)
+                        if len(parts) == 4:
+                            self.module = (parts[0], parts[1], parts[2].upper(), parts[3])
+                    elif head == "FILE":
+                        n, _, name = rest.partition(" ")
+                        self.files[int(n)] = name
+                    elif head == "INLINE_ORIGIN":
+                        n, _, name = rest.partition(" ")
+                        self.origins[int(n)] = name
+                    elif head == "FUNC":
+                        parts = rest.split(" ")
+                        if parts[0] == "m":
+                            parts = parts[1:]
+                        func = _Func(int(parts[0], 16), int(parts[1], 16), " ".join(parts[3:]))
+                        self.funcs.append(func)
+                    elif head == "PUBLIC":
+                        parts = rest.split(" ")
+                        if parts[0] == "m":
+                            parts = parts[1:]
+                        publics.append((int(parts[0], 16), " ".join(parts[2:])))
+                        func = None
+                    elif head == "INLINE" and func is not None:
+                        nums = [int(p) for p in rest.split(" ")[:4]]
+                        hexes = [int(p, 16) for p in rest.split(" ")[4:]]
+                        func.inlines.append((*nums, list(zip(hexes[::2], hexes[1::2], strict=False))))
+                    elif head in ("STACK", "INFO"):
+                        func = None if head == "STACK" else func
+                    elif func is not None and head:
+                        size, ln, fileno = rest.split(" ")[:3]
+                        func.lines.append((int(head, 16), int(size, 16), int(ln), int(fileno)))
+                except (ValueError, IndexError):
+                    continue  # a damaged record: the others are still used
+        self.funcs.sort(key=lambda fn: fn.addr)
+        self.starts = [fn.addr for fn in self.funcs]
+        publics.sort()
+        self.public_starts = [a for a, _ in publics]
+        self.publics = publics
+
+    def locations(self, offset: int) -> list[Location]:
+        """The functions at a module offset, innermost inlined first, each with its file and line."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i >= 0 and offset < self.funcs[i].addr + self.funcs[i].size:
+            fn = self.funcs[i]
+            file = line = None
+            for a, n, ln, fno in fn.lines:
+                if a <= offset < a + n:
+                    file, line = self.files.get(fno), ln
+                    break
+            chain = sorted((inl for inl in fn.inlines if any(a <= offset < a + n for a, n in inl[4])),
+                           key=lambda inl: -inl[0])
+            out = []
+            for _depth, call_line, call_file, origin, _ranges in chain:
+                out.append(Location(self.origins.get(origin, "?"), file, line, True))
+                file, line = self.files.get(call_file), call_line
+            out.append(Location(fn.name, file, line, False))
+            return out
+        j = bisect.bisect_right(self.public_starts, offset) - 1
+        return [Location(self.publics[j][1], None, None, False)] if j >= 0 else []
+
+
+def _module_line(path: str) -> tuple[str, str] | None:
+    """(debug id, module name) from a .sym file's first line."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            parts = f.readline().split(" ", 4)
+    except OSError:
+        return None
+    return (parts[3].upper(), parts[4].strip()) if len(parts) == 5 and parts[0] == "MODULE" else None
+
+
+@lru_cache(maxsize=64)
+def _catalogue(folder: str, _mtime_ns: int) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in files_under(folder):
+        if path.endswith(".sym"):
+            got = _module_line(path)
+            if got:
+                found.setdefault(got[0], path)
+    return found
+
+
+def find_sym(name: str, debug_id: str, folders: list[str]) -> tuple[str | None, list[str]]:
+    """The .sym file of a module: `folder/NAME/DEBUG_ID/NAME.sym` (the symbol-server layout), else any .sym under
+    the folder whose MODULE line has that debug id; and where it looked."""
+    looked = []
+    stem = name.rsplit(".", 1)[0] if name.lower().endswith((".pdb", ".exe", ".dll")) else name
+    for folder in folders:
+        for candidate in (os.path.join(folder, name, debug_id, stem + ".sym"),
+                          os.path.join(folder, name, debug_id, name + ".sym")):
+            looked.append(candidate)
+            if os.path.isfile(candidate):
+                return candidate, looked
+        try:
+            mtime = os.stat(folder).st_mtime_ns
+        except OSError:
+            continue
+        got = _catalogue(os.path.abspath(folder), mtime).get(debug_id.upper())
+        looked.append(f"{folder} (*.sym with MODULE id {debug_id})")
+        if got:
+            return got, looked
+    return None, looked
+
+
+@lru_cache(maxsize=32)
+def load_sym(path: str) -> SymFile:
+    return SymFile(path)
