@@ -15,8 +15,6 @@ from functools import lru_cache
 from pmdesk.native.folder_files import files_under
 from pmdesk.native.symbols import Location
 
-MAX_SYM_BYTES = 2 << 30
-
 
 @dataclass
 class _Func:

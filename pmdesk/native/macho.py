@@ -186,12 +186,6 @@ def symbols(sl: Slice) -> tuple[list[int], list[str]]:
     return [a for a, _ in found], [n for _, n in found]
 
 
-def dashed_uuid(hex32: str) -> str:
-    """'82d13d98219e3040b62a07a297007a7c' as Apple prints it: '82D13D98-219E-3040-B62A-07A297007A7C'."""
-    h = hex32.upper()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 def uuid_key(text: str) -> str:
     """A UUID in any of the spellings reports use (dashed or not, either case) as 32 lower-case hex digits."""
     return text.replace("-", "").strip("<> ").lower()

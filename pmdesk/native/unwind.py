@@ -175,7 +175,7 @@ class Unwinder:
             v = self.memory.u64(addr)
             if v is None:
                 return None
-            if (self.image_at(v) is not None or self.memory.executable(v)) and self._after_call(v):
+            if self.image_at(v) is not None and self._after_call(v):
                 new = dict(regs)
                 new[PC[self.machine]] = v
                 new[SP[self.machine]] = addr + 8
@@ -185,8 +185,6 @@ class Unwinder:
     def _after_call(self, addr: int) -> bool:
         if self.machine != "EM_X86_64":
             return self.memory.executable(addr)
-        if getattr(self.memory, "code_unread", False) and self.memory.read(addr - 5, 5) is None:
-            return True  # a minidump holds no code: any address in a module's range may be a return address
         before = self.memory.read(addr - 5, 5)
         if before is not None and before[0] == 0xE8:
             return True

@@ -134,8 +134,8 @@ def frames(raw: list[Any], images: list[Any], symbols: ReportSymbols, problems: 
         fr = d(fr)
         index, offset = num(fr.get("imageIndex")), num(fr.get("imageOffset"))
         image = d(images[index]) if index is not None and 0 <= index < len(images) else None
-        if index is not None and image is None:
-            problems.append(Problem("apple.bad_image_index", "warning",
+        if index is not None and image is None and not any(p.code == "apple.bad_image_index" for p in problems):
+            problems.append(Problem("apple.bad_image_index", "warning",  # said once, however many frames
                                     f"a frame names image {index}; the report lists {len(images)}"))
         base = num(image.get("base")) if image else None
         name = text(image.get("name")) if image else None

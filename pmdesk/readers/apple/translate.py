@@ -56,7 +56,7 @@ def _lines(meta: dict[str, Any], body: dict[str, Any], symbols: ReportSymbols) -
         yield ""
     for i, t in enumerate(threads):
         t = d(t)
-        crashed = t.get("triggered") is True or (faulting == i and "triggered" not in t and False)
+        crashed = t.get("triggered") is True
         name, queue = text(t.get("name")), text(t.get("queue"))
         label = (f"{name}" if name else "") + (f" Dispatch queue: {queue}" if queue else "")
         if ios:

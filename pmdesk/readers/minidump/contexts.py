@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import struct
 
-AMD64_SIZE = 1232
-X86_SIZE = 716
 ARM64_SIZE = 912
 ARM64_OLD_SIZE = 800
 AMD64_REGS = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", *(f"r{i}" for i in range(8, 16)), "rip")
 X86_REGS = ("edi", "esi", "ebx", "edx", "ecx", "eax", "ebp", "eip", "cs", "eflags", "esp", "ss")
 ARM64_REGS = (*(f"x{i}" for i in range(29)), "x29", "x30", "sp", "pc")
-MACHINES = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64", "x86": "EM_386", "arm": "EM_ARM"}
 
 
 def registers(raw: bytes, cpu: str) -> dict[str, int]:

@@ -26,8 +26,6 @@ from pmdesk.readers.minidump.walk import walk, walk_x86
 class MinidumpMemory:
     """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module)."""
 
-    code_unread = True  # stacks only, no code: the unwinder's scan cannot look for the call before an address
-
     def __init__(self, data: object, ranges: list[tuple[int, int, int]], modules: list[MModule]) -> None:
         self.data = data
         self.ranges = sorted(ranges)
@@ -156,9 +154,9 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
                               symbols=bool(image and image.symbols_found or sym), looked=looked.get(i, [])))
     regions = [Region(s, s + n, "", n) for s, n, _r in memory.ranges]
     process = Process(pid=d.pid(), os=" ".join(system[1:]) if system else None, arch=cpu)
-    sections = [Section(title, text) for title, text in d.texts()]
-    cmdline = next((text for title, text in d.texts() if title.endswith("cmdline")), None)
-    process.command = cmdline
+    texts = d.texts()
+    sections = [Section(title, text) for title, text in texts]
+    process.command = next((text for title, text in texts if title.endswith("cmdline")), None)
     problems = [Problem("minidump.damaged", "warning", p) for p in d.problems]
     if not walkable and raw_threads:
         problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "

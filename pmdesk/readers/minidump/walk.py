@@ -87,26 +87,37 @@ def _frame_pointer(fp: int, memory: Memory) -> tuple[int, int, int | None] | Non
     return ra, caller_sp, saved
 
 
-def _scan(sp: int, fp: int | None, memory: Memory, in_module: Callable[[int], bool], context: bool,
-          arm64: bool) -> tuple[int, int, int | None] | None:
-    words = CONTEXT_SCAN_WORDS if context else SCAN_WORDS
-    for i in range(words + 1):
-        at = sp + 8 * i
-        v = memory.u64(at)
+def _return_address(sp: int, memory: Memory, in_module: Callable[[int], bool], context: bool, word: int = 8,
+                    mask: int = (1 << 64) - 1) -> tuple[int, int] | None:
+    """Breakpad's ScanForReturnAddress: the first word from sp on (160 words from the context frame, else 40)
+    that points just past an address inside a module — (that value, where it was)."""
+    read = memory.u64 if word == 8 else memory.u32
+    for i in range((CONTEXT_SCAN_WORDS if context else SCAN_WORDS) + 1):
+        at = sp + word * i
+        v = read(at)
         if v is None:
             return None
-        if arm64:
-            v &= PAC_MASK
+        v &= mask
         if in_module(v - 1):
-            new_fp = None
-            if fp is not None:
-                if at - 8 == fp:
-                    saved = memory.u64(fp)
-                    new_fp = saved if saved is not None and saved > at else None
-                elif fp >= at + 8:
-                    new_fp = fp
-            return v, at + 8, new_fp
+            return v, at
     return None
+
+
+def _scan(sp: int, fp: int | None, memory: Memory, in_module: Callable[[int], bool], context: bool,
+          arm64: bool) -> tuple[int, int, int | None] | None:
+    """amd64/arm64: the scanned return address, and the frame pointer Breakpad keeps or restores with it."""
+    found = _return_address(sp, memory, in_module, context, mask=PAC_MASK if arm64 else (1 << 64) - 1)
+    if found is None:
+        return None
+    v, at = found
+    new_fp = None
+    if fp is not None:
+        if at - 8 == fp:
+            saved = memory.u64(fp)
+            new_fp = saved if saved is not None and saved > at else None
+        elif fp >= at + 8:
+            new_fp = fp
+    return v, at + 8, new_fp
 
 
 def walk_x86(regs: dict[str, int], memory: Memory, in_module: Callable[[int], bool]) -> list[tuple[int, str]]:
@@ -122,7 +133,7 @@ def walk_x86(regs: dict[str, int], memory: Memory, in_module: Callable[[int], bo
         if caller_eip is not None and caller_ebp is not None:
             caller_esp, how = ebp + 8, "fp"
         else:
-            found = _scan32(esp, memory, in_module, trust == "context")
+            found = _return_address(esp, memory, in_module, trust == "context", word=4)
             if found is None:
                 break
             caller_eip, at = found
@@ -137,14 +148,3 @@ def walk_x86(regs: dict[str, int], memory: Memory, in_module: Callable[[int], bo
         eip, esp, ebp, trust = caller_eip, caller_esp, caller_ebp, how
     return frames
 
-
-def _scan32(esp: int, memory: Memory, in_module: Callable[[int], bool], context: bool) -> tuple[int, int] | None:
-    words = CONTEXT_SCAN_WORDS if context else SCAN_WORDS
-    for i in range(words + 1):
-        at = esp + 4 * i
-        v = memory.u32(at)
-        if v is None:
-            return None
-        if in_module(v - 1):
-            return v, at
-    return None

@@ -41,7 +41,6 @@ class TMapping:
     perms: str                        # 'r-x'
     name: str = ""
     build_id: str | None = None
-    load_bias: int = 0
 
 
 @dataclass
@@ -50,7 +49,6 @@ class Tomb:
     abi: str | None = None
     pid: int | None = None
     tid: int | None = None
-    process_name: str | None = None
     command: str | None = None
     signal: int | None = None
     signal_name: str | None = None

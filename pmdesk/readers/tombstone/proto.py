@@ -79,8 +79,6 @@ def _mapping(f: Field) -> TMapping:
             m.name = x.text
         elif n == 8 and x.wire == LEN:
             m.build_id = x.text.lower() or None
-        elif n == 9:
-            m.load_bias = x.value
     m.perms = "".join(perms)
     return m
 
@@ -219,7 +217,6 @@ def parse_proto(data: bytes) -> Tomb:
     t.command = " ".join(command) or None
     crashed = threads.pop(t.tid, None) if t.tid is not None else None
     t.threads = ([crashed] if crashed else []) + [threads[k] for k in sorted(threads)] + guests
-    t.process_name = t.threads[0].name if t.threads else None
     header = [("Build fingerprint", t.fingerprint or ""), ("ABI", t.abi), ("Timestamp", t.timestamp or ""),
               ("Cmdline", t.command or "")]
     t.facts = [(k, v) for k, v in header if v] + t.facts

@@ -24,7 +24,7 @@ FUNCTION_OFFSET = re.compile(r"^(.*)\+(\d+)$")
 REGISTER = re.compile(r"\b([a-z][a-z0-9]{0,4})\s+([0-9a-fA-F]{8,16})\b")
 MAPPING = re.compile(r"^(?:--->)?\s*([0-9a-fA-F']+)-([0-9a-fA-F']+)\s+([r-][w-][x-])\s+([0-9a-fA-F]+)\s+"
                      r"([0-9a-fA-F]+)(?:\s+(.*?))?(?: \(BuildId: ([0-9a-fA-F]+)\))?"
-                     r"(?: \(load bias 0x([0-9a-fA-F]+)\))?$")
+                     r"(?: \(load bias 0x[0-9a-fA-F]+\))?$")
 HEADER = re.compile(r"^([A-Za-z][A-Za-z _]*?): (.*)$")
 HEAP_STACK = re.compile(r"^(de)?allocated by thread (\d+):$")
 LOG_START = re.compile(r"^--------- (?:tail end of |beginning of )?log (\w+)")
@@ -88,7 +88,7 @@ def parse_text(text: str) -> Tomb:
             current = TThread(int(m.group(2)), m.group(3))
             t.threads.append(current)
             if t.pid is None:
-                t.pid, t.tid, t.process_name, t.command = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+                t.pid, t.tid, t.command = int(m.group(1)), int(m.group(2)), m.group(4)
             block = "thread"
             continue
         if not stripped:
@@ -116,8 +116,7 @@ def parse_text(text: str) -> Tomb:
             if mm:
                 start, end = _address(mm.group(1)), _address(mm.group(2)) + 1
                 t.mappings.append(TMapping(start, end, int(mm.group(4), 16), mm.group(3), (mm.group(6) or "").strip(),
-                                           mm.group(7).lower() if mm.group(7) else None,
-                                           int(mm.group(8), 16) if mm.group(8) else 0))
+                                           mm.group(7).lower() if mm.group(7) else None))
             continue
         if stripped == "backtrace:":
             block = "backtrace"
