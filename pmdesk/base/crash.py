@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # How a frame was found, most trustworthy first (rust-minidump's and Breakpad's words where they have them):
-# context — the thread's registers themselves (the innermost frame); cfi — unwound by call-frame information;
-# fp — by following frame pointers; scan — a return address found by scanning the stack (a guess);
-# symbolicated-by-report — the report gives the frame as it is (an Apple report, a tombstone).
-TRUST = ("context", "cfi", "fp", "scan", "symbolicated-by-report")
+# context — the thread's registers themselves (the innermost frame); cfi — unwound by call-frame information
+# (DWARF CFI, a .sym file's STACK CFI or STACK WIN program); leaf — a Windows leaf function's return simulated;
+# frame_pointer — by following frame pointers; cfi_scan — a STACK WIN program's return address corrected by a
+# scan; scan — a return address found by scanning the stack (a guess); symbolicated-by-report — the report
+# gives the frame as it is (an Apple report, a tombstone).
+TRUST = ("context", "cfi", "leaf", "frame_pointer", "cfi_scan", "scan", "symbolicated-by-report")
 LAST_EXCEPTION_TID = -1  # an Apple report's Last Exception Backtrace: the stack that threw, as a thread of its own
 
 
@@ -53,7 +55,9 @@ class Frame:
     @property
     def how(self) -> str:
         """`pmdesk stack --json`'s older word for trust: cfi (the registers or CFI), fp or scan."""
-        return "cfi" if self.trust in ("context", "cfi") else self.trust
+        if self.trust in ("context", "cfi", "leaf"):
+            return "cfi"
+        return "fp" if self.trust == "frame_pointer" else "scan" if self.trust == "cfi_scan" else self.trust
 
 
 @dataclass

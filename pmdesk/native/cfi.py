@@ -123,3 +123,31 @@ def _hdr_table(data: bytes, hdr_addr: int, eh_addr: int) -> list[tuple[int, int]
         return None
     pairs = struct.unpack_from(f"<{2 * count}i", data, 12)
     return [(hdr_addr + pairs[2 * i], hdr_addr + pairs[2 * i + 1] - eh_addr) for i in range(count)]
+
+
+def postfix_rules(found: tuple[dict[Any, Any], int, bool], names: dict[int, str], prefix: str) \
+        -> dict[str, str] | None:
+    """A CFI row (as `ModuleCFI.row` gives it) written as Breakpad's STACK CFI rules (`.cfa: $rsp 16 +`,
+    `.ra: .cfa -8 + ^`, `$rbx: .cfa -24 + ^`), register names from `names` with `prefix` ('$' on x86-64, none on
+    arm64); rules CFI expressions describe are left out (the walk then treats those registers as unknown).
+    None when the CFA is not a register plus an offset or the return address has no rule."""
+    row, ra_reg, _signal = found
+    cfa = row.get("cfa")
+    if cfa is None or cfa.expr is not None or cfa.reg not in names:
+        return None
+    rules = {".cfa": f"{prefix}{names[cfa.reg]} {cfa.offset} +"}
+    for reg, rule in row.items():
+        if not isinstance(reg, int) or reg not in names:
+            continue
+        if rule.type == "OFFSET":
+            expr = f".cfa {rule.arg} + ^"
+        elif rule.type == "VAL_OFFSET":
+            expr = f".cfa {rule.arg} +"
+        elif rule.type == "REGISTER" and rule.arg in names:
+            expr = f"{prefix}{names[rule.arg]}"
+        else:
+            continue
+        rules[".ra" if reg == ra_reg else f"{prefix}{names[reg]}"] = expr
+    if ".ra" not in rules and not prefix and ra_reg in names:  # arm64: the return address still in the lr
+        rules[".ra"] = names[ra_reg]
+    return rules if ".ra" in rules else None

@@ -1,6 +1,6 @@
 """Unwinding a thread's stack over a process's memory: DWARF CFI of the image holding each pc (through
 signal trampolines), else the frame-pointer chain, else scanning the stack for a return address — each
-frame says which (`context` for the registers themselves, then `cfi`, `fp`, `scan`).
+frame says which (`context` for the registers themselves, then `cfi`, `frame_pointer`, `scan`).
 
 The memory is any object with read(addr, n) -> bytes | None, u64(addr) -> int | None and executable(addr)
 (an ELF core's segments and mapped files, a minidump's memory list…); images are looked up by address."""
@@ -55,7 +55,7 @@ class Unwinder:
             how = "cfi"
             if step is None:
                 step = self._fp_step(regs)
-                how = "fp"
+                how = "frame_pointer"
             if step is None:
                 step = self._scan_step(regs)
                 how = "scan"

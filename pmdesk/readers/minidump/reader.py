@@ -10,17 +10,23 @@ import bisect
 import os
 import struct
 
+from elftools.common.exceptions import ELFError
+
 from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Region, Section, Thread
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
-from pmdesk.native.breakpad_sym import SymFile, find_sym, load_sym
+from pmdesk.native.arch import DWARF_REGS
+from pmdesk.native.breakpad_sym import SymFile, WinFrame, find_sym, load_sym
+from pmdesk.native.cfi import postfix_rules
 from pmdesk.native.elf_catalogue import elf_with_build_id
 from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.minidump.contexts import registers
 from pmdesk.readers.minidump.names import exception_words
 from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
-from pmdesk.readers.minidump.walk import walk, walk_x86
+from pmdesk.readers.minidump.walk import walk
+
+LOCAL_CFI = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}  # the ELF machines whose CFI the walk reads
 
 
 class MinidumpMemory:
@@ -83,43 +89,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     raw_threads = d.threads()
     memory = MinidumpMemory(d.data, memory_of(d, raw_threads), mods)
     folders = [*paths.search_dirs, *paths.debug_dirs, os.path.dirname(os.path.abspath(path))]
-    images: dict[int, Image | None] = {}
-    looked: dict[int, list[str]] = {}
-
-    syms: dict[int, SymFile | None] = {}
-
-    def sym_of(i: int) -> SymFile | None:
-        """The module's Breakpad .sym file, found by debug id (when no local binary describes it)."""
-        if i not in syms:
-            m = mods[i]
-            found, where = find_sym(m.debug_file or os.path.basename(m.name), m.debug_id, folders) if m.debug_id \
-                else (None, [])
-            looked[i] = looked.get(i, []) + where
-            try:
-                syms[i] = load_sym(found) if found else None
-            except OSError:
-                syms[i] = None
-        return syms[i]
-
-    def image_of(i: int) -> Image | None:
-        if i not in images:
-            m = mods[i]
-            found, looked[i] = elf_with_build_id(m.code_id, folders) if m.code_id and len(m.code_id) > 16 \
-                else (None, [])
-            images[i] = Image(m.name, m.base, m.base + m.size, m.base, m.code_id, os.path.basename(m.name),
-                              binary=found) if found else None
-        return images[i]
-
-    order = sorted(range(len(mods)), key=lambda i: mods[i].base)
-    sorted_starts = [mods[i].base for i in order]
-
-    def module_at(addr: int) -> int | None:
-        j = bisect.bisect_right(sorted_starts, addr) - 1
-        if j < 0:
-            return None
-        i = order[j]
-        return i if addr < mods[i].base + mods[i].size else None
-
+    found = _Modules(mods, folders, cpu)
     walkable = cpu in ("amd64", "arm64", "x86")
     windows = bool(system) and system[1] == "Windows NT"
     exc = d.exception()
@@ -129,14 +99,12 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         context = exc[4] if exc and exc[0] == t.tid and exc[4][1] else t.context
         regs = registers(d.bytes_at(*context) or b"", cpu)
         if walkable and regs:
-            in_module = lambda a: module_at(a) is not None  # noqa: E731
-            walked = walk_x86(regs, memory, in_module) if cpu == "x86" else walk(regs, memory, in_module, windows,
-                                                                                   cpu == "arm64")
+            walked = walk(regs, memory, found, cpu, windows)
             if cpu == "arm64":  # a caller's frame is its call instruction, 4 bytes before the return address
                 walked = [(pc if n == 0 else pc - 4, how) for n, (pc, how) in enumerate(walked)]
-            frames = _frames(walked, mods, module_at, image_of, sym_of, cpu != "arm64")
+            frames = found.frames(walked, cpu != "arm64")
         else:
-            frames = _context_frame(regs, mods, module_at)
+            frames = found.frames([(pc, "context")] if (pc := _pc(regs)) is not None else [], False)
         threads.append(Thread(t.tid, t.name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
     cause = Cause()
     if exc:
@@ -147,11 +115,11 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
                       fault_address=words.address if words.address is not None else addr)
     modules = []
     for i, m in enumerate(mods):
-        image, sym = images.get(i), syms.get(i)
+        image, sym = found.images.get(i), found.syms.get(i)
         modules.append(Module(os.path.basename(m.name.replace("\\", "/")), m.base, m.base + m.size, m.base, m.name,
                               m.code_id, m.debug_id, cpu, binary=image.binary if image else None,
                               debug_file=image.debug_file if image else sym.path if sym else None,
-                              symbols=bool(image and image.symbols_found or sym), looked=looked.get(i, [])))
+                              symbols=bool(image and image.symbols_found or sym), looked=found.looked.get(i, [])))
     regions = [Region(s, s + n, "", n) for s, n, _r in memory.ranges]
     process = Process(pid=d.pid(), os=" ".join(system[1:]) if system else None, arch=cpu)
     texts = d.texts()
@@ -173,43 +141,124 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         if top is not None:
             what += f" in {top.function or f'{top.module} + 0x{top.module_offset or 0:x}'}"
         cause.headline = what
-    for image in images.values():
-        if image is not None:
-            image.close()
+    found.close()
     return crash
 
 
-def _context_frame(regs: dict[str, int], mods: list[MModule], module_at: object) -> list[Frame]:
-    pc = regs.get("rip", regs.get("pc", regs.get("eip")))
-    if pc is None:
-        return []
-    i = module_at(pc)  # type: ignore[operator]
-    m = mods[i] if i is not None else None
-    return [Frame(pc, os.path.basename(m.name.replace("\\", "/")) if m else None, pc - m.base if m else None,
-                  trust="context")]
+def _pc(regs: dict[str, int]) -> int | None:
+    return regs.get("rip", regs.get("pc", regs.get("eip")))
 
 
-def _frames(walked: list[tuple[int, str]], mods: list[MModule], module_at: object, image_of: object,
-            sym_of: object, return_addresses: bool) -> list[Frame]:
-    """Frames named from a local binary's DWARF or symbols, else the module's .sym file; a caller is looked up
-    at its return address less one (`return_addresses`: amd64, x86; arm64 frames already point at the call)."""
-    out = []
-    for n, (pc, trust) in enumerate(walked):
-        caller = n > 0 and return_addresses
-        i = module_at(pc)  # type: ignore[operator]
+class _Modules:
+    """The dump's modules by address, each with what describes it — a local ELF file found by build-id, a
+    Breakpad .sym file found by debug id — opened on first need: the walk's UnwindInfo, and the namer of its
+    frames."""
+
+    def __init__(self, mods: list[MModule], folders: list[str], cpu: str) -> None:
+        self.mods = mods
+        self.folders = folders
+        self.cpu = cpu
+        self.order = sorted(range(len(mods)), key=lambda i: mods[i].base)
+        self.starts = [mods[i].base for i in self.order]
+        self.images: dict[int, Image | None] = {}
+        self.syms: dict[int, SymFile | None] = {}
+        self.looked: dict[int, list[str]] = {}
+
+    def module_at(self, addr: int) -> int | None:
+        j = bisect.bisect_right(self.starts, addr) - 1
+        if j < 0:
+            return None
+        i = self.order[j]
+        return i if addr < self.mods[i].base + self.mods[i].size else None
+
+    def sym_of(self, i: int) -> SymFile | None:
+        """The module's Breakpad .sym file, found by debug id."""
+        if i not in self.syms:
+            m = self.mods[i]
+            got, where = find_sym(m.debug_file or os.path.basename(m.name), m.debug_id, self.folders) \
+                if m.debug_id else (None, [])
+            self.looked[i] = self.looked.get(i, []) + where
+            try:
+                self.syms[i] = load_sym(got) if got else None
+            except OSError:
+                self.syms[i] = None
+        return self.syms[i]
+
+    def image_of(self, i: int) -> Image | None:
+        """The module's own ELF file, found by build-id under the folders."""
+        if i not in self.images:
+            m = self.mods[i]
+            got, where = elf_with_build_id(m.code_id, self.folders) if m.code_id and len(m.code_id) > 16 \
+                else (None, [])
+            self.looked[i] = self.looked.get(i, []) + where
+            self.images[i] = Image(m.name, m.base, m.base + m.size, m.base, m.code_id, os.path.basename(m.name),
+                                   binary=got) if got else None
+        return self.images[i]
+
+    def in_module(self, addr: int) -> bool:
+        return self.module_at(addr) is not None
+
+    def seems_code(self, addr: int) -> bool:
+        """In a module, and named by its .sym file when it has one (Breakpad's InstructionAddressSeemsValid)."""
+        i = self.module_at(addr)
         if i is None:
-            out.append(Frame(pc, trust=trust))
-            continue
-        m = mods[i]
-        image = image_of(i)  # type: ignore[operator]
-        name = os.path.basename(m.name.replace("\\", "/"))
-        at = pc - m.base - (1 if caller else 0)
-        locs = image.locations(at) if image is not None else []
-        if not locs or not locs[-1].function:
-            sym = sym_of(i)  # type: ignore[operator]
-            locs = sym.locations(at) if sym is not None else []
-        if locs and locs[-1].function:
-            out += [Frame(pc, name, pc - m.base, loc.function, loc.file, loc.line, loc.inlined, trust) for loc in locs]
-        else:
-            out.append(Frame(pc, name, pc - m.base, trust=trust))
-    return out
+            return False
+        sym = self.sym_of(i)
+        return sym is None or sym.names(addr - self.mods[i].base)
+
+    def cfi(self, instruction: int) -> dict[str, str] | None:
+        """The STACK CFI rules at an instruction, from the module's .sym file, else its local ELF's CFI."""
+        i = self.module_at(instruction)
+        if i is None:
+            return None
+        offset = instruction - self.mods[i].base
+        sym = self.sym_of(i)
+        if sym is not None:
+            return sym.cfi_rules(offset)
+        image = self.image_of(i)
+        machine = LOCAL_CFI.get(self.cpu)
+        if image is None or machine is None:
+            return None
+        try:
+            row = image.cfi.row(offset)
+        except (ELFError, ValueError, KeyError, IndexError, struct.error):
+            return None
+        return postfix_rules(row, DWARF_REGS[machine], "$" if self.cpu == "amd64" else "") if row else None
+
+    def windows_frame(self, instruction: int) -> WinFrame | None:
+        i = self.module_at(instruction)
+        sym = self.sym_of(i) if i is not None else None
+        return sym.windows_frame(instruction - self.mods[i].base) if sym is not None and i is not None else None
+
+    def frames(self, walked: list[tuple[int, str]], return_addresses: bool) -> list[Frame]:
+        """Frames named from a local binary's DWARF, else the module's .sym file, else the binary's symbols; a
+        caller is looked up
+        at its return address less one (`return_addresses`: amd64, x86; arm64 frames already point at the
+        call)."""
+        out = []
+        for n, (pc, trust) in enumerate(walked):
+            back = 1 if n > 0 and return_addresses else 0  # a return address belongs to its call instruction
+            i = self.module_at(pc - back)
+            if i is None:
+                out.append(Frame(pc, trust=trust))
+                continue
+            m = self.mods[i]
+            image = self.image_of(i)
+            name = os.path.basename(m.name.replace("\\", "/"))
+            at = pc - m.base - back
+            locs = image.locations(at) if image is not None else []
+            if not any(loc.file for loc in locs):  # no debug information here: the .sym's lines and inlines
+                sym = self.sym_of(i)
+                named = sym.locations(at) if sym is not None else []
+                locs = named if named and named[-1].function else locs
+            if locs and locs[-1].function:
+                out += [Frame(pc, name, pc - m.base, loc.function, loc.file, loc.line, loc.inlined, trust)
+                        for loc in locs]
+            else:
+                out.append(Frame(pc, name, pc - m.base, trust=trust))
+        return out
+
+    def close(self) -> None:
+        for image in self.images.values():
+            if image is not None:
+                image.close()

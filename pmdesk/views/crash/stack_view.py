@@ -26,8 +26,8 @@ from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import CRASH_FRAME, SelectionBus
 from pmdesk.views.crash.base import CrashView
 
-TRUST = {"context": "registers", "cfi": "CFI", "fp": "frame pointer", "scan": "stack scan (a guess)",
-         "symbolicated-by-report": "the report"}
+TRUST = {"context": "registers", "cfi": "CFI", "leaf": "leaf return", "frame_pointer": "frame pointer",
+         "cfi_scan": "CFI and a scan", "scan": "stack scan (a guess)", "symbolicated-by-report": "the report"}
 
 
 class CrashStackView(CrashView):
@@ -80,7 +80,7 @@ class CrashStackView(CrashView):
                      f"0x{f.pc:x}", os.path.basename(f.module or ""), TRUST.get(f.trust, f.trust)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if f.trust == "scan":
+                if f.trust in ("scan", "cfi_scan"):
                     item.setForeground(QBrush(QColor("#a06000")))
                 if c == 2 and f.file:
                     item.setToolTip(f.file)
