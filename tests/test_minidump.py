@@ -181,3 +181,67 @@ def test_breakpad_symbol_files_name_code_as_llvm_symbolizer(tmp_path: Path) -> N
                 for i in range(0, len(lines), 2)]
         got = [(loc.function, loc.file, loc.line) for loc in sym.locations(addr)]
         assert got == want, hex(addr)
+
+
+def test_local_elf_cfi_walks_as_its_sym_file(tmp_path: Path) -> None:
+    """With no .sym at hand but the module's own ELF beside the dump (found by build-id), its .eh_frame walks
+    the stack: the frames through it equal Breakpad's walk with the .sym dump_syms wrote from that CFI, up to
+    the first frame outside it."""
+    import shutil
+
+    for name in ("segv.dmp", "libcrashy.so"):
+        shutil.copy(MADE / name, tmp_path / name)
+    want = breakpad_frames(breakpad(MADE / "segv.dmp", symbols=MADE / "symbols"))[0]
+    crash = MinidumpReader.crash(str(tmp_path / "segv.dmp"), SearchPaths(), Progress())
+    got = [(f.module, f.pc, f.trust) for f in crash.threads[0].frames if not f.inlined]
+    physical = [(m, pc, trust) for m, _fn, pc, trust in want if trust != "inline"]
+    upto = next(i for i, f in enumerate(physical) if f[0] != "libcrashy.so") + 1
+    assert got[:upto] == physical[:upto] and upto >= 6
+    assert [f.trust for f in crash.threads[0].frames[1:upto]] == ["cfi"] * (upto - 1)
+
+
+@pytest.mark.parametrize("path", [*sorted(MADE.glob("*.dmp")), BREAKPADS / "minidump2.dmp"], ids=lambda p: p.name)
+def test_crash_and_system_info_in_rust_minidumps_names(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                      path: Path) -> None:
+    """`stack --json --symbols DIR` adds crash_info and system_info (rust-minidump's names) and each module's
+    code_id and debug_id; their values equal what minidump_stackwalk prints."""
+    text = breakpad(path, "-m")
+    rc, out, err = run(capsys, "stack", str(path), "--json", "--symbols", str(path.parent / "symbols"))
+    assert rc == 0, err
+    doc = json.loads(out)
+    os_name, os_ver = next(ln.split("|")[1:3] for ln in text.splitlines() if ln.startswith("OS|"))
+    cpu, cpu_info, cpus = next(ln.split("|")[1:4] for ln in text.splitlines() if ln.startswith("CPU|"))
+    assert doc["system_info"] == {"os": os_name, "os_ver": os_ver, "cpu_arch": cpu, "cpu_info": cpu_info,
+                                  "cpu_count": int(cpus)}
+    reason, address, thread = next(ln.split("|")[1:4] for ln in text.splitlines() if ln.startswith("Crash|"))
+    if reason:
+        assert doc["crash_info"]["type"] == reason and int(doc["crash_info"]["address"], 16) == int(address, 16)
+        assert doc["crash_info"]["crashing_thread"] == int(thread)
+    modules = [ln.split("|") for ln in text.splitlines() if ln.startswith("Module|")]
+    assert sorted(m["debug_id"] or "" for m in doc["modules"]) == sorted(w[4] for w in modules)
+
+
+def test_crashpad_annotations_as_minidump_dump_prints_them() -> None:
+    """Crashpad's info stream: report and client ids, simple annotations, each module's object and list
+    annotations — the values Breakpad's minidump_dump prints."""
+    dump = TOOLS / "minidump_dump"
+    path = BREAKPADS / "minidump_crashpad_annotation.dmp"
+    crash = MinidumpReader.crash(str(path), SearchPaths(), Progress())
+    notes = dict(ln.split(": ", 1) for s in crash.sections if s.title == "Crashpad annotations"
+                 for ln in s.text.split("\n"))
+    assert notes["prod"] == "xcuitest"
+    assert next(v for k, v in notes.items() if k.endswith("!exceptionName")) == "NSRangeException"
+    if not dump.exists():
+        pytest.skip("minidump_dump not installed")
+    text = subprocess.run([str(dump), str(path)], capture_output=True, text=True).stdout
+    want = {}
+    for ln in text.splitlines():
+        if m := re.match(r'^\s+simple_annotations\["(.*)"\] = (.*)$', ln):
+            want[m[1]] = m[2]
+        elif m := re.match(r'^\s+module_list\[\d+\]\.crashpad_annotations\["(.*)"\] \(type = \d+\) = (.*)$', ln):
+            want[next(k for k in notes if k.endswith("!" + m[1]))] = m[2]
+        elif m := re.match(r'^\s+module_list\[\d+\]\.list_annotations\[(\d+)\] = (.*)$', ln):
+            want[next(k for k in notes if k.endswith(f"[{m[1]}]"))] = m[2]
+        elif m := re.match(r"^\s+(report_id|client_id) = (.*)$", ln):
+            want[m[1]] = m[2]
+    assert notes == want

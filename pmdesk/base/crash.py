@@ -141,6 +141,9 @@ class Process:
     arch: str | None = None         # ELF machine name (EM_X86_64, EM_AARCH64) or the report's own word
     time: str | None = None         # when it crashed, ISO 8601, as the report says
     version: str | None = None      # the application's version, when the report gives one
+    os_version: str | None = None   # the OS's version words, when the dump gives them apart from `os`
+    cpu_info: str | None = None     # the processor as the dump describes it ('GenuineIntel family 6 model 13 …')
+    cpu_count: int | None = None
 
 
 @dataclass

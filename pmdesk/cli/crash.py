@@ -17,7 +17,8 @@ from pmdesk.model.formats import Kind
 if TYPE_CHECKING:
     from pmdesk.base.crash import Crash, Wait
 
-CONTRACT = ("signal", "crashed_thread", "threads", "modules", "deadlocks")  # the issue's keys, and deadlocks
+CONTRACT = ("signal", "crashed_thread", "threads", "modules", "deadlocks",  # the issue's keys, and deadlocks
+            "crash_info", "system_info")  # added with rust-minidump's names
 
 
 def stack(inv: Invocation) -> Output:
@@ -25,12 +26,13 @@ def stack(inv: Invocation) -> Output:
 
     args = inv.args
     _check_paths(args)
-    if args.exe or args.debug_dir or args.search_dir:  # other search paths: the dump read again, no index
+    symbol_dirs = [*(args.search_dir or []), *(args.symbols or [])]
+    if args.exe or args.debug_dir or symbol_dirs:  # other search paths: the dump read again, no index
         from pmdesk.base.progress import Progress
         from pmdesk.native.symbol_files import SearchPaths
 
         fmt = inv.check_kind(args.file)
-        paths = SearchPaths(exe=args.exe, search_dirs=args.search_dir or [], debug_dirs=args.debug_dir or [])
+        paths = SearchPaths(exe=args.exe, search_dirs=symbol_dirs, debug_dirs=args.debug_dir or [])
         crash = fmt.reader.crash(args.file, paths, Progress(path=args.file))
         deadlocks = deadlocks_of(crash)
         for pr in crash.problems:
@@ -47,7 +49,8 @@ def _check_paths(args: argparse.Namespace) -> None:
     """Symbol paths that are not there are said, not silently ignored."""
     if getattr(args, "exe", None) and not os.path.isfile(args.exe):
         raise PmdeskError(args.exe, "no such file (given with --exe)")
-    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", getattr(args, "search_dir", None))):
+    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", getattr(args, "search_dir", None)),
+                         ("--symbols", getattr(args, "symbols", None))):
         for d in dirs or []:
             if not os.path.isdir(d):
                 raise PmdeskError(d, f"no such directory (given with {option})")
@@ -99,7 +102,10 @@ COMMANDS = (
                 Arg.of("--debug-dir", action="append", metavar="DIR",
                        help="a directory with a .build-id/xx/rest.debug tree or debug-link files (repeatable)"),
                 Arg.of("--search-dir", action="append", metavar="DIR",
-                       help="a directory holding the program's shared libraries by name (repeatable)")),
+                       help="a directory holding the program's shared libraries by name (repeatable)"),
+                Arg.of("--symbols", action="append", metavar="DIR",
+                       help="a folder of Breakpad .sym files (symbol-server layout NAME/ID/NAME.sym or any) and "
+                            "binaries, searched by debug id and build-id (repeatable)")),
             (Kind.CRASH,), summary="crash dumps: every thread's stack, like gdb's bt"),
     Command("translate", "Apple .ips crash reports: the report as the .crash text Console shows, symbolicated "
             "from dSYMs (found by UUID) with --symbolicate, as MacSymbolicator writes it", translate, (

@@ -56,10 +56,10 @@ def write_crash(sink: IndexSink, crash: Crash) -> None:
     sink.insert("crash_report", (
         "pid", "command", "executable", "os", "arch", "time", "version", "signal", "signal_name", "code",
         "code_name", "exception", "fault_address", "fault_access", "computed_address", "stack_overflow", "message",
-        "headline", "snapshot"),
+        "headline", "snapshot", "os_version", "cpu_info", "cpu_count"),
         [(i64(p.pid), p.command, p.executable, p.os, p.arch, p.time, p.version, i64(c.signal), c.signal_name,
           i64(c.code), c.code_name, c.exception, s64(c.fault_address), c.fault_access, s64(c.computed_address),
-          c.stack_overflow, c.message, c.headline, crash.snapshot)])
+          c.stack_overflow, c.message, c.headline, crash.snapshot, p.os_version, p.cpu_info, i64(p.cpu_count))])
     frames = []
     for i, t in enumerate(crash.threads):
         sink.insert("crash_thread", ("idx", "tid", "name", "crashed", "current", "signal", "queue", "registers",

@@ -23,7 +23,10 @@ CREATE TABLE crash_report (
     stack_overflow   INTEGER NOT NULL,  -- 1 when the fault hit the stack's guard page
     message          TEXT,     -- abort / assertion message
     headline         TEXT,     -- the report's own one-line summary
-    snapshot         INTEGER NOT NULL   -- 1 for a snapshot of a live process (gcore): nothing crashed
+    snapshot         INTEGER NOT NULL,  -- 1 for a snapshot of a live process (gcore): nothing crashed
+    os_version       TEXT,     -- '10.0.19041 Service Pack 1', '0.0.0 Linux 6.1.0 #1 SMP …'
+    cpu_info         TEXT,     -- 'GenuineIntel family 6 model 13 stepping 8'
+    cpu_count        INTEGER
 );
 
 CREATE TABLE crash_thread (

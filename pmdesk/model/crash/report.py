@@ -27,11 +27,30 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
         "crashed_thread": crashed.tid if crashed else None,
         "threads": [{"tid": t.tid, "name": t.name, "frames": [frame_json(f) for f in t.frames]} for t in crash.threads],
         "modules": [{"path": m.name, "build_id": m.build_id, "base": m.base,
-                     "symbols": "found" if m.symbols else "missing", "debug_file": m.debug_file}
+                     "symbols": "found" if m.symbols else "missing", "debug_file": m.debug_file,
+                     "code_id": m.build_id, "debug_id": m.debug_id}
                     for m in crash.modules],
         "deadlocks": [[{"tid": w.tid, "mutex": w.lock, "mutex_name": w.lock_name, "owner": w.owner} for w in cycle]
                       for cycle in deadlocks],
+        "crash_info": {"type": crash_reason(c) if not crash.snapshot else None,
+                       "address": f"0x{c.fault_address:016x}" if c.fault_address is not None else None,
+                       "crashing_thread": crash.threads.index(crashed) if crashed else None,
+                       "assertion": c.message},
+        "system_info": {"os": crash.process.os, "os_ver": crash.process.os_version, "cpu_arch": crash.process.arch,
+                        "cpu_info": crash.process.cpu_info, "cpu_count": crash.process.cpu_count},
     }
+
+
+def crash_reason(c: Cause) -> str | None:
+    """The crash reason as minidump-stackwalk words it: 'SIGSEGV /SEGV_MAPERR', 'EXC_BAD_ACCESS /
+    KERN_INVALID_ADDRESS', 'EXCEPTION_ACCESS_VIOLATION_WRITE'."""
+    if c.exception:
+        return c.exception + (f" / {c.code_name}" if c.code_name and c.code_name != c.exception else "")
+    if c.signal_name:  # Breakpad's spacing, exactly: 'SIGSEGV /SEGV_MAPERR' but 'SIGBUS / BUS_ADRERR'
+        if not c.code_name:
+            return c.signal_name
+        return f"{c.signal_name} {'/' if c.signal_name == 'SIGSEGV' else '/ '}{c.code_name}"
+    return None
 
 
 def frame_json(f: Frame) -> dict[str, Any]:

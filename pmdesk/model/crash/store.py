@@ -24,10 +24,10 @@ def load_crash(dump: Dump) -> Crash:
     conn = dump.conn
     row = conn.execute("SELECT pid, command, executable, os, arch, time, version, signal, signal_name, code, "
                        "code_name, exception, fault_address, fault_access, computed_address, stack_overflow, message, "
-                       "headline, snapshot FROM crash_report").fetchone()
+                       "headline, snapshot, os_version, cpu_info, cpu_count FROM crash_report").fetchone()
     process, cause, snapshot = Process(), Cause(), False
     if row is not None:
-        process = Process(*row[:7])
+        process = Process(*row[:7], os_version=row[19], cpu_info=row[20], cpu_count=row[21])
         cause = Cause(row[7], row[8], row[9], row[10], row[11], _u(row[12]), row[13], _u(row[14]), bool(row[15]),
                       row[16], row[17])
         snapshot = bool(row[18])

@@ -8,10 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
-           8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM", 31: "SIGSYS"}
-SI_CODES = {("SIGSEGV", 1): "SEGV_MAPERR", ("SIGSEGV", 2): "SEGV_ACCERR", ("SIGBUS", 1): "BUS_ADRALN",
-            ("SIGBUS", 2): "BUS_ADRERR", ("SIGFPE", 1): "FPE_INTDIV", ("SIGILL", 1): "ILL_ILLOPC",
-            ("SIGTRAP", 1): "TRAP_BRKPT"}
+           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
+           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN",
+           22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH",
+           29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS", 0xFFFFFFFF: "DUMP_REQUESTED"}
+# si_code names of the signals Breakpad words with one (minidump_processor.cc); others stand alone
+SI_CODES = {"SIGSEGV": ("SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"),
+            "SIGBUS": ("BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR", "BUS_MCEERR_AO"),
+            "SIGFPE": ("FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND", "FPE_FLTRES",
+                       "FPE_FLTINV", "FPE_FLTSUB"),
+            "SIGILL": ("ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC", "ILL_PRVREG",
+                       "ILL_COPROC", "ILL_BADSTK")}
 MACH = {1: "EXC_BAD_ACCESS", 2: "EXC_BAD_INSTRUCTION", 3: "EXC_ARITHMETIC", 4: "EXC_EMULATION",
         5: "EXC_SOFTWARE", 6: "EXC_BREAKPOINT", 7: "EXC_SYSCALL", 10: "EXC_CRASH", 11: "EXC_RESOURCE",
         12: "EXC_GUARD"}
@@ -35,7 +42,10 @@ class Words:
 def exception_words(os_name: str, code: int, flags: int, params: list[int]) -> Words:
     if os_name in ("Linux", "Android"):
         signal = SIGNALS.get(code, f"signal {code}")
-        return Words(None, signal, SI_CODES.get((signal, flags), f"0x{flags:08x}"), None)
+        names = SI_CODES.get(signal)
+        if names is None:
+            return Words(None, signal, None, None)
+        return Words(None, signal, names[flags - 1] if 1 <= flags <= len(names) else f"0x{flags:08x}", None)
     if os_name in ("Mac OS X", "iOS"):
         exc = MACH.get(code, f"0x{code:08x}")
         return Words(exc, None, KERN.get(flags, f"0x{flags:08x}") if flags else None, None)

@@ -20,7 +20,8 @@ MODULE = struct.Struct("<QIIII52sIIIIQQ")  # base, size, checksum, time, name rv
 MEMORY = struct.Struct("<QII")             # start, size, rva
 MEMORY64 = struct.Struct("<QQ")            # start, size (data follows contiguously from the list's base rva)
 EXCEPTION = struct.Struct("<IIIIQQII")     # thread id, align, code, flags, record, address, n params, align
-THREAD_LIST, MODULE_LIST, MEMORY_LIST, EXCEPTION_STREAM, SYSTEM_INFO = 3, 4, 5, 6, 7
+THREAD_EX = struct.Struct("<IIIIQQIIIIQII")  # a thread, then its backing store (start, size, rva)
+THREAD_LIST, MODULE_LIST, MEMORY_LIST, EXCEPTION_STREAM, SYSTEM_INFO, THREAD_EX_LIST = 3, 4, 5, 6, 7, 8
 MEMORY64_LIST, MISC_INFO, THREAD_NAME_LIST = 9, 15, 24
 BREAKPAD_INFO = 0x47670001
 LINUX_STREAMS = {0x47670003: "/proc/cpuinfo", 0x47670004: "/proc/self/status", 0x47670005: "/etc/lsb-release",
@@ -104,7 +105,9 @@ class Minidump:
         return list(entry.iter_unpack(raw))
 
     def threads(self) -> list[MThread]:
-        out = [MThread(t[0], t[5], (t[7], t[6]), (t[9], t[8])) for t in self._list(THREAD_LIST, THREAD, "thread")]
+        """The thread list's threads (else the extended list's, which Windows writes for Itanium), named."""
+        listed = self._list(THREAD_LIST, THREAD, "thread") or self._list(THREAD_EX_LIST, THREAD_EX, "thread")
+        out = [MThread(t[0], t[5], (t[7], t[6]), (t[9], t[8])) for t in listed]
         names = self.thread_names()
         for t in out:
             t.name = names.get(t.tid)
@@ -178,12 +181,23 @@ class Minidump:
 
     def system_info(self) -> tuple[str, str, str] | None:
         """(cpu, os, os version words) of the system info stream."""
+        got = self.system_details()
+        return got[:3] if got else None
+
+    def system_details(self) -> tuple[str, str, str, str | None, int] | None:
+        """(cpu, os, os version words, the processor as minidump_stackwalk describes an x86 one, processors)."""
         raw = self.stream(SYSTEM_INFO)
         if raw is None or len(raw) < 32:
             return None
-        arch, _level, _rev, ncpu, _pt, major, minor, build, platform, csd = struct.unpack_from("<HHHBBIIIII", raw)
+        arch, level, rev, ncpu, _pt, major, minor, build, platform, csd = struct.unpack_from("<HHHBBIIIII", raw)
         words = f"{major}.{minor}.{build} {(self.string(csd) or '').strip()}".strip()
-        return ARCHES.get(arch, f"cpu {arch:#x}"), OSES.get(platform, f"os {platform:#x}"), words
+        cpu = ARCHES.get(arch, f"cpu {arch:#x}")
+        info = None
+        if cpu in ("x86", "amd64"):  # Breakpad names the vendor of x86 processors only
+            vendor = raw[32:44].split(b"\0", 1)[0].decode("ascii", "replace") if len(raw) >= 44 and cpu == "x86" \
+                else ""
+            info = f"{vendor} family {level} model {rev >> 8} stepping {rev & 0xFF}".strip()
+        return cpu, OSES.get(platform, f"os {platform:#x}"), words, info, ncpu
 
     def pid(self) -> int | None:
         raw = self.stream(MISC_INFO)

@@ -24,6 +24,8 @@ from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.minidump.contexts import registers
 from pmdesk.readers.minidump.names import exception_words
 from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
+from pmdesk.readers.minidump.streams import assertion_text
+from pmdesk.readers.minidump.streams import sections as extra_sections
 from pmdesk.readers.minidump.walk import walk
 
 LOCAL_CFI = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}  # the ELF machines whose CFI the walk reads
@@ -83,7 +85,8 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         raise DumpFormatError(path, str(e), e.offset) from None
     except (OSError, ValueError) as e:
         raise DumpFormatError(path, f"cannot be read: {e}", 0) from None
-    system = d.system_info()
+    details = d.system_details()
+    system = details[:3] if details else None
     cpu = system[0] if system else "amd64"
     mods = d.modules()
     raw_threads = d.threads()
@@ -93,6 +96,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     walkable = cpu in ("amd64", "arm64", "x86")
     windows = bool(system) and system[1] == "Windows NT"
     exc = d.exception()
+    dumper = d.breakpad_threads()[0]
     threads = []
     for n, t in enumerate(raw_threads):
         progress.update(0.1 + 0.8 * n / max(len(raw_threads), 1), "walking stacks")
@@ -105,7 +109,8 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
             frames = found.frames(walked, cpu != "arm64")
         else:
             frames = found.frames([(pc, "context")] if (pc := _pc(regs)) is not None else [], False)
-        threads.append(Thread(t.tid, t.name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
+        name = t.name or ("the thread that wrote this minidump (Breakpad's handler)" if t.tid == dumper else None)
+        threads.append(Thread(t.tid, name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
     cause = Cause()
     if exc:
         tid, code, flags, addr, _ctx, params = exc
@@ -113,6 +118,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         cause = Cause(signal=code if system and system[1] in ("Linux", "Android") else None,
                       signal_name=words.signal, code=flags, code_name=words.code, exception=words.exception,
                       fault_address=words.address if words.address is not None else addr)
+    cause.message = assertion_text(d)
     modules = []
     for i, m in enumerate(mods):
         image, sym = found.images.get(i), found.syms.get(i)
@@ -121,9 +127,11 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
                               debug_file=image.debug_file if image else sym.path if sym else None,
                               symbols=bool(image and image.symbols_found or sym), looked=found.looked.get(i, [])))
     regions = [Region(s, s + n, "", n) for s, n, _r in memory.ranges]
-    process = Process(pid=d.pid(), os=" ".join(system[1:]) if system else None, arch=cpu)
+    process = Process(pid=d.pid(), os=system[1] if system else None, arch=cpu,
+                      os_version=system[2] if system else None, cpu_info=details[3] if details else None,
+                      cpu_count=details[4] if details else None)
     texts = d.texts()
-    sections = [Section(title, text) for title, text in texts]
+    sections = [Section(title, text) for title, text in (*texts, *extra_sections(d, [m.name for m in mods]))]
     process.command = next((text for title, text in texts if title.endswith("cmdline")), None)
     problems = [Problem("minidump.damaged", "warning", p) for p in d.problems]
     if not walkable and raw_threads:
