@@ -23,6 +23,8 @@ SAMPLES = (
     (DATA / "native" / "cores" / "segv_chain.core", "stack"), (THREADS / "deadlock-sync.jstack.txt", "threads"),
     (THREADS / "go_deadlock.sigquit.txt", "threads"), (THREADS / "jdk25-vthreads.dump.json", "threads"),
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
+    (DATA / "minidump" / "threads.dmp", "stack"),
+    (DATA / "minidump" / "breakpad" / "minidump_crashpad_annotation.dmp", "stack"),
     # public Apple reports (their licences keep them in ../shared): used when the corpus is there
     *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash",
                              MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz",

@@ -40,16 +40,24 @@ class Words:
 
 
 def exception_words(os_name: str, code: int, flags: int, params: list[int]) -> Words:
+    """The words for an exception; an unknown code as Breakpad writes it: '0xc000000d / 0x00000000'."""
+    unknown = Words(f"0x{code:08x}", None, f"0x{flags:08x}", None)
     if os_name in ("Linux", "Android"):
-        signal = SIGNALS.get(code, f"signal {code}")
+        signal = SIGNALS.get(code)
+        if signal is None:
+            return unknown
         names = SI_CODES.get(signal)
         if names is None:
             return Words(None, signal, None, None)
         return Words(None, signal, names[flags - 1] if 1 <= flags <= len(names) else f"0x{flags:08x}", None)
     if os_name in ("Mac OS X", "iOS"):
-        exc = MACH.get(code, f"0x{code:08x}")
+        exc = MACH.get(code)
+        if exc is None:
+            return unknown
         return Words(exc, None, KERN.get(flags, f"0x{flags:08x}") if flags else None, None)
-    name = NTSTATUS.get(code, f"0x{code:08x}")
+    name = NTSTATUS.get(code)
+    if name is None:
+        return unknown
     if code == 0xC0000005 and params:
         return Words(f"{name}_{ACCESS.get(params[0], 'UNKNOWN')}", None, None,
                      params[1] if len(params) > 1 else None)

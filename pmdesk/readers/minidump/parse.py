@@ -190,7 +190,8 @@ class Minidump:
         if raw is None or len(raw) < 32:
             return None
         arch, level, rev, ncpu, _pt, major, minor, build, platform, csd = struct.unpack_from("<HHHBBIIIII", raw)
-        words = f"{major}.{minor}.{build} {(self.string(csd) or '').strip()}".strip()
+        service_pack = self.string(csd) if csd else None
+        words = f"{major}.{minor}.{build}" + (f" {service_pack}" if service_pack is not None else "")  # as Breakpad
         cpu = ARCHES.get(arch, f"cpu {arch:#x}")
         info = None
         if cpu in ("x86", "amd64"):  # Breakpad names the vendor of x86 processors only

@@ -125,12 +125,11 @@ def sections(d: Minidump, module_names: list[str]) -> list[tuple[str, str]]:
     if unloaded:
         out.append(("Unloaded modules", _cut(unloaded)))
     regions = []
-    for e in _table(d, MEMORY_INFO, "<IIQ", "memory info"):
-        if len(e) >= 48:
-            base, _alloc, _aprot, _a, size, state, protect, kind = struct.unpack_from("<QQIIQIII", e)
-            words = PROTECT.get(protect & 0xFF, f"{protect:#x}") + (" guard" if protect & 0x100 else "")
-            regions.append(f"0x{base:016x} {size:>14,}  {STATES.get(state, hex(state)):8} "
-                           f"{words if state != 0x10000 else '':12} {TYPES.get(kind, '')}".rstrip())
+    for base, size, state, protect, kind in memory_info(d):
+        words = PROTECT.get(protect & 0xFF, f"{protect:#x}") + (" guard" if protect & 0x100 else "") if protect \
+            and state != 0x10000 else ""
+        regions.append(f"0x{base:016x} {size:>17,}  {STATES.get(state, hex(state)):8} {words:12} "
+                       f"{TYPES.get(kind, '')}".rstrip())
     if regions:
         out.append(("Memory info", _cut(regions)))
     infos = []
@@ -167,8 +166,16 @@ def sections(d: Minidump, module_names: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def memory_info(d: Minidump) -> list[tuple[int, int, int, int, int]]:
+    """(base, size, state, protection, type) of each region the memory info list describes."""
+    return [(base, size, state, protect, kind) for base, _alloc, _aprot, _a, size, state, protect, kind
+            in (struct.unpack_from("<QQIIQIII", e) for e in _table(d, MEMORY_INFO, "<IIQ", "memory info")
+                if len(e) >= 48)]
+
+
 def assertion_text(d: Minidump) -> str | None:
-    """Breakpad's assertion info ('expression' in function at file:line), None without one."""
+    """Breakpad's assertion info in minidump_stackwalk's words ('Invalid parameter passed to library function
+    EXPR in function F, in file FILE at line N'), None without one."""
     raw = d.stream(ASSERTION_INFO)
     if raw is None or len(raw) < 3 * 256 + 8:
         return None
@@ -178,5 +185,7 @@ def assertion_text(d: Minidump) -> str | None:
 
     expression, function, file = text(0), text(1), text(2)
     line, kind = struct.unpack_from("<II", raw, 768)
-    words = {1: "invalid parameter", 2: "pure virtual call"}.get(kind, "assertion")
-    return f"{words}: {expression or '?'} in {function or '?'} at {file or '?'}:{line}"
+    words = {1: "Invalid parameter passed to library function", 2: "Pure virtual function called"}.get(
+        kind, f"Unknown assertion type 0x{kind:08x}")
+    return words + (f" {expression}" if expression else "") + (f" in function {function}" if function else "") \
+        + (f", in file {file}" if file else "") + (f" at line {line}" if line else "")
