@@ -121,7 +121,8 @@ def test_stacks_equal_breakpads(path: Path) -> None:
         pytest.skip(f"{path} absent")
     symbols = path.parent / "symbols" if (path.parent / "symbols").is_dir() else None
     want = breakpad_frames(breakpad(path, symbols=symbols))
-    crash = MinidumpReader.crash(str(path), SearchPaths(search_dirs=[str(symbols)] if symbols else []), Progress())
+    crash = MinidumpReader.crash(str(path), SearchPaths(search_dirs=[str(symbols)] if symbols else [], system=False),
+                                 Progress())  # what Breakpad has: the dump and its .sym files
     got = pmdesk_frames(crash, open_minidump(str(path)).breakpad_threads()[0])
     assert len(got) == len(want)
     for i, frames in enumerate(got):
@@ -194,7 +195,7 @@ def test_local_elf_cfi_walks_as_its_sym_file(tmp_path: Path) -> None:
     for name in ("segv.dmp", "libcrashy.so"):
         shutil.copy(MADE / name, tmp_path / name)
     want = breakpad_frames(breakpad(MADE / "segv.dmp", symbols=MADE / "symbols"))[0]
-    crash = MinidumpReader.crash(str(tmp_path / "segv.dmp"), SearchPaths(), Progress())
+    crash = MinidumpReader.crash(str(tmp_path / "segv.dmp"), SearchPaths(system=False), Progress())
     got = [(f.module, f.pc, f.trust) for f in crash.threads[0].frames if not f.inlined]
     physical = [(m, pc, trust) for m, _fn, pc, trust in want if trust != "inline"]
     upto = next(i for i, f in enumerate(physical) if f[0] != "libcrashy.so") + 1
@@ -295,3 +296,47 @@ def test_every_stream_word_set_to_all_ones(tmp_path: Path, path: Path) -> None:
             mutant.write_bytes(data[:at] + b"\xff\xff\xff\xff" + data[at + 4:])
             crash = MinidumpReader.crash(str(mutant), SearchPaths(), Progress())
             assert crash.threads is not None
+
+
+def test_module_code_read_from_the_local_binary() -> None:
+    """The Memory and Disassembly docks read code the dump lacks from the module's binary found by build-id:
+    Breakpad keeps 256 bytes around the crashing pc, and those equal the bytes read from libcrashy.so at the
+    same addresses; code outside them comes from the file."""
+    memory = MinidumpReader.memory(str(MADE / "segv.dmp"), SearchPaths())
+    crash = MinidumpReader.crash(str(MADE / "segv.dmp"), SearchPaths(), Progress())
+    pc = crash.threads[0].frames[0].pc
+    start, size, _rva = next(r for r in memory.ranges if r[0] <= pc < r[0] + r[1])
+    assert size == 256 and memory._from_binary(start, size) == memory.read(start, size)
+    base = next(m.base for m in crash.modules if m.name == "libcrashy.so")
+    assert not any(r[0] <= base < r[0] + r[1] for r in memory.ranges) and memory.read(base, 4) == b"\x7fELF"
+
+
+@pytest.mark.parametrize("path", sorted(MADE.glob("*.dmp")), ids=lambda p: p.name)
+def test_system_libraries_walked_by_their_own_cfi(tmp_path: Path, path: Path) -> None:
+    """With this machine's files (a module's recorded path when its build-id matches, system debug files), the
+    C and C++ runtimes' own .eh_frame walks through them: every thread's frames (module, pc, how) equal
+    Breakpad's walk given .sym files dump_syms writes from those same libraries. (On a machine whose
+    libraries differ from the ones the dumps ran with, neither finds them and both scan.)"""
+    import shutil
+
+    dump_syms = TOOLS / "dump_syms"
+    if not dump_syms.exists():
+        pytest.skip("dump_syms not installed")
+    symbols = tmp_path / "symbols"
+    shutil.copytree(MADE / "symbols", symbols)
+    from pmdesk.native.symbol_files import build_id_of_file
+
+    for m in open_minidump(str(path)).modules():
+        if m.code_id and os.path.isfile(m.name) and build_id_of_file(m.name) == m.code_id:
+            text = subprocess.run([str(dump_syms), m.name], capture_output=True, text=True).stdout
+            name = os.path.basename(m.name)
+            (symbols / name / m.debug_id).mkdir(parents=True, exist_ok=True)
+            (symbols / name / m.debug_id / f"{name}.sym").write_text(text)
+    want = breakpad_frames(breakpad(path, symbols=symbols))
+    crash = MinidumpReader.crash(str(path), SearchPaths(search_dirs=[str(MADE / "symbols")], debuginfod_urls=[]),
+                                 Progress())
+    got = pmdesk_frames(crash, None)
+    assert len(got) == len(want)
+    for i, frames in enumerate(got):
+        assert [(m, pc, t) for m, _f, pc, t in frames if t != "inline"] == \
+            [(m, pc, t) for m, _f, pc, t in want[i] if t != "inline"], (path.name, i)

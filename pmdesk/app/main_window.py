@@ -76,6 +76,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.welcome)
         state = self.settings.value("window/state")
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
+        self._auto_layout = self._needs_default_layout  # a layout the user kept is not resized per format
+        self._laid_out: frozenset[str] = frozenset()
         self._show_current()  # no dump yet: every dock hidden, so they do not force the window's size
         self.layout().activate()  # (the minimum size the hidden docks set is recomputed only now)
         self.resize(1280, 800)
@@ -339,6 +341,7 @@ class MainWindow(QMainWindow):
                 self.open_path(where)
         if s.layout:
             self.restoreState(QByteArray.fromBase64(s.layout.encode()))
+            self._auto_layout = False
         for vid, state in s.views.items():
             if vid in self.docks:
                 try:
@@ -444,6 +447,27 @@ class MainWindow(QMainWindow):
             dock.setVisible(applies and dump is not None)
             if applies or dump is None:
                 view.set_dump(dump if applies else None)
+        if dump is not None and self._auto_layout:
+            QTimer.singleShot(0, self._size_shown_docks)
+
+    def _size_shown_docks(self) -> None:
+        """Per format, the first time its set of docks shows: the right-hand dock groups shown stacked with the
+        first one tallest (a crash's stack, a heap's paths to GC roots), the others sharing two fifths."""
+        shown = frozenset(vid for vid, (dock, _v) in self.docks.items() if not dock.isHidden())
+        if not shown or shown == self._laid_out or not self._auto_layout:
+            return
+        self._laid_out = shown
+        groups: dict[str, QDockWidget] = {}
+        for vid, (dock, view) in self.docks.items():
+            root = view.TAB_WITH if view.TAB_WITH in self.docks else vid
+            if vid in shown and view.AREA == Qt.DockWidgetArea.RightDockWidgetArea:
+                groups.setdefault(root, dock)
+        right = list(groups.values())
+        if len(right) > 1:
+            total = sum(d.height() for d in right)  # the column's height, between the toolbar and bottom docks
+            rest = max(total * 2 // 5 // (len(right) - 1), 60)
+            self.resizeDocks(right, [total - rest * (len(right) - 1)] + [rest] * (len(right) - 1),
+                             Qt.Orientation.Vertical)
 
     def close_current(self) -> None:
         if self.current is None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ARCHES = ("EM_X86_64", "EM_AARCH64")
+ARCHES = ("EM_X86_64", "EM_AARCH64", "EM_386")
+WORDS = {"amd64": "EM_X86_64", "x86_64": "EM_X86_64", "arm64": "EM_AARCH64", "aarch64": "EM_AARCH64",
+         "x86": "EM_386"}  # the words reports and minidumps use for the architecture
 
 
 def _capstone(machine: str, detail: bool = False) -> Any:
@@ -14,7 +16,8 @@ def _capstone(machine: str, detail: bool = False) -> Any:
     import capstone
 
     arch = {"EM_X86_64": (capstone.CS_ARCH_X86, capstone.CS_MODE_64),
-            "EM_AARCH64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)}[machine]
+            "EM_AARCH64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM),
+            "EM_386": (capstone.CS_ARCH_X86, capstone.CS_MODE_32)}[machine]
     md = capstone.Cs(*arch)
     md.detail = detail
     return md
@@ -28,6 +31,9 @@ class Instruction:
 
 
 def disassemble(machine: str, code: bytes, address: int, count: int = 64) -> list[Instruction]:
+    """Up to `count` instructions of `code` at `address`; `machine` an ELF machine name or a report's word
+    for it ('amd64', 'arm64', 'x86')."""
+    machine = WORDS.get(machine, machine)
     if machine not in ARCHES:
         return []
     md = _capstone(machine)
@@ -39,7 +45,7 @@ def memory_operand(machine: str, code: bytes, address: int,
                    registers: dict[str, int]) -> tuple[str | None, int | None]:
     """(access, address) of the memory operand of the instruction at `address`: 'read' or 'write', and the
     address it names worked out from the registers (None for what cannot be known)."""
-    if machine not in ARCHES:
+    if machine not in ("EM_X86_64", "EM_AARCH64"):
         return None, None
     import capstone
 

@@ -26,6 +26,7 @@ class SearchPaths:
     debuginfod_urls: list[str] = field(default_factory=lambda: os.environ.get("DEBUGINFOD_URLS", "").split())
     cache_dir: str = field(default_factory=lambda: os.environ.get("DEBUGINFOD_CACHE_PATH") or str(
         Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "debuginfod_client"))
+    system: bool = True  # also this machine's files: a module's recorded path, system debug dirs, debuginfod
 
 
 def build_id_of_file(path: str) -> str | None:

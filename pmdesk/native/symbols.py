@@ -135,6 +135,11 @@ class ElfSymbols:
         data = self.strtabs[table]
         return data[name:data.index(b"\0", name)].decode("utf-8", "replace")
 
+    def start_of(self, rel_pc: int) -> int | None:
+        """The start of the function symbol holding rel_pc, None outside every one."""
+        j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
+        return self.sorted[j][0] if j >= 0 and rel_pc < self.sorted[j][0] + self.sorted[j][1] else None
+
     def lookup(self, rel_pc: int) -> str | None:
         j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
         if j < 0:

@@ -12,6 +12,7 @@ from pmdesk.views.crash.memory_map_view import CrashMemoryMapView
 from pmdesk.views.crash.memory_view import CrashMemoryView
 from pmdesk.views.crash.modules_view import CrashModulesView
 from pmdesk.views.crash.registers_view import CrashRegistersView
+from pmdesk.views.crash.sections_view import CrashSectionsView
 from pmdesk.views.crash.stack_view import CrashStackView
 from pmdesk.views.crash.summary_view import CrashSummaryView
 from pmdesk.views.crash.threads_view import CrashThreadsView
@@ -41,6 +42,6 @@ VIEWS: tuple[type[DockView], ...] = (
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
     JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
     CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,
-    CrashLogcatView,
+    CrashLogcatView, CrashSectionsView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

@@ -1,6 +1,7 @@
 """A crash's logcat (the section an Android tombstone carries, `logcat -v threadtime` lines) as rows the Logcat
 dock shows and filters, and the memory map around a fault (the Memory map dock): which region holds the
-fault address, or between which it falls, as debuggerd marks it with `--->`."""
+fault address, or between which it falls, as debuggerd marks it with `--->`; and which docks a crash needs
+(memory, logcat, other text sections)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pmdesk.base.crash import Crash, Region
+from pmdesk.base.crash import Crash, Region, Section
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -60,3 +61,13 @@ def fault_position(regions: list[Region], address: int | None) -> tuple[int, boo
         if address < r.start:
             return i, False
     return len(regions), False
+
+
+def has_sections(dump: Dump) -> bool:
+    """Whether the dump carries text sections besides logcat (a minidump's streams, a report's notes)."""
+    return dump.conn.execute("SELECT 1 FROM crash_section WHERE title != ? LIMIT 1", (LOGCAT,)).fetchone() is not None
+
+
+def text_sections(crash: Crash) -> list[Section]:
+    """The crash's text sections, logcat aside (the Logcat dock shows it)."""
+    return [s for s in crash.sections if s.title != LOGCAT]

@@ -32,7 +32,7 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
                     for m in crash.modules],
         "deadlocks": [[{"tid": w.tid, "mutex": w.lock, "mutex_name": w.lock_name, "owner": w.owner} for w in cycle]
                       for cycle in deadlocks],
-        "crash_info": {"type": crash_reason(c) if not crash.snapshot else None,
+        "crash_info": {"type": crash_reason(c) if not crash.snapshot or c.exception else None,
                        "address": f"0x{c.fault_address:016x}" if c.fault_address is not None else None,
                        "crashing_thread": crash.threads.index(crashed) if crashed else None,
                        "assertion": c.message},
@@ -45,7 +45,7 @@ def crash_reason(c: Cause) -> str | None:
     """The crash reason as minidump-stackwalk words it: 'SIGSEGV /SEGV_MAPERR', 'EXC_BAD_ACCESS /
     KERN_INVALID_ADDRESS', 'EXCEPTION_ACCESS_VIOLATION_WRITE'."""
     if c.exception:
-        return c.exception + (f" / {c.code_name}" if c.code_name and c.code_name != c.exception else "")
+        return c.exception + (f" / {c.code_name}" if c.code_name else "")
     if c.signal_name:  # Breakpad's spacing, exactly: 'SIGSEGV /SEGV_MAPERR' but 'SIGBUS / BUS_ADRERR'
         if not c.code_name:
             return c.signal_name

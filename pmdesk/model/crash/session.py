@@ -104,8 +104,8 @@ class CrashSession:
         return ""
 
     def disassemble(self, pc: int, before: int = 48, count: int = 40) -> list[tuple[int, str, str]]:
-        """Instructions around pc: (address, bytes hex, text), from the function's start when DWARF says
-        where it is (so x86 decoding is in step), else from a little before pc."""
+        """Instructions around pc: (address, bytes hex, text), from the function's start when DWARF (else the
+        symbol table) says where it is (so x86 decoding is in step), else from a little before pc."""
         from pmdesk.native.disasm import disassemble
 
         memory = self.memory
@@ -117,12 +117,20 @@ class CrashSession:
             fn = im.dwarf.function(pc - im.bias) if im.dwarf is not None else None
             if fn is not None and "DW_AT_low_pc" in fn.attributes:
                 start = max(im.bias + fn.attributes["DW_AT_low_pc"].value, pc - 4096)
+            elif (sym := im.symbols.start_of(pc - im.bias)) is not None:  # no DWARF: the symbol table's start
+                start = max(im.bias + sym, pc - 4096)
         code = None
-        while code is None and start < pc:
-            code = memory.read(start, pc - start + 16 * count)
+        first = start
+        for after in (16 * count, 160, 48, 16):  # the longest run of code the dump (or binary) has around pc
+            start = first
+            while code is None and start < pc:
+                code = memory.read(start, pc - start + after)
+                if code is None:
+                    start = pc if start + 16 >= pc else start + 16
             if code is None:
-                start = pc if start + 16 >= pc else start + 16
-        code = code or memory.read(pc, 16 * count)
+                start, code = pc, memory.read(pc, after)
+            if code is not None:
+                break
         if code is None:
             return []
         insns = disassemble(self.crash.process.arch or "", code, start, 400)

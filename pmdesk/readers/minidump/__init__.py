@@ -24,12 +24,7 @@ class MinidumpReader(ReportReader):
 
     @staticmethod
     def memory(path: str, paths: SearchPaths) -> CrashMemory | None:
-        """The memory ranges the minidump holds."""
-        from pmdesk.readers.minidump.parse import MinidumpError, open_minidump
-        from pmdesk.readers.minidump.reader import MinidumpMemory, memory_of
+        """The memory ranges the minidump holds, and module code from binaries found here."""
+        from pmdesk.readers.minidump.reader import open_memory
 
-        try:
-            d = open_minidump(path)
-        except (MinidumpError, OSError, ValueError):
-            return None
-        return MinidumpMemory(d.data, memory_of(d, d.threads()), d.modules())
+        return open_memory(path, paths)

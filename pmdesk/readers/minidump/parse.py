@@ -184,8 +184,9 @@ class Minidump:
         got = self.system_details()
         return got[:3] if got else None
 
-    def system_details(self) -> tuple[str, str, str, str | None, int] | None:
-        """(cpu, os, os version words, the processor as minidump_stackwalk describes an x86 one, processors)."""
+    def system_details(self) -> tuple[str, str, str, str, int, int] | None:
+        """(cpu, os, os version words, the processor as minidump_stackwalk describes an x86 one ('' for others),
+        processors, the processor architecture's number)."""
         raw = self.stream(SYSTEM_INFO)
         if raw is None or len(raw) < 32:
             return None
@@ -193,12 +194,12 @@ class Minidump:
         service_pack = self.string(csd) if csd else None
         words = f"{major}.{minor}.{build}" + (f" {service_pack}" if service_pack is not None else "")  # as Breakpad
         cpu = ARCHES.get(arch, f"cpu {arch:#x}")
-        info = None
+        info = ""  # Breakpad describes x86 processors only
         if cpu in ("x86", "amd64"):  # Breakpad names the vendor of x86 processors only
             vendor = raw[32:44].split(b"\0", 1)[0].decode("ascii", "replace") if len(raw) >= 44 and cpu == "x86" \
                 else ""
             info = f"{vendor} family {level} model {rev >> 8} stepping {rev & 0xFF}".strip()
-        return cpu, OSES.get(platform, f"os {platform:#x}"), words, info, ncpu
+        return cpu, OSES.get(platform, f"os {platform:#x}"), words, info, ncpu, arch
 
     def pid(self) -> int | None:
         raw = self.stream(MISC_INFO)

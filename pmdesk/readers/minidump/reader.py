@@ -19,12 +19,13 @@ from pmdesk.native.arch import DWARF_REGS
 from pmdesk.native.breakpad_sym import SymFile, WinFrame, find_sym, load_sym
 from pmdesk.native.cfi import postfix_rules
 from pmdesk.native.elf_catalogue import elf_with_build_id
+from pmdesk.native.elf_loads import loaded_segments
 from pmdesk.native.image import Image
-from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.native.symbol_files import SearchPaths, find_binary, find_debug_file
 from pmdesk.readers.minidump.contexts import registers
-from pmdesk.readers.minidump.names import exception_words
+from pmdesk.readers.minidump.names import DUMP_REQUESTED, exception_words, processor_family
 from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
-from pmdesk.readers.minidump.streams import assertion_text
+from pmdesk.readers.minidump.streams import assertion_text, crashpad_annotations
 from pmdesk.readers.minidump.streams import sections as extra_sections
 from pmdesk.readers.minidump.walk import walk
 
@@ -32,24 +33,41 @@ LOCAL_CFI = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}  # the ELF machines wh
 
 
 class MinidumpMemory:
-    """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module)."""
+    """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module); code the
+    dump lacks is read from a module's own binary when one was found here (`binaries`: start, end, file
+    offset, path of each loaded segment)."""
 
-    def __init__(self, data: object, ranges: list[tuple[int, int, int]], modules: list[MModule]) -> None:
+    def __init__(self, data: object, ranges: list[tuple[int, int, int]], modules: list[MModule],
+                 binaries: list[tuple[int, int, int, str]] = ()) -> None:  # type: ignore[assignment]
         self.data = data
         self.ranges = sorted(ranges)
         self.starts = [r[0] for r in self.ranges]
         self.modules = sorted((m.base, m.base + m.size) for m in modules)
         self.module_starts = [m[0] for m in self.modules]
+        self.binaries = sorted(binaries)
+        self.binary_starts = [b[0] for b in self.binaries]
 
     def read(self, addr: int, n: int) -> bytes | None:
         i = bisect.bisect_right(self.starts, addr) - 1
-        if i < 0:
+        if i >= 0:
+            start, size, rva = self.ranges[i]
+            if addr + n <= start + size:
+                off = rva + addr - start
+                return bytes(self.data[off:off + n])  # type: ignore[index]
+        return self._from_binary(addr, n)
+
+    def _from_binary(self, addr: int, n: int) -> bytes | None:
+        j = bisect.bisect_right(self.binary_starts, addr) - 1
+        if j < 0 or addr + n > self.binaries[j][1]:
             return None
-        start, size, rva = self.ranges[i]
-        if addr + n > start + size:
+        start, _end, offset, path = self.binaries[j]
+        try:
+            with open(path, "rb") as f:
+                f.seek(offset + addr - start)
+                got = f.read(n)
+        except (OSError, ValueError, OverflowError):
             return None
-        off = rva + addr - start
-        return bytes(self.data[off:off + n])  # type: ignore[index]
+        return got if len(got) == n else None
 
     def u64(self, addr: int) -> int | None:
         raw = self.read(addr, 8)
@@ -65,6 +83,27 @@ class MinidumpMemory:
 
     def close(self) -> None:
         return None
+
+
+def open_memory(path: str, paths: SearchPaths) -> MinidumpMemory | None:
+    """The dump's memory for the Memory and Disassembly docks, module code read from local binaries."""
+    try:
+        d = open_minidump(path)
+    except (MinidumpError, OSError, ValueError):
+        return None
+    mods = d.modules()
+    found = _Modules(mods, paths, _folders(path, paths), "")
+    binaries = []
+    for i, m in enumerate(mods):
+        if m.code_id and len(m.code_id) > 16 and (image := found.image_of(i)) is not None and image.binary:
+            binaries += loaded_segments(image.binary, m.base)
+    found.close()
+    return MinidumpMemory(d.data, memory_of(d, d.threads()), mods, binaries)
+
+
+def _folders(path: str, paths: SearchPaths) -> list[str]:
+    """Where modules' binaries and .sym files are looked for: the symbol paths, then the dump's folder."""
+    return [*paths.search_dirs, *paths.debug_dirs, os.path.dirname(os.path.abspath(path))]
 
 
 def memory_of(d: object, threads: list) -> list[tuple[int, int, int]]:
@@ -91,8 +130,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     mods = d.modules()
     raw_threads = d.threads()
     memory = MinidumpMemory(d.data, memory_of(d, raw_threads), mods)
-    folders = [*paths.search_dirs, *paths.debug_dirs, os.path.dirname(os.path.abspath(path))]
-    found = _Modules(mods, folders, cpu)
+    found = _Modules(mods, paths, _folders(path, paths), cpu)
     walkable = cpu in ("amd64", "arm64", "x86")
     windows = bool(system) and system[1] == "Windows NT"
     exc = d.exception()
@@ -114,10 +152,13 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     cause = Cause()
     if exc:
         tid, code, flags, addr, _ctx, params = exc
-        words = exception_words(system[1] if system else "", code, flags, params)
-        cause = Cause(signal=code if system and system[1] in ("Linux", "Android") else None,
-                      signal_name=words.signal, code=flags, code_name=words.code, exception=words.exception,
-                      fault_address=words.address if words.address is not None else addr)
+        words = exception_words(system[1] if system else "", code, flags, params,
+                                processor_family(details[5]) if details else "")
+        si_code = flags - (1 << 32) if words.signal and flags & 0x80000000 else flags  # Linux si_code is signed
+        cause = Cause(signal=code if words.signal else None,
+                      signal_name=words.signal, code=si_code, code_name=words.code, exception=words.exception,
+                      fault_address=(words.address if words.address is not None else addr) & (
+                          0xFFFFFFFF if cpu in ("x86", "arm") else (1 << 64) - 1))  # a 32-bit process's address
     cause.message = assertion_text(d)
     modules = []
     for i, m in enumerate(mods):
@@ -137,18 +178,24 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     if not walkable and raw_threads:
         problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "
                                 "thread shows its context frame"))  # 32-bit arm, mips, ppc …
-    crash = Crash(process, cause, threads, modules, regions, sections, problems=problems)
+    crash = Crash(process, cause, threads, modules, regions, sections, problems=problems,
+                  snapshot=bool(exc) and exc[1] == DUMP_REQUESTED and cause.exception == "DUMP_REQUESTED")
     crashed = crash.crashed_thread
+    if cause.exception == "Uncaught NSException":  # Crashpad keeps the exception's name and reason as annotations
+        notes = {k.rsplit("!", 1)[-1]: v for k, v in crashpad_annotations(d, [m.name for m in mods])}
+        if "exceptionName" in notes:
+            cause.message = f"{notes['exceptionName']}: {notes.get('exceptionReason', '')}".rstrip(": ")
     if cause.exception or cause.signal_name:
         top = crashed.frames[0] if crashed and crashed.frames else None
         what = cause.exception or cause.signal_name or ""
-        if cause.code_name and cause.exception != cause.code_name:
+        if cause.code_name:
             what += f" / {cause.code_name}"
-        if cause.fault_address is not None:
+        sent = cause.signal is not None and (cause.code or 0) <= 0  # kill/tkill: the "address" is the sender's pid
+        if cause.fault_address is not None and not crash.snapshot and not sent:
             what += f" at 0x{cause.fault_address:x}"
         if top is not None:
             what += f" in {top.function or f'{top.module} + 0x{top.module_offset or 0:x}'}"
-        cause.headline = what
+        cause.headline = what + (f" — {cause.message}" if cause.message else "")
     found.close()
     return crash
 
@@ -162,8 +209,9 @@ class _Modules:
     Breakpad .sym file found by debug id — opened on first need: the walk's UnwindInfo, and the namer of its
     frames."""
 
-    def __init__(self, mods: list[MModule], folders: list[str], cpu: str) -> None:
+    def __init__(self, mods: list[MModule], paths: SearchPaths, folders: list[str], cpu: str) -> None:
         self.mods = mods
+        self.paths = paths
         self.folders = folders
         self.cpu = cpu
         self.order = sorted(range(len(mods)), key=lambda i: mods[i].base)
@@ -193,14 +241,23 @@ class _Modules:
         return self.syms[i]
 
     def image_of(self, i: int) -> Image | None:
-        """The module's own ELF file, found by build-id under the folders."""
+        """The module's own ELF file, found by build-id under the folders, else (with `paths.system`) at the
+        path the dump records or through debuginfod when its build-id matches; and its debug file."""
         if i not in self.images:
             m = self.mods[i]
-            got, where = elf_with_build_id(m.code_id, self.folders) if m.code_id and len(m.code_id) > 16 \
-                else (None, [])
+            elf_id = m.code_id if m.code_id and len(m.code_id) > 16 else None
+            got, where = elf_with_build_id(elf_id, self.folders) if elf_id else (None, [])
+            debug = None
+            if elf_id and self.paths.system:
+                if got is None:
+                    by_name = find_binary(m.name, elf_id, self.paths, False)
+                    got, where = by_name.path, where + by_name.looked
+                if got is not None:
+                    debug = find_debug_file(got, elf_id, self.paths)
+                    where += debug.looked
             self.looked[i] = self.looked.get(i, []) + where
             self.images[i] = Image(m.name, m.base, m.base + m.size, m.base, m.code_id, os.path.basename(m.name),
-                                   binary=got) if got else None
+                                   binary=got, debug_file=debug.path if debug else None) if got else None
         return self.images[i]
 
     def in_module(self, addr: int) -> bool:

@@ -66,16 +66,18 @@ class CrashSummaryView(CrashView):
         fill_pairs(self.table, rows)
 
 
-MAX_ROWS_OF_SECTION = 40  # a longer list (a tombstone's open files) stays one row
+MAX_ROWS_OF_SECTION = 16  # a longer list (open files, auxv, memory info) stays one row: Report sections has it
 
 
 def _section_rows(sec: Section) -> list[tuple[str, str]]:
     """A short section of 'name: value' lines (a report's header facts) as rows of their own; any other
-    section as one row (its first line shown, all of it in the tooltip)."""
+    section as one row (its first line shown, all of it in the tooltip; a long one says where it is)."""
     lines = sec.text.split("\n")
     pairs = [ln.split(": ", 1) for ln in lines]
     if 1 < len(lines) <= MAX_ROWS_OF_SECTION and all(len(p) == 2 and 0 < len(p[0]) <= 40 for p in pairs):
         return [(k, v) for k, v in pairs]
+    if len(lines) > MAX_ROWS_OF_SECTION:
+        return [(sec.title, f"{len(lines):,} lines: see Report sections\n{sec.text}")]
     return [(sec.title, sec.text)]
 
 
