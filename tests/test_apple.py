@@ -53,7 +53,7 @@ def test_stack_frames_equal_the_truth(capsys: pytest.CaptureFixture[str], name: 
         rc, out, err = run(capsys, "stack", str(report), "--debug-dir", str(DSYM), "--json")
         assert rc == 0, err
         doc = json.loads(out)
-        assert list(doc) == ["signal", "crashed_thread", "threads", "modules", "deadlocks"]
+        assert list(doc) == ["signal", "crashed_thread", "threads", "modules", "deadlocks", "crash_info", "system_info"]
         named = {(f["function"], os.path.basename(f["file"]), str(f["line"])) for t in doc["threads"]
                  for f in t["frames"] if f["file"]}
         assert {(fn, file, line) for _mod, fn, _in, file, line in truth} <= named, report

@@ -1,7 +1,8 @@
-"""Minidumps against Breakpad's own minidump_stackwalk (npm package `minidump` 0.26.0, its prebuilt linux-x64
-binary: .ci/run installs it under ~/.cache/pmdesk-oracles): the corpus dumps' modules (name, debug file, debug
-id, range), crash reason and address, crashing thread, and every walked thread's frames (module, offset, how
-each was found) — amd64, arm64 and x86 (Linux, macOS, Windows)."""
+"""Minidumps against Breakpad's own minidump_stackwalk and minidump_dump (npm package `minidump` 0.26.0, its
+prebuilt linux-x64 binaries: .ci/run installs them under ~/.cache/pmdesk-oracles): modules, crash reason and
+address, system info, and every thread's frames (module, function, pc, how each was found, inline frames) —
+amd64, arm64, x86 and 32-bit arm (Linux, macOS, iOS, Windows) — on the corpus dumps, real Breakpad dumps made
+here (tests/data/minidump/make.sh, arm/make.sh) and Breakpad's and rust-minidump's own test dumps."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ FOUND_BY = {"given as instruction pointer in context": "context", "stack scannin
 MADE = DATA / "minidump"        # real Breakpad minidumps made here (make.sh) with their .sym files
 BREAKPADS = MADE / "breakpad"   # Breakpad's own test minidumps (PROVENANCE.md)
 RUSTS = MADE / "rust-minidump"  # rust-minidump's (PROVENANCE.md)
+ARM = MADE / "arm"              # real 32-bit arm minidumps made here (arm/make.sh: qemu-arm, Breakpad's core2md)
 
 
 def breakpad(path: Path, *flags: str, symbols: Path | None = None) -> str:
@@ -106,7 +108,7 @@ def test_modules_and_crash_equal_breakpads(capsys: pytest.CaptureFixture[str], t
     assert crash.threads[int(thread)].crashed and doc["crashed_thread"] == crash.threads[int(thread)].tid
 
 
-WALK_CASES = [*(mobile("minidump", n) for n in WALKED), *sorted(MADE.glob("*.dmp")),
+WALK_CASES = [*(mobile("minidump", n) for n in WALKED), *sorted(MADE.glob("*.dmp")), *sorted(ARM.glob("*.dmp")),
               *(BREAKPADS / n for n in ("minidump2.dmp", "linux_inline.dmp", "minidump_crashpad_annotation.dmp",
                                         "thread_name_list.dmp", "write_av_non_canonical.dmp",
                                         "tiny-exe-with-cet-xsave.dmp"))]
@@ -203,7 +205,7 @@ def test_local_elf_cfi_walks_as_its_sym_file(tmp_path: Path) -> None:
     assert [f.trust for f in crash.threads[0].frames[1:upto]] == ["cfi"] * (upto - 1)
 
 
-@pytest.mark.parametrize("path", [*sorted(MADE.glob("*.dmp")), BREAKPADS / "minidump2.dmp",
+@pytest.mark.parametrize("path", [*sorted(MADE.glob("*.dmp")), *sorted(ARM.glob("*.dmp")), BREAKPADS / "minidump2.dmp",
                                   BREAKPADS / "tiny-exe-with-cet-xsave.dmp", RUSTS / "invalid-parameter.dmp"],
                          ids=lambda p: p.name)
 def test_crash_and_system_info_in_rust_minidumps_names(capsys: pytest.CaptureFixture[str], tmp_path: Path,

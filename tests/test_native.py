@@ -85,8 +85,11 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--json", "--exe", str(NATIVE / "bin" / "segv_chain"),
                      "--debug-dir", str(NATIVE / "debug")]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"signal", "crashed_thread", "threads", "modules", "deadlocks"} and doc["deadlocks"] == []
+    assert set(doc) == {"signal", "crashed_thread", "threads", "modules", "deadlocks", "crash_info",
+                        "system_info"} and doc["deadlocks"] == []  # crash_info, system_info: added for minidumps
     assert doc["signal"] == {"number": 11, "name": "SIGSEGV", "code": 1, "fault_address": 4}
+    assert doc["crash_info"] == {"type": "SIGSEGV /SEGV_MAPERR", "address": "0x0000000000000004",
+                                 "crashing_thread": 0, "assertion": None}
     frame = doc["threads"][0]["frames"][0]
     assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how", "module_offset", "trust",
                           "symbol_offset"}  # symbol_offset: added for Apple reports ("start + 462")
@@ -94,7 +97,8 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert frame["trust"] == "context" and doc["threads"][0]["frames"][1]["trust"] == "cfi"
     assert frame["module_offset"] == frame["pc"] - 0x555555554000  # a PIE loaded at gdb's usual base
     assert set(doc["threads"][0]) == {"tid", "name", "frames"}
-    assert all(set(m) == {"path", "build_id", "base", "symbols", "debug_file"} for m in doc["modules"])
+    assert all(set(m) == {"path", "build_id", "base", "symbols", "debug_file", "code_id", "debug_id"}
+               for m in doc["modules"])  # code_id, debug_id: added for minidumps (rust-minidump's names)
     main = doc["modules"][0]
     assert main["build_id"] == truth("segv_chain")["build_id"] and main["symbols"] == "found"
     assert cli.main(["stack", f, "--index-dir", str(tmp_path), "--exe", str(NATIVE / "bin" / "segv_chain"),

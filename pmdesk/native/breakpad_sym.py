@@ -149,7 +149,7 @@ class SymFile:
         i = bisect.bisect_right(self.starts, offset) - 1
         if i >= 0 and offset < self.funcs[i].addr + self.funcs[i].size:
             return bool(self.funcs[i].name)
-        return bisect.bisect_right(self.public_starts, offset) > 0
+        return self._public(offset) is not None
 
     def locations(self, offset: int) -> list[Location]:
         """The functions at a module offset, innermost inlined first, each with its file and line."""
@@ -169,8 +169,18 @@ class SymFile:
                 file, line = self.files.get(call_file), call_line
             out.append(Location(fn.name, file, line, False))
             return out
+        j = self._public(offset)
+        return [Location(self.publics[j][1], None, None, False)] if j is not None else []
+
+    def _public(self, offset: int) -> int | None:
+        """The PUBLIC record naming an offset no FUNC holds: the last one at or before it, provided it starts
+        after the nearest FUNC below (Breakpad's rule: otherwise that FUNC's end was passed, and nothing names
+        the offset)."""
         j = bisect.bisect_right(self.public_starts, offset) - 1
-        return [Location(self.publics[j][1], None, None, False)] if j >= 0 else []
+        if j < 0:
+            return None
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return j if i < 0 or self.publics[j][0] > self.funcs[i].addr else None
 
 
 def _stack_record(rest: str, inits: list[tuple[int, int, str]], deltas: dict[int, str],

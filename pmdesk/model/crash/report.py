@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.crash import LAST_EXCEPTION_TID, Cause, Crash, Frame, Module, Thread, Wait, is_apple_system_image
+from pmdesk.base.signals import si_code_name
 from pmdesk.base.words import plural
 
 if TYPE_CHECKING:
@@ -47,9 +48,10 @@ def crash_reason(c: Cause) -> str | None:
     if c.exception:
         return c.exception + (f" / {c.code_name}" if c.code_name else "")
     if c.signal_name:  # Breakpad's spacing, exactly: 'SIGSEGV /SEGV_MAPERR' but 'SIGBUS / BUS_ADRERR'
-        if not c.code_name:
+        code = c.code_name or (si_code_name(c.signal_name, c.code) if c.code is not None else None)
+        if not code:
             return c.signal_name
-        return f"{c.signal_name} {'/' if c.signal_name == 'SIGSEGV' else '/ '}{c.code_name}"
+        return f"{c.signal_name} {'/' if c.signal_name == 'SIGSEGV' else '/ '}{code}"
     return None
 
 

@@ -9,21 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmdesk.base.signals import DUMP_REQUESTED, SIGNALS, si_code_name
 from pmdesk.readers.minidump.windows_codes import FAST_FAIL, WINDOWS
-
-SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
-           8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
-           15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN",
-           22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH",
-           29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
-DUMP_REQUESTED = 0xFFFFFFFF  # Breakpad's code for a dump written on request (ExceptionHandler::WriteMinidump)
-# si_code names of the signals Breakpad words with one; others stand alone
-SI_CODES = {"SIGSEGV": ("SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR"),
-            "SIGBUS": ("BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR", "BUS_MCEERR_AO"),
-            "SIGFPE": ("FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF", "FPE_FLTUND", "FPE_FLTRES",
-                       "FPE_FLTINV", "FPE_FLTSUB"),
-            "SIGILL": ("ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP", "ILL_PRVOPC", "ILL_PRVREG",
-                       "ILL_COPROC", "ILL_BADSTK")}
 
 # Mach exceptions: code -> (name, {processor family or "": {flags: word}}); a family Breakpad does not look at
 # for that exception gets the flags in hex
@@ -81,10 +68,7 @@ def exception_words(os_name: str, code: int, flags: int, params: list[int], fami
         signal = SIGNALS.get(code)
         if signal is None:
             return unknown
-        names = SI_CODES.get(signal)
-        if names is None:
-            return Words(None, signal, None, None)
-        return Words(None, signal, names[flags - 1] if 1 <= flags <= len(names) else f"0x{flags:08x}", None)
+        return Words(None, signal, si_code_name(signal, flags), None)
     if os_name in ("Mac OS X", "iOS"):
         if code in MACH_WHOLE:
             return Words(MACH_WHOLE[code], None, None, None)

@@ -199,6 +199,8 @@ class Minidump:
             vendor = raw[32:44].split(b"\0", 1)[0].decode("ascii", "replace") if len(raw) >= 44 and cpu == "x86" \
                 else ""
             info = f"{vendor} family {level} model {rev >> 8} stepping {rev & 0xFF}".strip()
+        elif cpu == "arm" and len(raw) >= 40:
+            info = _arm_cpu(level, *struct.unpack_from("<II", raw, 32))
         return cpu, OSES.get(platform, f"os {platform:#x}"), words, info, ncpu, arch
 
     def pid(self) -> int | None:
@@ -228,6 +230,26 @@ class Minidump:
                         " ".join(p for p in text.split("\0") if p)
                 out.append((title, text.rstrip("\n")))
         return out
+
+
+ARM_VENDORS = {0x41: "ARM", 0x51: "Qualcomm", 0x56: "Marvell", 0x69: "Intel/Marvell"}
+ARM_PARTS = {0x4100C050: "Cortex-A5", 0x4100C080: "Cortex-A8", 0x4100C090: "Cortex-A9", 0x4100C0F0: "Cortex-A15",
+             0x4100C140: "Cortex-R4", 0x4100C150: "Cortex-R5", 0x4100B360: "ARM1136", 0x4100B560: "ARM1156",
+             0x4100B760: "ARM1176", 0x4100B020: "ARM11-MPCore", 0x41009260: "ARM926", 0x41009460: "ARM946",
+             0x41009660: "ARM966", 0x510006F0: "Krait", 0x510000F0: "Scorpion"}
+ARM_HWCAPS = ("swp", "half", "thumb", "26bit", "fastmult", "fpa", "vfpv2", "edsp", "java", "iwmmxt", "crunch",
+              "thumbee", "neon", "vfpv3", "vfpv3d16", "tls", "vfpv4", "idiva", "idivt")  # bit 0 up
+
+
+def _arm_cpu(level: int, cpuid: int, hwcaps: int) -> str:
+    """A 32-bit arm processor as minidump_stackwalk describes it: 'ARMv7 ARM Cortex-A9 features: swp,half,…'."""
+    out = f"ARMv{level}"
+    if cpuid:
+        vendor = ARM_VENDORS.get(cpuid >> 24 & 0xFF, f"vendor(0x{cpuid >> 24 & 0xFF:x})")
+        out += f" {vendor} {ARM_PARTS.get(cpuid & 0xFF00FFF0, f'part(0x{cpuid & 0xFF00FFF0:x})')}"
+    if hwcaps:
+        out += " features: " + ",".join(n for i, n in enumerate(ARM_HWCAPS) if hwcaps >> i & 1)
+    return out
 
 
 def _version(info: bytes) -> str | None:

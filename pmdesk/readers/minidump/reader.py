@@ -27,7 +27,7 @@ from pmdesk.readers.minidump.names import DUMP_REQUESTED, exception_words, proce
 from pmdesk.readers.minidump.parse import MinidumpError, MModule, open_minidump
 from pmdesk.readers.minidump.streams import assertion_text, crashpad_annotations
 from pmdesk.readers.minidump.streams import sections as extra_sections
-from pmdesk.readers.minidump.walk import walk
+from pmdesk.readers.minidump.walk import CALLER_BACK, walk
 
 LOCAL_CFI = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}  # the ELF machines whose CFI the walk reads
 
@@ -131,7 +131,8 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     raw_threads = d.threads()
     memory = MinidumpMemory(d.data, memory_of(d, raw_threads), mods)
     found = _Modules(mods, paths, _folders(path, paths), cpu)
-    walkable = cpu in ("amd64", "arm64", "x86")
+    walkable = cpu in ("amd64", "arm64", "x86", "arm")
+    ios = bool(system) and system[1] == "iOS"
     windows = bool(system) and system[1] == "Windows NT"
     exc = d.exception()
     dumper = d.breakpad_threads()[0]
@@ -141,12 +142,12 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
         context = exc[4] if exc and exc[0] == t.tid and exc[4][1] else t.context
         regs = registers(d.bytes_at(*context) or b"", cpu)
         if walkable and regs:
-            walked = walk(regs, memory, found, cpu, windows)
+            walked = walk(regs, memory, found, cpu, windows, ios)
             if cpu == "arm64":  # a caller's frame is its call instruction, 4 bytes before the return address
                 walked = [(pc if n == 0 else pc - 4, how) for n, (pc, how) in enumerate(walked)]
-            frames = found.frames(walked, cpu != "arm64")
+            frames = found.frames(walked, 0 if cpu == "arm64" else CALLER_BACK[cpu])
         else:
-            frames = found.frames([(pc, "context")] if (pc := _pc(regs)) is not None else [], False)
+            frames = found.frames([(pc, "context")] if (pc := _pc(regs)) is not None else [], 0)
         name = t.name or ("the thread that wrote this minidump (Breakpad's handler)" if t.tid == dumper else None)
         threads.append(Thread(t.tid, name, crashed=bool(exc) and exc[0] == t.tid, registers=regs, frames=frames))
     cause = Cause()
@@ -177,7 +178,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     problems = [Problem("minidump.damaged", "warning", p) for p in d.problems]
     if not walkable and raw_threads:
         problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "
-                                "thread shows its context frame"))  # 32-bit arm, mips, ppc …
+                                "thread shows its context frame"))  # mips, ppc …
     crash = Crash(process, cause, threads, modules, regions, sections, problems=problems,
                   snapshot=bool(exc) and exc[1] == DUMP_REQUESTED and cause.exception == "DUMP_REQUESTED")
     crashed = crash.crashed_thread
@@ -295,22 +296,21 @@ class _Modules:
         sym = self.sym_of(i) if i is not None else None
         return sym.windows_frame(instruction - self.mods[i].base) if sym is not None and i is not None else None
 
-    def frames(self, walked: list[tuple[int, str]], return_addresses: bool) -> list[Frame]:
+    def frames(self, walked: list[tuple[int, str]], back: int) -> list[Frame]:
         """Frames named from a local binary's DWARF, else the module's .sym file, else the binary's symbols; a
-        caller is looked up
-        at its return address less one (`return_addresses`: amd64, x86; arm64 frames already point at the
-        call)."""
+        caller is looked up at its return address less `back` (1 on amd64 and x86, 2 on arm; arm64 frames
+        already point at the call)."""
         out = []
         for n, (pc, trust) in enumerate(walked):
-            back = 1 if n > 0 and return_addresses else 0  # a return address belongs to its call instruction
-            i = self.module_at(pc - back)
+            less = back if n > 0 else 0  # a return address belongs to its call instruction
+            i = self.module_at(pc - less)
             if i is None:
                 out.append(Frame(pc, trust=trust))
                 continue
             m = self.mods[i]
             image = self.image_of(i)
             name = os.path.basename(m.name.replace("\\", "/"))
-            at = pc - m.base - back
+            at = pc - m.base - less
             locs = image.locations(at) if image is not None else []
             if not any(loc.file for loc in locs):  # no debug information here: the .sym's lines and inlines
                 sym = self.sym_of(i)

@@ -30,7 +30,9 @@ MAX_GAP_X86 = 128 << 10   # Breakpad's kMaxReasonableGapBetweenFrames
 DA64, DA32 = 0xDADADADADADADADA, 0xDADADADA  # what Breakpad's CFI walker leaves in registers it did not recover
 
 # (pc, sp, frame pointer, word bytes) per cpu
-ARCH = {"amd64": ("rip", "rsp", "rbp", 8), "x86": ("eip", "esp", "ebp", 4), "arm64": ("pc", "sp", "x29", 8)}
+ARCH = {"amd64": ("rip", "rsp", "rbp", 8), "x86": ("eip", "esp", "ebp", 4), "arm64": ("pc", "sp", "x29", 8),
+        "arm": ("pc", "sp", "r11", 4)}
+CALLER_BACK = {"amd64": 1, "x86": 1, "arm64": 4, "arm": 2}  # a caller's pc less this is inside its call
 # registers the CFI walker knows: name -> (alternate rule name, callee-saved)
 CFI_REGS = {
     "amd64": {**{r: ("", False) for r in ("rax", "rdx", "rcx", "rsi", "rdi", "r8", "r9", "r10", "r11")},
@@ -40,6 +42,7 @@ CFI_REGS = {
             "ebx": ("", True), "ecx": ("", False), "edx": ("", False), "esi": ("", True), "edi": ("", True)},
 }
 ARM64_REGS = (*(f"x{i}" for i in range(31)), "sp", "pc")
+ARM_REGS = (*(f"r{i}" for i in range(13)), "sp", "lr", "pc")
 
 
 class Memory(Protocol):
@@ -69,30 +72,31 @@ class _Frame:
     win: WinFrame | None = field(default=None)
 
 
-def walk(context: dict[str, int], memory: Memory, info: UnwindInfo, cpu: str, windows: bool) \
+def walk(context: dict[str, int], memory: Memory, info: UnwindInfo, cpu: str, windows: bool, ios: bool = False) \
         -> list[tuple[int, str]]:
-    """(pc, trust) of each frame, innermost first: trust is context, cfi, cfi_scan, frame_pointer, scan or leaf."""
+    """(pc, trust) of each frame, innermost first: trust is context, cfi, cfi_scan, frame_pointer, scan or leaf.
+    On iOS, 32-bit arm stacks are walked by the frame pointer r7 and never by CFI (Breakpad's choice)."""
     pc_r, sp_r = ARCH[cpu][:2]
     if pc_r not in context or sp_r not in context:
         return []
     frames = [_Frame(dict(context), set(context), "context")]
     while len(frames) < MAX_FRAMES:
         last = frames[-1]
-        back = 0 if last.trust == "context" else 4 if cpu == "arm64" else 1
-        instruction = last.regs[pc_r] - back
+        instruction = last.regs[pc_r] - (0 if last.trust == "context" else CALLER_BACK[cpu])
         new = None
         if cpu == "x86":
             win = info.windows_frame(instruction)
             if win is not None:
                 last.win = win
                 new = _by_windows_frame(frames, win, memory, info) if win.complete else None
-        if new is None:
+        if new is None and not (cpu == "arm" and ios):
             rules = info.cfi(instruction)
             if rules is not None:
-                new = _by_cfi(last, rules, memory, cpu)
+                new = _by_cfi(last, rules, memory, cpu, ios)
         if new is None:
             new = _amd64(last, memory, info, windows) if cpu == "amd64" else _arm64(frames, memory, info) \
-                if cpu == "arm64" else _ebp_at_base(last, memory, info)
+                if cpu == "arm64" else _arm(last, memory, info, ios) if cpu == "arm" else \
+                _ebp_at_base(last, memory, info)
         if new is None:
             break
         pc, sp, last_sp = new.regs[pc_r], new.regs[sp_r], last.regs[sp_r]
@@ -122,7 +126,7 @@ def _words(last: _Frame) -> int:
     return CONTEXT_SCAN_WORDS if last.trust == "context" else SCAN_WORDS
 
 
-def _by_cfi(last: _Frame, rules: dict[str, str], memory: Memory, cpu: str) -> _Frame | None:
+def _by_cfi(last: _Frame, rules: dict[str, str], memory: Memory, cpu: str, ios: bool = False) -> _Frame | None:
     """CFIFrameInfo::FindCallerRegs and the architecture's CFI walker: .cfa, then .ra, then each register's rule
     with .cfa known; the caller's registers by name, their alternate (.cfa, .ra), or kept when callee-saved."""
     if ".cfa" not in rules or ".ra" not in rules:
@@ -130,8 +134,9 @@ def _by_cfi(last: _Frame, rules: dict[str, str], memory: Memory, cpu: str) -> _F
     word = ARCH[cpu][3]
     mask = (1 << (8 * word)) - 1
     read = memory.u64 if word == 8 else memory.u32
-    if cpu == "arm64":
-        callee = {r: last.regs[r] for r in ARM64_REGS if r in last.valid and r in last.regs}
+    if cpu in ("arm64", "arm"):
+        names = ARM64_REGS if cpu == "arm64" else ARM_REGS
+        callee = {r: last.regs[r] for r in names if r in last.valid and r in last.regs}
     else:
         callee = {f"${r}": last.regs[r] for r in CFI_REGS[cpu] if r in last.valid and r in last.regs}
     cfa = evaluate_value(rules[".cfa"], callee, read, mask)
@@ -149,6 +154,8 @@ def _by_cfi(last: _Frame, rules: dict[str, str], memory: Memory, cpu: str) -> _F
                 caller[name] = v
     if cpu == "arm64":
         return _arm64_cfi_frame(last, caller)
+    if cpu == "arm":
+        return _arm_cfi_frame(last, caller, ios)
     regs: dict[str, int] = {}
     valid: set[str] = set()
     for r, (alternate, callee_saved) in CFI_REGS[cpu].items():
@@ -185,6 +192,51 @@ def _arm64_cfi_frame(last: _Frame, caller: dict[str, int]) -> _Frame | None:
             valid.add(r)
     regs["pc"] &= PAC_MASK
     return _Frame(regs, valid, "cfi")
+
+
+def _arm_cfi_frame(last: _Frame, caller: dict[str, int], ios: bool) -> _Frame | None:
+    """stackwalker_arm.cc: the rules' registers, r4-r11 kept when the rules leave them; pc from .ra (on iOS the
+    lr from .ra and the pc from the callee's lr), sp from .cfa."""
+    regs = dict.fromkeys(ARM_REGS, 0)
+    valid: set[str] = set()
+    for i, r in enumerate(ARM_REGS):
+        if r in caller:
+            regs[r] = caller[r] & 0xFFFFFFFF
+            valid.add(r)
+        elif 4 <= i <= 11 and r in last.valid:
+            regs[r] = last.regs[r]
+            valid.add(r)
+    if "pc" not in valid:
+        if ios:
+            regs["lr"], regs["pc"] = caller[".ra"], last.regs.get("lr", 0)
+            valid |= {"lr", "pc"}
+        else:
+            regs["pc"] = caller[".ra"]
+            valid.add("pc")
+    if "sp" not in valid:
+        regs["sp"] = caller[".cfa"]
+        valid.add("sp")
+    return _Frame(regs, valid, "cfi")
+
+
+def _arm(last: _Frame, memory: Memory, info: UnwindInfo, ios: bool) -> _Frame | None:
+    """32-bit arm: on iOS the frame record at r7 (the caller's r7 and lr), else — and when that fails — a scan."""
+    if ios and "r7" in last.valid:
+        fp = last.regs["r7"]
+        caller_fp = caller_lr = 0
+        ok = True
+        if fp:
+            saved, ra = memory.u32(fp), memory.u32(fp + 4)
+            ok = saved is not None and ra is not None
+            if ok:
+                caller_fp, caller_lr = saved, ra  # type: ignore[assignment]
+        if ok:
+            return _Frame({**last.regs, "r7": caller_fp, "sp": fp + 8 if fp else last.regs["sp"],
+                           "pc": last.regs.get("lr", 0), "lr": caller_lr}, {"pc", "lr", "r7", "sp"}, "frame_pointer")
+    found = _scan(last.regs["sp"], _words(last), memory, info, word=4)
+    if found is None:
+        return None
+    return _Frame({**last.regs, "pc": found[0], "sp": found[1] + 4}, {"pc", "sp"}, "scan")
 
 
 def _amd64(last: _Frame, memory: Memory, info: UnwindInfo, windows: bool) -> _Frame | None:
