@@ -22,6 +22,7 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
     """The `stack --json` document: signal, crashing thread, every thread's frames, modules, deadlocks."""
     c = crash.cause
     crashed = crash.crashed_thread
+    recorded = not crash.snapshot or bool(c.exception)  # a crash, or a dump its writer says why it took
     return {
         "signal": {"number": c.signal, "name": c.signal_name if c.signal else None, "code": c.code,
                    "fault_address": c.fault_address},
@@ -33,9 +34,9 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
                     for m in crash.modules],
         "deadlocks": [[{"tid": w.tid, "mutex": w.lock, "mutex_name": w.lock_name, "owner": w.owner} for w in cycle]
                       for cycle in deadlocks],
-        "crash_info": {"type": crash_reason(c) if not crash.snapshot or c.exception else None,
+        "crash_info": {"type": crash_reason(c) if recorded else None,
                        "address": f"0x{c.fault_address:016x}" if c.fault_address is not None else None,
-                       "crashing_thread": crash.threads.index(crashed) if crashed else None,
+                       "crashing_thread": crash.threads.index(crashed) if crashed and recorded else None,
                        "assertion": c.message},
         "system_info": {"os": crash.process.os, "os_ver": crash.process.os_version, "cpu_arch": crash.process.arch,
                         "cpu_info": crash.process.cpu_info, "cpu_count": crash.process.cpu_count},

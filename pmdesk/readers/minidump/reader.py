@@ -179,8 +179,12 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     if not walkable and raw_threads:
         problems.append(Problem("minidump.no_walk", "info", f"stacks of {cpu} minidumps are not walked yet: each "
                                 "thread shows its context frame"))  # mips, ppc …
-    crash = Crash(process, cause, threads, modules, regions, sections, problems=problems,
-                  snapshot=bool(exc) and exc[1] == DUMP_REQUESTED and cause.exception == "DUMP_REQUESTED")
+    requested = not exc or exc[1] == DUMP_REQUESTED and cause.exception == "DUMP_REQUESTED"
+    crash = Crash(process, cause, threads, modules, regions, sections, problems=problems, snapshot=requested)
+    if not exc and threads:  # written by a tool or on request, not by a crash: the first thread stands first
+        threads[0].current = True
+        cause.headline = f"no crash: a minidump without an exception record ({len(threads)} " \
+                         f"thread{'s' if len(threads) != 1 else ''})"
     crashed = crash.crashed_thread
     if cause.exception == "Uncaught NSException":  # Crashpad keeps the exception's name and reason as annotations
         notes = {k.rsplit("!", 1)[-1]: v for k, v in crashpad_annotations(d, [m.name for m in mods])}

@@ -222,17 +222,9 @@ def _arm_cfi_frame(last: _Frame, caller: dict[str, int], ios: bool) -> _Frame | 
 def _arm(last: _Frame, memory: Memory, info: UnwindInfo, ios: bool) -> _Frame | None:
     """32-bit arm: on iOS the frame record at r7 (the caller's r7 and lr), else — and when that fails — a scan."""
     if ios and "r7" in last.valid:
-        fp = last.regs["r7"]
-        caller_fp = caller_lr = 0
-        ok = True
-        if fp:
-            saved, ra = memory.u32(fp), memory.u32(fp + 4)
-            ok = saved is not None and ra is not None
-            if ok:
-                caller_fp, caller_lr = saved, ra  # type: ignore[assignment]
-        if ok:
-            return _Frame({**last.regs, "r7": caller_fp, "sp": fp + 8 if fp else last.regs["sp"],
-                           "pc": last.regs.get("lr", 0), "lr": caller_lr}, {"pc", "lr", "r7", "sp"}, "frame_pointer")
+        got = _frame_record(last.regs, "r7", "lr", memory, 4, 0xFFFFFFFF)
+        if got is not None:
+            return got
     found = _scan(last.regs["sp"], _words(last), memory, info, word=4)
     if found is None:
         return None
@@ -288,22 +280,31 @@ def _arm64(frames: list[_Frame], memory: Memory, info: UnwindInfo) -> _Frame | N
     regs = dict(last.regs)
     if "x30" not in last.valid:
         _correct_lr(frames, regs, memory)
-    fp = regs.get("x29", 0)
-    caller_fp = caller_lr = 0
-    ok = True
-    if fp:
-        saved, ra = memory.u64(fp), memory.u64(fp + 8)
-        ok = saved is not None and ra is not None
-        if ok:
-            caller_fp, caller_lr = saved, ra & PAC_MASK  # type: ignore[operator]
-    if ok:
-        new = {**regs, "x29": caller_fp, "sp": fp + 16 if fp else regs["sp"], "pc": regs.get("x30", 0),
-               "x30": caller_lr}
-        return _Frame(new, {"pc", "x30", "x29", "sp"}, "frame_pointer")
+    got = _frame_record(regs, "x29", "x30", memory, 8, PAC_MASK)
+    if got is not None:
+        return got
     found = _scan(last.regs["sp"], _words(last), memory, info, mask=PAC_MASK)
     if found is None:
         return None
     return _Frame({**last.regs, "pc": found[0], "sp": found[1] + 8}, {"pc", "sp"}, "scan")
+
+
+def _frame_record(regs: dict[str, int], fp_r: str, lr_r: str, memory: Memory, word: int, mask: int) \
+        -> _Frame | None:
+    """The arm frame-pointer step (GetCallerByFramePointer): the caller's pc is this frame's link register, the
+    frame record at fp holds the caller's fp and lr, the caller's sp is just above it (a zero fp: sp stays);
+    None when the record cannot be read."""
+    fp = regs.get(fp_r, 0)
+    caller_fp = caller_lr = 0
+    if fp:
+        read = memory.u64 if word == 8 else memory.u32
+        saved, ra = read(fp), read(fp + word)
+        if saved is None or ra is None:
+            return None
+        caller_fp, caller_lr = saved, ra & mask
+    new = {**regs, fp_r: caller_fp, "sp": fp + 2 * word if fp else regs["sp"], "pc": regs.get(lr_r, 0),
+           lr_r: caller_lr}
+    return _Frame(new, {"pc", lr_r, fp_r, "sp"}, "frame_pointer")
 
 
 def _correct_lr(frames: list[_Frame], regs: dict[str, int], memory: Memory) -> None:

@@ -6,11 +6,10 @@
 # Usage: make.sh [NPM_PREFIX]   (default: $PMDESK_ORACLES or ~/.cache/pmdesk-oracles)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-pkg=${1:-${PMDESK_ORACLES:-$HOME/.cache/pmdesk-oracles}}/node_modules/minidump
+PKG_PREFIX=${1:-} . "$(dirname "$0")/breakpad_tools.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$pkg/deps/breakpad" "$work/breakpad"
-cp -r "$pkg/deps/third_party/lss" "$work/breakpad/src/third_party/lss"
+copy_breakpad "$work"
 (cd "$work/breakpad" && ./configure -q >/dev/null && make -s -j2 CXXFLAGS="-g -O2 -Wno-error" \
   src/client/linux/libbreakpad_client.a >/dev/null)
 g++ -O2 -g -fomit-frame-pointer -fPIC -shared -Wl,--build-id=sha1 -o "$work/libcrashy.so" \
@@ -23,11 +22,5 @@ for how in segv abort throw deadlock threads; do
   mv "$out"/*.dmp "$here/$how.dmp"
   rm -rf "$out"
 done
-rm -rf "$here/symbols"
-for bin in libcrashy.so crasher; do
-  "$pkg/bin/linux-x64/dump_syms" -d "$work/$bin" > "$work/$bin.sym" 2>/dev/null
-  id=$(head -1 "$work/$bin.sym" | cut -d' ' -f4)
-  mkdir -p "$here/symbols/$bin/$id"
-  mv "$work/$bin.sym" "$here/symbols/$bin/$id/$bin.sym"
-done
+write_syms "$here" "$work" libcrashy.so crasher
 strip --strip-debug -o "$here/libcrashy.so" "$work/libcrashy.so"  # .eh_frame and .symtab kept: the local-ELF case

@@ -7,11 +7,10 @@
 # Needs: g++-arm-linux-gnueabihf, qemu-user (apt). Usage: make.sh [NPM_PREFIX]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-pkg=${1:-${PMDESK_ORACLES:-$HOME/.cache/pmdesk-oracles}}/node_modules/minidump
+PKG_PREFIX=${1:-} . "$(dirname "$0")/../breakpad_tools.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$pkg/deps/breakpad" "$work/breakpad"
-cp -r "$pkg/deps/third_party/lss" "$work/breakpad/src/third_party/lss"
+copy_breakpad "$work"
 (cd "$work/breakpad" && ./configure -q --host=arm-linux-gnueabihf CC=arm-linux-gnueabihf-gcc \
   CXX=arm-linux-gnueabihf-g++ >/dev/null && make -s -j2 CXXFLAGS="-g -O2 -Wno-error" \
   src/tools/linux/core2md/core2md >/dev/null)
@@ -24,14 +23,9 @@ for how in segv abort threads; do
   (cd "$work" && ulimit -c unlimited && qemu-arm -L /usr/arm-linux-gnueabihf ./armcrash "$how" "proc-$how" \
     >/dev/null 2>&1) || true
   core=$(ls "$work"/qemu_armcrash_*.core)
+  rm -f "$here/$how.dmp"  # Breakpad's writer will not replace a file
   (ulimit -c 0 && qemu-arm -L /usr/arm-linux-gnueabihf "$work/breakpad/src/tools/linux/core2md/core2md" "$core" \
     "$work/proc-$how" "$here/$how.dmp" 2>/dev/null)
   rm -f "$core" "$work/core"
 done
-rm -rf "$here/symbols"
-for bin in libcrashy.so armcrash; do
-  "$pkg/bin/linux-x64/dump_syms" -d "$work/$bin" > "$work/$bin.sym" 2>/dev/null
-  id=$(head -1 "$work/$bin.sym" | cut -d' ' -f4)
-  mkdir -p "$here/symbols/$bin/$id"
-  mv "$work/$bin.sym" "$here/symbols/$bin/$id/$bin.sym"
-done
+write_syms "$here" "$work" libcrashy.so armcrash
