@@ -27,7 +27,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001 - pytest-qt fix
 
 
 def wait_idle(qtbot, w: MainWindow) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: w.job is None and not w.jobs, timeout=60000)
+    qtbot.waitUntil(w.is_idle, timeout=60000)
 
 
 def test_docks_come_from_the_registry(window: MainWindow) -> None:

@@ -26,7 +26,7 @@ def make_window(qtbot, tmp_path: Path, name: str) -> MainWindow:  # noqa: ANN001
 
 
 def idle(qtbot, w: MainWindow) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: w.job is None and not w.jobs, timeout=60000)
+    qtbot.waitUntil(w.is_idle, timeout=60000)
 
 
 def test_session_file_round_trip_and_damage(tmp_path: Path) -> None:

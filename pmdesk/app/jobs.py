@@ -15,6 +15,7 @@ from pmdesk.index.compile_notice import compile_notice
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind, sniff
 from pmdesk.model.heap.graph import build_graph, preload_graph
+from pmdesk.model.heap.report import warm_reports
 
 
 class Job(QThread):
@@ -90,5 +91,5 @@ class HeapGraphJob(Job):
     def work(self) -> Dump:
         with compile_notice(lambda m: self.progressed.emit(0.0, m)):
             build_graph(self.dump, self.progress)
-        preload_graph(self.dump)
+        preload_graph(self.dump, warm_reports)
         return self.dump

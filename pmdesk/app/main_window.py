@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -34,8 +36,9 @@ from pmdesk.model import session as sessions
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind, formats
 from pmdesk.native.symbol_files import SearchPaths
-from pmdesk.views.common.base import DockView
+from pmdesk.views.common.base import DockView, docks_loading
 from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus
+from pmdesk.views.heap.graph_base import HeapGraphView
 from pmdesk.views.registry import VIEWS
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -47,6 +50,19 @@ AUTOSAVE_MS = 30_000
 def file_filters() -> str:
     return ";;".join([f.file_filter for f in formats()] + ["All files (*)"])
 
+
+PRELOADED = ("pyqtgraph", "capstone")  # what docks import on first use at a stall's cost: imported once the window
+# shows
+
+
+def preload_modules() -> None:
+    """Imports PRELOADED off the GUI thread (no widget is made there; the import lock makes a dock that needs the
+    module meanwhile wait for it, not import it twice)."""
+    for name in PRELOADED:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
 
 class MainWindow(QMainWindow):
     def __init__(self, index_dir: str | None = None, settings: QSettings | None = None,
@@ -77,6 +93,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._auto_layout = self._needs_default_layout  # a layout the user kept is not resized per format
+        self._preloading = False
         self._laid_out: frozenset[str] = frozenset()
         self._show_current()  # no dump yet: every dock hidden, so they do not force the window's size
         self.layout().activate()  # (the minimum size the hidden docks set is recomputed only now)
@@ -202,6 +219,10 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def is_idle(self) -> bool:
+        """No job running or queued, and every dock on screen has loaded what it shows."""
+        return self.job is None and not self.jobs and not docks_loading()
+
     def open_sample(self) -> None:
         if not SAMPLE_DUMP.exists():
             self._message(QMessageBox.Icon.Critical, "Open sample", f"{SAMPLE_DUMP}: the bundled sample is missing")
@@ -241,6 +262,10 @@ class MainWindow(QMainWindow):
 
     def _next_job(self) -> None:
         self.job = self.jobs.popleft() if self.jobs else None
+        computing = self.job.dump if isinstance(self.job, HeapGraphJob) else None
+        for _dock, view in self.docks.values():
+            if isinstance(view, HeapGraphView):
+                view.set_computing(computing is not None and computing is self.current)
         if self.job is None:
             self._set_busy(False)
             return
@@ -513,6 +538,9 @@ class MainWindow(QMainWindow):
         if self._needs_default_layout:  # dock sizes only apply once the window has its size
             self._needs_default_layout = False
             QTimer.singleShot(0, self._default_layout)
+        if not self._preloading:
+            self._preloading = True
+            threading.Thread(target=preload_modules, name="pmdesk-preload", daemon=True).start()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

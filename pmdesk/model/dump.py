@@ -134,6 +134,9 @@ class Dump:
 
     def close(self) -> None:
         self.conn.close()
+        self.closed = True
+
+    closed = False  # set by close(): a dock's load queued before that must not read it
 
     def __enter__(self) -> Dump:
         return self

@@ -15,6 +15,7 @@ O(E log N) with a handful of int32 arrays per node, everything in numba.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,20 +246,27 @@ class DominatorTree:
 
 
 def dominator_tree(n: int, fwd_start: np.ndarray, fwd: np.ndarray, rev_start: np.ndarray, rev: np.ndarray,
-                   roots: np.ndarray, shallow: np.ndarray) -> DominatorTree:
-    """Exact dominators and retained sizes of all n nodes."""
+                   roots: np.ndarray, shallow: np.ndarray,
+                   step: Callable[[float, str], None] | None = None) -> DominatorTree:
+    """Exact dominators and retained sizes of all n nodes; `step(fraction, what)` is called between the
+    kernels (progress, and a point where a cancel takes effect)."""
+    step = step or (lambda _f, _what: None)
     dfnum = np.full(n, -1, np.int32)
     vertex = np.empty(n + 1, np.int32)
     parent = np.zeros(n + 1, np.int32)
     is_rc = np.zeros(n + 1, np.uint8)
     reach = np.zeros(n, np.uint8)
+    step(0.0, "computing dominators: depth-first order")
     cnt = _preorder(n, fwd_start, fwd, roots.astype(np.int32), dfnum, vertex, parent, is_rc, reach)
+    step(0.3, "computing dominators: semi-dominators")
     idom_pre = _semi_nca(cnt, rev_start, rev, dfnum, vertex, parent, is_rc)
     del parent, is_rc
+    step(0.7, "computing retained sizes")
     ret_pre = _retained(cnt, idom_pre, vertex, shallow)
     idom = np.where(idom_pre[dfnum] == 0, -1, vertex[idom_pre[dfnum]]).astype(np.int32)
     retained = ret_pre[dfnum]
     del idom_pre, vertex, dfnum
+    step(0.85, "ordering the dominator tree")
     start, kids = _children(n, np.where(idom < 0, n, idom).astype(np.int32), retained)
     return DominatorTree(idom, retained, reach, start, kids, int(ret_pre[0]))
 

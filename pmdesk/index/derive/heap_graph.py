@@ -80,7 +80,8 @@ def _build(conn: sqlite3.Connection, g: GraphInput, progress: Progress, t0: floa
         pool.shutdown(wait=False)
     rev_start, rev = reverse_edges(g.n, g.fwd_start, g.fwd)  # needed by the dominator pass; not stored
     progress.update(0.7, "computing dominators")
-    tree = dominator_tree(g.n, g.fwd_start, g.fwd, rev_start, rev, g.roots, g.shallow)
+    tree = dominator_tree(g.n, g.fwd_start, g.fwd, rev_start, rev, g.roots, g.shallow,
+                          lambda f, what: progress.update(0.7 + 0.15 * f, what))
     del rev_start, rev
     progress.update(0.85, "computing retained sizes per class")
     per_class = class_retained(tree, g.node_cls, g.n_classes)

@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,10 @@ def graph_of(dump: Dump | None) -> HeapGraph | None:
     return g
 
 
-def preload_graph(dump: Dump) -> HeapGraph | None:
+def preload_graph(dump: Dump, warm: Callable[[HeapGraph], None] | None = None) -> HeapGraph | None:
     """For a worker thread: load the dump's graph through a connection of its own (an SQLite connection
-    must not be used by two threads at once), then hand it to the dump for the GUI thread to use."""
+    must not be used by two threads at once) — and with `warm`, work out what the docks will ask of it —, then
+    hand it to the dump for the GUI thread to use."""
     conn = store.connect_readonly(dump.index_path)
     try:
         meta = store.read_meta(conn)
@@ -95,6 +97,8 @@ def preload_graph(dump: Dump) -> HeapGraph | None:
         g = HeapGraph(dump, conn)
         g.meta = meta
         g.preload()
+        if warm is not None:
+            warm(g)
     finally:
         conn.close()
     g.conn = dump.conn

@@ -3,13 +3,41 @@ strings, and the threads overview (each thread's stack with the retained size of
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pmdesk.model.heap.graph import HeapGraph, HeapObject
 from pmdesk.model.heap.objects import ObjectReader
 from pmdesk.readers.hprof import records as R
+
+T = TypeVar("T")
+DUPLICATES_SHOWN = 1000  # the rows the Duplicate strings dock lists
+
+
+def per_graph(fn: Callable[..., T]) -> Callable[..., T]:
+    """A report remembered per graph and arguments: worked out once — by the worker that loads the graph
+    (warm_reports) — so a dock showing it does no work that grows with the dump on the GUI thread."""
+
+    @functools.wraps(fn)
+    def remembered(g: HeapGraph, *args: Any, **kwargs: Any) -> T:
+        memo = g.__dict__.setdefault("_reports", {})
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(g, *args, **kwargs)
+        return memo[key]
+
+    return remembered
+
+
+def warm_reports(g: HeapGraph) -> None:
+    """Works out the reports the heap docks show (leak suspects, duplicate strings, threads) — for the worker
+    thread that loads the graph, through its own connection."""
+    leak_suspects(g)
+    duplicate_strings(g, DUPLICATES_SHOWN)
+    threads(g)
 
 SUSPECT_THRESHOLD = 0.10  # MAT: a suspect retains at least 10% of the heap
 BIG_DROP_RATIO = 0.70     # MAT: follow the biggest dominated child while it keeps ≥ 70% of its parent
@@ -64,6 +92,7 @@ def accumulation_point(g: HeapGraph, node: int) -> list[int]:
     return chain
 
 
+@per_graph
 def leak_suspects(g: HeapGraph, threshold: float = SUSPECT_THRESHOLD) -> tuple[list[Suspect], int]:
     """(suspects, heap bytes): single objects, then groups of one class's instances, at the top of the
     dominator tree retaining ≥ threshold of the heap."""
@@ -141,6 +170,7 @@ class DuplicateString:
                 "wasted_bytes": self.wasted_bytes, "distinct_arrays": self.arrays, "example_id": self.example.id}
 
 
+@per_graph
 def duplicate_strings(g: HeapGraph, top: int | None = 100) -> list[DuplicateString]:
     """Values held by more than one String, most wasted bytes first."""
     rows = g.conn.execute("SELECT count, arrays, value_bytes, wasted_bytes, string_node FROM heap_duplicate_string "
@@ -180,6 +210,7 @@ class ThreadInfo:
                             "locals": [o.as_json() for o in f.locals]} for f in self.frames]}
 
 
+@per_graph
 def threads(g: HeapGraph) -> list[ThreadInfo]:
     """Thread objects with their stack traces and the objects each frame's locals hold."""
     conn = g.conn

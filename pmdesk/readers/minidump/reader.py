@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import os
 import struct
+from collections.abc import Callable
 
 from elftools.common.exceptions import ELFError
 
@@ -33,19 +34,21 @@ LOCAL_CFI = {"amd64": "EM_X86_64", "arm64": "EM_AARCH64"}  # the ELF machines wh
 
 
 class MinidumpMemory:
-    """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module); code the
-    dump lacks is read from a module's own binary when one was found here (`binaries`: start, end, file
-    offset, path of each loaded segment)."""
+    """The memory ranges a minidump holds (read, u64) and which addresses are code (inside a module); with
+    `binary_of` (a module's index in `modules` -> its binary found here, or None), code the dump lacks is read
+    from that binary, looked for only when an address in the module is first read."""
 
     def __init__(self, data: object, ranges: list[tuple[int, int, int]], modules: list[MModule],
-                 binaries: list[tuple[int, int, int, str]] = ()) -> None:  # type: ignore[assignment]
+                 binary_of: Callable[[int], str | None] | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.data = data
         self.ranges = sorted(ranges)
         self.starts = [r[0] for r in self.ranges]
-        self.modules = sorted((m.base, m.base + m.size) for m in modules)
+        self.modules = sorted((m.base, m.base + m.size, i) for i, m in enumerate(modules))
         self.module_starts = [m[0] for m in self.modules]
-        self.binaries = sorted(binaries)
-        self.binary_starts = [b[0] for b in self.binaries]
+        self.binary_of = binary_of
+        self.segments: dict[int, list[tuple[int, int, int, str]]] = {}  # module index -> its loaded segments
+        self.on_close = on_close
 
     def read(self, addr: int, n: int) -> bytes | None:
         i = bisect.bisect_right(self.starts, addr) - 1
@@ -57,10 +60,17 @@ class MinidumpMemory:
         return self._from_binary(addr, n)
 
     def _from_binary(self, addr: int, n: int) -> bytes | None:
-        j = bisect.bisect_right(self.binary_starts, addr) - 1
-        if j < 0 or addr + n > self.binaries[j][1]:
+        i = bisect.bisect_right(self.module_starts, addr) - 1
+        if self.binary_of is None or i < 0 or addr >= self.modules[i][1]:
             return None
-        start, _end, offset, path = self.binaries[j]
+        base, _end, index = self.modules[i]
+        if index not in self.segments:
+            binary = self.binary_of(index)
+            self.segments[index] = loaded_segments(binary, base) if binary else []
+        seg = next((s for s in self.segments[index] if s[0] <= addr and addr + n <= s[1]), None)
+        if seg is None:
+            return None
+        start, _end, offset, path = seg
         try:
             with open(path, "rb") as f:
                 f.seek(offset + addr - start)
@@ -82,7 +92,8 @@ class MinidumpMemory:
         return i >= 0 and addr < self.modules[i][1]
 
     def close(self) -> None:
-        return None
+        if self.on_close is not None:
+            self.on_close()
 
 
 def open_memory(path: str, paths: SearchPaths) -> MinidumpMemory | None:
@@ -93,12 +104,12 @@ def open_memory(path: str, paths: SearchPaths) -> MinidumpMemory | None:
         return None
     mods = d.modules()
     found = _Modules(mods, paths, _folders(path, paths), "")
-    binaries = []
-    for i, m in enumerate(mods):
-        if m.code_id and len(m.code_id) > 16 and (image := found.image_of(i)) is not None and image.binary:
-            binaries += loaded_segments(image.binary, m.base)
-    found.close()
-    return MinidumpMemory(d.data, memory_of(d, d.threads()), mods, binaries)
+
+    def binary_of(i: int) -> str | None:
+        image = found.image_of(i)
+        return image.binary if image is not None else None
+
+    return MinidumpMemory(d.data, memory_of(d, d.threads()), mods, binary_of, found.close)
 
 
 def _folders(path: str, paths: SearchPaths) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QTableWidget,
     QTableWidgetItem,
@@ -17,6 +19,42 @@ from PySide6.QtWidgets import (
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.views.common.selection import SelectionBus
+
+
+class _Loader(QObject):
+    """Loads the docks a dump opens one per turn of the event loop (a zero timer restarted after each), so the
+    window repaints and answers between them instead of stalling for their sum."""
+
+    _instance: _Loader | None = None
+
+    def __init__(self) -> None:
+        super().__init__(QApplication.instance())
+        self.queue: deque[DockView] = deque()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._next)
+
+    @classmethod
+    def get(cls) -> _Loader:
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def add(self, view: DockView) -> None:
+        if view not in self.queue:
+            self.queue.append(view)
+        self.timer.start(0)
+
+    def _next(self) -> None:
+        if self.queue:
+            self.queue.popleft().ensure_loaded()
+        if self.queue:
+            self.timer.start(0)
+
+
+def docks_loading() -> bool:
+    """Whether docks are still waiting for their turn to load a dump."""
+    return _Loader._instance is not None and bool(_Loader._instance.queue)
 
 
 class DockView(QWidget):
@@ -45,12 +83,16 @@ class DockView(QWidget):
         self.bus.selected.connect(self._heard)
 
     def set_dump(self, dump: Dump | None) -> None:
-        """Show `dump` now if the dock is on screen (or `dump` is None), else when it is first shown."""
-        if dump is None or self.isVisible():
+        """Show `dump` soon if the dock is on screen — on a later turn of the event loop, so that the docks a
+        dump opens in load one by one and the window stays responsive between them — (at once when `dump` is
+        None), else when it is first shown."""
+        if dump is None:
             self._handed = None
-            self.load(dump)
-        else:
-            self._handed = (dump,)
+            self.load(None)
+            return
+        self._handed = (dump,)
+        if self.isVisible():
+            _Loader.get().add(self)
 
     def ensure_loaded(self) -> None:
         """Load the dump handed over while hidden, then replay the selections made since."""
@@ -58,10 +100,12 @@ class DockView(QWidget):
             return
         (dump,) = self._handed
         self._handed = None
+        if dump is not None and dump.closed:  # closed while this load waited its turn
+            return
+        heard = self.bus.remembered(dump) if dump is not None else []  # before the load's own selections
         self.load(dump)
-        if dump is not None:
-            for msg in self.bus.remembered(dump):
-                self.on_message(msg)
+        for msg in heard:
+            self.on_message(msg)
 
     def _heard(self, msg: object) -> None:
         if self._handed is None:
@@ -90,12 +134,42 @@ class DockView(QWidget):
         pass
 
 
+RESIZE_PRECISION = 0  # columns fit the rows on screen: a fit over every row of a big tree froze each expand
+
+
+class _ColumnFitter(QObject):
+    """Fits a view's columns after the first to their header and the rows on screen once its model is reset or
+    gets top-level rows (coalesced into one fit) — never on an expand or a scroll, whose cost grew with the
+    rows already open (Qt's ResizeToContents refits on every change)."""
+
+    def __init__(self, view: QAbstractItemView, header: QHeaderView) -> None:
+        super().__init__(view)
+        self.view, self.header = view, header
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.fit)
+        model = view.model()
+        model.modelReset.connect(self.timer.start)
+        model.layoutChanged.connect(self.timer.start)
+        model.rowsInserted.connect(lambda parent, *_a: None if parent.isValid() else self.timer.start())
+
+    def fit(self) -> None:
+        for c in range(1, self.header.count()):
+            width = self.view.sizeHintForColumn(c)
+            self.header.resizeSection(c, max(width, self.header.sectionSizeHint(c)))
+
+
 def fit_header(header: QHeaderView) -> None:
-    """First column takes the room, the others fit their contents (tables and trees of the docks)."""
+    """First column takes the room, the others fit their contents (tables and trees of the docks) — the rows on
+    screen, measured when rows arrive, so the cost of a fit never grows with the dump."""
+    header.setResizeContentsPrecision(RESIZE_PRECISION)
     header.setStretchLastSection(False)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for c in range(1, header.count()):
-        header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+    view = header.parent()
+    if isinstance(view, QAbstractItemView) and view.model() is not None:
+        _ColumnFitter(view, header)
 
 
 MIN_TABLE_HEIGHT = 50  # a header and a row: four docks stacked must fit a 768 px laptop screen
@@ -110,6 +184,7 @@ def readonly_table(parent: QWidget, headers: list[str], fit_columns: int) -> QTa
     table.setMinimumHeight(MIN_TABLE_HEIGHT)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     hh = table.horizontalHeader()
+    hh.setResizeContentsPrecision(RESIZE_PRECISION)
     for c in range(fit_columns):
         hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
     hh.setStretchLastSection(True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableWidgetItem
 
 from pmdesk.model.dump import Dump
 from pmdesk.views.common.base import DockView, readonly_table
+from pmdesk.views.common.colours import accent_brush
 from pmdesk.views.common.selection import SelectionBus
 
-_COLOURS = {"error": QColor("#c62828"), "warning": QColor("#b26a00"), "info": QColor("#546e7a")}
+_COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#546e7a"}
 
 
 class DiagnosticsView(DockView):
@@ -31,7 +31,7 @@ class DiagnosticsView(DockView):
         self.table.setRowCount(len(diags))
         for i, d in enumerate(diags):
             sev = QTableWidgetItem(d.severity)
-            sev.setForeground(_COLOURS.get(d.severity, QColor("black")))
+            sev.setForeground(accent_brush(_COLOURS.get(d.severity, "#000000")))
             self.table.setItem(i, 0, sev)
             self.table.setItem(i, 1, QTableWidgetItem("" if d.offset is None else f"{d.offset:,}"))
             self.table.setItem(i, 2, QTableWidgetItem(d.code))

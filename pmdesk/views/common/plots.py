@@ -9,11 +9,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from pmdesk.views.common.colours import plot_colours
+
 
 def pyqtgraph() -> ModuleType:
     import pyqtgraph as pg
 
-    pg.setConfigOptions(antialias=False, background="w", foreground="k")
+    background, foreground = plot_colours()  # the palette's: readable in a dark theme too
+    pg.setConfigOptions(antialias=False, background=background, foreground=foreground)
     return pg
 
 

@@ -14,6 +14,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import DockView
+from pmdesk.views.common.colours import tint
 from pmdesk.views.common.selection import CrashFrameSelected, SelectionBus
 
 
@@ -55,7 +56,7 @@ class CrashView(DockView):
     def mark_of(self, kind: str, target: str) -> QColor | None:
         """The colour of the annotation pinned to this thread or frame, if any."""
         colour = self.bus.annotations.colour_of(self.dump.content_key, kind, target) if self.dump else None
-        return QColor(colour) if colour else None
+        return tint(colour) if colour else None
 
     def frame(self) -> Frame | None:
         t = self.session.thread(self.tid) if self.session is not None else None

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.crash.logcat import has_memory
 from pmdesk.model.dump import Dump
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import tint_brush
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -56,7 +57,7 @@ class CrashDisassemblyView(CrashView):
             for c, cell in enumerate(["▶" if here else "", f"0x{addr:x}", raw, text]):
                 item = QTableWidgetItem(cell)
                 if here:
-                    item.setBackground(QBrush(QColor("#f4c7c7" if self.depth == 0 else "#fde3a7")))
+                    item.setBackground(tint_brush("#f4c7c7" if self.depth == 0 else "#fde3a7"))
                 self.table.setItem(r, c, item)
             if here:
                 self.table.scrollToItem(self.table.item(r, 1))

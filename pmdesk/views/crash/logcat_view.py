@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.crash.logcat import LEVELS, LogLine, has_logcat, log_lines
 from pmdesk.model.dump import Dump
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import accent_brush
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -62,7 +62,7 @@ class CrashLogcatView(CrashView):
         for r, ln in enumerate(shown):
             cells = [ln.time, "" if ln.pid is None else str(ln.pid), "" if ln.tid is None else str(ln.tid),
                      ln.level, ln.tag, ln.message]
-            colour = QBrush(QColor(COLOURS[ln.level])) if ln.level in COLOURS else None
+            colour = accent_brush(COLOURS[ln.level]) if ln.level in COLOURS else None
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if colour is not None:

@@ -7,15 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.crash.logcat import fault_position
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import tint_brush
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
-FAULT = QColor("#f4c7c7")
+FAULT = "#f4c7c7"
 
 
 class CrashMemoryMapView(CrashView):
@@ -56,7 +57,7 @@ class CrashMemoryMapView(CrashView):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if marked:
-                    item.setBackground(QBrush(FAULT))
+                    item.setBackground(tint_brush(FAULT))
                 self.table.setItem(r, c, item)
         if where is not None:
             self.table.scrollToItem(self.table.item(where[0], 0))

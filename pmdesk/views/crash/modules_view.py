@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import accent_brush
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -41,6 +41,6 @@ class CrashModulesView(CrashView):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not m.symbols:
-                    item.setForeground(QBrush(QColor("#a01010")))
+                    item.setForeground(accent_brush("#a01010"))
                 item.setToolTip("\n".join([*([m.warning] if m.warning else []), "Looked in:", *m.looked]))
                 self.table.setItem(r, c, item)

@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -23,6 +23,7 @@ from pmdesk.base.crash import Frame, frame_name
 from pmdesk.model.crash import report
 from pmdesk.model.crash.session import source_lines
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import accent_brush
 from pmdesk.views.common.selection import CRASH_FRAME, SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -81,7 +82,7 @@ class CrashStackView(CrashView):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if f.trust in ("scan", "cfi_scan"):
-                    item.setForeground(QBrush(QColor("#a06000")))
+                    item.setForeground(accent_brush("#a06000"))
                 if c == 2 and f.file:
                     item.setToolTip(f.file)
                 elif c == 1:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from pmdesk.base.crash import Frame, Section, frame_name
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import fill_pairs, readonly_table
+from pmdesk.views.common.colours import accent
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
 
@@ -25,7 +26,8 @@ class CrashSummaryView(CrashView):
         super().__init__(parent, bus)
         self.headline = QLabel()
         self.headline.setWordWrap(True)
-        self.headline.setStyleSheet("font-size: 15px; font-weight: bold; color: #a01010; padding: 4px;")
+        self.headline.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {accent('#a01010').name()}; "
+                                    "padding: 4px;")
         box = QWidget()
         self.table = readonly_table(box, ["", ""], fit_columns=1)
         self.table.horizontalHeader().setVisible(False)

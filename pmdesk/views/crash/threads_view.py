@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.base.crash import frame_name
 from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import tint_brush
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import CRASH_THREAD, SelectionBus
 from pmdesk.views.crash.base import CrashView
@@ -49,7 +49,7 @@ class CrashThreadsView(CrashView):
                 item = QTableWidgetItem(text)
                 item.setData(Role.TID, t.tid)
                 if t is crashed:  # red when it crashed; a snapshot's current thread only stands out
-                    item.setBackground(QBrush(QColor("#f4c7c7" if "crashed" in mark else "#d6e4f5")))
+                    item.setBackground(tint_brush("#f4c7c7" if "crashed" in mark else "#d6e4f5"))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         self._marks()

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from pmdesk.model.heap.graph import ROOT, HeapGraph
+from pmdesk.views.common.colours import tint
 from pmdesk.views.common.columns import RIGHT, NamedColumns
 from pmdesk.views.common.roles import Role
 
@@ -51,6 +51,7 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
         self.by_class = False
         self.root = Item(None)
         self._items: list[Item] = [self.root]  # indexes carry ids into this list, not Python pointers
+        self._labels: dict[int, str] = {}
 
     def set_graph(self, g: HeapGraph | None, by_class: bool = False) -> None:
         self.beginResetModel()
@@ -58,6 +59,7 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
         self.by_class = by_class
         self.root = Item(None)
         self._items = [self.root]
+        self._labels = {}
         if g is not None and by_class:
             self._group_root()
         self.endResetModel()
@@ -167,28 +169,31 @@ class DominatorModel(NamedColumns, QAbstractItemModel):
         col = index.column()
         if role == Role.NODE:
             return it.node if it.group is None else None
-        if it.group is not None:
-            ret = int(g.retained[it.members].sum())
-            n = len(it.members)
-            values = (f"{it.group} ({n:,} object{'s' if n != 1 else ''})", int(g.shallow[it.members].sum()), ret)
-        else:
-            values = (g.label(it.node), int(g.shallow[it.node]), int(g.retained[it.node]))
-            ret = values[2]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole and col == 0:
             if col == 0:
-                return values[0]
+                return self._label(it)
             if col == 3:
+                ret = int(g.retained[it.members].sum()) if it.group is not None else int(g.retained[it.node])
                 return f"{ret / max(g.heap_bytes, 1):.2%}"
-            return f"{values[col]:,}"
+            column = g.shallow if col == 1 else g.retained
+            return f"{int(column[it.members].sum() if it.group is not None else column[it.node]):,}"
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
-            return values[0]
         if role == Qt.ItemDataRole.BackgroundRole and it.group is None and self.marks:
             colour = self.marks.get(int(g.ids[it.node]))
-            return QColor(colour) if colour else None
+            return tint(colour) if colour else None
         return None
 
+
+    def _label(self, it: Item) -> str:
+        """The first column's text (an object's label is looked up once: painting asks for it again and again)."""
+        if it.group is not None:
+            n = len(it.members)  # type: ignore[arg-type]
+            return f"{it.group} ({n:,} object{'s' if n != 1 else ''})"
+        got = self._labels.get(it.node)
+        if got is None:
+            got = self._labels[it.node] = self.g.label(it.node)  # type: ignore[union-attr]
+        return got
 
     # ---- finding a node
     def index_of(self, node: int) -> QModelIndex:

@@ -47,6 +47,8 @@ class DominatorTreeView(HeapGraphView):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         fit_header(self.tree.header())
+        # the first children at once (Qt fetches them on its next layout): an expanded node has rows to select
+        self.tree.expanded.connect(lambda index: self.model.fetch_until(index, 0))
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)

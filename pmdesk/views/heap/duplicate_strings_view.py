@@ -7,13 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.heap.graph import HeapGraph
-from pmdesk.model.heap.report import duplicate_strings
+from pmdesk.model.heap.report import DUPLICATES_SHOWN, duplicate_strings
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.columns import RIGHT
 from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
 
-SHOWN = 1000
+SHOWN = DUPLICATES_SHOWN
 
 
 class DuplicateStringsView(HeapGraphView):

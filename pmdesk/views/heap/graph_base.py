@@ -41,6 +41,14 @@ class HeapGraphView(DockView):
         self.stack.addWidget(waiting)
         self.stack.addWidget(self.build_content())
 
+    def set_computing(self, computing: bool) -> None:
+        """While the dominator pass runs for the dump shown, say so and hide Compute now."""
+        self.compute_button.setVisible(not computing)
+        self.waiting_label.setText(
+            "Computing the dominator tree and retained sizes (progress in the status bar; Cancel stops it)."
+            if computing else "The dominator tree and retained sizes are computed in the background after the "
+            "dump opens (progress in the status bar).")
+
     def build_content(self) -> QWidget:
         raise NotImplementedError
 

@@ -10,7 +10,6 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -22,7 +21,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.model.heap import histogram as heap
 from pmdesk.views.common.annotate_dialog import annotate_dialog
-from pmdesk.views.common.base import DockView
+from pmdesk.views.common.base import DockView, fit_header
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.heap.histogram_model import HistogramModel
@@ -53,10 +52,7 @@ class HeapHistogramView(DockView):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2, 3):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        fit_header(self.table.horizontalHeader())
         self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
         QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy_selection)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from pmdesk.model.jfr.findings import SEVERITIES, Finding, findings
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import tint_brush
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill
@@ -49,7 +49,7 @@ class JfrFindingsView(JfrView):
         for i, f in enumerate(self.found):
             sev = SortableItem(f.severity.upper(), SEVERITIES.index(f.severity))
             sev.setData(Role.ROW, i)
-            sev.setBackground(QBrush(QColor(COLOURS[f.severity])))
+            sev.setBackground(tint_brush(COLOURS[f.severity]))
             rows.append([sev, SortableItem(f.title), SortableItem(f.summary)])
         fill(self.table, rows)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)  # worst first

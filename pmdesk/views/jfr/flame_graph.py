@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from pmdesk.model.jfr.profile import Node
@@ -40,7 +40,7 @@ class FlameGraph(QWidget):
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#ffffff"))
+        p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
         self.boxes = []
         if self.focus is None or self.focus.weight <= 0:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No samples")
@@ -58,7 +58,7 @@ class FlameGraph(QWidget):
         name = self.names(node.method) if node.method >= 0 else "all"
         hue = zlib.crc32(name.encode()) % 40
         p.fillRect(rect, QColor.fromHsv(hue, 150 + hue, 240))
-        p.setPen(QPen(QColor("#333333")))
+        p.setPen(QPen(QColor("#333333")))  # on the box's own light colour, whatever the palette
         if w > 30:
             p.drawText(rect.adjusted(3, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter,
                        fm.elidedText(name, Qt.TextElideMode.ElideRight, int(w - 5)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from pmdesk.model.jfr.insights import garbage_collections
@@ -33,6 +33,10 @@ class JfrGcView(JfrView):
                                           "Longest pause", "Heap before (MB)", "Heap after (MB)"], fit_columns=8)
         self.table.setSortingEnabled(True)
         self.info = QLabel()
+        self._pending_chart: tuple[list[dict], int] = ([], 0)
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.timeout.connect(self._draw_chart)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.chart)
         split.addWidget(box)
@@ -59,6 +63,16 @@ class JfrGcView(JfrView):
                            mb(g["heap_before"]), mb(g["heap_after"])] for g in gcs])
         self.table.sortItems(3, Qt.SortOrder.AscendingOrder)  # in time order
         with_heap = [g for g in gcs if g["heap_before"] is not None and g["heap_after"] is not None]
+        self._chart_timer.stop()
+        self._pending_chart = (with_heap, t0)
+        self._chart_timer.start(0)  # the chart on the next turn of the event loop: two short stalls, not one long
+        pauses = sum(g["sum_of_pauses_ns"] or 0 for g in gcs)
+        longest = max((g["longest_pause_ns"] or 0 for g in gcs), default=0)
+        self.info.setText(f"{len(gcs):,} collections, {ms(pauses)} paused in total, longest pause {ms(longest)} "
+                          f"— {self.window_text()}")
+
+    def _draw_chart(self) -> None:
+        with_heap, t0 = self._pending_chart
         if with_heap:
             pg = pyqtgraph()
             plot = self.chart.plot
@@ -70,7 +84,3 @@ class JfrGcView(JfrView):
             plot.plot(t, before, pen=None, symbol="o", symbolSize=4, symbolBrush="#e15759", name="before GC")
             plot.plot(t, after, pen=pg.mkPen("#4e79a7", width=1), symbol="o", symbolSize=4,
                            symbolBrush="#4e79a7", name="after GC")
-        pauses = sum(g["sum_of_pauses_ns"] or 0 for g in gcs)
-        longest = max((g["longest_pause_ns"] or 0 for g in gcs), default=0)
-        self.info.setText(f"{len(gcs):,} collections, {ms(pauses)} paused in total, longest pause {ms(longest)} "
-                          f"— {self.window_text()}")

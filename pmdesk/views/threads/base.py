@@ -11,6 +11,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.model.threads.dumps import DumpView, ThreadInfo, series_of
 from pmdesk.views.common.base import DockView
+from pmdesk.views.common.colours import tint
 from pmdesk.views.common.selection import SelectionBus, SeriesPositionChosen, ThreadSelected
 
 STATE_COLOURS = {  # Java states, and the Go/Python states that mean the same
@@ -24,9 +25,9 @@ DEADLOCKED = "#e06666"
 
 def state_colour(t: ThreadInfo) -> QColor | None:
     if t.wait_status == "deadlocked":
-        return QColor(DEADLOCKED)
+        return tint(DEADLOCKED)
     c = STATE_COLOURS.get(t.state)
-    return QColor(c) if c else None
+    return tint(c) if c else None
 
 
 class ThreadDumpView(DockView):

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsRectItem,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from pmdesk.views.common.colours import accent, tint
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import DEADLOCKED, ThreadDumpView
 
@@ -93,20 +94,21 @@ class LockGraphView(ThreadDumpView):
             p = pos[(kind, name)]
             if kind == "thread":
                 item: Any = QGraphicsEllipseItem(-9, -9, 18, 18)
-                item.setBrush(QBrush(RED if name in on_cycle else QColor("#9fc5e8")))
+                item.setBrush(QBrush(RED if name in on_cycle else tint("#9fc5e8")))
                 th = by_name.get(name)
                 item.setData(THREAD_ROLE, th.idx if th else None)
                 item.setToolTip(f"{name}: {th.state if th else ''}")
                 label = name
             else:
                 item = QGraphicsRectItem(-7, -7, 14, 14)
-                item.setBrush(QBrush(QColor("#f6b26b")))
+                item.setBrush(QBrush(tint("#f6b26b")))
                 cls = next((x.cls for x in dv.locks if x.id == name), None)
                 item.setToolTip(f"{name} ({cls})")
                 label = f"{name} ({(cls or '').rsplit('.', 1)[-1]})"
             item.setPos(p)
             self.scene.addItem(item)
             text = self.scene.addSimpleText(label, font)
+            text.setBrush(self.palette().color(QPalette.ColorRole.Text))  # readable on the palette's base
             text.setPos(p + QPointF(11, -8))
             if kind == "thread":
                 text.setData(THREAD_ROLE, item.data(THREAD_ROLE))
@@ -118,7 +120,7 @@ class LockGraphView(ThreadDumpView):
                             Qt.AspectRatioMode.KeepAspectRatio)
 
     def _edge(self, a: QPointF, b: QPointF, red: bool, dashed: bool) -> None:
-        pen = QPen(RED if red else QColor("#666666"), 2.5 if red else 1.2)
+        pen = QPen(RED if red else accent("#666666"), 2.5 if red else 1.2)
         if dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
         self.scene.addLine(a.x(), a.y(), b.x(), b.y(), pen)

@@ -7,12 +7,12 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.threads.dumps import ThreadInfo
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import accent, tint
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView
 
@@ -67,7 +67,8 @@ class StackView(ThreadDumpView):
         lines = [f"<b>{escape(t.name)}</b> ({escape(t.ident)}) · {escape(t.state)} {escape(t.detail)}"]
         if t.waits_for:
             owner = next((lk.owner for lk in dv.locks if lk.id == t.waits_for), None)
-            status = " — <b style='color:#c00'>DEADLOCKED</b>" if t.wait_status == "deadlocked" else ""
+            red = accent("#cc0000").name()
+            status = f" — <b style='color:{red}'>DEADLOCKED</b>" if t.wait_status == "deadlocked" else ""
             lines.append(f"waits for {escape(t.waits_for)}" + (f", held by {escape(owner)}" if owner else "") + status)
         if t.holds:
             lines.append("holds " + ", ".join(escape(h) for h in t.holds))
@@ -87,7 +88,7 @@ class StackView(ThreadDumpView):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if mark is not None:
-                    item.setBackground(QColor(mark))
+                    item.setBackground(tint(mark))
                 self.table.setItem(r, c, item)
 
     def _menu(self, pos: Any) -> None:

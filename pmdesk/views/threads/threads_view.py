@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from pmdesk.model.threads.dumps import ThreadInfo
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import readonly_table
+from pmdesk.views.common.colours import tint
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView, state_colour
@@ -103,7 +103,7 @@ class ThreadsView(ThreadDumpView):
                 if colour is not None and c == 1:
                     item.setBackground(colour)
                 if mark is not None and c == 0:
-                    item.setBackground(QColor(mark))
+                    item.setBackground(tint(mark))
                 self.table.setItem(r, c, item)
         dl = len(dv.deadlocks)
         no_locks = ""
