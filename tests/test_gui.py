@@ -522,3 +522,40 @@ def test_tombstone_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     log.filter.setText("null")
     assert log.table.rowCount() == 1 and log.table.item(0, 4).text() == "nativecrash"
     assert not window.docks["crash_memory"][0].isVisible() and not window.docks["crash_disassembly"][0].isVisible()
+
+
+def test_only_the_formats_docks_show_and_the_window_fits_the_screen(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """Each format shows only docks of its kinds (a crash without the Overview, whose facts are in the Crash
+    summary); what the window needs fits a 1366×768 laptop's screen (less its panel); Diagnostics shows only
+    when there are diagnostics, counted by the status bar's badge."""
+    from pmdesk.model.formats import Kind
+    from tests.conftest import DATA
+
+    for f, kind in ((SAMPLE, Kind.HEAP_GRAPH), (DATA / "threads" / "deadlock-sync.jstack.txt", Kind.THREADS),
+                    (DATA / "minidump" / "segv.dmp", Kind.CRASH)):
+        window.open_path(str(f))
+        wait_idle(qtbot, window)
+        shown = [view for dock, view in window.docks.values() if not dock.isHidden()]
+        assert shown and all(not v.KINDS or kind in v.KINDS for v in shown), f
+        need = window.minimumSizeHint()
+        assert need.width() <= 1366 and need.height() <= 740, (f, need)
+    assert window.docks["overview"][0].isHidden()  # the crash: folded into the summary
+    summary = window.view("crash_summary").table
+    assert "File" in {summary.item(r, 0).text() for r in range(summary.rowCount())}
+    assert window.docks["diagnostics"][0].isHidden() and not window.diagnostics_badge.isVisible()
+
+
+def test_a_closed_dock_stays_closed_until_reset(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """Closing a dock keeps it closed when another dump of its kind opens; View › Reset layout brings it back."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "minidump" / "segv.dmp"))
+    wait_idle(qtbot, window)
+    dock = window.docks["crash_registers"][0]
+    dock.close()
+    window.open_path(str(DATA / "minidump" / "abort.dmp"))
+    wait_idle(qtbot, window)
+    assert dock.isHidden()
+    window.reset_layout()
+    wait_idle(qtbot, window)
+    assert not dock.isHidden()

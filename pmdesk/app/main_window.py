@@ -64,6 +64,11 @@ def preload_modules() -> None:
         except ImportError:
             continue
 
+
+MENU_GROUPS = ((Kind.HEAP_GRAPH, "Heap dumps"), (Kind.EVENTS, "JFR recordings"), (Kind.THREADS, "Thread dumps"),
+               (Kind.CRASH, "Crashes"))  # the View menu's sections, by the kind a dock shows
+
+
 class MainWindow(QMainWindow):
     def __init__(self, index_dir: str | None = None, settings: QSettings | None = None,
                  autosave: str | None = None) -> None:
@@ -85,7 +90,10 @@ class MainWindow(QMainWindow):
         self.bus.selected.connect(self._bus_message)
         self.last_message: QMessageBox | None = None
         self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
+        self._hiding = False  # True while the window itself shows and hides docks
+        self._closed: set[str] = {str(v) for v in self.settings.value("window/closed_docks", []) or []}
         self._build_docks()
+        self._initial_state = self.saveState()  # what View › Reset layout goes back to
         self._build_actions()
         self._build_status()
         self.welcome = WelcomePage(self.open_dialog, self.open_sample, self.open_path, self)
@@ -121,6 +129,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(cls.AREA, dock)
             self.docks[cls.VIEW_ID] = (dock, view)
             dock.visibilityChanged.connect(lambda visible, v=view: v.ensure_loaded() if visible else None)
+            dock.visibilityChanged.connect(lambda visible, vid=cls.VIEW_ID: self._dock_visibility(vid, visible))
         for dock, view in self.docks.values():
             if view.TAB_WITH in self.docks:
                 self.tabifyDockWidget(self.docks[view.TAB_WITH][0], dock)
@@ -164,8 +173,17 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
         views = self.menuBar().addMenu("&View")
-        for dock, _view in self.docks.values():
-            views.addAction(dock.toggleViewAction())
+        for kind, title in MENU_GROUPS:
+            views.addSection(title)
+            for dock, view in self.docks.values():
+                if view.KINDS[:1] == (kind,):
+                    views.addAction(dock.toggleViewAction())
+        views.addSection("Every dump")
+        for dock, view in self.docks.values():
+            if not view.KINDS:
+                views.addAction(dock.toggleViewAction())
+        views.addSeparator()
+        views.addAction(QAction("&Reset layout", self, triggered=self.reset_layout))
         tb = QToolBar("Dumps", self)
         tb.setObjectName("dumps_toolbar")
         tb.addAction(self.open_action)
@@ -183,8 +201,13 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_jobs)
         self.status_label = QLabel()
+        self.diagnostics_badge = QPushButton()
+        self.diagnostics_badge.setFlat(True)
+        self.diagnostics_badge.setToolTip("What the reader found wrong or missing in this dump: show Diagnostics")
+        self.diagnostics_badge.clicked.connect(self._show_diagnostics)
         sb = self.statusBar()
         sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.diagnostics_badge)
         sb.addPermanentWidget(self.progress_bar)
         sb.addPermanentWidget(self.cancel_button)
         self._set_busy(False)
@@ -451,7 +474,9 @@ class MainWindow(QMainWindow):
         if screen is None:
             return
         room = screen.availableGeometry()
-        w, h = min(self.width(), room.width()), min(self.height(), room.height())
+        deco_w = max(self.frameGeometry().width() - self.width(), 0)  # the window manager's frame, once shown
+        deco_h = max(self.frameGeometry().height() - self.height(), 0)
+        w, h = min(self.width(), room.width() - deco_w), min(self.height(), room.height() - deco_h)
         if (w, h) != (self.width(), self.height()):
             self.resize(w, h)
         frame = self.frameGeometry()
@@ -467,13 +492,49 @@ class MainWindow(QMainWindow):
         self.welcome.setVisible(dump is None)  # an empty window shows the welcome page, not empty docks
         if dump is None:
             self.welcome.set_recent(self._recent())
-        for dock, view in self.docks.values():
-            applies = view.applies_to(dump)
-            dock.setVisible(applies and dump is not None)
-            if applies or dump is None:
-                view.set_dump(dump if applies else None)
+        self._hiding = True
+        try:
+            for vid, (dock, view) in self.docks.items():
+                applies = view.applies_to(dump)
+                dock.setVisible(applies and dump is not None and vid not in self._closed)
+                if applies or dump is None:
+                    view.set_dump(dump if applies else None)
+        finally:
+            self._hiding = False
+        count = len(dump.diagnostics()) if dump is not None else 0
+        self.diagnostics_badge.setText(f"⚠ {count} diagnostic{'s' if count != 1 else ''}")
+        self.diagnostics_badge.setVisible(count > 0)
         if dump is not None and self._auto_layout:
             QTimer.singleShot(0, self._size_shown_docks)
+
+    def _dock_visibility(self, vid: str, visible: bool) -> None:
+        """A dock the user closes stays closed for every dump until the user shows it again (View menu)."""
+        if self._hiding:
+            return
+        if visible:
+            self._closed.discard(vid)
+        elif self.docks[vid][0].isHidden():  # closed, not merely behind another tab
+            self._closed.add(vid)
+
+    def _show_diagnostics(self) -> None:
+        dock = self.docks["diagnostics"][0]
+        self._closed.discard("diagnostics")
+        dock.show()
+        dock.raise_()
+
+    def reset_layout(self) -> None:
+        """View › Reset layout: every dock where it first was, closed ones back, sized for the dump shown."""
+        self._closed.clear()
+        self.restoreState(self._initial_state)
+        self._auto_layout = True
+        self._show_current()
+
+        def size() -> None:
+            self._default_layout()
+            self._laid_out = frozenset()
+            self._size_shown_docks()
+
+        QTimer.singleShot(0, size)
 
     def _size_shown_docks(self) -> None:
         """Per format, the first time its set of docks shows: the right-hand dock groups shown stacked with the
@@ -538,6 +599,8 @@ class MainWindow(QMainWindow):
         if self._needs_default_layout:  # dock sizes only apply once the window has its size
             self._needs_default_layout = False
             QTimer.singleShot(0, self._default_layout)
+        for ms in (0, 400):  # again once the window manager has framed it (its frame comes a moment later)
+            QTimer.singleShot(ms, self._fit_screen)
         if not self._preloading:
             self._preloading = True
             threading.Thread(target=preload_modules, name="pmdesk-preload", daemon=True).start()
@@ -559,6 +622,7 @@ class MainWindow(QMainWindow):
             self.job.wait(5000)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/closed_docks", sorted(self._closed))
         for _dock, view in self.docks.values():
             view.load(None)  # nothing may read a dump's index once it is closed
         for d in self.dumps:

@@ -16,10 +16,13 @@ _COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#546e7a"}
 
 
 class DiagnosticsView(DockView):
+    """Shown only for a dump with diagnostics (the status bar's badge counts them and brings this forward)."""
+
     VIEW_ID = "diagnostics"
     TITLE = "Diagnostics"
     AREA = Qt.DockWidgetArea.RightDockWidgetArea
     TAB_WITH = "gc_paths"
+    REQUIRES = ("diagnostic",)
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

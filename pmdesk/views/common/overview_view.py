@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
 from pmdesk.views.common.base import DockView, fill_pairs, readonly_table
 from pmdesk.views.common.selection import SelectionBus
 
@@ -21,6 +22,10 @@ class OverviewView(DockView):
         self.table = readonly_table(self, ["", ""], fit_columns=1)
         self.table.horizontalHeader().setVisible(False)
         self.table.setWordWrap(True)
+
+    def applies_to(self, dump: Dump | None) -> bool:
+        """Every dump but a crash, whose Crash summary holds these facts."""
+        return super().applies_to(dump) and not (dump is not None and dump.has(Kind.CRASH))
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)

@@ -64,10 +64,14 @@ class CrashSummaryView(CrashView):
             ("Modules without symbols", ", ".join(report.unsymbolicated_modules(crash)) or "none"),
             *[row for sec in crash.sections for row in _section_rows(sec)],
         ]
+        shown = {label for label, _v in rows}  # the Overview's facts folded in here (no Overview for crashes)
+        rows += [(label, value) for label, value in self.dump.spec.overview(self.dump)
+                 if label in FOLDED and label not in shown] if self.dump is not None else []
         self.headline.setText(s.summary())
         fill_pairs(self.table, rows)
 
 
+FOLDED = ("File", "Format", "Modules", "Index")  # the Overview's rows a crash shows at the summary's end
 MAX_ROWS_OF_SECTION = 16  # a longer list (open files, auxv, memory info) stays one row: Report sections has it
 
 
