@@ -53,7 +53,10 @@ def test_open_sort_filter(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     view.filter.setText("(")  # invalid regex: keeps the last good filter, no exception
     assert view.proxy.rowCount() == len(names)
     view.table.selectRow(0)
-    view.copy_selection()
+    view.copy()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text().startswith("Class\t")
     overview = window.view("overview")
     labels = [overview.table.item(r, 0).text() for r in range(overview.table.rowCount())]
     assert "Object layout" in labels
@@ -236,6 +239,11 @@ def test_thread_dump_docks(qtbot, window: MainWindow, tmp_path: Path) -> None:  
     assert window.view("stack_groups").table.rowCount() > 3
     threads.filter.setText("^deadlock")
     assert threads.table.rowCount() == 2
+    threads.table.setCurrentCell(0, 0)
+    text = threads.copy_text()  # Ctrl+C on a thread: its whole stack
+    assert text.startswith('"deadlock-') and text.count("\tat ") == len(window.view("thread_stack").thread.frames)
+    threads.filter.setText("(")  # an invalid regular expression is said, not silently ignored
+    assert "not a regular expression" in threads.summary.text() and threads.table.rowCount() == 22
 
 
 def test_compare_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001

@@ -8,7 +8,17 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pmdesk.base.crash import LAST_EXCEPTION_TID, Cause, Crash, Frame, Module, Thread, Wait, is_apple_system_image
+from pmdesk.base.crash import (
+    LAST_EXCEPTION_TID,
+    Cause,
+    Crash,
+    Frame,
+    Module,
+    Thread,
+    Wait,
+    frame_name,
+    is_apple_system_image,
+)
 from pmdesk.base.signals import si_code_name
 from pmdesk.base.words import plural
 
@@ -76,6 +86,16 @@ def thread_label(t: Thread) -> str:
     if t.tid < 0 and t.name:  # a stack that is not a thread's: a memory error's allocation/deallocation stack
         return t.name
     return f"Thread {t.tid}" + (f"  {t.name}" if t.name else "") + (f"  [queue {t.queue}]" if t.queue else "")
+
+
+def stack_text(t: Thread) -> str:
+    """A thread's frames as gdb's bt prints them ('#1  0x… in f () at file:line') — what Ctrl+C copies."""
+    lines = [thread_label(t)]
+    for i, f in enumerate(t.frames):
+        where = f" at {f.file}:{f.line}" if f.file else f" from {f.module}" if f.module else ""
+        pc = "" if f.inlined or i == 0 and f.file else f"0x{f.pc:016x} in "
+        lines.append(f"#{i:<2} {pc}{frame_name(f) if f.function else '??'}{where}")
+    return "\n".join(lines) + "\n"
 
 
 def crashed_mark(crash: Crash) -> str:

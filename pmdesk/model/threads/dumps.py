@@ -46,6 +46,18 @@ class ThreadInfo:
     created_by: str | None = None  # Go: the function that started the goroutine
     lock_lines: list[tuple[int, str, str, str | None]] = field(default_factory=list)  # (depth, relation, id, class)
 
+    def stack_text(self) -> str:
+        """The thread as a thread dump prints it: its name and state, then a line per frame ('at …'), the
+        locks it holds and waits for, and for a goroutine the function that created it — what Ctrl+C copies."""
+        lines = [f'"{self.name}" {self.state}' + (f" ({self.detail})" if self.detail else "")]
+        lines += [f"\tat {f}" for f in self.frames]
+        lines += [f"\t- holds {lock}" for lock in self.holds]
+        if self.waits_for:
+            lines.append(f"\t- waits for {self.waits_for}")
+        if self.created_by:
+            lines.append(f"\tcreated by {self.created_by}")
+        return "\n".join(lines) + "\n"
+
     @property
     def top_frame(self) -> StackFrame | None:
         """The frame a reader looks at first: for a goroutine the first one outside the Go runtime (gopark and

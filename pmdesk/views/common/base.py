@@ -6,6 +6,7 @@ from collections import deque
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -52,6 +53,26 @@ class _Loader(QObject):
             self.timer.start(0)
 
 
+def selected_rows_text(view: QAbstractItemView) -> str | None:
+    """The selected rows of a table or tree (the current row when none is selected) with the header's labels,
+    tab-separated, one line a row; None when there is nothing to copy."""
+    model = view.model()
+    if model is None:
+        return None
+    rows = sorted({(i.parent(), i.row()) for i in view.selectionModel().selectedIndexes()},
+                  key=lambda pr: (pr[0].row() if pr[0].isValid() else -1, pr[1])) if view.selectionModel() else []
+    if not rows and view.currentIndex().isValid():
+        rows = [(view.currentIndex().parent(), view.currentIndex().row())]
+    if not rows:
+        return None
+    columns = model.columnCount(rows[0][0])
+    header = [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in range(columns)]
+    lines = ["\t".join(header)] if any(header) else []
+    for parent, r in rows:
+        lines.append("\t".join(str(model.index(r, c, parent).data() or "") for c in range(columns)))
+    return "\n".join(lines) + "\n"
+
+
 def docks_loading() -> bool:
     """Whether docks are still waiting for their turn to load a dump."""
     return _Loader._instance is not None and bool(_Loader._instance.queue)
@@ -81,6 +102,22 @@ class DockView(QWidget):
         self.bus = bus or SelectionBus(self)
         self._handed: tuple[Dump | None] | None = None  # a dump handed over while the dock was hidden
         self.bus.selected.connect(self._heard)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self, activated=self.copy)
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def copy(self) -> None:
+        """Ctrl+C: the dock's copy_text() to the clipboard."""
+        text = self.copy_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def copy_text(self) -> str | None:
+        """What Ctrl+C copies: the selected rows of the table or tree with the focus (else the dock's first),
+        with their header, tab-separated. Docks override it where a row stands for more (a thread: its stack)."""
+        views = [w for w in self.findChildren(QAbstractItemView) if w.isVisible()]
+        focus = QApplication.focusWidget()
+        view = next((v for v in views if v is focus or v.isAncestorOf(focus)), views[0] if views else None)
+        return selected_rows_text(view) if view is not None else None
 
     def set_dump(self, dump: Dump | None) -> None:
         """Show `dump` soon if the dock is on screen — on a later turn of the event loop, so that the docks a

@@ -64,6 +64,13 @@ class CrashThreadsView(CrashView):
             if colour is not None:
                 item.setBackground(colour)
 
+    def copy_text(self) -> str | None:
+        """Ctrl+C on threads: each selected thread's whole stack, as gdb prints it."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}) or [self.table.currentRow()]
+        items = [self.table.item(r, 0) for r in rows if r >= 0]
+        threads = [self.session.thread(it.data(Role.TID)) for it in items if it is not None] if self.session else []
+        return "\n".join(report.stack_text(t) for t in threads if t is not None) or None
+
     def _menu(self, pos: Any) -> None:
         item = self.table.itemAt(pos)
         t = self.session.thread(item.data(Role.TID)) if item is not None and self.session is not None else None

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -54,7 +53,6 @@ class HeapHistogramView(DockView):
         self.table.verticalHeader().setDefaultSectionSize(22)
         fit_header(self.table.horizontalHeader())
         self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
-        QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy_selection)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu)
         self.bus.annotations.changed.connect(self._marks)
@@ -109,14 +107,15 @@ class HeapHistogramView(DockView):
         of = f" of {self.model.rowCount():,}" if n != self.model.rowCount() else ""
         self.totals.setText(f"{n:,}{of} classes · {objects:,} objects · {shallow:,} bytes shallow")
 
-    def copy_selection(self) -> None:
+    def copy_text(self) -> str | None:
+        """The selected classes with their counts and sizes as numbers (no thousands separators)."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         lines = ["\t".join(HistogramModel.COLUMNS)]
         for r in rows:
             row = self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
             ret = "" if row.retained_bytes is None else str(row.retained_bytes)
             lines.append(f"{row.name}\t{row.count}\t{row.shallow_bytes}\t{ret}")
-        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        return "\n".join(lines) + "\n" if rows else None
 
     def view_state(self) -> dict[str, Any]:
         hh = self.table.horizontalHeader()

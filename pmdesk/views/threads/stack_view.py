@@ -79,7 +79,10 @@ class StackView(ThreadDumpView):
             by_depth.setdefault(depth, []).append((RELATION_TEXT.get(rel, rel), f"<{lock_id}> ({cls})"))
         for i, f in enumerate(t.frames):
             rows.append((str(i), f.function, f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")))
-            rows.extend(("", what, lock) for what, lock in by_depth.get(i, []))
+            rows.extend(("", f"{what} {lock}", "") for what, lock in by_depth.get(i, []))
+        if t.created_by:  # a goroutine: who started it
+            rows.append(("", f"created by {t.created_by}", ""))
+        self.table.clearSpans()
         self.table.setRowCount(len(rows))
         key = self.dump.content_key if self.dump is not None else ""
         for r, cells in enumerate(rows):
@@ -90,6 +93,12 @@ class StackView(ThreadDumpView):
                 if mark is not None:
                     item.setBackground(tint(mark))
                 self.table.setItem(r, c, item)
+            if not cells[0]:  # a lock line: across Frame and Location, so it widens neither column
+                self.table.setSpan(r, 1, 1, 2)
+        top = t.top_frame  # a goroutine's first frame outside the runtime: where the reader looks first
+        if top is not None and top in t.frames:
+            row = next(r for r, cells in enumerate(rows) if cells[0] == str(t.frames.index(top)))
+            self.table.setCurrentCell(row, 1)
 
     def _menu(self, pos: Any) -> None:
         item = self.table.item(self.table.rowAt(pos.y()), 0)

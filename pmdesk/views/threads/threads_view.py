@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from pmdesk.model.threads.dumps import ThreadInfo
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import readonly_table
-from pmdesk.views.common.colours import tint
+from pmdesk.views.common.colours import accent, tint
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.threads.base import ThreadDumpView, state_colour
@@ -80,20 +80,23 @@ class ThreadsView(ThreadDumpView):
         if dv is None:
             self.summary.setText("")
             return
+        bad = ""
         try:
             rx = re.compile(self.filter.text(), re.I) if self.filter.text() else None
-        except re.error:
-            rx = None
+        except re.error as e:
+            rx, bad = None, f" · the filter is not a regular expression ({e}): every thread shown"
+        self.filter.setStyleSheet(f"border: 1px solid {accent('#cc0000').name()};" if bad else "")
         shown = [t for t in dv.threads if rx is None or rx.search(f"{t.name} {t.state} "
-                                                                  f"{t.frames[0] if t.frames else ''}")]
+                                                                  f"{t.top_frame or ''}")]
         self.table.setRowCount(len(shown))
         for r, t in enumerate(shown):
             waits = ""
             if t.waits_for:
                 owner = next((lk.owner for lk in dv.locks if lk.id == t.waits_for), None)
                 waits = t.waits_for + (f" (held by {owner})" if owner else "")
+            top = t.top_frame  # a goroutine's first frame outside the Go runtime, not runtime.gopark
             cells = [t.name, f"{t.state} {t.detail}".strip() if t.runtime != "java" else t.state,
-                     str(t.frames[0]) if t.frames else "", waits]
+                     str(top) if top else "", waits]
             colour = state_colour(t)
             mark = self.bus.annotations.colour_of(self.dump.content_key, "thread", thread_target(t)) \
                 if self.dump is not None else None
@@ -110,7 +113,7 @@ class ThreadsView(ThreadDumpView):
         if "-format=json" in dv.title and not dv.locks:
             no_locks = " · this JSON thread dump carries no lock data (JDK 21), so no lock waits or deadlocks show"
         self.summary.setText(f"{len(shown):,} of {len(dv.threads):,} threads · {dv.runtime} · "
-                             + (f"{dl} deadlock{'s' if dl > 1 else ''}" if dl else "no deadlock") + no_locks)
+                             + (f"{dl} deadlock{'s' if dl > 1 else ''}" if dl else "no deadlock") + no_locks + bad)
 
     def _menu(self, pos: Any) -> None:
         item = self.table.itemAt(pos)
@@ -142,6 +145,15 @@ class ThreadsView(ThreadDumpView):
                 self.table.setCurrentCell(r, 0)
                 self.table.blockSignals(False)
                 return
+
+    def copy_text(self) -> str | None:
+        """Ctrl+C on threads: each selected thread's whole stack, as the thread dump prints it."""
+        dv = self.current
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}) or [self.table.currentRow()]
+        items = [self.table.item(r, 0) for r in rows if r >= 0]
+        if dv is None:
+            return None
+        return "\n".join(dv.threads[it.data(Role.ROW)].stack_text() for it in items if it is not None) or None
 
     def view_state(self) -> dict[str, Any]:
         item = self.table.item(self.table.currentRow(), 0) if self.table.currentRow() >= 0 else None
