@@ -567,3 +567,29 @@ def test_a_closed_dock_stays_closed_until_reset(qtbot, window: MainWindow) -> No
     window.reset_layout()
     wait_idle(qtbot, window)
     assert not dock.isHidden()
+
+
+def test_command_palette_finds_docks_commands_threads_and_classes(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """Ctrl+K: words of a name narrow the list; Enter brings a dock forward, selects a thread, shows a class."""
+    from pmdesk.app.command_palette import CommandPalette
+    from tests.conftest import DATA
+
+    window.open_path(str(SAMPLE))
+    wait_idle(qtbot, window)
+    box = CommandPalette(window)
+    box.box.setText("leak session")
+    names = [box.list.item(r).text() for r in range(box.list.count())]
+    assert names and names[0].startswith("com.example.leak.Session")
+    box._go(box.list.item(0))
+    assert window.view("heap_histogram").proxy.rowCount() == 1
+    box = CommandPalette(window)
+    box.box.setText("dominator")
+    assert any("Dominator tree" in box.list.item(r).text() for r in range(box.list.count()))
+    box.box.setText("reset layout")
+    assert box.list.count() == 1
+    window.open_path(str(DATA / "threads" / "deadlock-sync.jstack.txt"))
+    wait_idle(qtbot, window)
+    box = CommandPalette(window)
+    box.box.setText("deadlock-B")
+    box._go(box.list.item(0))
+    assert window.view("thread_stack").thread.name == "deadlock-B"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import threading
 from collections import deque
 from pathlib import Path
@@ -183,6 +184,8 @@ class MainWindow(QMainWindow):
             if not view.KINDS:
                 views.addAction(dock.toggleViewAction())
         views.addSeparator()
+        views.addAction(QAction("&Go to… (a dock, command, thread or class)", self,
+                                shortcut=QKeySequence("Ctrl+K"), triggered=self.command_palette))
         views.addAction(QAction("&Reset layout", self, triggered=self.reset_layout))
         tb = QToolBar("Dumps", self)
         tb.setObjectName("dumps_toolbar")
@@ -515,6 +518,27 @@ class MainWindow(QMainWindow):
             self._closed.discard(vid)
         elif self.docks[vid][0].isHidden():  # closed, not merely behind another tab
             self._closed.add(vid)
+
+    def command_palette(self) -> None:
+        """Ctrl+K: find a dock, command, thread or class by name and go there."""
+        from pmdesk.app.command_palette import CommandPalette
+
+        self.palette_box = CommandPalette(self)
+        self.palette_box.move(self.geometry().center() - self.palette_box.rect().center())
+        self.palette_box.show()
+
+    def bring_forward(self, vid: str) -> None:
+        """A dock shown (even one the user closed) and brought to the front of its tab group."""
+        dock = self.docks[vid][0]
+        self._closed.discard(vid)
+        dock.show()
+        dock.raise_()
+        self.docks[vid][1].ensure_loaded()
+
+    def show_class(self, name: str) -> None:
+        """The heap histogram showing one class."""
+        self.bring_forward("heap_histogram")
+        self.view("heap_histogram").filter.setText(f"^{re.escape(name)}$")
 
     def _show_diagnostics(self) -> None:
         dock = self.docks["diagnostics"][0]
