@@ -36,8 +36,8 @@ def entries(w: MainWindow) -> list[Entry]:
             out.append(Entry("dock", view.TITLE, lambda vid=vid: w.bring_forward(vid)))
     for action in w.menuBar().actions():
         sub = action.menu()
-        for a in sub.actions() if sub is not None else []:
-            if a.text() and not a.isSeparator() and a.menu() is None and a.isEnabled():
+        for a in sub.actions() if sub is not None else []:  # (the View menu's dock toggles are the docks)
+            if a.text() and not a.isSeparator() and a.menu() is None and a.isEnabled() and not a.isCheckable():
                 out.append(Entry("command", a.text().replace("&", ""), a.trigger))
     dump = w.current
     if dump is not None and dump.has(Kind.THREADS):
