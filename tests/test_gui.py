@@ -593,3 +593,25 @@ def test_command_palette_finds_docks_commands_threads_and_classes(qtbot, window:
     box.box.setText("deadlock-B")
     box._go(box.list.item(0))
     assert window.view("thread_stack").thread.name == "deadlock-B"
+
+
+def test_class_questions_open_from_the_histogram(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """The histogram's context menu asks MAT's questions of a class: its objects, merged paths from GC roots,
+    immediate dominators, retained set — each answered in a window; double-clicking an object selects it."""
+    from pmdesk.views.heap.class_query_dialog import ClassQueryDialog
+
+    window.open_path(str(SAMPLE))
+    wait_idle(qtbot, window)
+    hist = window.view("heap_histogram")
+    row = next(hist.model.row_at(r) for r in range(hist.model.rowCount())
+               if hist.model.row_at(r).name == "com.example.leak.Session")
+    for what in ("objects", "paths", "dominators", "retained"):
+        hist._ask(row.class_idx, what)
+    dialogs = [w for w in hist.findChildren(ClassQueryDialog)]
+    assert len(dialogs) == 4 and all("com.example.leak.Session" in d.windowTitle() for d in dialogs)
+    from PySide6.QtWidgets import QTableWidget
+
+    objects = dialogs[0].findChild(QTableWidget)
+    assert objects.rowCount() == 1000  # the first 1,000 of 3,350, biggest first
+    objects.itemDoubleClicked.emit(objects.item(0, 0))
+    assert window.view("object_inspector").node == objects.item(0, 0).data(Qt.ItemDataRole.UserRole)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import re
 import threading
 from collections import deque
 from pathlib import Path
@@ -38,7 +37,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind, formats
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.views.common.base import DockView, docks_loading
-from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus
+from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus, ShowDock
 from pmdesk.views.heap.graph_base import HeapGraphView
 from pmdesk.views.registry import VIEWS
 
@@ -336,6 +335,8 @@ class MainWindow(QMainWindow):
     def _bus_message(self, msg: object) -> None:
         if isinstance(msg, GraphRequested):
             self.compute_graph(msg.dump)
+        elif isinstance(msg, ShowDock) and msg.view_id in self.docks:
+            self.bring_forward(msg.view_id)
         elif isinstance(msg, GoTo) and msg.dump in self.dumps:
             self.dump_box.setCurrentIndex(self.dumps.index(msg.dump))
 
@@ -538,7 +539,7 @@ class MainWindow(QMainWindow):
     def show_class(self, name: str) -> None:
         """The heap histogram showing one class."""
         self.bring_forward("heap_histogram")
-        self.view("heap_histogram").filter.setText(f"^{re.escape(name)}$")
+        self.view("heap_histogram").show_class(name)
 
     def _show_diagnostics(self) -> None:
         dock = self.docks["diagnostics"][0]

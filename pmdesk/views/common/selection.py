@@ -76,6 +76,13 @@ class GoTo:
     dump: Dump
 
 
+@dataclass(frozen=True)
+class ShowDock:
+    """Bring this dock forward (shown even if the user closed it)."""
+
+    view_id: str
+
+
 class SelectionBus(QObject):
     selected = Signal(object)  # one of the message dataclasses above
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QMenu, QTableWidget
 
 from pmdesk.base.crash import Frame
@@ -46,9 +46,13 @@ class CrashView(DockView):
         if self.dump is not None:
             self.bus.selected.emit(CrashFrameSelected(self.dump, tid, depth, self.VIEW_ID))
 
-    def annotate_menu(self, table: QTableWidget, pos: Any, kind: str, target: str, label: str) -> None:
-        """The right-click menu of a thread or frame row: Annotate… (what the Annotations dock lists)."""
+    def annotate_menu(self, table: QTableWidget, pos: Any, kind: str, target: str, label: str,
+                      copy: str | None = None) -> None:
+        """The right-click menu of a thread or frame row: Copy (`copy`: the frame or the thread's stack) and
+        Annotate… (what the Annotations dock lists)."""
         menu = QMenu(self)
+        if copy:
+            menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(copy))
         menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, kind, target,
                                                              label))
         menu.exec(table.viewport().mapToGlobal(pos))

@@ -107,8 +107,10 @@ class CrashStackView(CrashView):
         if item is None or t is None or not 0 <= item.row() < len(t.frames):
             return
         f = t.frames[item.row()]
+        where = f" at {f.file}:{f.line}" if f.file else f" from {f.module}" if f.module else ""
         self.annotate_menu(self.table, pos, CRASH_FRAME, f"{t.tid}:{item.row()}",
-                           f"{report.thread_label(t)} frame #{item.row()}: {frame_name(f)}")
+                           f"{report.thread_label(t)} frame #{item.row()}: {frame_name(f)}",
+                           f"#{item.row()} 0x{f.pc:x} in {frame_name(f)}{where}")
 
     def _row(self, row: int) -> None:
         if self.tid is not None and row >= 0:

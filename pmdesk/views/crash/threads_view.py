@@ -75,7 +75,7 @@ class CrashThreadsView(CrashView):
         item = self.table.itemAt(pos)
         t = self.session.thread(item.data(Role.TID)) if item is not None and self.session is not None else None
         if t is not None:
-            self.annotate_menu(self.table, pos, CRASH_THREAD, str(t.tid), report.thread_label(t))
+            self.annotate_menu(self.table, pos, CRASH_THREAD, str(t.tid), report.thread_label(t), report.stack_text(t))
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)

@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget
 
 from pmdesk.model.heap.graph import HeapGraph, format_id, parse_id
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.roles import Role
-from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.common.selection import SelectionBus, ShowDock
 from pmdesk.views.heap.dominator_model import DominatorModel
 from pmdesk.views.heap.graph_base import HeapGraphView
 
@@ -73,11 +74,22 @@ class DominatorTreeView(HeapGraphView):
         node = self.model.data(self.tree.indexAt(pos), Role.NODE)
         if node is None or self.graph is None:
             return
+        g = self.graph
         menu = QMenu(self)
+        menu.addAction("Inspect", lambda: self._inspect(node, "object_inspector"))
+        menu.addAction("Paths to GC roots", lambda: self._inspect(node, "gc_paths"))
+        menu.addSeparator()
+        menu.addAction("Copy object id", lambda: QGuiApplication.clipboard().setText(format_id(int(g.ids[node]))))
+        menu.addAction("Copy label", lambda: QGuiApplication.clipboard().setText(g.label(node)))
         menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "object",
-                                                             format_id(int(self.graph.ids[node])),
-                                                             self.graph.label(node)))
+                                                             format_id(int(g.ids[node])), g.label(node)))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def _inspect(self, node: int, view_id: str) -> None:
+        """The object selected everywhere, and the dock that answers the question brought forward."""
+        self.select(node)
+        if self.dump is not None:
+            self.bus.selected.emit(ShowDock(view_id))
 
     def show_graph(self, graph: HeapGraph | None) -> None:
         self.model.set_graph(graph, self.by_class.isChecked())
@@ -100,9 +112,6 @@ class DominatorTreeView(HeapGraphView):
             self.tree.setCurrentIndex(idx)
             self.tree.scrollTo(idx)
             self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._menu)
-        self.bus.annotations.changed.connect(self._marks)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.model.data(current, Role.NODE)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import (
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.model.heap import histogram as heap
+from pmdesk.model.heap.graph import graph_of
 from pmdesk.views.common.annotate_dialog import annotate_dialog
 from pmdesk.views.common.base import DockView, fit_header
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.heap.class_query_dialog import ClassQueryDialog
 from pmdesk.views.heap.histogram_model import HistogramModel
 
 
@@ -81,9 +84,30 @@ class HeapHistogramView(DockView):
             return
         row = self.model.row_at(self.proxy.mapToSource(idx).row())
         menu = QMenu(self)
+        g = graph_of(self.dump)
+        for label, what in (("List objects (biggest retained first)", "objects"),
+                            ("Merged paths from GC roots", "paths"), ("Immediate dominators", "dominators"),
+                            ("Retained set", "retained")):
+            action = menu.addAction(label, lambda what=what: self._ask(row.class_idx, what))
+            action.setEnabled(g is not None)  # (these need the dominator tree)
+        menu.addSeparator()
+        menu.addAction("Copy class name", lambda: QGuiApplication.clipboard().setText(row.name))
         menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "class", row.name,
                                                              f"class {row.name}"))
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _ask(self, class_idx: int, what: str) -> None:
+        """One of MAT's class questions, answered in a window of its own."""
+        g = graph_of(self.dump)
+        if g is None or self.dump is None:
+            return
+        dump = self.dump
+        ClassQueryDialog(self, g, class_idx, what, lambda node: self.bus.select_object(dump, node, self.VIEW_ID),
+                         self.show_class).show()
+
+    def show_class(self, name: str) -> None:
+        """This histogram narrowed to one class."""
+        self.filter.setText(f"^{re.escape(name)}$")
 
     def _filter_changed(self, text: str) -> None:
         valid = True

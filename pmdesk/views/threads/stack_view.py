@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.threads.dumps import ThreadInfo
@@ -108,6 +109,8 @@ class StackView(ThreadDumpView):
         depth = int(item.text())
         function = t.frames[depth].function
         menu = QMenu(self)
+        menu.addAction("Copy frame", lambda: QGuiApplication.clipboard().setText(f"at {t.frames[depth]}"))
+        menu.addAction("Copy the thread's stack", lambda: QGuiApplication.clipboard().setText(t.stack_text()))
         menu.addAction("Annotate…", lambda: annotate_dialog(self, self.bus.annotations, self.dump, "frame",
                                                              frame_target(t, depth, function),
                                                              f"{t.name} frame {depth}: {function}"))
