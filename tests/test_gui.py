@@ -615,3 +615,26 @@ def test_class_questions_open_from_the_histogram(qtbot, window: MainWindow) -> N
     assert objects.rowCount() == 1000  # the first 1,000 of 3,350, biggest first
     objects.itemDoubleClicked.emit(objects.item(0, 0))
     assert window.view("object_inspector").node == objects.item(0, 0).data(Qt.ItemDataRole.UserRole)
+
+
+def test_event_browser_sorts_formats_durations_and_shows_an_events_stack(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """The Event browser's table sorts by a column (durations as numbers), shows durations in ms/µs, says how
+    many events of the chosen type it lists, and shows the chosen event's fields and whole stack below."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "jfr" / "jdk25-vthreads.jfr"))
+    wait_idle(qtbot, window)
+    browser = window.view("jfr_events")
+    name = next(n for n in ("jdk.ThreadSleep", "jdk.ThreadPark", "jdk.JavaMonitorWait", "jdk.GCPhasePause")
+                if n in browser.items)
+    browser._choose(browser.items[name])
+    model = browser.table.model()
+    col = model.fields.index("duration")
+    model.sort(col, Qt.SortOrder.DescendingOrder)
+    durations = [model.ev.duration_ns[list(model.ev.row).index(r)] for r in model.rows[:20]]
+    assert durations == sorted(durations, reverse=True)
+    text = model.data(model.index(0, col))
+    assert text.endswith(("ms", "µs", "ns"))
+    assert f"{model.rowCount():,} {name} events of" in browser.info.text()
+    browser.table.setCurrentIndex(model.index(0, 0))
+    assert "duration:" in browser.properties.toPlainText()

@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QSplitter,
     QTableView,
     QTreeWidget,
@@ -33,6 +35,36 @@ from pmdesk.views.jfr.base import JfrView
 Index = QModelIndex | QPersistentModelIndex
 
 
+def duration_text(ns: int) -> str:
+    """A JFR duration in the unit that reads best: ns below a µs, µs below a ms, else ms."""
+    if ns < 1_000:
+        return f"{ns} ns"
+    if ns < 1_000_000:
+        return f"{ns / 1e3:,.1f} µs"
+    return f"{ns / 1e6:,.3f} ms"
+
+
+def event_text(rec: Recording, event: dict[str, Any]) -> str:
+    """One event's fields, a line each, and its stack trace in full (the Event browser's properties pane)."""
+    lines = []
+    for name, value in event.items():
+        if isinstance(value, dict) and "frames" in value:
+            continue
+        if name == "startTime" and isinstance(value, int):
+            text = f"{(value - rec.start_ns) / 1e9:,.6f} s after the recording started"
+        elif name == "duration" and isinstance(value, int):
+            text = duration_text(value)
+        else:
+            text = jfr.brief(value)
+        lines.append(f"{name}: {text}")
+    for name, value in event.items():
+        if isinstance(value, dict) and "frames" in value:
+            lines.append(f"{name}:" + ("" if value.get("frames") else " (empty)"))
+            lines += [f"    at {jfr.method_text(f.get('method'))} line {f.get('lineNumber')}"
+                      for f in value.get("frames") or []]
+    return "\n".join(lines)
+
+
 class EventTableModel(QAbstractTableModel):
     """The events of one type: a row per event (by start time), a column per top-level field."""
 
@@ -42,12 +74,50 @@ class EventTableModel(QAbstractTableModel):
         self.fields: list[str] = []
         self.rows = np.empty(0, np.int64)
         self.cache: dict[int, dict[str, Any]] = {}
+        self.ev = None
         if rec is not None and type_name:
             table = rec.table(type_name)
             ev = rec.events(type_name, window)
             self.table = table
             self.fields = [f["name"] for f in table.fields] if table is not None else []
-            self.rows = ev.row[np.argsort(ev.start_ns, kind="stable")] if table is not None else self.rows
+            if table is not None:
+                self.ev = ev
+                self.rows = ev.row[np.argsort(ev.start_ns, kind="stable")]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Rows by a column's values: times and numbers as numbers, strings as text; a column of references
+        (threads, stacks, classes) keeps the order it has."""
+        keys = self._sort_keys(self.fields[column]) if 0 <= column < len(self.fields) else None
+        if keys is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        order_idx = np.argsort(keys, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            order_idx = order_idx[::-1]
+        self.rows = self.ev.row[order_idx]  # type: ignore[union-attr]
+        self.layoutChanged.emit()
+
+    def _sort_keys(self, name: str) -> np.ndarray | None:
+        ev, rec = self.ev, self.rec
+        if ev is None or rec is None:
+            return None
+        if name == "startTime":
+            return ev.start_ns
+        if name == "duration":
+            return ev.duration_ns
+        kinds = {f["kind"] for f in self.table.fields if f["name"] == name}
+        raw = rec.field(ev, name)
+        if raw is None or not kinds <= {"simple", "boolean", "char", "float", "double", "timestamp", "string"}:
+            return None
+        if kinds == {"string"}:  # string ids: sort by the text
+            ids, inverse = np.unique(raw, return_inverse=True)
+            texts = np.array([rec.string(int(i)) or "" for i in ids])
+            return np.argsort(np.argsort(texts, kind="stable"), kind="stable")[inverse]
+        if kinds == {"double"}:  # IEEE bits as the column keeps them
+            return raw.astype(np.int64).view(np.float64)
+        if kinds == {"float"}:
+            return (raw.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
+        return raw
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's API
         return 0 if parent.isValid() else len(self.rows)
@@ -70,6 +140,8 @@ class EventTableModel(QAbstractTableModel):
             value = self.event(index.row()).get(self.fields[index.column()])
             if self.fields[index.column()] == "startTime" and isinstance(value, int) and self.rec is not None:
                 return f"{(value - self.rec.start_ns) / 1e9:,.6f} s"
+            if self.fields[index.column()] == "duration" and isinstance(value, int):
+                return duration_text(value)
             if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, dict) and "frames" in value:
                 return "\n".join(f"{jfr.method_text(f['method'])} line {f.get('lineNumber')}"
                                  for f in value["frames"][:30])
@@ -104,7 +176,11 @@ class JfrEventBrowserView(JfrView):
         self.table = QTableView()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setModel(EventTableModel())
+        self.properties = QPlainTextEdit(readOnly=True, placeholderText="Choose an event to see its fields and "
+                                                                        "its whole stack trace")
         self.info = QLabel()
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -114,7 +190,9 @@ class JfrEventBrowserView(JfrView):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.table)
-        split.setSizes([250, 250])
+        split.addWidget(self.properties)
+        split.setSizes([220, 220, 120])
+        self.total = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(split, 1)
@@ -149,6 +227,7 @@ class JfrEventBrowserView(JfrView):
                 parent.setTextAlignment(1, RIGHT)
                 parent = parent.parent()
         self.types.expandToDepth(0)
+        self.total = total
         self.info.setText(f"{total:,} records, {self.window_text()}")
         self._filter(self.filter.text())
         if self.chosen in self.items:
@@ -182,8 +261,17 @@ class JfrEventBrowserView(JfrView):
         self.chosen = name
         model = EventTableModel(self.rec, name, self.window)
         self.table.setModel(model)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # by start time
+        self.table.selectionModel().currentRowChanged.connect(self._event_chosen)
+        self.properties.clear()
         for c in range(model.columnCount()):
             self.table.setColumnWidth(c, 140)
+        self.info.setText(f"{model.rowCount():,} {name} events of {self.total:,} records, {self.window_text()}")
+
+    def _event_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        model = self.table.model()
+        if isinstance(model, EventTableModel) and current.isValid() and self.rec is not None:
+            self.properties.setPlainText(event_text(self.rec, model.event(current.row())))
 
     def _filter(self, text: str) -> None:
         try:
