@@ -45,10 +45,13 @@ class SymbolPathsDialog(QDialog):
         exe_row.addWidget(self.exe, 1)
         exe_row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(QLabel("Where a core's binaries and debug files are, and an Apple report's dSYMs (folders "
-                           f"separated by '{os.pathsep}'); build-ids and UUIDs are checked."))
+        form.addRow(QLabel("Where a crash's binaries and debug files are — a core's, a minidump's (with Breakpad "
+                           ".sym files), a tombstone's .so files, an Apple report's dSYMs — folders separated by "
+                           f"'{os.pathsep}'; build-ids, debug ids and UUIDs are checked."))
         form.addRow("Program binary:", exe_row)
         form.addRow("Library directories:", self.search)
+        self.search.setPlaceholderText("folders holding the libraries, .sym files and the program's source files "
+                                       "(looked up by name when a file is not at its recorded path)")
         self.debug.setPlaceholderText("folders with .build-id trees, debug files, or .dSYM bundles (any layout)")
         form.addRow("Debug directories:", self.debug)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

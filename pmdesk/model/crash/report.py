@@ -109,6 +109,19 @@ def crashed_first(crash: Crash) -> list[Thread]:
     return sorted(crash.threads, key=lambda t: t is not crashed)
 
 
+ABORTS = ("SIGABRT",)  # the program stopped itself: the frames above its own code are the C library's abort path
+
+
+def start_depth(crash: Crash) -> int:
+    """The frame of the crashed thread the docks open on: for an abort, the first frame in the program's own
+    code (abort, raise and pthread_kill are above it), else the innermost."""
+    crashed = crash.crashed_thread
+    if crashed is None or crash.cause.signal_name not in ABORTS:
+        return 0
+    app = first_app_frame(crashed.frames, crash.modules)
+    return crashed.frames.index(app) if app is not None else 0
+
+
 def first_app_frame(frames: list[Frame], modules: Sequence[Module] = ()) -> Frame | None:
     """The first frame in the program's own code (not the C/C++ runtime, nor Apple's OS images)."""
     system = {m.name for m in modules if is_apple_system_image(m.path)}

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QMenu, QTableWidget
 
 from pmdesk.base.crash import Frame
+from pmdesk.model.crash import report
 from pmdesk.model.crash.session import CrashSession
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
@@ -33,7 +34,7 @@ class CrashView(DockView):
             dump.has(Kind.CRASH) else None
         crashed = self.session.crash.crashed_thread if self.session is not None else None
         self.tid = crashed.tid if crashed is not None else None
-        self.depth = 0
+        self.depth = report.start_depth(self.session.crash) if self.session is not None else 0
         self.show_crash()
 
     def on_message(self, msg: object) -> None:

@@ -61,6 +61,8 @@ class CrashDisassemblyView(CrashView):
                 self.table.setItem(r, c, item)
             if here:
                 self.table.scrollToItem(self.table.item(r, 1))
-        what = "faulting instruction" if self.depth == 0 else "the call this frame is in"
+        snapshot = self.session.crash.snapshot  # a gcore or a dump on request: nothing faulted
+        what = ("where the thread stood" if snapshot else "faulting instruction") if self.depth == 0 \
+            else "the call this frame is in"
         self.info.setText(f"{f.function or '??'} — {what} marked" if rows else
                           "The code is neither in the dump nor in a binary pmdesk found.")

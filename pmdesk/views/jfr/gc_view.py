@@ -76,8 +76,9 @@ class JfrGcView(JfrView):
         if with_heap:
             pg = pyqtgraph()
             plot = self.chart.plot
-            if plot.getPlotItem().legend is None:
-                plot.addLegend(offset=(-10, 5))
+            # the key in the title, above the plot: a legend inside it covered the points
+            plot.setTitle("<span style='color:#e15759'>●</span> heap before GC &nbsp; "
+                          "<span style='color:#4e79a7'>●—</span> heap after GC", size="9pt")
             t = np.array([(g["start_ns"] - t0) / 1e9 for g in with_heap])
             before = np.array([g["heap_before"] for g in with_heap]) / MB
             after = np.array([g["heap_after"] for g in with_heap]) / MB

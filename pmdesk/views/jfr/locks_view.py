@@ -49,6 +49,7 @@ class JfrLocksView(JfrView):
                           f"{self.window_text()}")
         if rows:
             self.table.setCurrentCell(0, 0)
+            self._stacks(0)  # (no signal when row 0 was already current: its stacks must show all the same)
 
     def _stacks(self, row: int) -> None:
         item = self.table.item(row, 0)

@@ -128,6 +128,7 @@ class JfrTimelineView(JfrView):
         self.use_range.blockSignals(True)
         self.use_range.setChecked(self.window is not None)
         self.use_range.blockSignals(False)
+        self.region.setVisible(self.window is not None)  # shaded only while it narrows the other docks
         self.info.setText(f"{len(self.lanes) - 1} threads, {span:,.1f} s — {self.window_text()}")
 
     def _bars(self, x0: np.ndarray, width: np.ndarray, y: np.ndarray, colour: str) -> None:
@@ -140,6 +141,7 @@ class JfrTimelineView(JfrView):
     def _region_moved(self, *_args: Any) -> None:
         if self.rec is None or self.region is None:
             return
+        self.region.setVisible(self.use_range.isChecked())
         if not self.use_range.isChecked():
             if self.window is not None:
                 self.choose_window(None)
