@@ -406,6 +406,10 @@ def test_core_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     wait_idle(qtbot, window)
     assert window.docks["crash_summary"][0].isVisible() and not window.docks["heap_histogram"][0].isVisible()
     assert window.view("crash_summary").headline.text().startswith("deadlock: thread 32683 waits for lock_b")
+    from pmdesk.model.crash.session import current_diagnostics
+
+    codes = {d.code for d in current_diagnostics(window.current, window.bus.symbol_paths)}
+    assert "core.binary_missing" not in codes  # the index recorded it; with the paths set it is found
     threads = window.view("crash_threads").table
     assert threads.rowCount() == 3 and "(current)" in threads.item(0, 0).text()  # a gcore: nothing crashed
     stack = window.view("crash_stack")

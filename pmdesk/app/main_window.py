@@ -33,6 +33,7 @@ from pmdesk.base.errors import PmdeskError
 from pmdesk.index.derive.heap_graph import has_graph
 from pmdesk.index.store import dump_key
 from pmdesk.model import session as sessions
+from pmdesk.model.crash.session import current_diagnostics
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind, formats
 from pmdesk.native.symbol_files import SearchPaths
@@ -505,7 +506,7 @@ class MainWindow(QMainWindow):
                     view.set_dump(dump if applies else None)
         finally:
             self._hiding = False
-        count = len(dump.diagnostics()) if dump is not None else 0
+        count = len(current_diagnostics(dump, self.bus.symbol_paths)) if dump is not None else 0
         self.diagnostics_badge.setText(f"⚠ {count} diagnostic{'s' if count != 1 else ''}")
         self.diagnostics_badge.setVisible(count > 0)
         if dump is not None and self._auto_layout:

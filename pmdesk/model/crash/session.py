@@ -11,16 +11,31 @@ from pmdesk.base.crash import Crash, Thread
 from pmdesk.base.progress import Progress
 from pmdesk.model.crash.report import stack_doc, summary
 from pmdesk.model.crash.store import deadlocks_of, load_crash, stored_deadlocks
+from pmdesk.model.dump import Diagnostic, Dump
+from pmdesk.model.formats import Kind
 from pmdesk.native.symbol_files import SearchPaths
 
 if TYPE_CHECKING:
-    from pmdesk.model.dump import Dump
     from pmdesk.native.image import Image
     from pmdesk.readers.base import CrashMemory
 
 
 def has_paths(paths: SearchPaths | None) -> bool:
     return paths is not None and bool(paths.exe or paths.debug_dirs or paths.search_dirs)
+
+
+SYMBOL_CODES = ("core.binary_missing", "apple.dsym_missing", "tombstone.symbols_missing")  # depend on the paths
+
+
+def current_diagnostics(dump: Dump, paths: SearchPaths | None) -> list[Diagnostic]:
+    """The dump's diagnostics as they stand with the symbol paths the user set: for a crash read again with
+    other paths, what symbols are missing is what that reading found, not what the index recorded."""
+    diags = dump.diagnostics()
+    if not dump.has(Kind.CRASH) or not has_paths(paths):
+        return diags
+    fresh = CrashSession.of(dump, paths).crash.problems
+    return [d for d in diags if d.code not in SYMBOL_CODES] + [
+        Diagnostic(None, p.code, p.severity, p.message) for p in fresh if p.code in SYMBOL_CODES]
 
 
 class CrashSession:

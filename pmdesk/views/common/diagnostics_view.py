@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
+from pmdesk.model.crash.session import current_diagnostics
 from pmdesk.model.dump import Dump
 from pmdesk.views.common.base import DockView, readonly_table
 from pmdesk.views.common.colours import accent_brush
@@ -30,7 +31,7 @@ class DiagnosticsView(DockView):
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
-        diags = dump.diagnostics() if dump is not None else []
+        diags = current_diagnostics(dump, self.bus.symbol_paths) if dump is not None else []
         self.table.setRowCount(len(diags))
         for i, d in enumerate(diags):
             sev = QTableWidgetItem(d.severity)
