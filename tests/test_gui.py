@@ -642,3 +642,19 @@ def test_event_browser_sorts_formats_durations_and_shows_an_events_stack(qtbot, 
     assert f"{model.rowCount():,} {name} events of" in browser.info.text()
     browser.table.setCurrentIndex(model.index(0, 0))
     assert "duration:" in browser.properties.toPlainText()
+
+
+def test_keyboard_moves_between_docks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """F6 takes the focus to the next dock on screen (Shift+F6 back); Tab leaves a table instead of moving
+    between its cells."""
+    from PySide6.QtWidgets import QAbstractItemView, QApplication
+
+    window.open_path(str(SAMPLE))
+    wait_idle(qtbot, window)
+    assert not any(t.tabKeyNavigation() for _d, v in window.docks.values() for t in v.findChildren(QAbstractItemView))
+    seen = set()
+    for _ in range(6):
+        window.focus_dock(1)
+        focus = QApplication.focusWidget()
+        seen.add(next(vid for vid, (dock, _v) in window.docks.items() if dock.isAncestorOf(focus)))
+    assert len(seen) >= 3

@@ -13,6 +13,7 @@ import platformdirs
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QDockWidget,
@@ -137,6 +138,8 @@ class MainWindow(QMainWindow):
         for dock, view in self.docks.values():
             if view.TAB_WITH is None:
                 dock.raise_()
+            for table in view.findChildren(QAbstractItemView):
+                table.setTabKeyNavigation(False)  # Tab leaves a table for the next control, as in MAT
 
     def _default_layout(self) -> None:
         """First-run sizes: the left docks wide, right-hand dock groups stacked with the first one tallest."""
@@ -186,6 +189,10 @@ class MainWindow(QMainWindow):
         views.addSeparator()
         views.addAction(QAction("&Go to… (a dock, command, thread or class)", self,
                                 shortcut=QKeySequence("Ctrl+K"), triggered=self.command_palette))
+        views.addAction(QAction("&Next dock", self, shortcut=QKeySequence(Qt.Key.Key_F6),
+                                triggered=lambda: self.focus_dock(1)))
+        views.addAction(QAction("&Previous dock", self, shortcut=QKeySequence("Shift+F6"),
+                                triggered=lambda: self.focus_dock(-1)))
         views.addAction(QAction("&Reset layout", self, triggered=self.reset_layout))
         tb = QToolBar("Dumps", self)
         tb.setObjectName("dumps_toolbar")
@@ -528,6 +535,19 @@ class MainWindow(QMainWindow):
         self.palette_box = CommandPalette(self)
         self.palette_box.move(self.geometry().center() - self.palette_box.rect().center())
         self.palette_box.show()
+
+    def focus_dock(self, step: int) -> None:
+        """F6 / Shift+F6: the keyboard focus to the next (previous) dock on screen, brought forward."""
+        shown = [(vid, dock) for vid, (dock, _v) in self.docks.items() if dock.isVisible()]
+        if not shown:
+            return
+        focus = QApplication.focusWidget()
+        here = next((i for i, (_vid, dock) in enumerate(shown) if focus is not None and dock.isAncestorOf(focus)),
+                    -1 if step > 0 else 0)
+        vid, dock = shown[(here + step) % len(shown)]
+        dock.raise_()
+        target = next(iter(dock.widget().findChildren(QAbstractItemView)), None) or dock.widget()
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def bring_forward(self, vid: str) -> None:
         """A dock shown (even one the user closed) and brought to the front of its tab group."""
