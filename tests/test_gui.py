@@ -260,6 +260,10 @@ def test_compare_dock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert current is not None and current.text(0) == "static SESSIONS: java.util.HashMap"
     assert current.text(1).startswith("+") and "SESSIONS" in view.info.text()
     assert view.classes.rowCount() > 300
+    shown = sum(not view.classes.isRowHidden(r) for r in range(view.classes.rowCount()))
+    assert 0 < shown < view.classes.rowCount()  # unchanged classes folded away
+    view.unchanged.setChecked(True)
+    assert all(not view.classes.isRowHidden(r) for r in range(view.classes.rowCount()))
     inspector = window.view("object_inspector")
     view.tree.setCurrentItem(current.parent())
     view.tree.setCurrentItem(current)

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -98,15 +99,22 @@ class CompareView(DockView):
         inner = QWidget()
         self.classes = readonly_table(inner, ["Class", "Objects A", "Objects B", "Shallow A", "Shallow B",
                                               "Retained A", "Retained B", "Shallow growth", ""], fit_columns=8)
+        fit_header(self.classes.horizontalHeader())  # the class name takes the room: the growth stays in view
         self.classes.setSortingEnabled(True)
+        self.unchanged = QCheckBox("Show unchanged classes")
+        self.unchanged.toggled.connect(lambda _on: self._filter_classes(self.filter.text()))
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.unchanged)
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.filter)
+        box.addLayout(bar)
         box.addWidget(inner, 1)
         self.tabs.addTab(page, "Classes")
         page = QWidget()
-        self.collections = readonly_table(page, ["Collection (holder path)", "Class", "Size A", "Size B"],
-                                          fit_columns=0)
+        self.collections = readonly_table(page, ["Collection (holder path)", "Class", "Size A", "Size B",
+                                                 "Growth"], fit_columns=0)
+        fit_header(self.collections.horizontalHeader())
         self.tabs.addTab(page, "Collections")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -165,20 +173,26 @@ class CompareView(DockView):
         self.classes.setSortingEnabled(True)
         self.classes.sortByColumn(7, Qt.SortOrder.DescendingOrder)
         self._filter_classes(self.filter.text())
+        self.collections.setSortingEnabled(False)
         self.collections.setRowCount(len(c.collections))
         for r, col in enumerate(c.collections):
             for k, item in enumerate([QTableWidgetItem(" ▸ ".join(col.path)), QTableWidgetItem(col.cls),
-                                      _Number(col.size_a), _Number(col.size_b)]):
+                                      _Number(col.size_a), _Number(col.size_b), _Number(col.size_b - col.size_a)]):
                 self.collections.setItem(r, k, item)
+        self.collections.setSortingEnabled(True)
+        self.collections.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # what grew most first
 
     def _filter_classes(self, text: str) -> None:
         try:
             rx = re.compile(text) if text else None
         except re.error:
             return
+        show_same = self.unchanged.isChecked()
         for r in range(self.classes.rowCount()):
             item = self.classes.item(r, 0)
-            self.classes.setRowHidden(r, rx is not None and item is not None and not rx.search(item.text()))
+            same = not show_same and all(self.classes.item(r, a) is not None and self.classes.item(r, a).text() ==
+                                         self.classes.item(r, b).text() for a, b in ((1, 2), (3, 4)))
+            self.classes.setRowHidden(r, same or rx is not None and item is not None and not rx.search(item.text()))
 
     def _fill_holders(self, holders: list[HolderDelta]) -> None:
         """The holder paths as a tree, each level largest growth first."""
