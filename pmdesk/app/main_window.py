@@ -594,12 +594,45 @@ class MainWindow(QMainWindow):
             root = view.TAB_WITH if view.TAB_WITH in self.docks else vid
             if vid in shown and view.AREA == Qt.DockWidgetArea.RightDockWidgetArea:
                 groups.setdefault(root, dock)
-        right = list(groups.values())
+        right = self._squeeze(list(groups.values()))
         if len(right) > 1:
             total = sum(d.height() for d in right)  # the column's height, between the toolbar and bottom docks
             rest = max(total * 2 // 5 // (len(right) - 1), 60)
             self.resizeDocks(right, [total - rest * (len(right) - 1)] + [rest] * (len(right) - 1),
                              Qt.Orientation.Vertical)
+
+    def _squeeze(self, right: list[QDockWidget]) -> list[QDockWidget]:
+        """On a screen too short for the docks stacked (a scaled display, a small laptop), the right-hand groups
+        join the one above them as tabs, the last first, until the window's minimum height fits; the right-hand
+        groups left."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return right
+        room = screen.availableGeometry().height() - max(self.frameGeometry().height() - self.height(), 0)
+        width = screen.availableGeometry().width() - max(self.frameGeometry().width() - self.width(), 0)
+        self.layout().activate()
+        while len(right) > 1 and self.minimumSizeHint().height() > room:
+            self.tabifyDockWidget(right[-2], right[-1])
+            right[-2].raise_()  # the group above keeps its place in front
+            right = right[:-1]
+            self.layout().activate()
+        left = [d for d, v in self.docks.values() if not d.isHidden() and v.AREA == Qt.DockWidgetArea.LeftDockWidgetArea
+                and v.TAB_WITH not in self.docks]
+        bottom = [d for d, v in self.docks.values() if not d.isHidden()
+                  and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if left and bottom and self.minimumSizeHint().height() > room:  # still too tall: the bottom row as tabs
+            for d in bottom:
+                self.tabifyDockWidget(left[0], d)
+            left[0].raise_()
+            self.layout().activate()
+        if left and self.minimumSizeHint().width() > width:  # too narrow for two columns: one, of tabs
+            for d in [d for d, v in self.docks.values() if not d.isHidden()
+                      and self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]:
+                self.tabifyDockWidget(left[0], d)
+            left[0].raise_()
+            self.layout().activate()
+            return []
+        return right
 
     def close_current(self) -> None:
         if self.current is None:
