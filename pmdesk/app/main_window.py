@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.bus = SelectionBus(self)
         self.bus.symbol_paths = load_paths(self.settings)
         self.bus.selected.connect(self._bus_message)
+        self.bus.annotations.changed.connect(self._annotations_changed)
         self.last_message: QMessageBox | None = None
         self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
         self._hiding = False  # True while the window itself shows and hides docks
@@ -518,6 +519,8 @@ class MainWindow(QMainWindow):
         self.diagnostics_badge.setVisible(count > 0)
         if dump is not None and self._auto_layout:
             QTimer.singleShot(0, self._size_shown_docks)
+        for ms in (0, 600):  # a dock's first content can grow the window past the screen: bring it back
+            QTimer.singleShot(ms, self._fit_screen)
 
     def _dock_visibility(self, vid: str, visible: bool) -> None:
         """A dock the user closes stays closed for every dump until the user shows it again (View menu)."""
@@ -561,6 +564,15 @@ class MainWindow(QMainWindow):
         """The heap histogram showing one class."""
         self.bring_forward("heap_histogram")
         self.view("heap_histogram").show_class(name)
+
+    def _annotations_changed(self) -> None:
+        """The first note of a session brings the Annotations dock up (unless the user closed it)."""
+        dock, view = self.docks.get("annotations", (None, None))
+        if dock is not None and dock.isHidden() and view.applies_to(self.current) and "annotations" not in \
+                self._closed:
+            dock.show()
+            dock.raise_()
+            view.set_dump(self.current)
 
     def _show_diagnostics(self) -> None:
         dock = self.docks["diagnostics"][0]

@@ -38,7 +38,9 @@ class AnnotationsView(DockView):
         self.bus.annotations.changed.connect(self.refresh)
 
     def applies_to(self, dump: Dump | None) -> bool:
-        return True
+        """Shown once the session has notes (the first Annotate… brings it up): an empty list took a dock's
+        room on every screen."""
+        return dump is not None and bool(self.bus.annotations.session.annotations)
 
     def open_dumps_changed(self, dumps: list[Dump]) -> None:
         self.open_dumps = list(dumps)
