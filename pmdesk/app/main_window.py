@@ -607,6 +607,11 @@ class MainWindow(QMainWindow):
             if vid in shown and view.AREA == Qt.DockWidgetArea.RightDockWidgetArea:
                 groups.setdefault(root, dock)
         right = self._squeeze(list(groups.values()))
+        left = next((d for vid, (d, v) in self.docks.items() if vid in shown and not d.isHidden()
+                     and self.dockWidgetArea(d) == Qt.DockWidgetArea.LeftDockWidgetArea), None)
+        if left is not None and right:  # the left column the wider, the right one wide enough for a stack
+            self.resizeDocks([left, right[0]], [int(self.width() * 0.56), int(self.width() * 0.44)],
+                             Qt.Orientation.Horizontal)
         if len(right) > 1:
             total = sum(d.height() for d in right)  # the column's height, between the toolbar and bottom docks
             rest = max(total * 2 // 5 // (len(right) - 1), 60)
