@@ -662,3 +662,18 @@ def test_keyboard_moves_between_docks(qtbot, window: MainWindow) -> None:  # noq
         focus = QApplication.focusWidget()
         seen.add(next(vid for vid, (dock, _v) in window.docks.items() if dock.isAncestorOf(focus)))
     assert len(seen) >= 3
+
+
+def test_only_the_user_closes_docks(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Docks hidden by the window (another format's, a restored layout, the window closing) are not taken for
+    docks the user closed: the next start shows them all."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings, autosave=str(tmp_path / "a.pmdesk"))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(str(SAMPLE))
+    wait_idle(qtbot, w)
+    w.close()
+    w2 = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings, autosave=str(tmp_path / "b.pmdesk"))
+    qtbot.addWidget(w2)
+    assert w2._closed == set()

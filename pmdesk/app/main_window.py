@@ -10,7 +10,7 @@ from collections import deque
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,7 +93,6 @@ class MainWindow(QMainWindow):
         self.bus.annotations.changed.connect(self._annotations_changed)
         self.last_message: QMessageBox | None = None
         self.docks: dict[str, tuple[QDockWidget, DockView]] = {}
-        self._hiding = False  # True while the window itself shows and hides docks
         self._closed: set[str] = {str(v) for v in self.settings.value("window/closed_docks", []) or []}
         self._build_docks()
         self._initial_state = self.saveState()  # what View › Reset layout goes back to
@@ -132,7 +131,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(cls.AREA, dock)
             self.docks[cls.VIEW_ID] = (dock, view)
             dock.visibilityChanged.connect(lambda visible, v=view: v.ensure_loaded() if visible else None)
-            dock.visibilityChanged.connect(lambda visible, vid=cls.VIEW_ID: self._dock_visibility(vid, visible))
+            dock.installEventFilter(self)  # its close button: the user closed it
+            dock.toggleViewAction().triggered.connect(lambda on, vid=cls.VIEW_ID: self._dock_toggled(vid, on))
         for dock, view in self.docks.values():
             if view.TAB_WITH in self.docks:
                 self.tabifyDockWidget(self.docks[view.TAB_WITH][0], dock)
@@ -505,15 +505,11 @@ class MainWindow(QMainWindow):
         self.welcome.setVisible(dump is None)  # an empty window shows the welcome page, not empty docks
         if dump is None:
             self.welcome.set_recent(self._recent())
-        self._hiding = True
-        try:
-            for vid, (dock, view) in self.docks.items():
-                applies = view.applies_to(dump)
-                dock.setVisible(applies and dump is not None and vid not in self._closed)
-                if applies or dump is None:
-                    view.set_dump(dump if applies else None)
-        finally:
-            self._hiding = False
+        for vid, (dock, view) in self.docks.items():
+            applies = view.applies_to(dump)
+            dock.setVisible(applies and dump is not None and vid not in self._closed)
+            if applies or dump is None:
+                view.set_dump(dump if applies else None)
         count = len(current_diagnostics(dump, self.bus.symbol_paths)) if dump is not None else 0
         self.diagnostics_badge.setText(f"⚠ {count} diagnostic{'s' if count != 1 else ''}")
         self.diagnostics_badge.setVisible(count > 0)
@@ -522,14 +518,18 @@ class MainWindow(QMainWindow):
         for ms in (0, 600):  # a dock's first content can grow the window past the screen: bring it back
             QTimer.singleShot(ms, self._fit_screen)
 
-    def _dock_visibility(self, vid: str, visible: bool) -> None:
-        """A dock the user closes stays closed for every dump until the user shows it again (View menu)."""
-        if self._hiding:
-            return
-        if visible:
+    def _dock_toggled(self, vid: str, on: bool) -> None:
+        """A dock the user closes (its close button, or the View menu) stays closed for every dump until the
+        user shows it again; hiding docks of other formats, restoring a layout or tabbing docks is not that."""
+        if on:
             self._closed.discard(vid)
-        elif self.docks[vid][0].isHidden():  # closed, not merely behind another tab
+        else:
             self._closed.add(vid)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Close and isinstance(obj, QDockWidget):
+            self._dock_toggled(obj.objectName(), False)
+        return super().eventFilter(obj, event)
 
     def command_palette(self) -> None:
         """Ctrl+K: find a dock, command, thread or class by name and go there."""
