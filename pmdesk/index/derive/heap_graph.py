@@ -23,7 +23,7 @@ from pmdesk.index.derive.dominators import REACH_NONE, REACH_WEAK, class_retaine
 from pmdesk.index.derive.graph_build import narrow
 from pmdesk.index.store import IndexWriter
 
-CHUNK = 1 << 24  # elements per stored array chunk
+CHUNK = 1 << 20  # elements per stored array chunk: small enough that one write holds the GIL a few ms
 GRAPH_VERSION = 1
 
 

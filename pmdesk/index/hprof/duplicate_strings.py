@@ -15,6 +15,15 @@ KEEP_GROUPS = 10_000
 
 
 @njit(cache=True, nogil=True)
+def _lexsort3(first, second, third):
+    """np.lexsort((third, second, first)) without the GIL (numpy's holds it, stalling the window for the
+    hundreds of ms a few million keys take): stable sorts from the last key to the first."""
+    idx = np.argsort(third, kind="mergesort")
+    idx = idx[np.argsort(second[idx], kind="mergesort")]
+    return idx[np.argsort(first[idx], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
 def _value_arrays(strings, fwd_start, fwd, node_cls, is_char_array):
     """For each String node, its first referent that is a byte[] or char[] (-1 if none)."""
     out = np.full(strings.shape[0], -1, np.int32)
@@ -57,7 +66,7 @@ def duplicate_string_groups(dump_path: str, id_size: int, fwd_start: np.ndarray,
     sizes = np.empty_like(nbytes)
     hashes[order] = h
     sizes[order] = nbytes
-    by = np.lexsort((arrays, sizes, hashes))
+    by = _lexsort3(hashes, sizes, arrays)
     hs, ns = hashes[by], sizes[by]
     new = np.ones(len(by), np.bool_)
     new[1:] = (hs[1:] != hs[:-1]) | (ns[1:] != ns[:-1])
