@@ -31,8 +31,8 @@ TICK_MS = 5
 def startup_s() -> float:
     """Seconds from starting a new process to its window shown and painted once (interpreter start included)."""
     code = ("import sys, tempfile; from PySide6.QtWidgets import QApplication; app = QApplication(sys.argv[:1]); "
-            "from pmdesk.app.main_window import MainWindow; w = MainWindow(index_dir=tempfile.mkdtemp()); "
-            "w.show(); app.processEvents()")
+            "from pmdesk.app.main_window import MainWindow; d = tempfile.TemporaryDirectory(); "
+            "w = MainWindow(index_dir=d.name); w.show(); app.processEvents()")
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     return time.perf_counter() - t
@@ -49,7 +49,8 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     from pmdesk.app.main_window import MainWindow
 
-    window = MainWindow(index_dir=tempfile.mkdtemp())
+    index_dir = tempfile.TemporaryDirectory()  # the indexes go with the run (a big heap's are gigabytes)
+    window = MainWindow(index_dir=index_dir.name)
     window.resize(1600, 1000)
     window.show()
     clock = QElapsedTimer()
@@ -115,6 +116,7 @@ def main() -> int:
     worst = max(results, key=lambda r: r[1])
     print(f"worst: {worst[1]:.0f} ms ({worst[0].strip()})")
     window.close()
+    index_dir.cleanup()
     return 0
 
 
