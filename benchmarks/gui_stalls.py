@@ -55,11 +55,13 @@ def main() -> int:
     window.show()
     clock = QElapsedTimer()
     clock.start()
-    state = {"last": 0, "worst": 0.0}
+    state: dict = {"last": 0, "worst": 0.0, "during": ""}
 
     def tick() -> None:
         now = clock.elapsed()
-        state["worst"] = max(state["worst"], now - state["last"] - TICK_MS)
+        gap = now - state["last"] - TICK_MS
+        if gap > state["worst"]:
+            state["worst"], state["during"] = gap, window.status_label.text()  # what the window was doing
         state["last"] = now
 
     timer = QTimer()
@@ -79,11 +81,12 @@ def main() -> int:
     results: list[tuple[str, float]] = []
 
     def step(name: str, action: Callable[[], None], until: Callable[[], bool] = lambda: True) -> None:
-        state["last"], state["worst"] = clock.elapsed(), 0.0
+        state["last"], state["worst"], state["during"] = clock.elapsed(), 0.0, ""
         action()
         settle(until)
         results.append((name, state["worst"]))
-        print(f"{name:60} longest stall {state['worst']:>6.0f} ms", flush=True)
+        during = f"  (during: {state['during'][:60]})" if state["during"] else ""
+        print(f"{name:60} longest stall {state['worst']:>6.0f} ms{during}", flush=True)
 
     idle = window.is_idle
     for f in files:

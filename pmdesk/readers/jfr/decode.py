@@ -29,7 +29,7 @@ def _varint(data: np.ndarray, p: int, n: int) -> tuple[int, int]:
     return v, BAD
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _skip_string(data: np.ndarray, p: int, n: int) -> int:
     if p >= n:
         return BAD
@@ -67,7 +67,7 @@ def _cut(v: int, bits: int, signed: int) -> int:
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run(data: np.ndarray, p: int, prog: np.ndarray, pc: int, end: int, row: np.ndarray,
          arena: np.ndarray, an: int, stack: np.ndarray) -> tuple[int, np.ndarray, int]:
     """Decode one value at p with ops[pc:end]; top-level slots go to `row`, array elements to the arena.
@@ -166,7 +166,7 @@ def _run(data: np.ndarray, p: int, prog: np.ndarray, pc: int, end: int, row: np.
         pc += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def decode_records(data: np.ndarray, offsets: np.ndarray, ends: np.ndarray, prog: np.ndarray, length: int,
                    width: int, arena: np.ndarray, an: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Every record at `offsets` (ending before `ends`): (rows, arena, arena length, ok per record).
@@ -189,7 +189,7 @@ def decode_records(data: np.ndarray, offsets: np.ndarray, ends: np.ndarray, prog
     return rows, arena, an, ok
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def decode_pool(data: np.ndarray, p: int, count: int, prog: np.ndarray, length: int, width: int,
                 arena: np.ndarray, an: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, int]:
     """`count` constant-pool entries (key, value) from p: (keys, rows, arena, arena length, next position or
@@ -208,7 +208,7 @@ def decode_pool(data: np.ndarray, p: int, count: int, prog: np.ndarray, length: 
     return keys, rows, arena, an, p
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scan_records(data: np.ndarray, p: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """The records of a chunk from p up to end: (offsets, sizes, type ids, first field — an event's start
     ticks —, where reading stopped). Reading stops at end or at the first record that does not fit."""
@@ -241,14 +241,14 @@ def scan_records(data: np.ndarray, p: int, end: int) -> tuple[np.ndarray, np.nda
     return offsets[:k], sizes[:k], kinds[:k], firsts[:k], p
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grow(a: np.ndarray, cap: int) -> np.ndarray:
     out = np.empty(cap, a.dtype)
     out[:a.shape[0]] = a
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def string_keys(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For the string encoded at each offset: (kind, key) — kind 0 null (or no string), 1 empty, 2 a
     constant-pool reference (key: its index), 3 inline (key: a 64-bit FNV-1a hash of its encoding, length and
