@@ -11,6 +11,7 @@ import os
 import re
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,26 @@ def test_system_libraries_walked_by_their_own_cfi(tmp_path: Path, path: Path) ->
     for i, frames in enumerate(got):
         assert [(m, pc, t) for m, _f, pc, t in frames if t != "inline"] == \
             [(m, pc, t) for m, _f, pc, t in want[i] if t != "inline"], (path.name, i)
+
+
+def test_arm_code_disassembled_as_llvm_objdump_does() -> None:
+    """A 32-bit arm crash's code, read from the module's binary beside the dump and decoded as Thumb-2 from the
+    function's start (its symbol's Thumb bit cleared): the same instructions llvm-objdump prints."""
+    import shutil
+
+    from pmdesk.model.crash.session import CrashSession
+    from pmdesk.model.dump import Dump
+
+    objdump = shutil.which("llvm-objdump-14")
+    if objdump is None:
+        pytest.skip("llvm-objdump-14 not installed")
+    with Dump.open(str(ARM / "segv.dmp"), index_dir=str(Path(tempfile.mkdtemp()))) as d:
+        s = CrashSession.of(d)
+        f = s.crash.crashed_thread.frames[0]
+        base = f.pc - f.module_offset
+        got = [(r[0] - base, r[2].split()[0]) for r in s.disassemble(f.pc)[:3]]
+    text = subprocess.run([objdump, "-d", "--triple=thumbv7-linux-gnueabihf", str(ARM / "libcrashy.so")],
+                          capture_output=True, text=True, check=True).stdout
+    want = {int(m[1], 16): m[2] for m in re.finditer(r"^\s+([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(\S+)", text, re.M)}
+    assert got and all(want.get(off) == op for off, op in got), (got, [want.get(o) for o, _ in got])
+    assert f.module_offset in {off for off, _ in got}

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ARCHES = ("EM_X86_64", "EM_AARCH64", "EM_386")
+ARCHES = ("EM_X86_64", "EM_AARCH64", "EM_386", "EM_ARM")
 WORDS = {"amd64": "EM_X86_64", "x86_64": "EM_X86_64", "arm64": "EM_AARCH64", "aarch64": "EM_AARCH64",
-         "x86": "EM_386"}  # the words reports and minidumps use for the architecture
+         "x86": "EM_386", "arm": "EM_ARM"}  # the words reports and minidumps use for the architecture
 
 
 def _capstone(machine: str, detail: bool = False) -> Any:
@@ -17,7 +17,9 @@ def _capstone(machine: str, detail: bool = False) -> Any:
 
     arch = {"EM_X86_64": (capstone.CS_ARCH_X86, capstone.CS_MODE_64),
             "EM_AARCH64": (capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM),
-            "EM_386": (capstone.CS_ARCH_X86, capstone.CS_MODE_32)}[machine]
+            "EM_386": (capstone.CS_ARCH_X86, capstone.CS_MODE_32),
+            # 32-bit arm as Linux and Android build it: Thumb-2 (armhf's default instruction set)
+            "EM_ARM": (capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)}[machine]
     md = capstone.Cs(*arch)
     md.detail = detail
     return md

@@ -10,6 +10,7 @@ import ctypes
 import os
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -90,6 +91,16 @@ def demangle(name: str) -> str:
 
 
 SYM = struct.Struct("<IBBHQQ")  # Elf64_Sym: name, info, other, shndx, value, size
+SYM32 = struct.Struct("<IIIBBH")  # Elf32_Sym: name, value, size, info, other, shndx
+
+
+def _symbols(data: bytes, entsize: int) -> Iterator[tuple[int, int, int, int, int, int]]:
+    """(name, info, other, shndx, value, size) of each entry of an ELF64 or ELF32 symbol table."""
+    if entsize == SYM.size:
+        yield from SYM.iter_unpack(data)
+    else:
+        for name, value, size, info, other, shndx in SYM32.iter_unpack(data[:len(data) // SYM32.size * SYM32.size]):
+            yield name, info, other, shndx, value, size
 STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
 FUNC_KINDS = (STT_FUNC, STT_GNU_IFUNC)
 ARANGE = struct.Struct("<QQ")  # a .debug_aranges tuple: start, length
@@ -102,20 +113,22 @@ class ElfSymbols:
     def __init__(self, elves: list[ELFFile]) -> None:
         self.strtabs: list[bytes] = []
         self.tables: list[bytes] = []  # the raw symbol tables (data symbols are picked out of them when asked)
+        self.entsizes: list[int] = []  # each table's entry size (ELF64 or ELF32)
         self._objects: list[tuple[int, int, int, int]] | None = None
         funcs: list[tuple[int, int, int, int]] = []  # (value, size, name offset, table)
         for elf in elves:
             secs = sections(elf)
             for name in (".symtab", ".dynsym"):
                 sec = secs.get(name)
-                if sec is None or sec.entsize != SYM.size or sec.link >= len(secs.list):
+                if sec is None or sec.entsize not in (SYM.size, SYM32.size) or sec.link >= len(secs.list):
                     continue
                 table = len(self.strtabs)
                 data = secs.data(sec)
                 funcs += [(value, size, st_name, table)
-                          for st_name, info, _o, shndx, value, size in SYM.iter_unpack(data)
+                          for st_name, info, _o, shndx, value, size in _symbols(data, sec.entsize)
                           if value and shndx and info & 0xF in FUNC_KINDS]
                 self.tables.append(data)
+                self.entsizes.append(sec.entsize)
                 self.strtabs.append(secs.data(secs.list[sec.link]))
         self.funcs = funcs
         ranged = sorted((f for f in funcs if f[1] > 0), key=lambda f: f[0])
@@ -127,7 +140,7 @@ class ElfSymbols:
         """Data symbols with a size: (value, size, name offset, table)."""
         if self._objects is None:
             self._objects = [(value, size, st_name, t) for t, data in enumerate(self.tables)
-                             for st_name, info, _o, shndx, value, size in SYM.iter_unpack(data)
+                             for st_name, info, _o, shndx, value, size in _symbols(data, self.entsizes[t])
                              if value and shndx and size and info & 0xF == STT_OBJECT]
         return self._objects
 

@@ -133,6 +133,8 @@ class CrashSession:
             if fn is not None and "DW_AT_low_pc" in fn.attributes:
                 start = max(im.bias + fn.attributes["DW_AT_low_pc"].value, pc - 4096)
             elif (sym := im.symbols.start_of(pc - im.bias)) is not None:  # no DWARF: the symbol table's start
+                if self.crash.process.arch in ("arm", "EM_ARM"):
+                    sym &= ~1  # a Thumb function's symbol has bit 0 set
                 start = max(im.bias + sym, pc - 4096)
         code = None
         first = start

@@ -29,3 +29,4 @@ for how in segv abort threads; do
   rm -f "$core" "$work/core"
 done
 write_syms "$here" "$work" libcrashy.so armcrash
+arm-linux-gnueabihf-strip --strip-debug -o "$here/libcrashy.so" "$work/libcrashy.so"  # the code, for Disassembly
