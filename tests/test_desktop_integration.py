@@ -45,7 +45,13 @@ def test_dumps_get_pmdesk_types_and_pmdesk_opens_them(desktop: dict[str, str]) -
              DATA / "threads" / "go_deadlock.sigquit.txt": "text/x-go-goroutine-dump",
              DATA / "threads" / "py_hang.sigabrt.stderr.txt": "text/x-python-faulthandler-dump",
              DATA / "native" / "compressed" / "segv_chain.core.zst": "application/x-compressed-core",
-             DATA / "native" / "cores" / "segv_chain.core": "application/x-core"}
+             DATA / "native" / "cores" / "segv_chain.core": "application/x-core",
+             DATA / "profiles" / "perf-fp.script.txt": "text/x-perf-script",
+             DATA / "profiles" / "perf-fp.pl.folded": "text/x-folded-stacks",
+             DATA / "profiles" / "bpftrace-ustack.txt": "text/x-bpftrace-output",
+             DATA / "profiles" / "bpftrace-ustack.json": "text/x-bpftrace-output",
+             DATA / "profiles" / "offcputime.txt": "text/x-offcputime-output",
+             DATA / "profiles" / "go" / "cpu.pb.gz": "application/x-pprof"}
     for path, mime in cases.items():
         assert query(desktop, "filetype", str(path)) == mime, path
         assert query(desktop, "default", mime) == "pmdesk.desktop"

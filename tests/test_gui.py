@@ -548,6 +548,7 @@ def test_only_the_formats_docks_show_and_the_window_fits_the_screen(qtbot, windo
     from tests.conftest import DATA
 
     for f, kind in ((SAMPLE, Kind.HEAP_GRAPH), (DATA / "threads" / "deadlock-sync.jstack.txt", Kind.THREADS),
+                    (DATA / "profiles" / "perf-fp.script.txt", Kind.SAMPLES),
                     (DATA / "minidump" / "segv.dmp", Kind.CRASH)):
         window.open_path(str(f))
         wait_idle(qtbot, window)
@@ -677,3 +678,38 @@ def test_only_the_user_closes_docks(qtbot, tmp_path: Path) -> None:  # noqa: ANN
     w2 = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings, autosave=str(tmp_path / "b.pmdesk"))
     qtbot.addWidget(w2)
     assert w2._closed == set()
+
+
+def test_profile_docks_share_one_selection_and_compare(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A perf script: the flame graph, functions, call tree and timeline; a focus typed in the flame graph's
+    bar narrows the Functions dock too; a function chosen there fills the sandwich; a second profile opened
+    is offered for comparison and the diff shows in the flame graph and the functions by change."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "profiles" / "perf-fp.pl.folded"))
+    wait_idle(qtbot, window)
+    window.open_path(str(DATA / "profiles" / "perf-fp.script.txt"))
+    wait_idle(qtbot, window)
+    flame, funcs = window.view("profile_flame"), window.view("profile_functions")
+    assert flame.flame.source is not None and flame.flame.source.weight(0) == flame.profile().count
+    assert not window.docks["profile_timeline"][0].isHidden()
+    names = {funcs.model.rows[r][0][1] for r in range(funcs.model.rowCount())}
+    assert {"mix", "hot_a", "hot_b", "deep_c", "recurse", "run", "main"} <= names
+    flame.filters["focus"].setText("^hot_b$")
+    flame.filters["focus"].editingFinished.emit()
+    assert {funcs.model.rows[r][0][1] for r in range(funcs.model.rowCount())} == \
+        {"workload", "__libc_start_call_main", "main", "run", "hot_b", "mix"}
+    flame.filters["focus"].setText("")
+    flame.filters["focus"].editingFinished.emit()
+    window.docks["profile_sandwich"][0].raise_()
+    sandwich = window.view("profile_sandwich")
+    sandwich.ensure_loaded()
+    row = next(r for r in range(funcs.proxy.rowCount()) if funcs.proxy.index(r, 0).data() == "recurse")
+    funcs.table.setCurrentIndex(funcs.proxy.index(row, 0))
+    assert sandwich.function == "recurse" and sandwich.callees.source is not None
+    flame.search.setText("hot_a")
+    assert "search matches" in flame.info.text()
+    assert flame.compare_box.count() == 2
+    flame.compare_box.setCurrentIndex(1)
+    assert type(flame.flame.source).__name__ == "DiffSource" and "compared with" in flame.info.text()
+    assert funcs.model.headers[:4] == ["Function", "Total A", "Total B", "Δ total"]

@@ -53,6 +53,18 @@ Root: HKA; Subkey: "Software\Classes\.mdmp\OpenWithProgids"; ValueType: string; 
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.pprof"; ValueType: string; ValueData: "pprof profile"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.pprof\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.pprof\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.pprof"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.folded"; ValueType: string; ValueData: "folded stacks"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.folded\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.folded\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.folded"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.collapsed"; ValueType: string; ValueData: "folded stacks"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.collapsed\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.collapsed\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.collapsed"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.perf-script"; ValueType: string; ValueData: "perf script output"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.perf-script\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.perf-script\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.perf-script"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.pmdesk"; ValueType: string; ValueData: "pmdesk session"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.pmdesk\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.pmdesk"; ValueType: string; ValueData: "pmdesk.pmdesk"; Flags: uninsdeletevalue

@@ -24,6 +24,8 @@ from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.minidump import MinidumpReader
+from pmdesk.readers.pprof import PprofReader
+from pmdesk.readers.stacktext import StackTextReader
 from pmdesk.readers.threaddump import ThreadDumpReader
 from pmdesk.readers.tombstone import TombstoneReader
 
@@ -96,10 +98,12 @@ def _lazy(target: str) -> Callable[..., Any]:
 KIND_OVERVIEW = {  # the Overview / `pmdesk info` facts of each kind, for formats that do not give their own
     Kind.HEAP_GRAPH: "pmdesk.model.heap.histogram:overview", Kind.CRASH: "pmdesk.model.crash.report:overview",
     Kind.THREADS: "pmdesk.model.threads.dumps:overview", Kind.EVENTS: "pmdesk.model.jfr.events:overview",
+    Kind.SAMPLES: "pmdesk.model.samples.profile:overview",
 }
 KIND_STATUS = {  # the status line after a dump opened
     Kind.HEAP_GRAPH: "pmdesk.model.heap.histogram:status_line", Kind.CRASH: "pmdesk.model.crash.report:status_line",
     Kind.THREADS: "pmdesk.model.threads.dumps:status_line", Kind.EVENTS: "pmdesk.model.jfr.events:status_line",
+    Kind.SAMPLES: "pmdesk.model.samples.profile:status_line",
 }
 
 
@@ -173,6 +177,17 @@ TOMBSTONE_MIME = MimeType("application/x-android-tombstone", "Android tombstone"
     uti="org.pmdesk.tombstone")
 MINIDUMP_MIME = MimeType("application/x-dmp", "minidump", ("*.dmp", "*.mdmp"), (Magic(b"MDMP"),),
                          uti="org.pmdesk.minidump")
+# profiles: pprof is protobuf (no content rule a desktop can test inside gzip); the text forms by their shape
+PPROF_MIME = MimeType("application/x-pprof", "pprof profile", ("*.pprof", "*.pb.gz"), uti="org.pmdesk.pprof")
+FOLDED_MIME = MimeType("text/x-folded-stacks", "folded stacks", ("*.folded", "*.collapsed"), (), "text/plain",
+                       uti="org.pmdesk.folded")
+PERF_SCRIPT_MIME = MimeType("text/x-perf-script", "perf script output", ("*.perf-script",), (
+    Magic(b": \n\t", 0, 4096),), "text/plain", uti="org.pmdesk.perfscript")  # a sample's header, then its frames
+BPFTRACE_MIME = MimeType("text/x-bpftrace-output", "bpftrace output", (), (
+    Magic(b"@[\n"), Magic(b"[\n", 0, 4096, (Magic(b"\n@", 0, 4096), Magic(b"]: ", 0, 4096))),  # a stack key
+    Magic(b'{"type": "attached_probes"'), Magic(b'{"type": "map"')), "text/plain", uti="org.pmdesk.bpftrace")
+OFFCPU_MIME = MimeType("text/x-offcputime-output", "offcputime output", (), (
+    Magic(b"    -                ", 0, 4096),), "text/plain", uti="org.pmdesk.offcputime")
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
@@ -184,6 +199,9 @@ FORMATS: tuple[Format, ...] = (
     Format(MinidumpReader, "a minidump", (Kind.CRASH,), (MINIDUMP_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
+    Format(PprofReader, "a pprof profile", (Kind.SAMPLES,), (PPROF_MIME,)),
+    Format(StackTextReader, "a profile as text", (Kind.SAMPLES,), (FOLDED_MIME, PERF_SCRIPT_MIME, BPFTRACE_MIME,
+                                                                    OFFCPU_MIME)),
 )
 
 SESSION_MIME = MimeType("application/x-pmdesk-session", "pmdesk session", ("*.pmdesk",),

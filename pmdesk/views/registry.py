@@ -31,6 +31,11 @@ from pmdesk.views.jfr.gc_view import JfrGcView
 from pmdesk.views.jfr.hot_methods_view import JfrHotMethodsView
 from pmdesk.views.jfr.locks_view import JfrLocksView
 from pmdesk.views.jfr.timeline_view import JfrTimelineView
+from pmdesk.views.samples.flame_view import ProfileFlameView
+from pmdesk.views.samples.functions_view import ProfileFunctionsView
+from pmdesk.views.samples.sandwich_view import ProfileSandwichView
+from pmdesk.views.samples.timeline_view import ProfileTimelineView
+from pmdesk.views.samples.tree_view import ProfileTreeView
 from pmdesk.views.threads.lock_graph_view import LockGraphView
 from pmdesk.views.threads.series_view import SeriesView
 from pmdesk.views.threads.stack_groups_view import StackGroupsView
@@ -42,6 +47,7 @@ VIEWS: tuple[type[DockView], ...] = (
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
     JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
     CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,
-    CrashLogcatView, CrashSectionsView,
+    CrashLogcatView, CrashSectionsView, ProfileFlameView, ProfileFunctionsView, ProfileTreeView, ProfileSandwichView,
+    ProfileTimelineView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

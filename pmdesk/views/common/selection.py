@@ -70,6 +70,23 @@ class CrashFrameSelected:
 
 
 @dataclass(frozen=True)
+class ProfileChanged:
+    """What part of a profile's samples the profile docks show changed (bus.dump_state(dump)['profile'])."""
+
+    dump: Dump
+    source: str
+
+
+@dataclass(frozen=True)
+class FunctionSelected:
+    """A function of a profile was selected (the sandwich shows its callers and callees)."""
+
+    dump: Dump
+    function: str
+    source: str
+
+
+@dataclass(frozen=True)
 class GoTo:
     """Show this dump (the window switches to it)."""
 

@@ -4,6 +4,7 @@ for all threads or one, within the chosen time range."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,10 +22,46 @@ from PySide6.QtWidgets import (
 from pmdesk.model.jfr.profile import Node, Profile, profile
 from pmdesk.views.common.base import fit_header, readonly_table
 from pmdesk.views.common.columns import RIGHT
+from pmdesk.views.common.flame_graph import FlameGraph
 from pmdesk.views.common.roles import Role
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.jfr.base import JfrView, SortableItem, fill, number
-from pmdesk.views.jfr.flame_graph import FlameGraph
+
+
+class CallTreeSource:
+    """A recording's call tree (model/jfr/profile.Node) as the flame graph reads it."""
+
+    def __init__(self, root: Node, names: Callable[[int], str]) -> None:
+        self._root, self.names = root, names
+        self._parents: dict[int, Node] = {}
+
+    def root(self) -> Node:
+        return self._root
+
+    def children(self, node: Node) -> list[Node]:
+        kids = node.sorted_children()
+        for k in kids:
+            self._parents[id(k)] = node
+        return kids
+
+    def parent(self, node: Node) -> Node | None:
+        return self._parents.get(id(node))
+
+    def weight(self, node: Node) -> float:
+        return node.weight
+
+    def self_weight(self, node: Node) -> float:
+        return node.self_weight
+
+    def name(self, node: Node) -> str:
+        return self.names(node.method) if node.method >= 0 else "all"
+
+    def colour(self, node: Node) -> None:
+        return None
+
+    def tooltip(self, node: Node) -> str:
+        whole = self._root.weight or 1.0
+        return f"{self.name(node)}\n{node.weight:,.0f} ({node.weight / whole:.1%}), self {node.self_weight:,.0f}"
 
 
 class JfrHotMethodsView(JfrView):
@@ -88,7 +125,7 @@ class JfrHotMethodsView(JfrView):
             self.profile = None
             fill(self.table, [])
             self.tree.clear()
-            self.flame.set_tree(None, str)
+            self.flame.set_source(None)
             return
         p = self.profile = profile(self.rec, window=self.window, thread=self.thread.currentData())
         n = p.samples or 1
@@ -98,7 +135,7 @@ class JfrHotMethodsView(JfrView):
         self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
         self.info.setText(f"{int(p.samples):,} samples, {self.window_text()}")
         self._fill_tree()
-        self.flame.set_tree(p.tree(), p.name)
+        self.flame.set_source(CallTreeSource(p.tree(), p.name))
 
     def _fill_tree(self) -> None:
         self.tree.clear()

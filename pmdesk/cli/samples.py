@@ -1,0 +1,120 @@
+"""CLI commands for profiles (the samples kind): `pmdesk profile FILE` — functions by self and total weight,
+or the folded stacks — and `pmdesk profile-diff A B`, two profiles of any formats compared by function and by
+stack (difffolded.pl's form)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, top
+from pmdesk.model.formats import Kind
+
+if TYPE_CHECKING:
+    from pmdesk.model.samples.profile import Profile, Selection
+
+FOLDED = Arg.of("--folded", action="store_true", help="print folded stacks (frames root first joined by ';', a "
+                "space, the weight)")
+SELECT_ARGS = (
+    Arg.of("--type", metavar="TYPE", help="the sample type to weigh by (pprof's -sample_index: cpu, alloc_space …; "
+           "default: the profile's own)"),
+    Arg.of("--event", metavar="E", help="only this event's samples (default: the first event)"),
+    Arg.of("--thread", metavar="T", help="only this thread (tid or name)"),
+    Arg.of("--from", dest="from_s", type=float, metavar="S", help="only samples S seconds or more after the first"),
+    Arg.of("--to", dest="to_s", type=float, metavar="S", help="only samples up to S seconds after the first"),
+    Arg.of("--focus", metavar="RE", help="only stacks with a frame matching RE (pprof -focus)"),
+    Arg.of("--ignore", metavar="RE", help="no stacks with a frame matching RE (pprof -ignore)"),
+    Arg.of("--show", metavar="RE", help="only frames matching RE (pprof -show)"),
+    Arg.of("--hide", metavar="RE", help="no frames matching RE (pprof -hide)"),
+)
+
+
+def _selection(args: Any) -> Selection:
+    from pmdesk.model.samples.profile import Selection
+
+    return Selection(args.type, args.event, args.thread, args.from_s, args.to_s, args.focus, args.ignore,
+                     args.show, args.hide)
+
+
+def _select(inv: Invocation, path: str) -> Profile:
+    from pmdesk.model.samples import profile as model
+
+    return model.select(model.load(inv.open(path)), _selection(inv.args))
+
+
+def _summary(prof: Profile, path: str) -> dict[str, Any]:
+    from pmdesk.model.samples.profile import num
+
+    s = prof.samples
+    return {"file": path, "source": s.meta.get("samples.source"), "type": prof.type, "unit": prof.unit,
+            "total": num(prof.total), "samples": prof.count,
+            "types": [{"type": t, "unit": u} for t, u in s.types], "events": s.events}
+
+
+def profile(inv: Invocation) -> Output:
+    args = inv.args
+    prof = _select(inv, args.file)
+    if args.folded:
+        return _folded_output(prof.folded())
+    funcs = prof.functions()
+    shown = funcs[:args.top] if args.top else funcs
+    doc = {**_summary(prof, args.file), "functions": shown}
+
+    def text() -> Iterator[str]:
+        yield f"{doc['samples']:,} samples; {prof.type} total {_fmt(prof.total)} {prof.unit}"
+        yield f"{'self':>14} {'self%':>7} {'total':>14} {'total%':>7}  function"
+        whole = prof.total or 1.0
+        for f in shown:
+            mod = f"  [{f['module']}]" if f["module"] else ""
+            yield (f"{_fmt(f['self']):>14} {f['self'] / whole:>7.2%} {_fmt(f['total']):>14} "
+                   f"{f['total'] / whole:>7.2%}  {f['function']}{mod}")
+
+    return Output(doc, text)
+
+
+def profile_diff(inv: Invocation) -> Output:
+    from pmdesk.model.samples.diff import diff
+
+    args = inv.args
+    a, b = _select(inv, args.a), _select(inv, args.b)
+    d = diff(a, b, args.normalize)
+    if args.folded:
+        lines = [f"{';'.join(frames)} {_fmt(wa)} {_fmt(wb)}" for frames, wa, wb in d.folded()]
+        return Output(None, lambda: lines)
+    funcs = d.functions()
+    shown = funcs[:args.top] if args.top else funcs
+    doc = {"a": _summary(a, args.a), "b": _summary(b, args.b), "normalized": bool(args.normalize),
+           "scale": d.scale, "functions": shown}
+
+    def text() -> Iterator[str]:
+        yield f"A {args.a}: {_fmt(a.total)} {a.unit}; B {args.b}: {_fmt(b.total)} {b.unit}" + (
+            f"; A scaled by {d.scale:.4g}" if args.normalize else "")
+        yield f"{'self A':>14} {'self B':>14} {'delta':>14}  function"
+        for f in shown:
+            yield f"{_fmt(f['a_self']):>14} {_fmt(f['b_self']):>14} {f['delta_self']:>+14,}  {f['function']}"
+
+    return Output(doc, text)
+
+
+def _folded_output(rows: list[tuple[list[str], float]]) -> Output:
+    lines = [f"{';'.join(frames)} {_fmt(w)}" for frames, w in rows]
+    return Output(None, lambda: lines)
+
+
+def _fmt(x: float) -> str:
+    return f"{int(x)}" if float(x).is_integer() else f"{x:.6g}"
+
+
+COMMANDS = (
+    Command("profile", "a profile (perf script, folded stacks, bpftrace, offcputime, pprof): functions by self and "
+            "total weight, or its folded stacks", profile,
+            (FILE, INDEX_DIR, JSON, FOLDED, top(30, "functions"), *SELECT_ARGS), (Kind.SAMPLES,),
+            summary="profiles: functions by self/total, folded stacks"),
+    Command("profile-diff", "two profiles of any formats compared: functions by change, or the stacks with A's and "
+            "B's weights (difffolded.pl's form)", profile_diff,
+            (Arg.of("a", metavar="A", help="the first profile (before)"),
+             Arg.of("b", metavar="B", help="the second profile (after)"), INDEX_DIR, JSON, FOLDED,
+             Arg.of("--normalize", action="store_true", help="scale A's weights to B's total (difffolded.pl -n)"),
+             top(30, "functions"), *SELECT_ARGS), (Kind.SAMPLES,),
+            summary="two profiles compared: functions by change, folded A/B"),
+)

@@ -1,0 +1,37 @@
+-- Stack samples (the 'samples' kind): profiles of any source — perf, pprof, folded stacks, bpftrace — in one
+-- shape. Stacks are a trie: node 0 is the root (no frame); every other node is a frame called by its
+-- parent's. A sample names the node of its innermost frame. The bulk columns are arrays (array_chunk):
+--   sp_node.parent  int32   parent node (-1 for the root), always lower than the node
+--   sp_node.frame   int32   -> sp_frame.idx (-1 for the root)
+--   sp_sample.node  int32   innermost frame's node
+--   sp_sample.value.<i> float64  the sample's value of sp_value_type <i> (a count, nanoseconds, bytes…)
+--   sp_sample.thread int32  -> sp_thread.idx, -1 when the source has no threads
+--   sp_sample.event  int32  -> sp_event.idx
+--   sp_sample.time_ns int64 when the source has time (perf); absent otherwise
+
+CREATE TABLE sp_value_type (
+    idx  INTEGER PRIMARY KEY,  -- the <i> of sp_sample.value.<i>
+    type TEXT NOT NULL,        -- 'samples', 'period', 'cpu', 'alloc_space', …
+    unit TEXT NOT NULL         -- 'count', 'nanoseconds', 'bytes', 'events', …
+);
+
+CREATE TABLE sp_event (
+    idx  INTEGER PRIMARY KEY,
+    name TEXT NOT NULL         -- 'cpu-clock', a bpftrace map's name, pprof's sample type
+);
+
+CREATE TABLE sp_thread (
+    idx  INTEGER PRIMARY KEY,
+    pid  INTEGER,
+    tid  INTEGER,
+    name TEXT                  -- the command (perf's comm) or the thread's name
+);
+
+CREATE TABLE sp_frame (
+    idx      INTEGER PRIMARY KEY,
+    function TEXT NOT NULL,    -- as the source names it ('main', 'sort.partition', '[unknown]', '0x4005d0')
+    module   TEXT,             -- the binary or library it is in, as the source names it, when it does
+    file     TEXT,             -- source file, when the source gives one
+    kind     TEXT NOT NULL     -- 'user' | 'kernel' | 'inlined' | 'jit' | 'process' (perf's comm as the root
+                               -- frame, as stackcollapse puts it)
+);

@@ -1,0 +1,189 @@
+"""Indexes a pprof profile (profile.proto) into stack samples: every sample type a value column, each
+location's line[] chain its frames (innermost first, the last the function the others were inlined into),
+functions named as pprof names them, a frame's module its mapping's file name. The bulk messages decode in
+numba kernels (kernels.py); the few mappings and the string table in Python."""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+import numba
+import numpy as np
+
+from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.progress import Progress
+from pmdesk.readers.base import IndexSink
+from pmdesk.readers.pprof import kernels
+from pmdesk.readers.protobuf_wire import WireError, fields
+from pmdesk.readers.samples_rows import SamplesWriter
+
+MAX_INFLATE_RATIO = 200  # a profile inflating more than this is refused as hostile (real ones: 3-20x)
+ERRORS = {kernels.BAD_VARINT: "a damaged varint", kernels.PAST_END: "a record running past its message's end",
+          kernels.BAD_WIRE: "a record of an unknown wire type"}
+
+
+def load_bytes(path: str) -> bytes:
+    """The profile's bytes, inflated when gzip-compressed (bounded by MAX_INFLATE_RATIO)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    limit = max(len(data) * MAX_INFLATE_RATIO, 64 << 20)
+    try:
+        out = z.decompress(data, limit + 1)
+    except zlib.error as e:
+        raise DumpFormatError(path, f"is gzip-compressed but damaged ({e})", 0) from None
+    if len(out) > limit:
+        raise DumpFormatError(path, f"inflates past {limit >> 20:,} MiB ({MAX_INFLATE_RATIO}x its size): refused", 0)
+    if not z.eof:
+        raise DumpFormatError(path, "is gzip-compressed but cut short", len(data))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _expand(offsets: np.ndarray, loc_index: np.ndarray, loc_offsets: np.ndarray, loc_frames: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Samples' location lists -> their frames (CSR), each location's frames in its order (innermost
+    first); a location index of -1 (an id no location has) is skipped."""
+    n = len(offsets) - 1
+    total = 0
+    for i in range(len(loc_index)):
+        li = loc_index[i]
+        if li >= 0:
+            total += loc_offsets[li + 1] - loc_offsets[li]
+    out = np.empty(total, np.int32)
+    out_off = np.zeros(n + 1, np.int64)
+    k = 0
+    for i in range(n):
+        for j in range(offsets[i], offsets[i + 1]):
+            li = loc_index[j]
+            if li < 0:
+                continue
+            for f in range(loc_offsets[li], loc_offsets[li + 1]):
+                out[k] = loc_frames[f]
+                k += 1
+        out_off[i + 1] = k
+    return out_off, out
+
+
+def _index_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions in `ids` of each of `wanted` (-1 where none)."""
+    order = np.argsort(ids, kind="stable")
+    pos = np.searchsorted(ids[order], wanted)
+    pos = np.clip(pos, 0, max(len(ids) - 1, 0))
+    found = order[pos] if len(ids) else np.zeros(len(wanted), np.int64)
+    ok = (ids[found] == wanted) if len(ids) else np.zeros(len(wanted), bool)
+    return np.where(ok, found, -1)
+
+
+def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
+    progress.update(0.0, "reading the profile")
+    data = load_bytes(path)
+    buf = np.frombuffer(data, np.uint8)
+    progress.update(0.2, "decoding records")
+    num, st, en, err, at = kernels.top_level(buf)
+    if err:
+        sink.diagnostic(at, "pprof.damaged", f"{ERRORS[err]} at byte {at:,}: the records after it are not read")
+
+    def spans(field: int) -> tuple[np.ndarray, np.ndarray]:
+        sel = num == field
+        return st[sel], en[sel]
+
+    strings = [data[s:e].decode("utf-8", "replace") for s, e in zip(*spans(6), strict=True)]
+    if not strings:
+        raise DumpFormatError(path, "is a pprof profile without a string table", 0)
+
+    def text(i: int) -> str:
+        return strings[i] if 0 <= i < len(strings) else ""
+
+    types = [_value_type(data, s, e, text) for s, e in zip(*spans(1), strict=True)]
+    if not types:
+        raise DumpFormatError(path, "is a pprof profile without sample types", 0)
+    scalars = {int(f): int(v) for f, v in zip(num[en == -1], st[en == -1], strict=True)}
+    period_type = [_value_type(data, s, e, text) for s, e in zip(*spans(11), strict=True)]
+    mappings = [_mapping(data, s, e, text) for s, e in zip(*spans(3), strict=True)]
+    comments = [text(int(v)) for f, v, e in zip(num, st, en, strict=True) if f == 13 and e == -1]
+
+    progress.update(0.35, "decoding functions and locations")
+    fn, ferr, fat = kernels.functions(buf, *spans(5))
+    lid, lmap, laddr, loff, lfunc, lline, lerr, lat = kernels.locations(buf, *spans(4))
+    progress.update(0.5, "decoding samples")
+    soff, slocs, values, labels, serr, sat = kernels.samples(buf, *spans(2), len(types))
+    for code, offset, what in ((ferr, fat, "function"), (lerr, lat, "location"), (serr, sat, "sample")):
+        if code:
+            sink.diagnostic(int(offset), "pprof.damaged", f"a damaged {what} record at byte {int(offset):,} "
+                            f"({ERRORS[code]}): read as far as it goes")
+
+    w = SamplesWriter(types)
+    map_by_id = {m["id"]: m for m in mappings}
+    func_row = {int(r[0]): r for r in fn}
+    # frames: one per (function, the location's mapping), so one function in two binaries stays two; an
+    # unsymbolised location is one frame named by its address
+    loc_frames: list[int] = []
+    loc_off = [0]
+    frame_of: dict[tuple[int, int], int] = {}
+    for li in range(len(lid)):
+        module = map_by_id.get(int(lmap[li]), {}).get("file") or None
+        a, b = int(loff[li]), int(loff[li + 1])
+        if a == b:
+            loc_frames.append(w.frame(f"0x{int(laddr[li]):x}", module))
+        for k in range(a, b):
+            key = (int(lfunc[k]), int(lmap[li]))
+            f = frame_of.get(key)
+            if f is None:
+                row = func_row.get(key[0])
+                name = text(int(row[1])) if row is not None else ""
+                file = text(int(row[3])) if row is not None else ""
+                f = frame_of[key] = w.frame(name or f"function {key[0]}", module, file or None,
+                                            "inlined" if k < b - 1 else "user")
+            loc_frames.append(f)
+        loc_off.append(len(loc_frames))
+    loc_index = _index_of(lid, slocs)
+    missing = int((loc_index < 0).sum())
+    if missing:
+        sink.diagnostic(None, "pprof.location", f"{missing:,} sample frames name a location the profile lacks")
+    progress.update(0.7, "building the stack tree")
+    frame_off, frames = _expand(soff, loc_index.astype(np.int64), np.asarray(loc_off, np.int64),
+                                np.asarray(loc_frames, np.int32))
+    event = w.event("samples")
+    w.write_arrays(sink, frame_off, frames, True, [values[:, i].astype(np.float64) for i in range(len(types))],
+                   np.full(len(soff) - 1, -1, np.int32), np.full(len(soff) - 1, event, np.int32), None, {
+                       "samples.source": "pprof",  # pprof's own default: default_sample_type, else the last
+                       "samples.default_type": text(scalars[14]) if scalars.get(14) else types[-1][0],
+                       "pprof.default_type": text(scalars[14]) if 14 in scalars else None,
+                       "pprof.period_type": list(period_type[0]) if period_type else None,
+                       "pprof.period": scalars.get(12),
+                       "pprof.time_ns": scalars.get(9), "pprof.duration_ns": scalars.get(10),
+                       "pprof.drop_frames": text(scalars[7]) if 7 in scalars else None,
+                       "pprof.keep_frames": text(scalars[8]) if 8 in scalars else None,
+                       "pprof.doc_url": text(scalars[15]) if 15 in scalars else None,
+                       "pprof.comments": comments, "pprof.labels": int(len(labels)),
+                       "pprof.mappings": [{k: v for k, v in m.items() if k != "id"} for m in mappings]})
+    progress.update(1.0, "done")
+
+
+def _value_type(data: bytes, start: int, end: int, text) -> tuple[str, str]:
+    got = {1: 0, 2: 0}
+    try:
+        for f in fields(data, int(start), int(end)):
+            if f.number in got and f.wire == 0:
+                got[f.number] = f.value
+    except WireError:
+        pass
+    return text(got[1]) or "samples", text(got[2]) or "count"
+
+
+def _mapping(data: bytes, start: int, end: int, text) -> dict[str, object]:
+    got: dict[int, int] = {}
+    try:
+        for f in fields(data, int(start), int(end)):
+            if f.wire == 0:
+                got[f.number] = f.value
+    except WireError:
+        pass
+    file = text(got.get(5, 0))
+    return {"id": got.get(1, 0), "start": got.get(2, 0), "limit": got.get(3, 0), "offset": got.get(4, 0),
+            "file": os.path.basename(file) if file else "", "path": file, "build_id": text(got.get(6, 0))}
+

@@ -1,0 +1,175 @@
+"""Writes stack samples into the sp_* tables of an index (index/schema/samples.sql) — what every profile
+reader calls. A reader names frames (deduplicated here), gives each sample's stack as frame ids and its
+values; the stacks become a trie (node 0 the root, a parent always lower than its child) in one numba pass,
+so a million samples cost no Python object each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numba
+import numpy as np
+
+from pmdesk.readers.base import IndexSink
+
+CHUNK = 1 << 20  # array elements per stored chunk
+
+KINDS = ("user", "kernel", "inlined", "jit", "process")
+GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: Fibonacci hashing of trie keys
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    size = len(keys) * 2
+    nk = np.full(size, -1, np.int64)
+    nv = np.zeros(size, np.int32)
+    mask = size - 1
+    for i in range(len(keys)):
+        k = keys[i]
+        if k >= 0:
+            h = (k * GOLDEN) >> 20 & mask
+            while nk[h] >= 0:
+                h = (h + 1) & mask
+            nk[h] = k
+            nv[h] = vals[i]
+    return nk, nv
+
+
+@numba.njit(cache=True, nogil=True)
+def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_frames: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stacks given as CSR (stack i is frames[offsets[i]:offsets[i+1]], innermost first when leaf_first)
+    -> (node of each stack's innermost frame, parent of each node, frame of each node); node 0 is the root."""
+    n = len(offsets) - 1
+    out = np.zeros(n, np.int32)
+    cap = 1 << 12
+    parent = np.empty(cap, np.int32)
+    frame = np.empty(cap, np.int32)
+    parent[0] = -1
+    frame[0] = -1
+    nodes = 1
+    keys = np.full(1 << 13, -1, np.int64)
+    vals = np.zeros(1 << 13, np.int32)
+    width = np.int64(n_frames + 1)
+    for i in range(n):
+        node = 0
+        a, b = offsets[i], offsets[i + 1]
+        for j in range(b - a):
+            f = frames[b - 1 - j] if leaf_first else frames[a + j]
+            key = node * width + f
+            mask = len(keys) - 1
+            h = (key * GOLDEN) >> 20 & mask
+            while keys[h] >= 0 and keys[h] != key:
+                h = (h + 1) & mask
+            if keys[h] == key:
+                node = vals[h]
+                continue
+            if nodes == cap:
+                cap *= 2
+                p2 = np.empty(cap, np.int32)
+                f2 = np.empty(cap, np.int32)
+                p2[:nodes] = parent[:nodes]
+                f2[:nodes] = frame[:nodes]
+                parent, frame = p2, f2
+            parent[nodes] = node
+            frame[nodes] = f
+            keys[h] = key
+            vals[h] = nodes
+            node = nodes
+            nodes += 1
+            if nodes * 2 > len(keys):
+                keys, vals = _grow(keys, vals)
+        out[i] = node
+    return out, parent[:nodes].copy(), frame[:nodes].copy()
+
+
+class SamplesWriter:
+    """Collects frames, value types, events, threads and samples, then writes them (write)."""
+
+    def __init__(self, types: Sequence[tuple[str, str]]) -> None:
+        self.types = list(types)
+        self._frames: dict[tuple[str, str | None, str | None], int] = {}
+        self._kinds: list[str] = []
+        self._events: dict[str, int] = {}
+        self._threads: dict[tuple[int | None, int | None, str | None], int] = {}
+        self._offsets: list[int] = [0]
+        self._stack: list[int] = []
+        self._values: list[list[float]] = [[] for _ in self.types]
+        self._thread: list[int] = []
+        self._event: list[int] = []
+        self._time: list[int] = []
+
+    def frame(self, function: str, module: str | None = None, file: str | None = None, kind: str = "user") -> int:
+        """The id of a frame, the same for the same (function, module, file); its kind is the first given."""
+        key = (function, module, file)
+        idx = self._frames.get(key)
+        if idx is None:
+            idx = self._frames[key] = len(self._frames)
+            self._kinds.append(kind)
+        return idx
+
+    def event(self, name: str) -> int:
+        idx = self._events.get(name)
+        if idx is None:
+            idx = self._events[name] = len(self._events)
+        return idx
+
+    def thread(self, pid: int | None, tid: int | None, name: str | None) -> int:
+        key = (pid, tid, name)
+        idx = self._threads.get(key)
+        if idx is None:
+            idx = self._threads[key] = len(self._threads)
+        return idx
+
+    @property
+    def frame_count(self) -> int:
+        return len(self._frames)
+
+    def sample(self, stack_root_first: Sequence[int], values: Sequence[float], thread: int = -1, event: int = 0,
+               time_ns: int | None = None) -> None:
+        """One sample (or one folded line: a stack and its weight): frame ids from the outermost in."""
+        self._stack.extend(stack_root_first)
+        self._offsets.append(len(self._stack))
+        for col, v in zip(self._values, values, strict=True):
+            col.append(v)
+        self._thread.append(thread)
+        self._event.append(event)
+        if time_ns is not None:
+            self._time.append(time_ns)
+
+    @property
+    def samples(self) -> int:
+        return len(self._offsets) - 1
+
+    def write(self, sink: IndexSink, meta: dict[str, object] | None = None) -> None:
+        """Everything collected, into the sp_* tables and arrays (samples given one by one)."""
+        offsets = np.asarray(self._offsets, np.int64)
+        frames = np.asarray(self._stack, np.int32)
+        values = [np.asarray(v, np.float64) for v in self._values]
+        time_ns = np.asarray(self._time, np.int64) if len(self._time) == self.samples and self._time else None
+        self.write_arrays(sink, offsets, frames, False, values, np.asarray(self._thread, np.int32),
+                          np.asarray(self._event, np.int32), time_ns, meta)
+
+    def write_arrays(self, sink: IndexSink, offsets: np.ndarray, frames: np.ndarray, leaf_first: bool,
+                     values: Sequence[np.ndarray], thread: np.ndarray, event: np.ndarray,
+                     time_ns: np.ndarray | None, meta: dict[str, object] | None = None) -> None:
+        """Samples given as arrays: stacks as CSR of frame ids (innermost first when leaf_first)."""
+        node, parent, frame = trie_kernel(offsets, frames, leaf_first, max(len(self._frames), 1))
+        sink.insert("sp_value_type", ("idx", "type", "unit"), [(i, t, u) for i, (t, u) in enumerate(self.types)])
+        sink.insert("sp_event", ("idx", "name"), [(i, n) for n, i in self._events.items()])
+        sink.insert("sp_thread", ("idx", "pid", "tid", "name"), [(i, *k) for k, i in self._threads.items()])
+        sink.insert("sp_frame", ("idx", "function", "module", "file", "kind"),
+                    [(i, *k, self._kinds[i]) for k, i in self._frames.items()])
+        arrays = {"sp_node.parent": parent, "sp_node.frame": frame, "sp_sample.node": node,
+                  "sp_sample.thread": thread.astype(np.int32), "sp_sample.event": event.astype(np.int32)}
+        arrays.update({f"sp_sample.value.{i}": v.astype(np.float64) for i, v in enumerate(values)})
+        if time_ns is not None:
+            arrays["sp_sample.time_ns"] = time_ns.astype(np.int64)
+        for name, arr in arrays.items():
+            for start in range(0, max(len(arr), 1), CHUNK):
+                sink.array_chunk(name, arr[start:start + CHUNK])
+        for k, v in {"samples.count": int(len(node)), "samples.nodes": int(len(parent)),
+                     "samples.frames": len(self._frames), "samples.has_time": time_ns is not None,
+                     "samples.default_type": self.types[0][0] if self.types else None,
+                     **(meta or {})}.items():
+            sink.meta(k, v)

@@ -1,0 +1,181 @@
+"""What the profile docks share: the selection they all show (type, event, thread, time range, focus and
+the rest — kept per dump in bus.dump_state, changed with a ProfileChanged message), the profile computed from
+it once for all of them, and the call trees as flame graph sources (one profile, or a diff of two)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable
+from typing import Any, ClassVar
+
+import numpy as np
+from PySide6.QtGui import QColor
+
+from pmdesk.base.errors import PmdeskError
+from pmdesk.model.dump import Dump
+from pmdesk.model.formats import Kind
+from pmdesk.model.samples import profile as model
+from pmdesk.model.samples.diff import ProfileDiff, diff
+from pmdesk.model.samples.kernels import subtree_totals
+from pmdesk.views.common.base import DockView
+from pmdesk.views.common.selection import ProfileChanged
+
+
+def weight_text(w: float, unit: str) -> str:
+    """A weight in its unit, as a person reads it: 1.25 s, 3.4 MiB, 1,234 samples."""
+    if unit == "nanoseconds":
+        return f"{w / 1e9:,.3f} s" if w >= 1e8 else f"{w / 1e6:,.2f} ms"
+    if unit == "microseconds":
+        return f"{w / 1e6:,.3f} s" if w >= 1e5 else f"{w / 1e3:,.2f} ms"
+    if unit == "bytes":
+        for size, word in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+            if w >= size:
+                return f"{w / size:,.1f} {word}"
+        return f"{w:,.0f} B"
+    return f"{w:,.0f}" if float(w).is_integer() else f"{w:,.2f}"
+
+
+class ProfileState:
+    """One dump's profile selection and what was computed from it (shared by its docks)."""
+
+    def __init__(self) -> None:
+        self.selection = model.Selection()
+        self.compare: Dump | None = None   # the profile this one is compared with (it is B; the other A)
+        self.normalize = True  # a desk compares shapes: two captures seldom last as long (the CLI: difffolded's -n)
+        self._profile: tuple[model.Selection, model.Profile] | None = None
+        self._diff: tuple[Any, ProfileDiff] | None = None
+        self.error: str | None = None
+
+    def profile(self, dump: Dump) -> model.Profile | None:
+        if self._profile is None or self._profile[0] != self.selection:
+            try:
+                self._profile = (self.selection, model.select(model.load(dump), self.selection))
+                self.error = None
+            except PmdeskError as e:
+                self.error = str(e)
+                return None
+        return self._profile[1]
+
+    def diff(self, dump: Dump) -> ProfileDiff | None:
+        """B (this dump) against the chosen other profile (A), same selection's type where A has it."""
+        if self.compare is None or self.compare.closed:
+            return None
+        key = (self.selection, self.compare, self.normalize)
+        if self._diff is None or self._diff[0] != key:
+            b = self.profile(dump)
+            if b is None:
+                return None
+            other = model.load(self.compare)
+            sel = self.selection if any(t == b.type for t, _u in other.types) else model.Selection()
+            try:
+                a = model.select(other, dataclasses.replace(sel, event=None, thread=None, from_s=None, to_s=None))
+            except PmdeskError as e:
+                self.error = str(e)
+                return None
+            self._diff = (key, diff(a, b, self.normalize, truncate=False))
+        return self._diff[1]
+
+
+class ProfileView(DockView):
+    """Base of the profile docks: `profile_state()`, `profile()`, and `refresh()` when the selection changes."""
+
+    KINDS: ClassVar[tuple[Kind, ...]] = (Kind.SAMPLES,)
+
+    def profile_state(self) -> ProfileState:
+        assert self.dump is not None
+        return self.bus.dump_state(self.dump).setdefault("profile", ProfileState())
+
+    def profile(self) -> model.Profile | None:
+        return self.profile_state().profile(self.dump) if self.dump is not None else None
+
+    def change_selection(self, **changes: Any) -> None:
+        """Narrow or widen what every profile dock shows."""
+        st = self.profile_state()
+        st.selection = dataclasses.replace(st.selection, **changes)
+        self.announce()
+
+    def announce(self) -> None:
+        """Tell every profile dock (this one too) that what they show changed."""
+        self.bus.selected.emit(ProfileChanged(self.dump, self.VIEW_ID))
+
+    def load(self, dump: Dump | None) -> None:
+        self.dump = dump
+        self.refresh()
+
+    def on_message(self, msg: object) -> None:
+        if isinstance(msg, ProfileChanged) and msg.dump is self.dump:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Show the dump's profile as the selection now is (or nothing when no dump)."""
+
+
+class ProfileSource:
+    """A profile's call tree for the flame graph (nodes are the trie's node numbers)."""
+
+    def __init__(self, prof: model.Profile, whole: float | None = None, root: int = 0) -> None:
+        self.prof = prof
+        self.whole = whole or prof.total or 1.0
+        self._root = root
+        self._kids: dict[int, list[int]] = {}
+
+    def root(self) -> Hashable:
+        return self._root
+
+    def children(self, node: Hashable) -> list[Hashable]:
+        kids = self._kids.get(node)
+        if kids is None:
+            kids = self._kids[node] = self.prof.children(int(node))
+        return kids
+
+    def parent(self, node: Hashable) -> Hashable | None:
+        return int(self.prof.parent[node]) if node != self._root else None
+
+    def weight(self, node: Hashable) -> float:
+        return float(self.prof.total_w[node])
+
+    def self_weight(self, node: Hashable) -> float:
+        return float(self.prof.self_w[node])
+
+    def name(self, node: Hashable) -> str:
+        return self.prof.name(int(node))
+
+    def module(self, node: Hashable) -> str | None:
+        return self.prof.samples.module[self.prof.frame[node]] if node else None
+
+    def colour(self, node: Hashable) -> QColor | None:
+        return None
+
+    def tooltip(self, node: Hashable) -> str:
+        u = self.prof.unit
+        w, s = self.weight(node), self.self_weight(node)
+        mod = self.module(node)
+        return (f"{self.name(node)}" + (f"\n{mod}" if mod else "") +
+                f"\n{weight_text(w, u)} ({w / self.whole:.2%}), self {weight_text(s, u)} ({s / self.whole:.2%})")
+
+
+class DiffSource(ProfileSource):
+    """Two profiles merged (a ProfileDiff): boxes as wide as B's weight, red where B grew, blue where it shrank
+    (the deeper the colour, the bigger the change against the biggest), as FlameGraph's differential graphs."""
+
+    def __init__(self, d: ProfileDiff) -> None:
+        super().__init__(d.profile("b"))
+        self.d = d
+        self.a_total = subtree_totals(d.parent, d.a_self)
+        self.delta = self.prof.total_w - self.a_total
+        self.most = float(np.abs(self.delta).max()) if len(self.delta) else 0.0
+
+    def colour(self, node: Hashable) -> QColor | None:
+        change = float(self.delta[node])
+        if not self.most or change == 0:
+            return QColor("#e8e8e8")
+        level = int(170 * min(abs(change) / self.most, 1.0))  # at most, light enough for the dark box text
+        if level < 8:  # a change too small to see (a normalised total's rounding)
+            return QColor("#e8e8e8")
+        return QColor(255, 255 - level, 255 - level) if change > 0 else QColor(255 - level, 255 - level, 255)
+
+    def tooltip(self, node: Hashable) -> str:
+        u = self.prof.unit
+        a, b = float(self.a_total[node]), self.weight(node)
+        change = f"{(b - a) / a:+.1%}" if a else "new"
+        return f"{self.name(node)}\nA {weight_text(a, u)}, B {weight_text(b, u)} ({change})"

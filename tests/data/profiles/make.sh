@@ -1,0 +1,57 @@
+#!/bin/bash
+# Makes the real profiles tests/test_profiles.py reads, with each real tool's answer beside them. Run as root
+# on Linux with perf, bpftrace, libbpf-tools (offcputime), gcc and Go; FLAMEGRAPH names a checkout of
+# github.com/brendangregg/FlameGraph (its stackcollapse scripts are the folded-stack oracles).
+#   bash tests/data/profiles/make.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+FLAMEGRAPH=${FLAMEGRAPH:-/work/tools/FlameGraph}
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+
+BUILD=$(mktemp -d)
+trap 'rm -rf "$BUILD"' EXIT
+
+gcc -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-inline -o "$BUILD/workload" workload.c
+
+# perf, frame-pointer call chains, the cpu-clock event (cycles counts nothing in a VM)
+perf record -q -e cpu-clock -F 499 -g --sample-cpu -o "$BUILD/perf-fp.data" "$BUILD/workload" 1.5 >/dev/null
+perf script -i "$BUILD/perf-fp.data" > perf-fp.script.txt
+perf script -i "$BUILD/perf-fp.data" -F comm,pid,tid,time,period,event,ip,sym,dso > perf-fp.pidtid.script.txt
+perf report -i "$BUILD/perf-fp.data" --stdio --no-children -g folded,0,caller,count --sort sym \
+  > perf-fp.report-folded.txt 2>/dev/null
+perl "$FLAMEGRAPH/stackcollapse-perf.pl" perf-fp.script.txt > perf-fp.pl.folded
+# a second, shorter run: two profiles of one program to compare, and difffolded.pl's comparisons of them
+perf record -q -e cpu-clock -F 499 -g -o "$BUILD/perf-fp2.data" "$BUILD/workload" 0.6 >/dev/null
+perf script -i "$BUILD/perf-fp2.data" | perl "$FLAMEGRAPH/stackcollapse-perf.pl" > perf-fp2.pl.folded
+perl "$FLAMEGRAPH/difffolded.pl" perf-fp2.pl.folded perf-fp.pl.folded | sort > perf-fp2-vs-fp.diff.folded
+perl "$FLAMEGRAPH/difffolded.pl" -n perf-fp2.pl.folded perf-fp.pl.folded | sort > perf-fp2-vs-fp.diff-n.folded
+
+# bpftrace: user stacks on CPU, its default stack form and perf's, text and JSON; then stackcollapse-bpftrace
+"$BUILD/workload" 5 >/dev/null & PID=$!
+sleep 0.3
+bpftrace -q -e "profile:hz:499 /pid == $PID/ { @[ustack] = count(); } interval:s:1 { exit(); }" \
+  > bpftrace-ustack.txt 2>/dev/null
+bpftrace -q -e "profile:hz:499 /pid == $PID/ { @cpu[ustack(perf), comm] = count(); } interval:s:1 { exit(); }" \
+  > bpftrace-ustack-perf.txt 2>/dev/null
+bpftrace -f json -e "profile:hz:499 /pid == $PID/ { @[ustack] = count(); } interval:s:1 { exit(); }" \
+  > bpftrace-ustack.json 2>/dev/null
+wait $PID
+perl "$FLAMEGRAPH/stackcollapse-bpftrace.pl" bpftrace-ustack.txt > bpftrace-ustack.pl.folded
+
+# libbpf-tools offcputime: where the workload slept (its multi-line form)
+"$BUILD/workload" 4 >/dev/null & PID=$!
+sleep 0.3
+offcputime -p $PID 1 > offcputime.txt 2>/dev/null
+wait $PID
+
+# Go: the program writes its CPU and heap profiles; go tool pprof's answers beside them
+(cd go && go build -o "$BUILD/goprof" main.go)
+"$BUILD/goprof" go
+for p in cpu heap; do
+  go tool pprof -raw "$BUILD/goprof" go/$p.pb.gz > go/$p.pprof-raw.txt 2>/dev/null
+  go tool pprof -traces "$BUILD/goprof" go/$p.pb.gz > go/$p.pprof-traces.txt 2>/dev/null
+done
+go tool pprof -top -nodecount=1000 "$BUILD/goprof" go/cpu.pb.gz > go/cpu.pprof-top.txt 2>/dev/null
+for t in alloc_space alloc_objects inuse_space; do
+  go tool pprof -top -nodecount=1000 -sample_index=$t "$BUILD/goprof" go/heap.pb.gz > go/heap.$t.pprof-top.txt 2>/dev/null
+done
