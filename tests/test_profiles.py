@@ -291,3 +291,37 @@ def test_bad_profiles_give_one_line(tmp_path: Path, index_dir: Path, capsys: pyt
     assert "Traceback" not in err
     if message:
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["perf-fp", "perf-fpz", "perf-pipe"])
+def test_perf_data_names_every_frame_as_perf_script(name: str, index_dir: Path) -> None:
+    """perf.data (frame pointers; `-z`'s one zstd stream over COMPRESSED records; piped, its attrs as records):
+    every stack and period as perf script gave them when recorded — the workload's frames from the binary
+    beside the recording, found by name and build-id; a library or kernel this machine lacks (another libc,
+    another kernel) is named by its module, `[libc.so.6]`, never by the wrong file's symbols."""
+    data = profile_of(P / f"{name}.data", index_dir, type="period")
+    script = profile_of(P / f"{name}.script.txt", index_dir, type="period")
+    used = data.samples.meta["perf.binaries"]
+
+    def as_here(s: model.Samples, f: int, _root: str) -> str:
+        module = s.module[f]
+        missing = (module in used and not used[module]) or (s.kind[f] == "kernel" and not any(
+            k == "kernel" and not fn.startswith("[") for fn, k in zip(data.samples.function, data.samples.kind,
+                                                                     strict=True)))
+        return f"[{Path(module).name}]" if missing and module else re.sub(r"@\S+$", "", s.function[f])
+
+    assert any(used.values()) and ours(data) == ours(script, as_here)
+    s = data.samples
+    assert s.types == [("samples", "count"), ("period", "nanoseconds")] and s.events == ["cpu-clock"]
+    assert s.time_ns is not None and s.threads[0][2] == "workload"
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.97])
+def test_a_cut_perf_data_reads_what_it_holds(cut: float, tmp_path: Path, index_dir: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    raw = (P / "perf-fp.data").read_bytes()
+    f = tmp_path / "cut.data"
+    f.write_bytes(raw[:int(len(raw) * cut)])
+    rc, _out, err = run_cli(capsys, "profile", str(f), "--index-dir", str(index_dir))
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2
+    assert (rc == 0 and "cut short" in err) or (rc != 0 and str(f) in err)

@@ -53,6 +53,9 @@ Root: HKA; Subkey: "Software\Classes\.mdmp\OpenWithProgids"; ValueType: string; 
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.perf"; ValueType: string; ValueData: "perf recording"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.perf\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.perf\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.perf"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.pprof"; ValueType: string; ValueData: "pprof profile"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.pprof\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.pprof\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.pprof"; ValueData: ""; Flags: uninsdeletevalue

@@ -24,6 +24,7 @@ from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.minidump import MinidumpReader
+from pmdesk.readers.perfdata import PerfDataReader
 from pmdesk.readers.pprof import PprofReader
 from pmdesk.readers.stacktext import StackTextReader
 from pmdesk.readers.threaddump import ThreadDumpReader
@@ -178,6 +179,8 @@ TOMBSTONE_MIME = MimeType("application/x-android-tombstone", "Android tombstone"
 MINIDUMP_MIME = MimeType("application/x-dmp", "minidump", ("*.dmp", "*.mdmp"), (Magic(b"MDMP"),),
                          uti="org.pmdesk.minidump")
 # profiles: pprof is protobuf (no content rule a desktop can test inside gzip); the text forms by their shape
+PERF_DATA_MIME = MimeType("application/x-perf-data", "perf recording", ("perf.data", "perf.data.old", "*.perf"), (
+    Magic(b"PERFILE2"), Magic(b"2ELIFREP")), uti="org.pmdesk.perfdata")
 PPROF_MIME = MimeType("application/x-pprof", "pprof profile", ("*.pprof", "*.pb.gz"), uti="org.pmdesk.pprof")
 FOLDED_MIME = MimeType("text/x-folded-stacks", "folded stacks", ("*.folded", "*.collapsed"), (), "text/plain",
                        uti="org.pmdesk.folded")
@@ -199,6 +202,7 @@ FORMATS: tuple[Format, ...] = (
     Format(MinidumpReader, "a minidump", (Kind.CRASH,), (MINIDUMP_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
+    Format(PerfDataReader, "a perf recording", (Kind.SAMPLES,), (PERF_DATA_MIME,)),
     Format(PprofReader, "a pprof profile", (Kind.SAMPLES,), (PPROF_MIME,)),
     Format(StackTextReader, "a profile as text", (Kind.SAMPLES,), (FOLDED_MIME, PERF_SCRIPT_MIME, BPFTRACE_MIME,
                                                                     OFFCPU_MIME)),

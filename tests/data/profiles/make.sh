@@ -12,6 +12,7 @@ BUILD=$(mktemp -d)
 trap 'rm -rf "$BUILD"' EXIT
 
 gcc -O1 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-inline -o "$BUILD/workload" workload.c
+cp "$BUILD/workload" workload  # beside the recordings: pmdesk finds it there by name and build-id
 
 # perf, frame-pointer call chains, the cpu-clock event (cycles counts nothing in a VM)
 perf record -q -e cpu-clock -F 499 -g --sample-cpu -o "$BUILD/perf-fp.data" "$BUILD/workload" 1.5 >/dev/null
@@ -20,6 +21,13 @@ perf script -i "$BUILD/perf-fp.data" -F comm,pid,tid,time,period,event,ip,sym,ds
 perf report -i "$BUILD/perf-fp.data" --stdio --no-children -g folded,0,caller,count --sort sym \
   > perf-fp.report-folded.txt 2>/dev/null
 perl "$FLAMEGRAPH/stackcollapse-perf.pl" perf-fp.script.txt > perf-fp.pl.folded
+cp "$BUILD/perf-fp.data" perf-fp.data
+# the same program recorded with -z (zstd records) and piped (perf record -o -), each with perf script's answer
+perf record -q -e cpu-clock -F 499 -g -z -o "$BUILD/perf-fpz.data" "$BUILD/workload" 0.5 >/dev/null
+cp "$BUILD/perf-fpz.data" perf-fpz.data
+perf script -i perf-fpz.data > perf-fpz.script.txt
+perf record -q -e cpu-clock -F 499 -g -o - "$BUILD/workload" 0.5 2>/dev/null > perf-pipe.data
+perf script -i perf-pipe.data > perf-pipe.script.txt
 # a second, shorter run: two profiles of one program to compare, and difffolded.pl's comparisons of them
 perf record -q -e cpu-clock -F 499 -g -o "$BUILD/perf-fp2.data" "$BUILD/workload" 0.6 >/dev/null
 perf script -i "$BUILD/perf-fp2.data" | perl "$FLAMEGRAPH/stackcollapse-perf.pl" > perf-fp2.pl.folded

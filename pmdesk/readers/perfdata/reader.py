@@ -1,0 +1,231 @@
+"""Indexes a perf.data recording into stack samples: the records scanned in numba (readers/perfdata/records.py),
+`-z` recordings' COMPRESSED records inflated as the one zstd stream they are, the side-band records read into
+processes (maps.py), every sample's call chain named — each distinct address once — as perf script names it,
+the command as the stack's root; value types `samples` (count) and `period` (nanoseconds for the clock events,
+else events), one event per attr, threads by pid/tid/comm, times in ns."""
+
+from __future__ import annotations
+
+import os
+import struct
+
+import numba
+import numpy as np
+
+from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.progress import Progress
+from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.base import IndexSink
+from pmdesk.readers.perfdata import records
+from pmdesk.readers.perfdata.header import (
+    CPU,
+    ID,
+    IDENTIFIER,
+    STREAM_ID,
+    TIME,
+    Attr,
+    build_id_records,
+    parse_attr,
+    read_header,
+)
+from pmdesk.readers.perfdata.maps import COMM, FORK, KERNEL_MODULE, MMAP, MMAP2, Namer, read_sideband
+from pmdesk.readers.samples_rows import SamplesWriter
+
+HEADER_ATTR, HEADER_BUILD_ID, FINISHED_ROUND, COMPRESSED, COMPRESSED2 = 64, 67, 68, 81, 83
+CONTEXT_KERNEL, CONTEXT_MAX = -128, -4095  # call-chain context markers, as int64
+CLOCK_EVENTS = ("cpu-clock", "task-clock")
+MAX_INFLATE_RATIO = 200
+
+
+def _inflate(path: str, buf: np.ndarray, types: np.ndarray, offs: np.ndarray, sizes: np.ndarray,
+             big: bool) -> bytes:
+    """The records with every COMPRESSED one replaced by what it holds: all of them are one zstd stream (a
+    frame may run on into the next record), inflated in file order."""
+    import zstandard
+
+    e = ">" if big else "<"
+    out = bytearray()
+    z = zstandard.ZstdDecompressor().decompressobj()
+    limit = max(len(buf) * MAX_INFLATE_RATIO, 64 << 20)
+    data = buf.tobytes()
+    for t, o, s in zip(types.tolist(), offs.tolist(), sizes.tolist(), strict=True):
+        if t == COMPRESSED or t == COMPRESSED2:
+            start = o + 8
+            stop = o + s
+            if t == COMPRESSED2 and s >= 16:
+                start, stop = o + 16, min(o + 16 + struct.unpack_from(e + "Q", data, o + 8)[0], o + s)
+            try:
+                out += z.decompress(data[start:stop])
+            except zstandard.ZstdError as err:
+                raise DumpFormatError(path, f"has a compressed record that does not inflate ({err})", o) from None
+            if len(out) > limit:
+                raise DumpFormatError(path, f"inflates past {limit >> 20:,} MiB: refused", o)
+        else:
+            out += data[o:o + s]
+    return bytes(out)
+
+
+def _trailer_time(attr: Attr) -> int | None:
+    """Where a side-band record's time sits, counted back from its end (sample_id_all's trailer)."""
+    st = attr.sample_type
+    if not attr.sample_id_all or not st & TIME:
+        return None
+    after = sum(8 for bit in (ID, STREAM_ID, CPU, IDENTIFIER) if st & bit)
+    return after + 8
+
+
+@numba.njit(cache=True, nogil=True)
+def _assemble(chain_off: np.ndarray, entry_frame: np.ndarray, root: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's frames innermost first (entries named -1, the context markers, dropped), then its root."""
+    n = len(chain_off) - 1
+    off = np.zeros(n + 1, np.int64)
+    out = np.empty(len(entry_frame) + n, np.int32)
+    k = 0
+    for i in range(n):
+        for j in range(chain_off[i], chain_off[i + 1]):
+            if entry_frame[j] >= 0:
+                out[k] = entry_frame[j]
+                k += 1
+        out[k] = root[i]
+        k += 1
+        off[i + 1] = k
+    return off, out[:k]
+
+
+def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths | None = None) -> None:
+    paths = paths or SearchPaths()
+    progress.update(0.0, "reading the recording")
+    with open(path, "rb") as f:
+        data = f.read()
+    head = read_header(path, data)
+    if head.problems:
+        sink.diagnostic(None, "perf.header", f"its header's feature sections ({', '.join(head.problems[:4])}"
+                        f"{' …' if len(head.problems) > 4 else ''}) lie past its end: cut short")
+    big = head.big
+    e = head.end
+    buf = np.frombuffer(data, np.uint8)
+    types, offs, sizes, err, at = records.scan(buf, head.data_offset, head.data_offset + head.data_size, big)
+    if err:
+        why = "a record past the end: cut short" if err == records.PAST_END else "a record under 8 bytes: damaged"
+        sink.diagnostic(int(at), "perf.cut", f"the records stop at byte {int(at):,} ({why}); the samples before "
+                        "it are read")
+    if np.isin(types, (COMPRESSED, COMPRESSED2)).any():
+        progress.update(0.1, "inflating compressed records")
+        data = _inflate(path, buf, types, offs, sizes, big)
+        buf = np.frombuffer(data, np.uint8)
+        types, offs, sizes, err, at = records.scan(buf, 0, len(data), big)
+        if err:
+            sink.diagnostic(int(at), "perf.cut", f"the inflated records stop at byte {int(at):,}: cut short")
+    attrs, build_ids = head.attrs, dict(head.build_ids)
+    if head.pipe:  # attrs and build-ids come as records
+        for o, s in zip(offs[types == HEADER_ATTR].tolist(), sizes[types == HEADER_ATTR].tolist(), strict=True):
+            size = struct.unpack_from(e + "I", data, o + 12)[0]
+            attr = parse_attr(path, data[o + 8:o + 8 + size], e)
+            attr.ids = list(struct.unpack_from(e + f"{(s - 8 - size) // 8}Q", data, o + 8 + size))
+            attr.name = attr.default_name()
+            attrs.append(attr)
+        for o, s in zip(offs[types == HEADER_BUILD_ID].tolist(), sizes[types == HEADER_BUILD_ID].tolist(),
+                        strict=True):
+            build_ids.update(build_id_records(data[o:o + s], e))
+    if not attrs:
+        raise DumpFormatError(path, "has no event attributes: not a recording perf can read either", 0)
+    known = {MMAP, MMAP2, COMM, FORK, records.SAMPLE, FINISHED_ROUND, HEADER_ATTR, HEADER_BUILD_ID}
+    unknown = types[~np.isin(types, list(known))]
+    if len(unknown):
+        kinds = sorted(set(unknown.tolist()))
+        sink.diagnostic(None, "perf.skipped", f"{len(unknown):,} records of types pmdesk does not use skipped "
+                        f"({', '.join(map(str, kinds[:8]))})", "info")
+
+    progress.update(0.25, "reading processes and maps")
+    side = np.isin(types, (MMAP, MMAP2, COMM, FORK))
+    misc = [struct.unpack_from(e + "H", data, o + 4)[0] for o in offs[side].tolist()]
+    procs = read_sideband(data, list(zip(types[side].tolist(), offs[side].tolist(), sizes[side].tolist(), misc,
+                                         strict=True)), e, _trailer_time(attrs[0]), build_ids)
+
+    progress.update(0.35, "decoding samples")
+    is_sample = types == records.SAMPLE
+    s_offs, s_sizes = offs[is_sample], sizes[is_sample]
+    id_keys = np.asarray([i for a in attrs for i in a.ids], np.int64)
+    id_attrs = np.asarray([k for k, a in enumerate(attrs) for _i in a.ids], np.int64)
+    order = np.argsort(id_keys)
+    table, ok, bad = records.decode_samples(
+        buf, s_offs, s_sizes, big, np.asarray([a.sample_type for a in attrs], np.int64),
+        np.asarray([a.read_format for a in attrs], np.int64), np.asarray([a.branch_sample_type for a in attrs],
+                                                                           np.int64),
+        np.asarray([a.sample_regs_user for a in attrs], np.int64), id_keys[order], id_attrs[order])
+    if bad:
+        sink.diagnostic(None, "perf.sample", f"{int(bad):,} samples do not fit their records: left out")
+    table, s_offs = table[ok], s_offs[ok]
+    s_misc = np.asarray([struct.unpack_from(e + "H", data, o + 4)[0] for o in s_offs.tolist()], np.int64)
+    chain_off, chain = records.gather_chains(buf, table, big)
+    no_chain = table[:, 8] <= 0  # no call chain (no -g, or --call-graph dwarf in user space): its ip alone
+    if no_chain.any():
+        new_off = np.concatenate([[0], np.cumsum(np.where(no_chain, 1, np.diff(chain_off)))])
+        chain = _merge_chains(table, new_off, (chain_off, chain), no_chain)
+        chain_off = new_off
+
+    progress.update(0.55, "naming addresses")
+    kernel_build_id = build_ids.get(KERNEL_MODULE)
+    release = head.features.get("osrelease")
+    namer = Namer(procs, os.path.dirname(os.path.abspath(path)), paths, kernel_build_id,
+                  release if isinstance(release, str) else None)
+    w = SamplesWriter([("samples", "count"), ("period", "events")])
+    pid = table[:, 2].astype(np.int64)
+    pid = np.where(pid >= 1 << 31, pid - (1 << 32), pid)
+    entry_frame = np.full(len(chain), -1, np.int32)
+    cache: dict[tuple[int, int, bool], int] = {}
+    starts = chain_off[:-1]
+    for i in range(len(table)):
+        a, b = int(starts[i]), int(chain_off[i + 1])
+        in_kernel = (int(s_misc[i]) & 7) == 1  # the sample's cpumode, until a context marker says
+        p, t = int(pid[i]), int(table[i, 4])
+        for j in range(a, b):
+            v = int(chain[j])
+            if CONTEXT_MAX <= v < 0:
+                in_kernel = v == CONTEXT_KERNEL
+                continue
+            v &= (1 << 64) - 1  # kernel addresses are above 2**63
+            key = (p if not in_kernel else -1, v, in_kernel)
+            f = cache.get(key)
+            if f is None:
+                name, module = namer.kernel(v) if in_kernel else namer.user(p, v, t)
+                f = cache[key] = w.frame(name, module, None, "kernel" if in_kernel else "user")
+            entry_frame[j] = f
+    tid = table[:, 3]
+    tid = np.where(tid >= 1 << 31, tid - (1 << 32), tid)
+    roots = np.empty(len(table), np.int32)
+    threads = np.empty(len(table), np.int32)
+    for i in range(len(table)):
+        comm = procs.comm(int(tid[i]), int(table[i, 4])) or f":{int(tid[i])}"
+        roots[i] = w.frame(comm, None, None, "process")
+        threads[i] = w.thread(int(pid[i]), int(tid[i]), comm)
+    namer.close()
+    events = [w.event(a.name) for a in attrs]
+    event = np.asarray(events, np.int32)[table[:, 0]] if len(table) else np.zeros(0, np.int32)
+    if all(a.name.split(":")[0] in CLOCK_EVENTS for a in attrs):
+        w.types[1] = ("period", "nanoseconds")
+    progress.update(0.8, "building the stack tree")
+    off, frames = _assemble(chain_off, entry_frame, roots)
+    period = np.where(table[:, 6] >= 0, table[:, 6], 1).astype(np.float64)
+    if not len(table):
+        raise DumpFormatError(path, "holds no samples", head.data_offset)
+    has_time = bool((table[:, 4] >= 0).all())
+    w.write_arrays(sink, off, frames, True, [np.ones(len(table)), period], threads, event,
+                   table[:, 4] if has_time else None, {
+                       "samples.source": "perf.data", "perf.features": head.features,
+                       "perf.events": [a.name for a in attrs], "perf.pipe": head.pipe,
+                       "perf.big_endian": big, "perf.binaries": namer.looked})
+    progress.update(1.0, "done")
+
+
+def _merge_chains(table: np.ndarray, chain_off: np.ndarray, gathered: tuple[np.ndarray, np.ndarray],
+                  no_chain: np.ndarray) -> np.ndarray:
+    """The call chains with a sample's ip standing in for the chain it lacks."""
+    g_off, g = gathered
+    out = np.empty(chain_off[-1], np.int64)
+    for i in range(len(table)):
+        if no_chain[i]:
+            out[chain_off[i]] = table[i, 1]
+        else:
+            out[chain_off[i]:chain_off[i + 1]] = g[g_off[i]:g_off[i + 1]]
+    return out
