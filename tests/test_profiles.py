@@ -100,6 +100,8 @@ def test_corpus_perf_script_and_folded_agree(index_dir: Path) -> None:
     if not perf.exists():
         pytest.skip("../shared/corpus not present")
     assert ours(profile_of(perf / "perf-script.txt", index_dir)) == folded_file(perf / "perf.folded")
+    # the recording itself, its binary beside it (perf recorded it at another path)
+    assert ours(profile_of(perf / "perf.data", index_dir)) == folded_file(perf / "perf.folded")
 
 
 def test_perf_script_threads_times_and_events(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,6 +284,9 @@ def test_profile_json_contract(index_dir: Path, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("content, message", [
     (b"a;b 1\nthis is not folded\n", None),
     (b"\x1f\x8b\x08\x00" + b"\x00" * 40, "looks like gzip"),
+    (b"PERFILE2" + (104).to_bytes(8, "little") + (2**63).to_bytes(8, "little") * 11, "attribute section"),
+    (b"PERFILE2" + (104).to_bytes(8, "little") + (136).to_bytes(8, "little") + (2**63).to_bytes(8, "little") * 10,
+     "past its end"),
 ])
 def test_bad_profiles_give_one_line(tmp_path: Path, index_dir: Path, capsys: pytest.CaptureFixture[str],
                                     content: bytes, message: str | None) -> None:

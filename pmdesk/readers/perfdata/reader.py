@@ -156,7 +156,8 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     if bad:
         sink.diagnostic(None, "perf.sample", f"{int(bad):,} samples do not fit their records: left out")
     table, s_offs = table[ok], s_offs[ok]
-    s_misc = np.asarray([struct.unpack_from(e + "H", data, o + 4)[0] for o in s_offs.tolist()], np.int64)
+    lo, hi = (5, 4) if big else (4, 5)  # each record header's misc (u16 at +4), without a loop per sample
+    s_misc = buf[s_offs + lo].astype(np.int64) | buf[s_offs + hi].astype(np.int64) << 8
     chain_off, chain = records.gather_chains(buf, table, big)
     no_chain = table[:, 8] <= 0  # no call chain (no -g, or --call-graph dwarf in user space): its ip alone
     if no_chain.any():

@@ -3,10 +3,9 @@ sniffed by content (a Profile's first records are Profile's fields, a sample typ
 
 from __future__ import annotations
 
-import zlib
-
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
+from pmdesk.readers.gzip_bytes import inflated_head
 from pmdesk.readers.protobuf_wire import LEN, VARINT, WireError, fields
 
 # Profile's fields (profile.proto) and the wire types they take; 13 (comment) may be packed or not
@@ -44,11 +43,7 @@ class PprofReader:
 
     @staticmethod
     def sniff(head: bytes) -> bool:
-        if head.startswith(b"\x1f\x8b"):
-            try:
-                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
-            except zlib.error:
-                return False
+        head = inflated_head(head)
         return bool(head) and looks_like_profile(head)
 
     @staticmethod

@@ -6,7 +6,6 @@ numba kernels (kernels.py); the few mappings and the string table in Python."""
 from __future__ import annotations
 
 import os
-import zlib
 
 import numba
 import numpy as np
@@ -14,6 +13,7 @@ import numpy as np
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
+from pmdesk.readers.gzip_bytes import inflate
 from pmdesk.readers.pprof import kernels
 from pmdesk.readers.protobuf_wire import WireError, fields
 from pmdesk.readers.samples_rows import SamplesWriter
@@ -27,19 +27,8 @@ def load_bytes(path: str) -> bytes:
     """The profile's bytes, inflated when gzip-compressed (bounded by MAX_INFLATE_RATIO)."""
     with open(path, "rb") as f:
         data = f.read()
-    if not data.startswith(b"\x1f\x8b"):
-        return data
-    z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    limit = max(len(data) * MAX_INFLATE_RATIO, 64 << 20)
-    try:
-        out = z.decompress(data, limit + 1)
-    except zlib.error as e:
-        raise DumpFormatError(path, f"is gzip-compressed but damaged ({e})", 0) from None
-    if len(out) > limit:
-        raise DumpFormatError(path, f"inflates past {limit >> 20:,} MiB ({MAX_INFLATE_RATIO}x its size): refused", 0)
-    if not z.eof:
-        raise DumpFormatError(path, "is gzip-compressed but cut short", len(data))
-    return out
+    return inflate(path, data, max(len(data) * MAX_INFLATE_RATIO, 64 << 20), f"over {MAX_INFLATE_RATIO}x its size, "
+                   "refused")
 
 
 @numba.njit(cache=True, nogil=True)

@@ -4,10 +4,9 @@ BuildId."""
 
 from __future__ import annotations
 
-import zlib
-
 from pmdesk.readers.base import ReaderSpec
 from pmdesk.readers.crash_rows import ReportReader
+from pmdesk.readers.gzip_bytes import inflated_head
 from pmdesk.readers.protobuf_wire import LEN, VARINT, WireError, fields
 
 TEXT_BANNER = b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
@@ -36,11 +35,9 @@ class TombstoneReader(ReportReader):
 
     @staticmethod
     def sniff(head: bytes) -> bool:
-        if head.startswith(b"\x1f\x8b"):
-            try:
-                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
-            except zlib.error:
-                return False
+        head = inflated_head(head)
+        if head is None:
+            return False
         text = head.lstrip(b"\r\n ")
         if text.startswith(TEXT_BANNER):
             return b"\npid: " in head or b"\nBuild fingerprint: " in head or b"\nABI: " in head

@@ -4,19 +4,18 @@ index, symbolicated from the app's own .so files found by BuildId."""
 from __future__ import annotations
 
 import os
-import zlib
 
 from pmdesk.base.crash import Crash
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.gzip_bytes import inflate
 from pmdesk.readers.protobuf_wire import WireError
 from pmdesk.readers.tombstone.crash import crash_of
 from pmdesk.readers.tombstone.proto import parse_proto
 from pmdesk.readers.tombstone.text import parse_text
 
 MAX_TOMBSTONE_BYTES = 256 << 20  # debuggerd caps its own; a bigger file is not a tombstone
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 def load_bytes(path: str) -> bytes:
@@ -28,18 +27,7 @@ def load_bytes(path: str) -> bytes:
             data = f.read()
     except OSError as e:
         raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
-    if data.startswith(GZIP_MAGIC):
-        z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            out = z.decompress(data, MAX_TOMBSTONE_BYTES + 1)
-        except zlib.error as e:
-            raise DumpFormatError(path, f"is gzip-compressed but damaged ({e})", 0) from None
-        if len(out) > MAX_TOMBSTONE_BYTES:
-            raise DumpFormatError(path, f"inflates past {MAX_TOMBSTONE_BYTES >> 20} MB: not a tombstone", 0)
-        if not z.eof:
-            raise DumpFormatError(path, "is gzip-compressed but cut short", len(data))
-        data = out
-    return data
+    return inflate(path, data, MAX_TOMBSTONE_BYTES, "not a tombstone")
 
 
 def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:

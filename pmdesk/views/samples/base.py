@@ -88,6 +88,15 @@ class ProfileView(DockView):
     def profile(self) -> model.Profile | None:
         return self.profile_state().profile(self.dump) if self.dump is not None else None
 
+    def shown(self) -> tuple[model.Profile | None, ProfileDiff | None, str]:
+        """(the profile, its diff with the chosen other one, the problem to show instead) for refresh()."""
+        if self.dump is None:
+            return None, None, ""
+        st = self.profile_state()
+        prof = st.profile(self.dump)
+        d = st.diff(self.dump) if prof is not None else None
+        return prof, d, (st.error or "") if prof is None else ""
+
     def change_selection(self, **changes: Any) -> None:
         """Narrow or widen what every profile dock shows."""
         st = self.profile_state()

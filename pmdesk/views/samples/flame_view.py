@@ -152,17 +152,12 @@ class ProfileFlameView(ProfileView):
             self.announce()
 
     def refresh(self) -> None:
-        if self.dump is None:
-            self.flame.set_source(None)
-            self.info.setText("")
-            return
-        st = self.profile_state()
-        prof = st.profile(self.dump)
-        d = st.diff(self.dump) if prof is not None else None
+        prof, d, problem = self.shown()
         if prof is None:
             self.flame.set_source(None)
-            self.info.setText(st.error or "")
+            self.info.setText(problem)
             return
+        st = self.profile_state()
         self.flame.set_source(DiffSource(d) if d is not None else ProfileSource(prof))
         self.flame.set_search(self.search.text())
         text = f"{prof.count:,} samples — {prof.type}: {weight_text(prof.total, prof.unit)}"

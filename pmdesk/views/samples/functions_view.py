@@ -105,17 +105,12 @@ class ProfileFunctionsView(ProfileView):
         lay.addWidget(self.info)
 
     def refresh(self) -> None:
-        if self.dump is None:
-            self.model.set_rows([], [])
-            self.info.setText("")
-            return
-        st = self.profile_state()
-        prof = st.profile(self.dump)
-        d = st.diff(self.dump) if prof is not None else None
+        prof, d, problem = self.shown()
         if prof is None:
             self.model.set_rows([], [])
-            self.info.setText(st.error or "")
+            self.info.setText(problem)
             return
+        st = self.profile_state()
         u = prof.unit
         if d is None:
             whole = prof.total or 1.0
