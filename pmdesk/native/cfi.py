@@ -25,6 +25,7 @@ class ModuleCFI:
         self.fdes: list[tuple[int, int, FDE]] = []  # (start, end, FDE) when all entries were parsed
         self.starts: list[int] = []
         self.decoded: dict[int, Any] = {}
+        self.rows: dict[int, tuple[dict[Any, Any], int, bool] | None] = {}  # by pc: a profile asks the same ones
         self.expr_parser: DWARFExprParser | None = None
         for source in (elf, debug_elf):
             if source is None or self.cfi is not None or self.fdes:
@@ -81,6 +82,12 @@ class ModuleCFI:
     def row(self, rel_pc: int) -> tuple[dict[Any, Any], int, bool] | None:
         """(the CFI table row in force at rel_pc, return-address register, whether the FDE describes a signal
         trampoline — augmentation 'S', like glibc's __restore_rt)."""
+        if rel_pc in self.rows:
+            return self.rows[rel_pc]
+        got = self.rows[rel_pc] = self._row(rel_pc)
+        return got
+
+    def _row(self, rel_pc: int) -> tuple[dict[Any, Any], int, bool] | None:
         fde = self.fde(rel_pc)
         if fde is None:
             return None

@@ -102,6 +102,7 @@ def _symbols(data: bytes, entsize: int) -> Iterator[tuple[int, int, int, int, in
         for name, value, size, info, other, shndx in SYM32.iter_unpack(data[:len(data) // SYM32.size * SYM32.size]):
             yield name, info, other, shndx, value, size
 STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
+STB_GLOBAL, STB_WEAK = 1, 2
 FUNC_KINDS = (STT_FUNC, STT_GNU_IFUNC)
 ARANGE = struct.Struct("<QQ")  # a .debug_aranges tuple: start, length
 
@@ -115,7 +116,7 @@ class ElfSymbols:
         self.tables: list[bytes] = []  # the raw symbol tables (data symbols are picked out of them when asked)
         self.entsizes: list[int] = []  # each table's entry size (ELF64 or ELF32)
         self._objects: list[tuple[int, int, int, int]] | None = None
-        funcs: list[tuple[int, int, int, int]] = []  # (value, size, name offset, table)
+        funcs: list[tuple[int, int, int, int, int]] = []  # (value, size, name offset, table, binding)
         for elf in elves:
             secs = sections(elf)
             for name in (".symtab", ".dynsym"):
@@ -124,7 +125,7 @@ class ElfSymbols:
                     continue
                 table = len(self.strtabs)
                 data = secs.data(sec)
-                funcs += [(value, size, st_name, table)
+                funcs += [(value, size, st_name, table, info >> 4)
                           for st_name, info, _o, shndx, value, size in _symbols(data, sec.entsize)
                           if value and shndx and info & 0xF in FUNC_KINDS]
                 self.tables.append(data)
@@ -158,12 +159,29 @@ class ElfSymbols:
         if j < 0:
             return None
         first = bisect.bisect_left(self.sorted_values, self.sorted_values[j])
-        value, size, _n, _t = self.sorted[first]
+        value, size, _n, _t, _b = self.sorted[first]
         if rel_pc >= value + size:
             return None
         # several names at one address (clone3, __clone3, __GI___clone3): gdb sorts them by name and takes
         # the last
-        return max(self._text(n, t) for _v, _s, n, t in self.sorted[first:j + 1])
+        return max(self._text(n, t) for _v, _s, n, t, _b in self.sorted[first:j + 1])
+
+    def lookup_as_perf(self, rel_pc: int) -> str | None:
+        """The name perf gives rel_pc where several symbols start at one address (tools/perf/util/symbol.c,
+        choose_best_symbol): a non-weak one, then a global one, then the fewest leading underscores, then the
+        longest name."""
+        j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
+        if j < 0:
+            return None
+        first = bisect.bisect_left(self.sorted_values, self.sorted_values[j])
+
+        def rank(sym: tuple[str, int, int]) -> tuple[bool, bool, int, int]:
+            name, _size, bind = sym
+            return bind != STB_WEAK, bind == STB_GLOBAL, -(len(name) - len(name.lstrip("_"))), len(name)
+
+        name, size, _bind = max(((self._text(n, t), sz, b) for _v, sz, n, t, b in self.sorted[first:j + 1]),
+                                key=rank)
+        return name if rel_pc < self.sorted[first][0] + size else None
 
     def object_at(self, rel: int) -> str | None:
         for value, size, name, table in self.objects:

@@ -27,12 +27,15 @@ class MemorySource(Protocol):
 
 
 class Unwinder:
-    """Walks stacks of one process: `machine` is the ELF machine name, `image_at` finds the image at an address."""
+    """Walks stacks of one process: `machine` is the ELF machine name, `image_at` finds the image at an address;
+    `scan`: whether a frame neither CFI nor the frame chain explains is found by scanning the stack."""
 
-    def __init__(self, machine: str, memory: MemorySource, image_at: Callable[[int], Image | None]) -> None:
+    def __init__(self, machine: str, memory: MemorySource, image_at: Callable[[int], Image | None],
+                 scan: bool = True) -> None:
         self.machine = machine
         self.memory = memory
         self.image_at = image_at
+        self.scan = scan  # False: a walk with neither CFI nor a frame chain ends (perf's DWARF mode)
 
     def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
         """(pc, trust, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
@@ -56,7 +59,7 @@ class Unwinder:
             if step is None:
                 step = self._fp_step(regs)
                 how = "frame_pointer"
-            if step is None:
+            if step is None and self.scan:
                 step = self._scan_step(regs)
                 how = "scan"
             if step is None or step == "end":

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from pmdesk.native.cfi import ModuleCFI
+from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths, build_id_of_file, find_binary, find_debug_file
 from pmdesk.native.symbols import ElfSymbols, demangle
 
@@ -137,7 +139,7 @@ class ElfNames:
             return None
         for off, size, vaddr in self.segments:
             if off <= file_offset < off + size:
-                got = self.symbols.lookup(file_offset - off + vaddr)
+                got = self.symbols.lookup_as_perf(file_offset - off + vaddr)
                 return demangle(got) if got else None
         return None
 
@@ -223,6 +225,8 @@ class Namer:
         self._kallsyms: Kallsyms | None | bool = None
         self.kernel_build_id, self.os_release = kernel_build_id, os_release
         self.looked: dict[str, str] = {}  # mapped path -> the binary used ('' when none was)
+        self._images: dict[tuple[str, str | None, int], Image | None] = {}
+        self._cfi: dict[str, ModuleCFI] = {}  # by binary: one file's CFI read once whatever its load address
 
     def _names(self, m: Mapping) -> ElfNames:
         key = (m.path, m.build_id)
@@ -245,6 +249,26 @@ class Namer:
         name = self._names(m).name(addr - m.start + m.pgoff)
         return (name or f"[{os.path.basename(m.path)}]"), m.path
 
+    def image(self, pid: int, addr: int, time: int) -> Image | None:
+        """The binary mapped at a user address, at its load bias, for unwinding by its CFI (None when it is not
+        here)."""
+        m = self.procs.mapping(pid, addr, time)
+        if m is None:
+            return None
+        names = self._names(m)
+        seg = next(((off, vaddr) for off, size, vaddr in names.segments if off <= m.pgoff < off + max(size, 1)),
+                   None)
+        binary = self.looked.get(m.path)
+        if seg is None or not binary:
+            return None
+        bias = m.start - (m.pgoff - seg[0] + seg[1])
+        key = (m.path, m.build_id, bias)
+        if key not in self._images:
+            img = self._images[key] = Image(m.path, m.start, m.end, bias, m.build_id, binary=binary,
+                                            _cfi=self._cfi.get(binary))
+            self._cfi.setdefault(binary, img.cfi)
+        return self._images[key]
+
     def kernel(self, addr: int) -> tuple[str, str | None]:
         if self._kallsyms is None:
             self._kallsyms = kallsyms_for(self.beside, self.kernel_build_id, self.os_release) or False
@@ -254,3 +278,6 @@ class Namer:
     def close(self) -> None:
         for f in self._files.values():
             f.close()
+        for img in self._images.values():
+            if img is not None:
+                img.close()

@@ -14,6 +14,8 @@ import numpy as np
 
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
+from pmdesk.native.arch import SP
+from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.perfdata import records
@@ -28,11 +30,12 @@ from pmdesk.readers.perfdata.header import (
     parse_attr,
     read_header,
 )
-from pmdesk.readers.perfdata.maps import COMM, FORK, KERNEL_MODULE, MMAP, MMAP2, Namer, read_sideband
+from pmdesk.readers.perfdata.maps import COMM, FORK, KERNEL_MODULE, MMAP, MMAP2, Namer, Processes, read_sideband
+from pmdesk.readers.perfdata.user_stacks import ABI_64, MACHINES, StackCopy, registers, unwind_user
 from pmdesk.readers.samples_rows import SamplesWriter
 
 HEADER_ATTR, HEADER_BUILD_ID, FINISHED_ROUND, COMPRESSED, COMPRESSED2 = 64, 67, 68, 81, 83
-CONTEXT_KERNEL, CONTEXT_MAX = -128, -4095  # call-chain context markers, as int64
+CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64
 CLOCK_EVENTS = ("cpu-clock", "task-clock")
 MAX_INFLATE_RATIO = 200
 
@@ -159,20 +162,18 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     lo, hi = (5, 4) if big else (4, 5)  # each record header's misc (u16 at +4), without a loop per sample
     s_misc = buf[s_offs + lo].astype(np.int64) | buf[s_offs + hi].astype(np.int64) << 8
     chain_off, chain = records.gather_chains(buf, table, big)
-    no_chain = table[:, 8] <= 0  # no call chain (no -g, or --call-graph dwarf in user space): its ip alone
-    if no_chain.any():
-        new_off = np.concatenate([[0], np.cumsum(np.where(no_chain, 1, np.diff(chain_off)))])
-        chain = _merge_chains(table, new_off, (chain_off, chain), no_chain)
-        chain_off = new_off
-
-    progress.update(0.55, "naming addresses")
+    pid = table[:, 2].astype(np.int64)
+    pid = np.where(pid >= 1 << 31, pid - (1 << 32), pid)
     kernel_build_id = build_ids.get(KERNEL_MODULE)
     release = head.features.get("osrelease")
     namer = Namer(procs, os.path.dirname(os.path.abspath(path)), paths, kernel_build_id,
                   release if isinstance(release, str) else None)
+    user_off, user = _unwind(sink, progress.part(0.4, 0.55), data, buf, table, attrs, head.features, pid,
+                             procs, namer, big)
+    chain_off, chain = _join_chains(table[:, 1].astype(np.int64), chain_off, chain, user_off, user)
+
+    progress.update(0.55, "naming addresses")
     w = SamplesWriter([("samples", "count"), ("period", "events")])
-    pid = table[:, 2].astype(np.int64)
-    pid = np.where(pid >= 1 << 31, pid - (1 << 32), pid)
     entry_frame = np.full(len(chain), -1, np.int32)
     cache: dict[tuple[int, int, bool], int] = {}
     starts = chain_off[:-1]
@@ -219,14 +220,73 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     progress.update(1.0, "done")
 
 
-def _merge_chains(table: np.ndarray, chain_off: np.ndarray, gathered: tuple[np.ndarray, np.ndarray],
-                  no_chain: np.ndarray) -> np.ndarray:
-    """The call chains with a sample's ip standing in for the chain it lacks."""
-    g_off, g = gathered
-    out = np.empty(chain_off[-1], np.int64)
-    for i in range(len(table)):
-        if no_chain[i]:
-            out[chain_off[i]] = table[i, 1]
-        else:
-            out[chain_off[i]:chain_off[i + 1]] = g[g_off[i]:g_off[i + 1]]
-    return out
+def _unwind(sink: IndexSink, progress: Progress, data: bytes, buf: np.ndarray, table: np.ndarray,
+            attrs: list[Attr], features: dict, pid: np.ndarray, procs: Processes, namer: Namer,
+            big: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`--call-graph dwarf` samples' user frames (user_stacks.py), as CSR over the samples (none for the others);
+    an address's image and whether it is mapped are looked up once per process."""
+    n = len(table)
+    off = np.zeros(n + 1, np.int64)
+    todo = np.flatnonzero((table[:, 9] == ABI_64) & (table[:, 13] > 0) & (table[:, 10] >= 0))
+    arch = features.get("arch")
+    machine = MACHINES.get(arch) if isinstance(arch, str) else None
+    if not len(todo):
+        return off, np.zeros(0, np.int64)
+    if machine is None:
+        sink.diagnostic(None, "perf.unwind", f"DWARF-mode user stacks of a {arch or 'unnamed'} machine are not "
+                        "unwound: each such sample is its ip", "info")
+        return off, np.zeros(0, np.int64)
+    images: dict[tuple[int, int], Image | None] = {}
+    counts = np.zeros(n, np.int64)
+    got: list[list[int]] = []
+    for k, i in enumerate(todo.tolist()):
+        if k % 256 == 0:
+            progress.update(k / len(todo), f"unwinding user stacks ({k:,} of {len(todo):,})")
+        p, t = int(pid[i]), int(table[i, 4])
+
+        def image_at(addr: int, p: int = p, t: int = t) -> Image | None:
+            key = (p, addr)
+            if key not in images:
+                images[key] = namer.image(p, addr, t)
+            return images[key]
+
+        def mapped(addr: int, p: int = p, t: int = t) -> bool:
+            return procs.mapping(p, addr, t) is not None
+
+        regs = registers(buf, int(table[i, 10]), attrs[int(table[i, 0])].sample_regs_user, machine, big)
+        pos, size = int(table[i, 11]), int(min(table[i, 13], table[i, 12]))
+        stack = StackCopy(regs.get(SP[machine], 0), data[pos:pos + size], big, mapped)
+        pcs = unwind_user(machine, regs, stack, image_at)
+        counts[i] = len(pcs)
+        got.append(pcs)
+    off[1:] = np.cumsum(counts)
+    return off, np.fromiter((v for pcs in got for v in pcs), np.int64, int(off[-1])) if off[-1] else \
+        np.zeros(0, np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _join_chains(ips: np.ndarray, chain_off: np.ndarray, chain: np.ndarray, user_off: np.ndarray,
+                 user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's call chain (the kernel's, and the user part with frame pointers), then the user frames
+    unwound from its stack copy after a PERF_CONTEXT_USER marker; a sample with neither, its ip alone."""
+    n = len(ips)
+    off = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        c, u = chain_off[i + 1] - chain_off[i], user_off[i + 1] - user_off[i]
+        off[i + 1] = off[i] + (c if c or u else 1) + (u + 1 if u else 0)
+    out = np.empty(off[-1], np.int64)
+    for i in range(n):
+        k = off[i]
+        c, u = chain_off[i + 1] - chain_off[i], user_off[i + 1] - user_off[i]
+        for j in range(c):
+            out[k] = chain[chain_off[i] + j]
+            k += 1
+        if not c and not u:
+            out[k] = ips[i]
+        if u:
+            out[k] = CONTEXT_USER
+            k += 1
+            for j in range(u):
+                out[k] = user[user_off[i] + j]
+                k += 1
+    return off, out

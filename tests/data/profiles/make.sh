@@ -28,6 +28,13 @@ cp "$BUILD/perf-fpz.data" perf-fpz.data
 perf script -i perf-fpz.data > perf-fpz.script.txt
 perf record -q -e cpu-clock -F 499 -g -o - "$BUILD/workload" 0.5 2>/dev/null > perf-pipe.data
 perf script -i perf-pipe.data > perf-pipe.script.txt
+# DWARF mode: the workload built without frame pointers, its user stacks copied and unwound by CFI
+gcc -O1 -g -fomit-frame-pointer -fno-inline -o "$BUILD/workload-nofp" workload.c
+cp "$BUILD/workload-nofp" workload-nofp
+perf record -q -e cpu-clock -F 299 --call-graph dwarf,4096 -o "$BUILD/perf-dwarf.data" "$BUILD/workload-nofp" 0.8 \
+  >/dev/null
+cp "$BUILD/perf-dwarf.data" perf-dwarf.data
+perf script --no-inline -i perf-dwarf.data > perf-dwarf.script.txt  # physical frames, as perf.data holds them
 # a second, shorter run: two profiles of one program to compare, and difffolded.pl's comparisons of them
 perf record -q -e cpu-clock -F 499 -g -o "$BUILD/perf-fp2.data" "$BUILD/workload" 0.6 >/dev/null
 perf script -i "$BUILD/perf-fp2.data" | perl "$FLAMEGRAPH/stackcollapse-perf.pl" > perf-fp2.pl.folded
