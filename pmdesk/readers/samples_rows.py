@@ -13,74 +13,88 @@ import numpy as np
 from pmdesk.readers.base import IndexSink
 
 CHUNK = 1 << 20  # array elements per stored chunk
+BATCH = 64  # stacks walked side by side when building the trie
 
 KINDS = ("user", "kernel", "inlined", "jit", "process")
-GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: Fibonacci hashing of trie keys
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of trie keys: the product's top bits are the slot
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _slot(key: int, bits: int) -> int:
+    return np.int64((np.uint64(key) * GOLDEN) >> np.uint64(64 - bits))
 
 
 @numba.njit(cache=True, nogil=True)
-def _grow(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    size = len(keys) * 2
-    nk = np.full(size, -1, np.int64)
-    nv = np.zeros(size, np.int32)
-    mask = size - 1
-    for i in range(len(keys)):
-        k = keys[i]
-        if k >= 0:
-            h = (k * GOLDEN) >> 20 & mask
-            while nk[h] >= 0:
-                h = (h + 1) & mask
-            nk[h] = k
-            nv[h] = vals[i]
-    return nk, nv
+def _rehash(pf: np.ndarray, nodes: int, bits: int) -> np.ndarray:
+    """trie_kernel's table of 2**bits slots holding nodes 1..nodes-1, each at its (parent, frame) key's slot."""
+    table = np.zeros(1 << bits, np.int32)
+    mask = (1 << bits) - 1
+    for v in range(1, nodes):
+        h = _slot(pf[v], bits)
+        while table[h]:
+            h = (h + 1) & mask
+        table[h] = v
+    return table
 
 
 @numba.njit(cache=True, nogil=True)
 def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_frames: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stacks given as CSR (stack i is frames[offsets[i]:offsets[i+1]], innermost first when leaf_first)
-    -> (node of each stack's innermost frame, parent of each node, frame of each node); node 0 is the root."""
+    -> (node of each stack's innermost frame, parent of each node, frame of each node); node 0 is the root.
+    The (parent, frame) -> child hash table holds only node numbers (0: empty): a slot's key is its node's
+    own (parent << 32 | frame), so a million nodes take 8 MB of table, not 32."""
     n = len(offsets) - 1
     out = np.zeros(n, np.int32)
     cap = 1 << 12
-    parent = np.empty(cap, np.int32)
-    frame = np.empty(cap, np.int32)
+    pf = np.empty(cap, np.int64)  # parent << 32 | frame of each node
+    pf[0] = -1
+    nodes = 1
+    bits = 13
+    table = np.zeros(1 << bits, np.int32)
+    at = np.zeros(BATCH, np.int64)
+    for base in range(0, n, BATCH):
+        m = min(BATCH, n - base)
+        deepest = 0
+        for s in range(m):
+            at[s] = 0
+            deepest = max(deepest, offsets[base + s + 1] - offsets[base + s])
+        # a batch's stacks a level at a time: their lookups are independent, so their cache misses overlap
+        for d in range(deepest):
+            for s in range(m):
+                a, b = offsets[base + s], offsets[base + s + 1]
+                if d >= b - a:
+                    continue
+                f = frames[b - 1 - d] if leaf_first else frames[a + d]
+                key = at[s] << 32 | f
+                mask = len(table) - 1
+                h = _slot(key, bits)
+                v = table[h]
+                while v and pf[v] != key:
+                    h = (h + 1) & mask
+                    v = table[h]
+                if v:
+                    at[s] = v
+                    continue
+                if nodes == cap:
+                    cap *= 2
+                    p2 = np.empty(cap, np.int64)
+                    p2[:nodes] = pf[:nodes]
+                    pf = p2
+                pf[nodes] = key
+                table[h] = nodes
+                at[s] = nodes
+                nodes += 1
+                if nodes * 2 > len(table):
+                    bits += 1
+                    table = _rehash(pf, nodes, bits)
+        for s in range(m):
+            out[base + s] = at[s]
+    parent = (pf[:nodes] >> 32).astype(np.int32)
+    frame = (pf[:nodes] & 0xFFFFFFFF).astype(np.int32)
     parent[0] = -1
     frame[0] = -1
-    nodes = 1
-    keys = np.full(1 << 13, -1, np.int64)
-    vals = np.zeros(1 << 13, np.int32)
-    width = np.int64(n_frames + 1)
-    for i in range(n):
-        node = 0
-        a, b = offsets[i], offsets[i + 1]
-        for j in range(b - a):
-            f = frames[b - 1 - j] if leaf_first else frames[a + j]
-            key = node * width + f
-            mask = len(keys) - 1
-            h = (key * GOLDEN) >> 20 & mask
-            while keys[h] >= 0 and keys[h] != key:
-                h = (h + 1) & mask
-            if keys[h] == key:
-                node = vals[h]
-                continue
-            if nodes == cap:
-                cap *= 2
-                p2 = np.empty(cap, np.int32)
-                f2 = np.empty(cap, np.int32)
-                p2[:nodes] = parent[:nodes]
-                f2[:nodes] = frame[:nodes]
-                parent, frame = p2, f2
-            parent[nodes] = node
-            frame[nodes] = f
-            keys[h] = key
-            vals[h] = nodes
-            node = nodes
-            nodes += 1
-            if nodes * 2 > len(keys):
-                keys, vals = _grow(keys, vals)
-        out[i] = node
-    return out, parent[:nodes].copy(), frame[:nodes].copy()
+    return out, parent, frame
 
 
 class SamplesWriter:

@@ -31,40 +31,53 @@ def load_bytes(path: str) -> bytes:
                    "refused")
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _location(lid: int, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray) -> int:
+    """The index of the location with id `lid` (the first such), -1 when there is none."""
+    if len(dense):
+        return dense[lid] if 0 <= lid < len(dense) else -1
+    j = np.searchsorted(sorted_ids, lid)
+    return order[j] if j < len(sorted_ids) and sorted_ids[j] == lid else -1
+
+
 @numba.njit(cache=True, nogil=True)
-def _expand(offsets: np.ndarray, loc_index: np.ndarray, loc_offsets: np.ndarray, loc_frames: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Samples' location lists -> their frames (CSR), each location's frames in its order (innermost
-    first); a location index of -1 (an id no location has) is skipped."""
+def _expand(offsets: np.ndarray, slocs: np.ndarray, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray,
+            loc_offsets: np.ndarray, loc_frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Samples' location ids -> their frames (CSR), each location's frames in its order (innermost first),
+    and how many ids name no location (skipped)."""
     n = len(offsets) - 1
     total = 0
-    for i in range(len(loc_index)):
-        li = loc_index[i]
+    missing = 0
+    for i in range(len(slocs)):
+        li = _location(slocs[i], dense, sorted_ids, order)
         if li >= 0:
             total += loc_offsets[li + 1] - loc_offsets[li]
+        else:
+            missing += 1
     out = np.empty(total, np.int32)
     out_off = np.zeros(n + 1, np.int64)
     k = 0
     for i in range(n):
         for j in range(offsets[i], offsets[i + 1]):
-            li = loc_index[j]
+            li = _location(slocs[j], dense, sorted_ids, order)
             if li < 0:
                 continue
             for f in range(loc_offsets[li], loc_offsets[li + 1]):
                 out[k] = loc_frames[f]
                 k += 1
         out_off[i + 1] = k
-    return out_off, out
+    return out_off, out, missing
 
 
-def _index_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Positions in `ids` of each of `wanted` (-1 where none)."""
+def _lookup(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How _expand finds a location by id: a table by id when the ids are about dense (as every profiler
+    numbers them), else the ids sorted (stably: the first of a repeated id wins) and their order."""
+    if len(ids) and 0 <= ids.min() and ids.max() < 4 * len(ids) + 1024:
+        dense = np.full(int(ids.max()) + 1, -1, np.int64)
+        dense[ids[::-1]] = np.arange(len(ids) - 1, -1, -1)  # assigned last: the first location of an id
+        return dense, np.zeros(0, np.int64), np.zeros(0, np.int64)
     order = np.argsort(ids, kind="stable")
-    pos = np.searchsorted(ids[order], wanted)
-    pos = np.clip(pos, 0, max(len(ids) - 1, 0))
-    found = order[pos] if len(ids) else np.zeros(len(wanted), np.int64)
-    ok = (ids[found] == wanted) if len(ids) else np.zeros(len(wanted), bool)
-    return np.where(ok, found, -1)
+    return np.zeros(0, np.int64), ids[order].astype(np.int64), order.astype(np.int64)
 
 
 def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
@@ -93,7 +106,7 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
     scalars = {int(f): int(v) for f, v in zip(num[en == -1], st[en == -1], strict=True)}
     period_type = [_value_type(data, s, e, text) for s, e in zip(*spans(11), strict=True)]
     mappings = [_mapping(data, s, e, text) for s, e in zip(*spans(3), strict=True)]
-    comments = [text(int(v)) for f, v, e in zip(num, st, en, strict=True) if f == 13 and e == -1]
+    comments = [text(int(v)) for v in st[(num == 13) & (en == -1)].tolist()]
 
     progress.update(0.35, "decoding functions and locations")
     fn, ferr, fat = kernels.functions(buf, *spans(5))
@@ -129,13 +142,12 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
                                             "inlined" if k < b - 1 else "user")
             loc_frames.append(f)
         loc_off.append(len(loc_frames))
-    loc_index = _index_of(lid, slocs)
-    missing = int((loc_index < 0).sum())
+    progress.update(0.7, "building the stack tree")
+    frame_off, frames, missing = _expand(soff, slocs, *_lookup(lid), np.asarray(loc_off, np.int64),
+                                         np.asarray(loc_frames, np.int32))
+    del slocs
     if missing:
         sink.diagnostic(None, "pprof.location", f"{missing:,} sample frames name a location the profile lacks")
-    progress.update(0.7, "building the stack tree")
-    frame_off, frames = _expand(soff, loc_index.astype(np.int64), np.asarray(loc_off, np.int64),
-                                np.asarray(loc_frames, np.int32))
     event = w.event("samples")
     w.write_arrays(sink, frame_off, frames, True, [values[:, i].astype(np.float64) for i in range(len(types))],
                    np.full(len(soff) - 1, -1, np.int32), np.full(len(soff) - 1, event, np.int32), None, {
