@@ -16,6 +16,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind, sniff
 from pmdesk.model.heap.graph import build_graph, preload_graph
 from pmdesk.model.heap.report import warm_reports
+from pmdesk.model.samples.profile import warm as warm_profile
 
 
 class Job(QThread):
@@ -75,6 +76,9 @@ class OpenDumpJob(Job):
         if dump.has(Kind.HEAP_GRAPH):
             self.progress.update(1.0, "loading the dominator tree")
             preload_graph(dump)
+        if dump.has(Kind.SAMPLES):
+            self.progress.update(1.0, "adding up the profile")
+            warm_profile(dump)
         return dump
 
 

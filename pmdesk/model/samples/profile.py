@@ -41,6 +41,17 @@ class Samples:
     time_ns: np.ndarray | None
     conn: Any = field(repr=False, default=None)
     _values: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _name_rank: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def name_rank(self) -> np.ndarray:
+        """Each frame's function name's place in name order (ties among equal weights are broken by it)."""
+        if self._name_rank is None:
+            order = sorted(range(len(self.function)), key=self.function.__getitem__)
+            rank = np.empty(len(order), np.int64)
+            rank[order] = np.arange(len(order))
+            self._name_rank = rank
+        return self._name_rank
 
     def values(self, type_idx: int) -> np.ndarray:
         v = self._values.get(type_idx)
@@ -134,7 +145,9 @@ class Profile:
         kids = ids[off[node]:off[node + 1]]
         tw = self.total_w
         kids = kids[tw[kids] > 0]
-        return sorted(kids.tolist(), key=lambda k: (-tw[k], self.name(k)))
+        if len(kids) > 1:
+            kids = kids[np.lexsort((self.samples.name_rank[self.frame[kids]], -tw[kids]))]
+        return kids.tolist()
 
     def folded(self) -> list[tuple[list[str], float]]:
         """(frames outermost first, weight) for each distinct stack with weight, sorted by the stack's text."""
@@ -282,6 +295,24 @@ def select(samples: Samples, sel: Selection = Selection()) -> Profile:
         prof = profile_from_paths(samples, prof.type, prof.unit, paths, self_w[nodes].tolist())
         prof.count = int(mask.sum())
     return prof
+
+
+def warm(dump: Dump) -> None:
+    """For a worker thread: the dump's samples loaded and its whole profile selected, with its totals, child
+    lists and name order — what the first paint of the profile docks asks for — kept for profile_of(). A
+    profile that cannot be selected is left for the docks to report."""
+    try:
+        prof = select(load(dump))
+    except PmdeskError:
+        return
+    prof.children(0)
+    dump.cache["profile.whole"] = prof
+
+
+def profile_of(dump: Dump, sel: Selection) -> Profile:
+    """The dump's profile as `sel` selects it (the whole one as warm() left it, when it did)."""
+    got = dump.cache.get("profile.whole") if sel == Selection() else None
+    return got if got is not None else select(load(dump), sel)
 
 
 def _matches(samples: Samples, pattern: str) -> np.ndarray:

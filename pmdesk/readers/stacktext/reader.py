@@ -4,6 +4,7 @@ diagnostic."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 
@@ -90,11 +91,17 @@ def _offcpu(lines: Iterator[str], unrecognised: list[int]) -> SamplesWriter:
 
 
 def _folded(lines: Iterator[str], unrecognised: list[int]) -> SamplesWriter:
-    parsed = list(folded.lines(lines, unrecognised))
-    two = any(b is not None for _s, _a, b, _n in parsed)
+    parsed = folded.lines(lines, unrecognised)
+    first = next(parsed, None)
+    two = first is not None and first[2] is not None
     w = SamplesWriter([("before", "count"), ("after", "count")] if two else [("samples", "count")])
     event = w.event("samples")
-    for frames, a, b, _n in parsed:
-        stack = [w.frame(name, None, None, folded.kind_of(name)) for name in frames]
-        w.sample(stack, (a, b or 0.0) if two else (a,), -1, event)
+    ids: dict[str, int] = {}
+
+    def frame(name: str) -> int:
+        f = ids[name] = w.frame(name, None, None, folded.kind_of(name))
+        return f
+
+    for frames, a, b, _n in itertools.chain([first] if first else [], parsed):
+        w.sample([ids[n] if n in ids else frame(n) for n in frames], (a, b or 0.0) if two else (a,), -1, event)
     return w

@@ -49,7 +49,7 @@ class ProfileState:
     def profile(self, dump: Dump) -> model.Profile | None:
         if self._profile is None or self._profile[0] != self.selection:
             try:
-                self._profile = (self.selection, model.select(model.load(dump), self.selection))
+                self._profile = (self.selection, model.profile_of(dump, self.selection))
                 self.error = None
             except PmdeskError as e:
                 self.error = str(e)
