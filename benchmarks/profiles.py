@@ -2,10 +2,11 @@
 peak RSS, the ratio):
 
 1. a `perf record --call-graph dwarf,8192` recording of tests/data/profiles/workload.c built without frame
-   pointers (11 s at 999 Hz: about 3,600 samples, 30 MB): `pmdesk profile --folded` (records scanned, every user stack copy
-   unwound by CFI, frames named, the index written) against `perf script` (which unwinds them too);
+   pointers (11 s at 999 Hz: about 3,600 samples, 30 MB): `pmdesk profile --folded` (records scanned, every
+   user stack copy unwound by CFI, frames named, the index written) against `perf script` (which unwinds them
+   too);
 2. a Go heap profile of about 100 MB of protobuf (gzipped as Go writes it): a Go program allocating through
-   16**5 distinct call paths with MemProfileRate=1 writes it with runtime/pprof; `pmdesk profile --type
+   3.3 M of 16**6 distinct call paths with MemProfileRate=1 writes it with runtime/pprof; `pmdesk profile --type
    alloc_space --top 20` against `go tool pprof -top -sample_index=alloc_space`;
 3. a flame graph of 1,000,000 distinct stacks: folded stacks of a random call tree (seeded), indexed by
    `pmdesk index`, then in one process the profile selected and a 1600×1000 flame graph painted (offscreen
@@ -159,7 +160,7 @@ def pprof(tmp: Path) -> None:
     subprocess.run([go, "mod", "init", "goheap"], cwd=src, check=True, capture_output=True)
     subprocess.run([go, "build", "-o", "goheap", "."], cwd=src, check=True)
     prof = tmp / "heap.pb.gz"
-    subprocess.run([str(src / "goheap"), str(prof), "2000000"], check=True)
+    subprocess.run([str(src / "goheap"), str(prof), "3300000"], check=True)
     raw = len(gzip.decompress(prof.read_bytes()))
     print(f"  {raw / 1e6:.1f} MB of protobuf ({prof.stat().st_size / 1e6:.1f} MB gzipped)")
     ours = timed([*PMDESK, "profile", str(prof), "--type", "alloc_space", "--top", "20", "--index-dir",
