@@ -5,6 +5,7 @@ bpftrace as stackcollapse-bpftrace.pl, pprof as `go tool pprof -raw/-top`, the d
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
@@ -332,3 +333,69 @@ def test_a_cut_perf_data_reads_what_it_holds(cut: float, tmp_path: Path, index_d
     rc, _out, err = run_cli(capsys, "profile", str(f), "--index-dir", str(index_dir))
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 2
     assert (rc == 0 and "cut short" in err) or (rc != 0 and str(f) in err)
+
+
+@pytest.mark.parametrize("name", ["workload", "jdk25-vthreads", "killed-repository"])
+def test_a_jfr_recordings_execution_samples_fold_as_jfr_prints_them(name: str, index_dir: Path) -> None:
+    """A recording is a profile too: its jdk.ExecutionSample stacks (the first event) are every sample's stack
+    as `jfr print --json` gave it, methods named Class.method, each overload its own frame."""
+    from tests.test_jfr import JFR, recording
+
+    with gzip.open(JFR / f"{name}.sample-stacks.json.gz", "rt") as f:
+        samples = json.load(f)["samples"]
+    want = Counter(";".join(reversed(s["frames"])) for s in samples if s["frames"])
+    prof = profile_of(recording(name), index_dir)
+    with Dump.open(str(recording(name)), index_dir=index_dir) as d:
+        from pmdesk.model.jfr.recording import Recording
+
+        rec = Recording.of(d)
+        descriptors = [rec.method_descriptors[int(r)] for r in rec.ident_rows.tolist()]
+    assert prof.samples.events[0] == "jdk.ExecutionSample" and prof.count == len(samples)
+    assert ours(prof, lambda s, f, _r: s.function[f] + (descriptors[f] if f < len(descriptors) else "")) == want
+    threads = Counter(prof.samples.threads[t][2] for t in prof.samples.thread[prof.samples.event == 0].tolist())
+    assert threads == Counter(s["thread"] for s in samples)
+
+
+def test_two_jfr_recordings_compare_and_allocations_weigh_bytes(index_dir: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """profile-diff of two recordings (pmdesk's diff of any two profiles), and allocation samples weighed by
+    their bytes as JMC weighs them (jdk.ObjectAllocationSample's weight)."""
+    from tests.test_jfr import JFR
+
+    rc, out, _err = run_cli(capsys, "profile-diff", str(JFR / "workload.jfr"), str(JFR / "jdk25-vthreads.jfr"),
+                            "--json", "--index-dir", str(index_dir))
+    assert rc == 0 and json.loads(out)["a"]["source"] == "jfr"
+    prof = profile_of(JFR / "workload.jfr", index_dir, event="jdk.ObjectAllocationSample", type="allocated")
+    with Dump.open(str(JFR / "workload.jfr"), index_dir=index_dir) as d:
+        from pmdesk.model.jfr.recording import Recording
+
+        rec = Recording.of(d)
+        ev = rec.events("jdk.ObjectAllocationSample")
+        assert prof.total == float(rec.field(ev, "weight")[ev.stack >= 0].sum()) > 0
+    assert prof.unit == "bytes"
+
+
+def test_off_cpu_time_of_each_switch_out_as_perf_reads_the_switch_records(index_dir: Path) -> None:
+    """cpu-clock with sched:sched_switch and --switch-events: each switch-out sample weighs, as `off_cpu`
+    nanoseconds, from its thread's switch-out record to its next switch-in record as perf script reads them;
+    the on-CPU samples weigh nothing off-CPU, the sleeps' stacks (clock_nanosleep) weigh the most."""
+    events = []
+    for line in (P / "perf-offcpu.switches.txt").read_text().splitlines():
+        tid, when, what = line.split(None, 2)
+        sec, ns = when.rstrip(":").split(".")
+        events.append((int(tid), int(sec) * 10**9 + int(ns), what.strip()))
+    want = []
+    for k, (tid, t, what) in enumerate(events):
+        if what.startswith("sched:sched_switch"):
+            later = [(t2, w2) for tid2, t2, w2 in events[k + 1:] if tid2 == tid]
+            back = next((t2 for t2, w2 in later if w2.startswith("PERF_RECORD_SWITCH IN")), None)
+            out = next((t2 for t2, w2 in later if w2.startswith("PERF_RECORD_SWITCH OUT")), t)
+            want.append((t, back - (out if out < back else t) if back is not None else 0))
+    s = profile_of(P / "perf-offcpu.data", index_dir).samples
+    assert s.events == ["cpu-clock", "sched:sched_switch"] and s.types[2] == ("off_cpu", "nanoseconds")
+    switch = s.event == 1
+    got = sorted(zip(s.time_ns[switch].tolist(), s.values(2)[switch].tolist(), strict=True))
+    assert got == sorted(want) and not s.values(2)[~switch].any()
+    prof = profile_of(P / "perf-offcpu.data", index_dir, event="sched:sched_switch", type="off_cpu")
+    assert prof.functions()[0]["function"] in {"__schedule", "schedule"}
+    assert max(ours(prof).items(), key=lambda kv: kv[1])[0].count("clock_nanosleep")

@@ -195,7 +195,7 @@ OFFCPU_MIME = MimeType("text/x-offcputime-output", "offcputime output", (), (
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
            graph_fn="pmdesk.index.hprof.graph_input:graph_input"),
-    Format(JfrReader, "a JFR recording", (Kind.EVENTS,), (JFR_MIME,)),
+    Format(JfrReader, "a JFR recording", (Kind.EVENTS, Kind.SAMPLES), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
     Format(TombstoneReader, "an Android tombstone", (Kind.CRASH,), (TOMBSTONE_MIME,)),

@@ -13,6 +13,7 @@ import numpy as np
 
 from pmdesk.base.errors import PmdeskError
 from pmdesk.index import store
+from pmdesk.model.formats import Kind
 from pmdesk.model.samples import kernels
 from pmdesk.readers.samples_rows import trie_kernel
 
@@ -80,6 +81,10 @@ class Samples:
 def load(dump: Dump) -> Samples:
     """The dump's samples (kept in dump.cache)."""
     got = dump.cache.get("samples")
+    if got is None and dump.has(Kind.EVENTS):
+        from pmdesk.model.samples.from_jfr import samples_of
+
+        got = dump.cache["samples"] = samples_of(dump)
     if got is None:
         c = dump.conn
         frames = c.execute("SELECT function, module, file, kind FROM sp_frame ORDER BY idx").fetchall()

@@ -53,6 +53,16 @@ class Attr:
     def sample_id_all(self) -> bool:
         return bool(self.flags & SAMPLE_ID_ALL)
 
+    def trailer(self, bit: int) -> int | None:
+        """Where a side-band record's sample_id field `bit` (TID or TIME) sits, counted back from the record's
+        end (sample_id_all's trailer: tid, time, id, stream id, cpu, identifier, those the sample_type has);
+        None when records carry no such field."""
+        st = self.sample_type
+        if not self.sample_id_all or not st & bit:
+            return None
+        order = (TID, TIME, ID, STREAM_ID, CPU, IDENTIFIER)
+        return 8 * sum(1 for b in order[order.index(bit):] if st & b)
+
     def default_name(self) -> str:
         if self.type == 0 and self.config < len(HARDWARE):
             return HARDWARE[self.config]

@@ -18,12 +18,8 @@ from pmdesk.native.arch import SP
 from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.base import IndexSink
-from pmdesk.readers.perfdata import records
+from pmdesk.readers.perfdata import off_cpu, records
 from pmdesk.readers.perfdata.header import (
-    CPU,
-    ID,
-    IDENTIFIER,
-    STREAM_ID,
     TIME,
     Attr,
     build_id_records,
@@ -66,15 +62,6 @@ def _inflate(path: str, buf: np.ndarray, types: np.ndarray, offs: np.ndarray, si
         else:
             out += data[o:o + s]
     return bytes(out)
-
-
-def _trailer_time(attr: Attr) -> int | None:
-    """Where a side-band record's time sits, counted back from its end (sample_id_all's trailer)."""
-    st = attr.sample_type
-    if not attr.sample_id_all or not st & TIME:
-        return None
-    after = sum(8 for bit in (ID, STREAM_ID, CPU, IDENTIFIER) if st & bit)
-    return after + 8
 
 
 @numba.njit(cache=True, nogil=True)
@@ -132,7 +119,8 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
             build_ids.update(build_id_records(data[o:o + s], e))
     if not attrs:
         raise DumpFormatError(path, "has no event attributes: not a recording perf can read either", 0)
-    known = {MMAP, MMAP2, COMM, FORK, records.SAMPLE, FINISHED_ROUND, HEADER_ATTR, HEADER_BUILD_ID}
+    known = {MMAP, MMAP2, COMM, FORK, records.SAMPLE, FINISHED_ROUND, HEADER_ATTR, HEADER_BUILD_ID, off_cpu.SWITCH,
+             off_cpu.SWITCH_CPU_WIDE}
     unknown = types[~np.isin(types, list(known))]
     if len(unknown):
         kinds = sorted(set(unknown.tolist()))
@@ -143,7 +131,7 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     side = np.isin(types, (MMAP, MMAP2, COMM, FORK))
     misc = [struct.unpack_from(e + "H", data, o + 4)[0] for o in offs[side].tolist()]
     procs = read_sideband(data, list(zip(types[side].tolist(), offs[side].tolist(), sizes[side].tolist(), misc,
-                                         strict=True)), e, _trailer_time(attrs[0]), build_ids)
+                                         strict=True)), e, attrs[0].trailer(TIME), build_ids)
 
     progress.update(0.35, "decoding samples")
     is_sample = types == records.SAMPLE
@@ -209,10 +197,15 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     progress.update(0.8, "building the stack tree")
     off, frames = _assemble(chain_off, entry_frame, roots)
     period = np.where(table[:, 6] >= 0, table[:, 6], 1).astype(np.float64)
+    columns = [np.ones(len(table)), period]
+    names = [a.name for a in attrs]
+    if off_cpu.SCHED_SWITCH in names:
+        w.types.append(("off_cpu", "nanoseconds"))
+        columns.append(_off_cpu(sink, data, buf, (types, offs, sizes), table, tid, attrs, names, big))
     if not len(table):
         raise DumpFormatError(path, "holds no samples", head.data_offset)
     has_time = bool((table[:, 4] >= 0).all())
-    w.write_arrays(sink, off, frames, True, [np.ones(len(table)), period], threads, event,
+    w.write_arrays(sink, off, frames, True, columns, threads, event,
                    table[:, 4] if has_time else None, {
                        "samples.source": "perf.data", "perf.features": head.features,
                        "perf.events": [a.name for a in attrs], "perf.pipe": head.pipe,
@@ -262,6 +255,26 @@ def _unwind(sink: IndexSink, progress: Progress, data: bytes, buf: np.ndarray, t
     off[1:] = np.cumsum(counts)
     return off, np.fromiter((v for pcs in got for v in pcs), np.int64, int(off[-1])) if off[-1] else \
         np.zeros(0, np.int64)
+
+
+def _off_cpu(sink: IndexSink, data: bytes, buf: np.ndarray, recs: tuple[np.ndarray, np.ndarray, np.ndarray],
+             table: np.ndarray, tid: np.ndarray, attrs: list[Attr], names: list[str], big: bool) -> np.ndarray:
+    """Each sched_switch sample's off-CPU nanoseconds (off_cpu.py), 0 for the other samples."""
+    is_switch = table[:, 0] == names.index(off_cpu.SCHED_SWITCH)
+    r_tid, r_time, r_out = off_cpu.switch_records(buf, *recs, attrs[0], big)
+    in_tid, in_time = [r_tid[~r_out]], [r_time[~r_out]]
+    at = off_cpu.next_pid_offset(data)
+    raw = table[is_switch, 14]
+    if at is not None and len(raw) and (raw >= 0).all() and (table[is_switch, 15] >= at + 4).all():
+        in_tid.append(off_cpu.gather(buf, raw + at, 4, big))
+        in_time.append(table[is_switch, 4])
+    ins = np.concatenate(in_tid), np.concatenate(in_time)
+    mine = np.isin(ins[0], tid[is_switch])
+    if not mine.any():  # a per-thread recording without --switch-events
+        sink.diagnostic(None, "perf.off_cpu", "off-CPU times run to each thread's next sample (record with "
+                        "--switch-events for exact ones)", "info")
+        ins = tid, table[:, 4]
+    return off_cpu.off_cpu_ns(tid, table[:, 4], is_switch, ins, (r_tid[r_out], r_time[r_out]))
 
 
 @numba.njit(cache=True, nogil=True)

@@ -107,12 +107,12 @@ def _popcount(x: int) -> int:
 def decode_samples(buf: np.ndarray, offs: np.ndarray, sizes: np.ndarray, big: bool, sample_types: np.ndarray,
                    read_formats: np.ndarray, branch_types: np.ndarray, regs_masks: np.ndarray,
                    id_keys: np.ndarray, id_attrs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """SAMPLE records -> an (n, 14) int64 table: attr, ip, pid, tid, time, cpu, period, chain position, chain
-    length, regs abi, regs position, stack position, stack size, stack dynamic size (-1 where the sample has no
-    such field); and for each, whether it decoded within its record. The event of a sample is its IDENTIFIER
-    (or ID) looked up in id_keys (sorted) when there are several events."""
+    """SAMPLE records -> an (n, 16) int64 table: attr, ip, pid, tid, time, cpu, period, chain position, chain
+    length, regs abi, regs position, stack position, stack size, stack dynamic size, raw position, raw size
+    (-1 where the sample has no such field); and for each, whether it decoded within its record. The event of
+    a sample is its IDENTIFIER (or ID) looked up in id_keys (sorted) when there are several events."""
     n = len(offs)
-    out = np.full((n, 14), -1, np.int64)
+    out = np.full((n, 16), -1, np.int64)
     ok = np.zeros(n, np.bool_)
     bad = 0
     for k in range(n):
@@ -180,6 +180,8 @@ def decode_samples(buf: np.ndarray, offs: np.ndarray, sizes: np.ndarray, big: bo
             if size < 0 or size > end - pos - 4:
                 good = False
             else:
+                out[k, 14] = pos + 4
+                out[k, 15] = size
                 pos += 4 + size
         if st & BRANCH_STACK and good:
             nr = u64(buf, pos, big) if pos + 8 <= end else -1

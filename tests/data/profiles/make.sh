@@ -35,6 +35,12 @@ perf record -q -e cpu-clock -F 299 --call-graph dwarf,4096 -o "$BUILD/perf-dwarf
   >/dev/null
 cp "$BUILD/perf-dwarf.data" perf-dwarf.data
 perf script --no-inline -i perf-dwarf.data > perf-dwarf.script.txt  # physical frames, as perf.data holds them
+# on- and off-CPU: cpu-clock with sched:sched_switch and the switch records (--switch-events), and perf's own
+# reading of every switch-out sample and switch record (their times in ns)
+perf record -q -e cpu-clock -e sched:sched_switch --switch-events -F 499 -g -o "$BUILD/perf-offcpu.data" \
+  "$BUILD/workload" 0.5 >/dev/null
+cp "$BUILD/perf-offcpu.data" perf-offcpu.data
+perf script -i perf-offcpu.data --ns --show-switch-events -F tid,time,event > perf-offcpu.switches.txt
 # a second, shorter run: two profiles of one program to compare, and difffolded.pl's comparisons of them
 perf record -q -e cpu-clock -F 499 -g -o "$BUILD/perf-fp2.data" "$BUILD/workload" 0.6 >/dev/null
 perf script -i "$BUILD/perf-fp2.data" | perl "$FLAMEGRAPH/stackcollapse-perf.pl" > perf-fp2.pl.folded
