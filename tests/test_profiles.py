@@ -182,8 +182,10 @@ def pprof_raw(path: Path) -> tuple[list[str], Counter[tuple[str, ...]]]:
     return [t.split("/")[0] for t in types], out
 
 
-@pytest.mark.parametrize("name", ["cpu", "heap"])
+@pytest.mark.parametrize("name", ["cpu", "heap", "cpu-drop"])
 def test_pprof_stacks_equal_go_tool_pprof_raw(name: str, index_dir: Path) -> None:
+    """Every stack and value as go tool pprof -raw prints them (cpu-drop: the CPU profile with drop_frames and
+    keep_frames added — pruned as pprof prunes it, an inlined sort.Ints cut out of its location)."""
     types, want = pprof_raw(P / "go" / f"{name}.pprof-raw.txt")
     s = model.load(Dump.open(str(P / "go" / f"{name}.pb.gz"), index_dir=index_dir))
     assert [t for t, _u in s.types] == types

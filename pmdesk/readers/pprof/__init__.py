@@ -37,7 +37,7 @@ def looks_like_profile(head: bytes) -> bool:
 
 
 class PprofReader:
-    SPEC = ReaderSpec(name="pprof", version=1, priority=70, extensions=(".pb.gz", ".pprof", ".pb", ".prof"),
+    SPEC = ReaderSpec(name="pprof", version=2, priority=70, extensions=(".pb.gz", ".pprof", ".pb", ".prof"),
                       description="pprof profiles (profile.proto, raw or gzip-compressed)", schema="samples",
                       kernels=True)
 

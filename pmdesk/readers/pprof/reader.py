@@ -14,7 +14,7 @@ from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.gzip_bytes import inflate
-from pmdesk.readers.pprof import kernels
+from pmdesk.readers.pprof import kernels, prune
 from pmdesk.readers.protobuf_wire import WireError, fields
 from pmdesk.readers.samples_rows import SamplesWriter
 
@@ -67,6 +67,23 @@ def _expand(offsets: np.ndarray, slocs: np.ndarray, dense: np.ndarray, sorted_id
                 k += 1
         out_off[i + 1] = k
     return out_off, out, missing
+
+
+@numba.njit(cache=True, nogil=True)
+def _locate(slocs: np.ndarray, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The location index of each location id (-1 for none)."""
+    out = np.empty(len(slocs), np.int64)
+    for i in range(len(slocs)):
+        out[i] = _location(slocs[i], dense, sorted_ids, order)
+    return out
+
+
+def _keep_from(offsets: np.ndarray, items: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR with each row's items before `start` left out."""
+    lengths = offsets[1:] - start
+    new_off = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    idx = np.repeat(start - new_off[:-1], lengths) + np.arange(int(new_off[-1]), dtype=np.int64)
+    return new_off, items[idx]
 
 
 def _lookup(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,12 +140,27 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
     func_row = {int(r[0]): r for r in fn}
     # frames: one per (function, the location's mapping), so one function in two binaries stays two; an
     # unsymbolised location is one frame named by its address
+    lookup = _lookup(lid)
+    first_line = loff[:-1]
+    if scalars.get(7):  # drop_frames (and keep_frames): as pprof prunes the samples when it reads them
+        rules = prune.compile_rules(text(scalars[7]), text(scalars[8]) if scalars.get(8) else None)
+        if isinstance(rules, str):
+            sink.diagnostic(None, "pprof.drop_frames", f"its drop_frames/keep_frames do not compile ({rules}): "
+                            "not applied")
+        else:
+            def function_name(fid: int) -> str:
+                row = func_row.get(fid)
+                return text(int(row[1])) if row is not None else ""
+
+            cut, beneath, first_line = prune.location_rules(*rules, loff, lfunc, function_name)
+            start = prune.sample_starts(soff, _locate(slocs, *lookup), cut, beneath)
+            soff, slocs = _keep_from(soff, slocs, start)
     loc_frames: list[int] = []
     loc_off = [0]
     frame_of: dict[tuple[int, int], int] = {}
     for li in range(len(lid)):
         module = map_by_id.get(int(lmap[li]), {}).get("file") or None
-        a, b = int(loff[li]), int(loff[li + 1])
+        a, b = int(first_line[li]), int(loff[li + 1])
         if a == b:
             loc_frames.append(w.frame(f"0x{int(laddr[li]):x}", module))
         for k in range(a, b):
@@ -143,7 +175,7 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
             loc_frames.append(f)
         loc_off.append(len(loc_frames))
     progress.update(0.7, "building the stack tree")
-    frame_off, frames, missing = _expand(soff, slocs, *_lookup(lid), np.asarray(loc_off, np.int64),
+    frame_off, frames, missing = _expand(soff, slocs, *lookup, np.asarray(loc_off, np.int64),
                                          np.asarray(loc_frames, np.int32))
     del slocs
     if missing:

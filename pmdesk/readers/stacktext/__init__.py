@@ -45,7 +45,7 @@ def form_of(head: bytes) -> str | None:
 
 
 class StackTextReader:
-    SPEC = ReaderSpec(name="stacktext", version=1, priority=75,
+    SPEC = ReaderSpec(name="stacktext", version=2, priority=75,
                       extensions=(".folded", ".collapsed", ".perf-script", ".bt", ".txt"),
                       description="profiles as text (perf script, folded stacks, bpftrace, offcputime)",
                       schema="samples", kernels=True)
