@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pmdesk.base.errors import PmdeskError
 from pmdesk.model.dump import Dump
 from pmdesk.model.samples import profile as model
 from pmdesk.model.samples.diff import diff
@@ -215,6 +216,21 @@ def test_pprof_top_flat_and_cum_as_go_tool_pprof(where: str, index_dir: Path) ->
     want = pprof_top(folder / "cpu.pprof-top.txt")
     got = {f["function"]: (f["self"], f["total"]) for f in profile_of(folder / "cpu.pb.gz", index_dir).functions()}
     assert want and all(got[k] == v for k, v in want.items())
+
+
+def test_pprof_labels_select_as_tagfocus(index_dir: Path) -> None:
+    """Samples chosen by a label (pprof.Do's phase=hash), each function's flat and cum as go tool pprof
+    -tagfocus gives them; a label no sample has, and a bad pattern, are one-line errors."""
+    want = pprof_top(P / "go" / "cpu.tagfocus.pprof-top.txt")
+    prof = profile_of(P / "go" / "cpu.pb.gz", index_dir, tag="phase=hash")
+    got = {f["function"]: (f["self"], f["total"]) for f in prof.functions()}
+    assert want and all(got[k] == v for k, v in want.items()) and prof.samples.label_keys == ["phase"]
+    assert "Showing nodes accounting for 1.21s" in (P / "go" / "cpu.tagfocus.pprof-top.txt").read_text()
+    assert prof.total == 1.21e9
+    for bad in ("nope=x", "phase=(", "phase"):
+        with pytest.raises(PmdeskError) as e:
+            profile_of(P / "go" / "cpu.pb.gz", index_dir, tag=bad)
+        assert "\n" not in str(e.value)
 
 
 def test_pprof_meta_and_inline_frames(index_dir: Path) -> None:

@@ -26,6 +26,8 @@ SELECT_ARGS = (
     Arg.of("--ignore", metavar="RE", help="no stacks with a frame matching RE (pprof -ignore)"),
     Arg.of("--show", metavar="RE", help="only frames matching RE (pprof -show)"),
     Arg.of("--hide", metavar="RE", help="no frames matching RE (pprof -hide)"),
+    Arg.of("--tag", metavar="KEY=RE", help="only samples with a label KEY whose value matches RE (pprof "
+           "-tagfocus; pprof labels)"),
 )
 
 
@@ -33,7 +35,7 @@ def _selection(args: Any) -> Selection:
     from pmdesk.model.samples.profile import Selection
 
     return Selection(args.type, args.event, args.thread, args.from_s, args.to_s, args.focus, args.ignore,
-                     args.show, args.hide)
+                     args.show, args.hide, args.tag)
 
 
 def _select(inv: Invocation, path: str) -> Profile:

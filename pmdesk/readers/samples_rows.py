@@ -6,6 +6,7 @@ so a million samples cost no Python object each."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -97,6 +98,19 @@ def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_fra
     return out, parent, frame
 
 
+@dataclass
+class Labels:
+    """Labels on samples (pprof's): per label its sample, key (into keys), text (into texts; -1 for a number)
+    and number."""
+
+    keys: list[str]
+    texts: list[str]
+    sample: np.ndarray
+    key: np.ndarray
+    text: np.ndarray
+    num: np.ndarray
+
+
 class SamplesWriter:
     """Collects frames, value types, events, threads and samples, then writes them (write)."""
 
@@ -166,7 +180,8 @@ class SamplesWriter:
 
     def write_arrays(self, sink: IndexSink, offsets: np.ndarray, frames: np.ndarray, leaf_first: bool,
                      values: Sequence[np.ndarray], thread: np.ndarray, event: np.ndarray,
-                     time_ns: np.ndarray | None, meta: dict[str, object] | None = None) -> None:
+                     time_ns: np.ndarray | None, meta: dict[str, object] | None = None,
+                     labels: Labels | None = None) -> None:
         """Samples given as arrays: stacks as CSR of frame ids (innermost first when leaf_first)."""
         node, parent, frame = trie_kernel(offsets, frames, leaf_first, max(len(self._frames), 1))
         sink.insert("sp_value_type", ("idx", "type", "unit"), [(i, t, u) for i, (t, u) in enumerate(self.types)])
@@ -179,6 +194,11 @@ class SamplesWriter:
         arrays.update({f"sp_sample.value.{i}": v.astype(np.float64) for i, v in enumerate(values)})
         if time_ns is not None:
             arrays["sp_sample.time_ns"] = time_ns.astype(np.int64)
+        if labels is not None and len(labels.sample):
+            sink.insert("sp_label_key", ("idx", "key"), list(enumerate(labels.keys)))
+            sink.insert("sp_label_text", ("idx", "text"), list(enumerate(labels.texts)))
+            arrays.update({"sp_label.sample": labels.sample.astype(np.int32), "sp_label.key": labels.key.astype(
+                np.int32), "sp_label.text": labels.text.astype(np.int32), "sp_label.num": labels.num.astype(np.int64)})
         for name, arr in arrays.items():
             for start in range(0, max(len(arr), 1), CHUNK):
                 sink.array_chunk(name, arr[start:start + CHUNK])

@@ -8,6 +8,10 @@
 --   sp_sample.thread int32  -> sp_thread.idx, -1 when the source has no threads
 --   sp_sample.event  int32  -> sp_event.idx
 --   sp_sample.time_ns int64 when the source has time (perf); absent otherwise
+--   sp_label.sample int32   the sample a label is on (ascending), when the source has labels (pprof)
+--   sp_label.key    int32   -> sp_label_key.idx
+--   sp_label.text   int32   -> sp_label_text.idx, -1 for a numeric label
+--   sp_label.num    int64   a numeric label's value (0 for a text one)
 
 CREATE TABLE sp_value_type (
     idx  INTEGER PRIMARY KEY,  -- the <i> of sp_sample.value.<i>
@@ -34,4 +38,14 @@ CREATE TABLE sp_frame (
     file     TEXT,             -- source file, when the source gives one
     kind     TEXT NOT NULL     -- 'user' | 'kernel' | 'inlined' | 'jit' | 'process' (perf's comm as the root
                                -- frame, as stackcollapse puts it)
+);
+
+CREATE TABLE sp_label_key (
+    idx INTEGER PRIMARY KEY,
+    key TEXT NOT NULL          -- pprof's label key ('phase', 'bytes', …)
+);
+
+CREATE TABLE sp_label_text (
+    idx  INTEGER PRIMARY KEY,
+    text TEXT NOT NULL         -- a text label's value
 );

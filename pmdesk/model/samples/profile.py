@@ -43,6 +43,47 @@ class Samples:
     conn: Any = field(repr=False, default=None)
     _values: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _name_rank: np.ndarray | None = field(default=None, repr=False)
+    _labels: tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = \
+        field(default=None, repr=False)
+
+    @property
+    def label_keys(self) -> list[str]:
+        """The keys of the samples' labels (pprof's), none for most sources."""
+        return self._label_rows()[0]
+
+    def _label_rows(self) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, texts, and per label: sample, key, text (-1: numeric), number)."""
+        if self._labels is None:
+            empty = np.zeros(0, np.int64)
+            got: tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray] = ([], [], empty,
+                                                                                               empty, empty, empty)
+            if self.conn is not None and self.meta.get("pprof.labels"):
+                keys = [r[0] for r in self.conn.execute("SELECT key FROM sp_label_key ORDER BY idx")]
+                texts = [r[0] for r in self.conn.execute("SELECT text FROM sp_label_text ORDER BY idx")]
+                got = (keys, texts, *(store.load_array(self.conn, f"sp_label.{c}").astype(np.int64)
+                                      for c in ("sample", "key", "text", "num")))
+            self._labels = got
+        return self._labels
+
+    def tagged(self, spec: str) -> np.ndarray:
+        """Which samples carry a label KEY whose value (text, or the number in decimal) matches RE, for
+        spec 'KEY=RE' (pprof's -tagfocus); a one-line error for a key no sample has or a bad pattern."""
+        key, sep, pattern = spec.partition("=")
+        keys, texts, sample, key_col, text_col, num = self._label_rows()
+        if not sep or key not in keys:
+            raise PmdeskError(self.path, f"has no label '{key}' (labels: {', '.join(keys) or 'none'}); give KEY=RE")
+        try:
+            rx = re.compile(pattern)
+        except re.error as e:
+            raise PmdeskError(self.path, f"--tag {spec}: not a pattern ({e})") from None
+        mine = key_col == keys.index(key)
+        text_ok = np.array([bool(rx.search(t)) for t in texts], bool)
+        values = text_col[mine]
+        hit = np.where(values >= 0, text_ok[np.clip(values, 0, max(len(texts) - 1, 0))] if len(texts) else False,
+                       [bool(rx.search(str(v))) for v in num[mine].tolist()])
+        out = np.zeros(len(self.node), bool)
+        out[sample[mine][hit]] = True
+        return out
 
     @property
     def name_rank(self) -> np.ndarray:
@@ -113,6 +154,7 @@ class Selection:
     ignore: str | None = None       # drop samples whose stack has a frame matching (pprof -ignore)
     show: str | None = None         # keep only frames matching (pprof -show)
     hide: str | None = None         # drop frames matching (pprof -hide)
+    tag: str | None = None          # KEY=RE: keep samples with a label KEY whose value matches (pprof -tagfocus)
 
 
 @dataclass
@@ -272,6 +314,8 @@ def select(samples: Samples, sel: Selection = Selection()) -> Profile:
         if not wanted:
             raise PmdeskError(samples.path, f"has no thread '{sel.thread}'")
         mask &= np.isin(samples.thread, wanted)
+    if sel.tag:
+        mask &= samples.tagged(sel.tag)
     if sel.from_s is not None or sel.to_s is not None:
         if samples.time_ns is None:
             raise PmdeskError(samples.path, "has no sample times: --from/--to need a source with time (perf)")

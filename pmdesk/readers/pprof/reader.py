@@ -16,7 +16,7 @@ from pmdesk.readers.base import IndexSink
 from pmdesk.readers.gzip_bytes import inflate
 from pmdesk.readers.pprof import kernels, prune
 from pmdesk.readers.protobuf_wire import WireError, fields
-from pmdesk.readers.samples_rows import SamplesWriter
+from pmdesk.readers.samples_rows import Labels, SamplesWriter
 
 MAX_INFLATE_RATIO = 200  # a profile inflating more than this is refused as hostile (real ones: 3-20x)
 ERRORS = {kernels.BAD_VARINT: "a damaged varint", kernels.PAST_END: "a record running past its message's end",
@@ -193,8 +193,22 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
                        "pprof.keep_frames": text(scalars[8]) if 8 in scalars else None,
                        "pprof.doc_url": text(scalars[15]) if 15 in scalars else None,
                        "pprof.comments": comments, "pprof.labels": int(len(labels)),
-                       "pprof.mappings": [{k: v for k, v in m.items() if k != "id"} for m in mappings]})
+                       "pprof.mappings": [{k: v for k, v in m.items() if k != "id"} for m in mappings]},
+                   _labels(labels, text))
     progress.update(1.0, "done")
+
+
+def _labels(rows: np.ndarray, text) -> Labels | None:
+    """pprof's labels (sample, key, str, num string-table rows) with their keys and texts numbered from 0."""
+    if not len(rows):
+        return None
+    keys, key_idx = np.unique(rows[:, 1], return_inverse=True)
+    is_text = rows[:, 2] != 0
+    texts, text_idx = np.unique(rows[is_text, 2], return_inverse=True)
+    text_col = np.full(len(rows), -1, np.int64)
+    text_col[is_text] = text_idx
+    return Labels([text(int(k)) for k in keys.tolist()], [text(int(t)) for t in texts.tolist()], rows[:, 0],
+                  key_idx.astype(np.int64), text_col, np.where(is_text, 0, rows[:, 3]))
 
 
 def _value_type(data: bytes, start: int, end: int, text) -> tuple[str, str]:

@@ -75,6 +75,7 @@ done
 # drop_frames/keep_frames, which no Go profiler writes, added to the real CPU profile; pprof's pruned reading
 python3 go/add_drop_frames.py go/cpu.pb.gz go/cpu-drop.pb.gz 'crypto/sha256\..*|sort\.Ints' 'crypto/sha256\.Sum256'
 go tool pprof -raw go/cpu-drop.pb.gz > go/cpu-drop.pprof-raw.txt 2>/dev/null
+go tool pprof -top -nodecount=1000 -tagfocus=phase=hash go/cpu.pb.gz > go/cpu.tagfocus.pprof-top.txt 2>/dev/null
 go tool pprof -top -nodecount=1000 "$BUILD/goprof" go/cpu.pb.gz > go/cpu.pprof-top.txt 2>/dev/null
 for t in alloc_space alloc_objects inuse_space; do
   go tool pprof -top -nodecount=1000 -sample_index=$t "$BUILD/goprof" go/heap.pb.gz > go/heap.$t.pprof-top.txt 2>/dev/null
