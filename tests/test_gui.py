@@ -713,3 +713,24 @@ def test_profile_docks_share_one_selection_and_compare(qtbot, window: MainWindow
     flame.compare_box.setCurrentIndex(1)
     assert type(flame.flame.source).__name__ == "DiffSource" and "compared with" in flame.info.text()
     assert funcs.model.headers[:4] == ["Function", "Total A", "Total B", "Δ total"]
+
+
+def test_annotate_dock_shows_a_hot_functions_instructions(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """perf.data (DWARF mode): a function chosen in the Functions dock is annotated off the GUI thread — its
+    instructions from the binary beside the recording, the hottest one's share as perf annotate has it; the
+    dock is not offered for a profile without addresses (folded stacks)."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "profiles" / "perf-dwarf.data"))
+    wait_idle(qtbot, window)
+    funcs, ann = window.view("profile_functions"), window.view("profile_annotate")
+    window.docks["profile_annotate"][0].raise_()
+    ann.ensure_loaded()
+    row = next(r for r in range(funcs.proxy.rowCount()) if funcs.proxy.index(r, 0).data() == "spin")
+    funcs.table.setCurrentIndex(funcs.proxy.index(row, 0))
+    qtbot.waitUntil(lambda: ann.table.rowCount() > 0, timeout=20000)
+    shares = [ann.table.item(r, 0).text() for r in range(ann.table.rowCount())]
+    assert "95.31%" in shares and "workload-nofp" in ann.info.text()
+    window.open_path(str(DATA / "profiles" / "perf-fp.pl.folded"))
+    wait_idle(qtbot, window)
+    assert not ann.applies_to(window.current)

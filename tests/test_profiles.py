@@ -417,3 +417,25 @@ def test_off_cpu_time_of_each_switch_out_as_perf_reads_the_switch_records(index_
     prof = profile_of(P / "perf-offcpu.data", index_dir, event="sched:sched_switch", type="off_cpu")
     assert prof.functions()[0]["function"] in {"__schedule", "schedule"}
     assert max(ours(prof).items(), key=lambda kv: kv[1])[0].count("clock_nanosleep")
+
+
+@pytest.mark.parametrize("name, function", [("perf-fp", "mix"), ("perf-dwarf", "spin")])
+def test_annotate_places_samples_on_instructions_as_perf_annotate(name: str, function: str, index_dir: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """pmdesk annotate: every instruction of the function as perf annotate --stdio lists it (address,
+    mnemonic) with the same share of the function's samples (by period, as perf's local period)."""
+    want = {}
+    for line in (P / f"{name}.annotate-{function}.txt").read_text().splitlines():
+        m = re.match(r"^\s+([\d.]+) :\s+([0-9a-f]+):\s+(\S+)", line)
+        if m:
+            want[int(m[2], 16)] = (float(m[1]), m[3])
+    rc, out, _err = run_cli(capsys, "annotate", str(P / f"{name}.data"), function, "--type", "period", "--json",
+                            "--index-dir", str(index_dir))
+    doc = json.loads(out)
+    assert rc == 0 and set(doc) == {"function", "module", "binary", "start", "size", "unit", "total", "problem",
+                                    "instructions"}
+    got = {i["address"]: (i["percent"], i["text"].split()[0]) for i in doc["instructions"]}
+    assert want and got == want and doc["problem"] is None
+    rc, _out, err = run_cli(capsys, "annotate", str(P / f"{name}.data"), "no_such_function", "--index-dir",
+                            str(index_dir))
+    assert rc != 0 and "no_such_function" in err and len(err.strip().splitlines()) == 1

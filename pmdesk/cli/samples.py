@@ -98,6 +98,24 @@ def profile_diff(inv: Invocation) -> Output:
     return Output(doc, text)
 
 
+def annotate(inv: Invocation) -> Output:
+    from pmdesk.model.samples import profile as model
+    from pmdesk.model.samples.annotate import annotate as annotate_function
+
+    args = inv.args
+    a = annotate_function(model.load(inv.open(args.file)), args.function, args.module, _selection(args))
+    doc = a.as_json()
+
+    def text() -> Iterator[str]:
+        where = f" in {a.binary}" if a.binary else ""
+        yield f"{a.function}{where}: {_fmt(a.total)} {a.unit}" + (f" — {a.problem}" if a.problem else "")
+        for i in doc["instructions"]:
+            src = f"  {i['source']}" if i["source"] else ""
+            yield f"{i['percent']:>8.2f} : {i['address']:>8x}:   {i['text']}{src}"
+
+    return Output(doc, text)
+
+
 def _folded_output(rows: list[tuple[list[str], float]]) -> Output:
     lines = [f"{';'.join(frames)} {_fmt(w)}" for frames, w in rows]
     return Output(None, lambda: lines)
@@ -119,4 +137,9 @@ COMMANDS = (
              Arg.of("--normalize", action="store_true", help="scale A's weights to B's total (difffolded.pl -n)"),
              top(30, "functions"), *SELECT_ARGS), (Kind.SAMPLES,),
             summary="two profiles compared: functions by change, folded A/B"),
+    Command("annotate", "a function's instructions with the share of its samples taken at each (perf annotate), "
+            "from the binary the recording names", annotate,
+            (FILE, Arg.of("function", metavar="FUNCTION", help="the function, as the profile names it"),
+             Arg.of("--module", metavar="M", help="its module, when two have the function"), INDEX_DIR, JSON,
+             *SELECT_ARGS), (Kind.SAMPLES,), summary="a hot function's instructions by samples (perf.data)"),
 )

@@ -151,8 +151,14 @@ class ElfSymbols:
 
     def start_of(self, rel_pc: int) -> int | None:
         """The start of the function symbol holding rel_pc, None outside every one."""
+        got = self.range_of(rel_pc)
+        return got[0] if got is not None else None
+
+    def range_of(self, rel_pc: int) -> tuple[int, int] | None:
+        """(start, size in bytes) of the function symbol holding rel_pc, None outside every one."""
         j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
-        return self.sorted[j][0] if j >= 0 and rel_pc < self.sorted[j][0] + self.sorted[j][1] else None
+        return (self.sorted[j][0], self.sorted[j][1]) if j >= 0 and rel_pc < self.sorted[j][0] + self.sorted[j][1] \
+            else None
 
     def lookup(self, rel_pc: int) -> str | None:
         j = bisect.bisect_right(self.sorted_values, rel_pc) - 1

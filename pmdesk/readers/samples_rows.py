@@ -181,8 +181,9 @@ class SamplesWriter:
     def write_arrays(self, sink: IndexSink, offsets: np.ndarray, frames: np.ndarray, leaf_first: bool,
                      values: Sequence[np.ndarray], thread: np.ndarray, event: np.ndarray,
                      time_ns: np.ndarray | None, meta: dict[str, object] | None = None,
-                     labels: Labels | None = None) -> None:
-        """Samples given as arrays: stacks as CSR of frame ids (innermost first when leaf_first)."""
+                     labels: Labels | None = None, leaf_vaddr: np.ndarray | None = None) -> None:
+        """Samples given as arrays: stacks as CSR of frame ids (innermost first when leaf_first); `leaf_vaddr`:
+        where in its binary each sample's innermost frame was (-1 unknown), for annotating functions."""
         node, parent, frame = trie_kernel(offsets, frames, leaf_first, max(len(self._frames), 1))
         sink.insert("sp_value_type", ("idx", "type", "unit"), [(i, t, u) for i, (t, u) in enumerate(self.types)])
         sink.insert("sp_event", ("idx", "name"), [(i, n) for n, i in self._events.items()])
@@ -194,6 +195,8 @@ class SamplesWriter:
         arrays.update({f"sp_sample.value.{i}": v.astype(np.float64) for i, v in enumerate(values)})
         if time_ns is not None:
             arrays["sp_sample.time_ns"] = time_ns.astype(np.int64)
+        if leaf_vaddr is not None:
+            arrays["sp_sample.leaf_vaddr"] = leaf_vaddr.astype(np.int64)
         if labels is not None and len(labels.sample):
             sink.insert("sp_label_key", ("idx", "key"), list(enumerate(labels.keys)))
             sink.insert("sp_label_text", ("idx", "text"), list(enumerate(labels.texts)))

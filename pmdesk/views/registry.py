@@ -31,6 +31,7 @@ from pmdesk.views.jfr.gc_view import JfrGcView
 from pmdesk.views.jfr.hot_methods_view import JfrHotMethodsView
 from pmdesk.views.jfr.locks_view import JfrLocksView
 from pmdesk.views.jfr.timeline_view import JfrTimelineView
+from pmdesk.views.samples.annotate_view import ProfileAnnotateView
 from pmdesk.views.samples.flame_view import ProfileFlameView
 from pmdesk.views.samples.functions_view import ProfileFunctionsView
 from pmdesk.views.samples.sandwich_view import ProfileSandwichView
@@ -48,6 +49,6 @@ VIEWS: tuple[type[DockView], ...] = (
     JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
     CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,
     CrashLogcatView, CrashSectionsView, ProfileFlameView, ProfileFunctionsView, ProfileTreeView, ProfileSandwichView,
-    ProfileTimelineView,
+    ProfileAnnotateView, ProfileTimelineView,
     OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
 )

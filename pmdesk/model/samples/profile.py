@@ -43,6 +43,15 @@ class Samples:
     conn: Any = field(repr=False, default=None)
     _values: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _name_rank: np.ndarray | None = field(default=None, repr=False)
+    _leaf_vaddr: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def leaf_vaddr(self) -> np.ndarray | None:
+        """Per sample, where its innermost frame was in its binary (-1: unknown); None when the source keeps
+        no addresses (only perf.data does)."""
+        if self._leaf_vaddr is None and self.conn is not None and self.meta.get("perf.binaries") is not None:
+            self._leaf_vaddr = store.load_array(self.conn, "sp_sample.leaf_vaddr").astype(np.int64)
+        return self._leaf_vaddr
     _labels: tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = \
         field(default=None, repr=False)
 
@@ -301,10 +310,8 @@ def num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def select(samples: Samples, sel: Selection = Selection()) -> Profile:
-    """The profile of the samples `sel` picks."""
-    t = samples.type_index(sel.type)
-    values = samples.values(t)
+def sample_mask(samples: Samples, sel: Selection) -> np.ndarray:
+    """Which samples `sel`'s event, thread, label and time range pick (focus/ignore/show/hide act on stacks)."""
     mask = np.ones(len(samples.node), bool)
     ev = samples.event_index(sel.event)
     if ev is not None:
@@ -324,6 +331,14 @@ def select(samples: Samples, sel: Selection = Selection()) -> Profile:
             mask &= samples.time_ns >= t0 + sel.from_s * 1e9
         if sel.to_s is not None:
             mask &= samples.time_ns <= t0 + sel.to_s * 1e9
+    return mask
+
+
+def select(samples: Samples, sel: Selection = Selection()) -> Profile:
+    """The profile of the samples `sel` picks."""
+    t = samples.type_index(sel.type)
+    values = samples.values(t)
+    mask = sample_mask(samples, sel)
     n_nodes = len(samples.parent)
     self_w = np.bincount(samples.node[mask], weights=values[mask], minlength=n_nodes)
     parent, frame = samples.parent, samples.frame

@@ -134,6 +134,13 @@ class ElfNames:
         self._files.append(f)
         return ELFFile(f)
 
+    def vaddr(self, file_offset: int) -> int | None:
+        """The ELF virtual address of a file offset (None outside the loaded segments)."""
+        for off, size, vaddr in self.segments:
+            if off <= file_offset < off + size:
+                return file_offset - off + vaddr
+        return None
+
     def name(self, file_offset: int) -> str | None:
         if self.symbols is None:
             return None
@@ -248,6 +255,15 @@ class Namer:
             return "[unknown]", None
         name = self._names(m).name(addr - m.start + m.pgoff)
         return (name or f"[{os.path.basename(m.path)}]"), m.path
+
+    def vaddr(self, pid: int, addr: int, time: int) -> int:
+        """A user address as the virtual address in the binary mapped there (-1 when that binary is not
+        here): where perf annotate finds its instruction."""
+        m = self.procs.mapping(pid, addr, time)
+        if m is None:
+            return -1
+        got = self._names(m).vaddr(addr - m.start + m.pgoff)
+        return -1 if got is None or not self.looked.get(m.path) else got
 
     def image(self, pid: int, addr: int, time: int) -> Image | None:
         """The binary mapped at a user address, at its load bias, for unwinding by its CFI (None when it is not

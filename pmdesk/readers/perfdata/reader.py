@@ -181,6 +181,7 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
                 name, module = namer.kernel(v) if in_kernel else namer.user(p, v, t)
                 f = cache[key] = w.frame(name, module, None, "kernel" if in_kernel else "user")
             entry_frame[j] = f
+    leaf = _leaf_vaddrs(table, s_misc, pid, namer)
     tid = table[:, 3]
     tid = np.where(tid >= 1 << 31, tid - (1 << 32), tid)
     roots = np.empty(len(table), np.int32)
@@ -209,7 +210,8 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
                    table[:, 4] if has_time else None, {
                        "samples.source": "perf.data", "perf.features": head.features,
                        "perf.events": [a.name for a in attrs], "perf.pipe": head.pipe,
-                       "perf.big_endian": big, "perf.binaries": namer.looked})
+                       "perf.big_endian": big, "perf.binaries": namer.looked,
+                       "perf.machine": MACHINES.get(str(head.features.get("arch")))}, leaf_vaddr=leaf)
     progress.update(1.0, "done")
 
 
@@ -255,6 +257,22 @@ def _unwind(sink: IndexSink, progress: Progress, data: bytes, buf: np.ndarray, t
     off[1:] = np.cumsum(counts)
     return off, np.fromiter((v for pcs in got for v in pcs), np.int64, int(off[-1])) if off[-1] else \
         np.zeros(0, np.int64)
+
+
+def _leaf_vaddrs(table: np.ndarray, misc: np.ndarray, pid: np.ndarray, namer: Namer) -> np.ndarray:
+    """Each user sample's ip as the virtual address in its binary (-1 for kernel samples and binaries not
+    here), each (process, ip) looked up once."""
+    out = np.full(len(table), -1, np.int64)
+    cache: dict[tuple[int, int], int] = {}
+    user = np.flatnonzero((misc & 7) != 1)
+    for i, p, ip, t in zip(user.tolist(), pid[user].tolist(), table[user, 1].tolist(), table[user, 4].tolist(),
+                           strict=True):
+        key = (p, ip)
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = namer.vaddr(p, ip & ((1 << 64) - 1), t)
+        out[i] = got
+    return out
 
 
 def _off_cpu(sink: IndexSink, data: bytes, buf: np.ndarray, recs: tuple[np.ndarray, np.ndarray, np.ndarray],

@@ -21,6 +21,8 @@ perf script -i "$BUILD/perf-fp.data" -F comm,pid,tid,time,period,event,ip,sym,ds
 perf report -i "$BUILD/perf-fp.data" --stdio --no-children -g folded,0,caller,count --sort sym \
   > perf-fp.report-folded.txt 2>/dev/null
 perl "$FLAMEGRAPH/stackcollapse-perf.pl" perf-fp.script.txt > perf-fp.pl.folded
+# each instruction's share of a function's samples (its local period)
+perf annotate -i "$BUILD/perf-fp.data" --stdio -s mix > perf-fp.annotate-mix.txt 2>/dev/null
 cp "$BUILD/perf-fp.data" perf-fp.data
 # the same program recorded with -z (zstd records) and piped (perf record -o -), each with perf script's answer
 perf record -q -e cpu-clock -F 499 -g -z -o "$BUILD/perf-fpz.data" "$BUILD/workload" 0.5 >/dev/null
@@ -35,6 +37,7 @@ perf record -q -e cpu-clock -F 299 --call-graph dwarf,4096 -o "$BUILD/perf-dwarf
   >/dev/null
 cp "$BUILD/perf-dwarf.data" perf-dwarf.data
 perf script --no-inline -i perf-dwarf.data > perf-dwarf.script.txt  # physical frames, as perf.data holds them
+perf annotate -i perf-dwarf.data --stdio -s spin > perf-dwarf.annotate-spin.txt 2>/dev/null
 # on- and off-CPU: cpu-clock with sched:sched_switch and the switch records (--switch-events), and perf's own
 # reading of every switch-out sample and switch record (their times in ns)
 perf record -q -e cpu-clock -e sched:sched_switch --switch-events -F 499 -g -o "$BUILD/perf-offcpu.data" \
