@@ -16,8 +16,8 @@ from pmdesk.model.samples import profile as model
 from pmdesk.model.samples.annotate import Annotation, annotate
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.colours import tint_brush
-from pmdesk.views.common.selection import FunctionSelected, SelectionBus
-from pmdesk.views.samples.base import ProfileView, weight_text
+from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.samples.base import FunctionView, weight_text
 
 HOT_SHARE = 0.05  # instructions with at least this share of the function's samples are tinted
 
@@ -39,14 +39,13 @@ class _AnnotateJob(QThread):
             self.failed.emit(f"annotating {self.function} failed: {type(e).__name__}: {e}")
 
 
-class ProfileAnnotateView(ProfileView):
+class ProfileAnnotateView(FunctionView):
     VIEW_ID = "profile_annotate"
     TITLE = "Annotate"
     TAB_WITH = "profile_sandwich"
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.function: str | None = None
         self.job: _AnnotateJob | None = None
         self._running: set[_AnnotateJob] = set()  # kept until they finish (a QThread must not be dropped running)
         self.info = QLabel("Select a function (in the flame graph, Functions or Call tree)")
@@ -62,18 +61,6 @@ class ProfileAnnotateView(ProfileView):
     def applies_to(self, dump: Any) -> bool:
         """Only for a profile that keeps instruction addresses (perf.data)."""
         return super().applies_to(dump) and dump is not None and dump.meta.get("perf.binaries") is not None
-
-    def on_message(self, msg: object) -> None:
-        if isinstance(msg, FunctionSelected) and msg.dump is self.dump:
-            self.function = msg.function
-            self.refresh()
-        else:
-            super().on_message(msg)
-
-    def load(self, dump: Any) -> None:
-        if dump is not self.dump:
-            self.function = None
-        super().load(dump)
 
     def refresh(self) -> None:
         self.table.setRowCount(0)

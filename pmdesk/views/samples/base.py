@@ -18,7 +18,7 @@ from pmdesk.model.samples import profile as model
 from pmdesk.model.samples.diff import ProfileDiff, diff
 from pmdesk.model.samples.kernels import subtree_totals
 from pmdesk.views.common.base import DockView
-from pmdesk.views.common.selection import ProfileChanged
+from pmdesk.views.common.selection import FunctionSelected, ProfileChanged, SelectionBus
 
 
 def weight_text(w: float, unit: str) -> str:
@@ -117,6 +117,26 @@ class ProfileView(DockView):
 
     def refresh(self) -> None:
         """Show the dump's profile as the selection now is (or nothing when no dump)."""
+
+
+class FunctionView(ProfileView):
+    """A profile dock about one function, the one last selected in another (FunctionSelected)."""
+
+    def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
+        super().__init__(parent, bus)
+        self.function: str | None = None
+
+    def on_message(self, msg: object) -> None:
+        if isinstance(msg, FunctionSelected) and msg.dump is self.dump:
+            self.function = msg.function
+            self.refresh()
+        else:
+            super().on_message(msg)
+
+    def load(self, dump: Dump | None) -> None:
+        if dump is not self.dump:
+            self.function = None
+        super().load(dump)
 
 
 class ProfileSource:

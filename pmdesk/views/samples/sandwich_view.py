@@ -10,17 +10,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout
 
 from pmdesk.views.common.flame_graph import FlameGraph
-from pmdesk.views.common.selection import FunctionSelected, SelectionBus
-from pmdesk.views.samples.base import ProfileSource, ProfileView, weight_text
+from pmdesk.views.common.selection import SelectionBus
+from pmdesk.views.samples.base import FunctionView, ProfileSource, weight_text
 
 
-class ProfileSandwichView(ProfileView):
+class ProfileSandwichView(FunctionView):
     VIEW_ID = "profile_sandwich"
     TITLE = "Sandwich"
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.function: str | None = None
         self.info = QLabel("Select a function (in the flame graph, Functions or Call tree)")
         self.info.setWordWrap(True)
         self.callers = FlameGraph()
@@ -33,18 +32,6 @@ class ProfileSandwichView(ProfileView):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.info)
         lay.addWidget(split, 1)
-
-    def on_message(self, msg: object) -> None:
-        if isinstance(msg, FunctionSelected) and msg.dump is self.dump:
-            self.function = msg.function
-            self.refresh()
-        else:
-            super().on_message(msg)
-
-    def load(self, dump: Any) -> None:
-        if dump is not self.dump:
-            self.function = None
-        super().load(dump)
 
     def refresh(self) -> None:
         prof = self.profile() if self.dump is not None and self.function else None
