@@ -734,3 +734,22 @@ def test_annotate_dock_shows_a_hot_functions_instructions(qtbot, window: MainWin
     window.open_path(str(DATA / "profiles" / "perf-fp.pl.folded"))
     wait_idle(qtbot, window)
     assert not ann.applies_to(window.current)
+
+
+def test_a_big_profiles_selection_is_computed_off_the_gui_thread(qtbot, window: MainWindow,  # noqa: ANN001
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile over ASYNC_SAMPLES samples (here every one): a new selection is worked out in a worker — the
+    docks say so meanwhile, then all show it."""
+    from pmdesk.views.samples import base
+    from tests.conftest import DATA
+
+    monkeypatch.setattr(base, "ASYNC_SAMPLES", 0)
+    window.open_path(str(DATA / "profiles" / "perf-fp.script.txt"))
+    wait_idle(qtbot, window)
+    flame, funcs = window.view("profile_flame"), window.view("profile_functions")
+    flame.filters["focus"].setText("^hot_b$")
+    flame.filters["focus"].editingFinished.emit()
+    assert flame.info.text().startswith("Adding up")
+    qtbot.waitUntil(lambda: not flame.profile_state().busy and flame.flame.source is not None, timeout=20000)
+    assert {funcs.model.rows[r][0][1] for r in range(funcs.model.rowCount())} == \
+        {"workload", "__libc_start_call_main", "main", "run", "hot_b", "mix"}

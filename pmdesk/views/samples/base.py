@@ -5,10 +5,11 @@ it once for all of them, and the call trees as flame graph sources (one profile,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
 import numpy as np
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QColor
 
 from pmdesk.base.errors import PmdeskError
@@ -35,45 +36,100 @@ def weight_text(w: float, unit: str) -> str:
     return f"{w:,.0f}" if float(w).is_integer() else f"{w:,.2f}"
 
 
-class ProfileState:
-    """One dump's profile selection and what was computed from it (shared by its docks)."""
+ASYNC_SAMPLES = 250_000  # a profile of more samples is selected off the GUI thread (some 100 ms of numpy work)
 
-    def __init__(self) -> None:
+
+def compute(dump: Dump, sel: model.Selection, compare: Dump | None, normalize: bool
+            ) -> tuple[model.Profile | None, ProfileDiff | None, str | None]:
+    """(the profile `sel` selects, its diff with `compare` (A; this dump is B) when one is chosen, the problem
+    instead) — with the sums and child lists the docks read, so drawing does none of it."""
+    try:
+        prof = model.profile_of(dump, sel)
+        prof.children(0)
+    except PmdeskError as e:
+        return None, None, str(e)
+    if compare is None or compare.closed:
+        return prof, None, None
+    other = model.load(compare)
+    same = sel if any(t == prof.type for t, _u in other.types) else model.Selection()
+    try:
+        a = model.select(other, dataclasses.replace(same, event=None, thread=None, from_s=None, to_s=None))
+    except PmdeskError as e:
+        return prof, None, str(e)
+    return prof, diff(a, prof, normalize, truncate=False), None
+
+
+class _SelectJob(QThread):
+    """compute() in a worker thread; `done` carries its result."""
+
+    done = Signal(object)
+
+    def __init__(self, dump: Dump, key: tuple[model.Selection, Dump | None, bool]) -> None:
+        super().__init__()
+        self.dump, self.key = dump, key
+
+    def run(self) -> None:
+        try:
+            got = compute(self.dump, *self.key)
+        except Exception as e:  # shown in the docks, never raised into Qt
+            got = (None, None, f"the profile could not be computed: {type(e).__name__}: {e}")
+        self.done.emit(got)
+
+
+class ProfileState:
+    """One dump's profile selection and what was computed from it (shared by its docks). A big profile's new
+    selection is computed in a worker thread: meanwhile `busy`, then `announce()` tells the docks."""
+
+    def __init__(self, announce: Callable[[], None] | None = None) -> None:
         self.selection = model.Selection()
         self.compare: Dump | None = None   # the profile this one is compared with (it is B; the other A)
         self.normalize = True  # a desk compares shapes: two captures seldom last as long (the CLI: difffolded's -n)
-        self._profile: tuple[model.Selection, model.Profile] | None = None
-        self._diff: tuple[Any, ProfileDiff] | None = None
         self.error: str | None = None
+        self.busy = False
+        self._announce = announce
+        self._key: tuple[model.Selection, Dump | None, bool] | None = None
+        self._result: tuple[model.Profile | None, ProfileDiff | None] = (None, None)
+        self._job: _SelectJob | None = None
+        self._running: set[_SelectJob] = set()  # kept until they finish (a QThread must not be dropped running)
+
+    def _current(self) -> tuple[model.Selection, Dump | None, bool]:
+        compare = self.compare if self.compare is not None and not self.compare.closed else None
+        return self.selection, compare, self.normalize
+
+    def _ensure(self, dump: Dump) -> None:
+        key = self._current()
+        if self._key == key:
+            self.busy = False
+            return
+        if self._announce is not None and len(model.load(dump).node) > ASYNC_SAMPLES:
+            self.busy = True
+            if self._job is None or self._job.key != key:
+                job = self._job = _SelectJob(dump, key)
+                job.done.connect(lambda got, j=job: self._finished(j, got))
+                job.finished.connect(lambda j=job: self._running.discard(j))
+                self._running.add(job)
+                job.start()
+            return
+        prof, d, self.error = compute(dump, *key)
+        self._key, self._result, self.busy = key, (prof, d), False
+
+    def _finished(self, job: _SelectJob, got: tuple[model.Profile | None, ProfileDiff | None, str | None]) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        prof, d, self.error = got
+        self._key, self._result, self.busy = job.key, (prof, d), False
+        if self._announce is not None:
+            self._announce()
 
     def profile(self, dump: Dump) -> model.Profile | None:
-        if self._profile is None or self._profile[0] != self.selection:
-            try:
-                self._profile = (self.selection, model.profile_of(dump, self.selection))
-                self.error = None
-            except PmdeskError as e:
-                self.error = str(e)
-                return None
-        return self._profile[1]
+        self._ensure(dump)
+        return None if self.busy else self._result[0]
 
     def diff(self, dump: Dump) -> ProfileDiff | None:
         """B (this dump) against the chosen other profile (A), same selection's type where A has it."""
-        if self.compare is None or self.compare.closed:
-            return None
-        key = (self.selection, self.compare, self.normalize)
-        if self._diff is None or self._diff[0] != key:
-            b = self.profile(dump)
-            if b is None:
-                return None
-            other = model.load(self.compare)
-            sel = self.selection if any(t == b.type for t, _u in other.types) else model.Selection()
-            try:
-                a = model.select(other, dataclasses.replace(sel, event=None, thread=None, from_s=None, to_s=None))
-            except PmdeskError as e:
-                self.error = str(e)
-                return None
-            self._diff = (key, diff(a, b, self.normalize, truncate=False))
-        return self._diff[1]
+        self._ensure(dump)
+        return None if self.busy else self._result[1]
 
 
 class ProfileView(DockView):
@@ -83,7 +139,11 @@ class ProfileView(DockView):
 
     def profile_state(self) -> ProfileState:
         assert self.dump is not None
-        return self.bus.dump_state(self.dump).setdefault("profile", ProfileState())
+        state = self.bus.dump_state(self.dump)
+        if "profile" not in state:
+            dump, bus = self.dump, self.bus
+            state["profile"] = ProfileState(lambda: bus.selected.emit(ProfileChanged(dump, "profile")))
+        return state["profile"]
 
     def profile(self) -> model.Profile | None:
         return self.profile_state().profile(self.dump) if self.dump is not None else None
@@ -95,6 +155,8 @@ class ProfileView(DockView):
         st = self.profile_state()
         prof = st.profile(self.dump)
         d = st.diff(self.dump) if prof is not None else None
+        if st.busy:
+            return None, None, "Adding up the samples of this selection…"
         return prof, d, (st.error or "") if prof is None else ""
 
     def change_selection(self, **changes: Any) -> None:
