@@ -212,16 +212,20 @@ def flame_child(folded: str, index_dir: str) -> None:
     samples = model.load(dump)
     t1 = time.perf_counter()
     prof = model.select(samples)
+    prof.children(0)  # sums, child lists, name order: what the GUI's worker computes before the first paint
     t2 = time.perf_counter()
     w = FlameGraph()
     w.resize(1600, 1000)
     w.set_source(ProfileSource(prof))
     w.grab()
     t3 = time.perf_counter()
+    w.grab()
+    t4 = time.perf_counter()
     print(f"  {'load the index':<44} {t1 - t0:7.2f} s")
-    print(f"  {'select the profile (aggregate 1 M stacks)':<44} {t2 - t1:7.2f} s")
-    print(f"  {'paint the flame graph (1600×1000)':<44} {t3 - t2:7.2f} s  ({len(w.boxes):,} boxes)")
-    print(f"  {'select + paint':<44} {t3 - t1:7.2f} s")
+    print(f"  {'select, sum, child lists (worker thread)':<44} {t2 - t1:7.2f} s")
+    print(f"  {'first paint, 1600×1000 (GUI thread)':<44} {t3 - t2:7.2f} s  ({len(w.boxes):,} boxes)")
+    print(f"  {'paint again':<44} {t4 - t3:7.2f} s")
+    print(f"  {'select + first paint':<44} {t3 - t1:7.2f} s")
     app.quit()
 
 

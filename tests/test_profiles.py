@@ -439,3 +439,25 @@ def test_annotate_places_samples_on_instructions_as_perf_annotate(name: str, fun
     rc, _out, err = run_cli(capsys, "annotate", str(P / f"{name}.data"), "no_such_function", "--index-dir",
                             str(index_dir))
     assert rc != 0 and "no_such_function" in err and len(err.strip().splitlines()) == 1
+
+
+def test_symbols_folder_names_a_recordings_binary(tmp_path: Path, index_dir: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A recording moved away from its binary: its frames are the module's name, until --symbols names the
+    folder the binary is in (found by build-id there, the DWARF walk done with its CFI); --symbols on a
+    profile that is not perf.data, or a folder that is not there, is a one-line error."""
+    import shutil
+
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "syms").mkdir()
+    shutil.copy(P / "perf-dwarf.data", tmp_path / "rec")
+    shutil.copy(P / "workload-nofp", tmp_path / "syms")
+    rec = str(tmp_path / "rec" / "perf-dwarf.data")
+    rc, out, _err = run_cli(capsys, "profile", rec, "--json", "--index-dir", str(index_dir))
+    assert rc == 0 and json.loads(out)["functions"][0]["function"] == "[workload-nofp]"
+    rc, out, _err = run_cli(capsys, "profile", rec, "--json", "--symbols", str(tmp_path / "syms"), "--index-dir",
+                            str(index_dir))
+    assert rc == 0 and [f["function"] for f in json.loads(out)["functions"][:2]] == ["spin", "mix"]
+    for bad in ([str(P / "go" / "cpu.pb.gz"), "--symbols", str(tmp_path)], [rec, "--debug-dir", "/no/such/dir"]):
+        rc, _out, err = run_cli(capsys, "profile", *bad, "--index-dir", str(index_dir))
+        assert rc != 0 and len(err.strip().splitlines()) == 1

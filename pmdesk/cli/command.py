@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pmdesk.base.errors import PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.model.formats import Format, Kind, sniff, wrong_kind
 
@@ -189,3 +190,14 @@ JSON = Arg.of("--json", action="store_true", help="print the JSON document (its 
 def top(default: int | None, what: str = "rows") -> Arg:
     tail = f" (default {default})" if default else " (default: all)"
     return Arg.of("--top", type=int, default=default, metavar="N", help=f"only the first N {what}{tail}")
+
+
+def check_paths(args: Any) -> None:
+    """Symbol paths that are not there are said, not silently ignored."""
+    if getattr(args, "exe", None) and not os.path.isfile(args.exe):
+        raise PmdeskError(args.exe, "no such file (given with --exe)")
+    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", getattr(args, "search_dir", None)),
+                         ("--symbols", getattr(args, "symbols", None))):
+        for d in dirs or []:
+            if not os.path.isdir(d):
+                raise PmdeskError(d, f"no such directory (given with {option})")

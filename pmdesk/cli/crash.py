@@ -3,14 +3,12 @@ thread first, like gdb's `thread apply all bt`, or the `--json` document."""
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pmdesk.base.errors import PmdeskError
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output
+from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, check_paths
 from pmdesk.model.crash import report
 from pmdesk.model.formats import Kind
 
@@ -25,7 +23,7 @@ def stack(inv: Invocation) -> Output:
     from pmdesk.model.crash.store import deadlocks_of, load_crash, stored_deadlocks
 
     args = inv.args
-    _check_paths(args)
+    check_paths(args)
     symbol_dirs = [*(args.search_dir or []), *(args.symbols or [])]
     if args.exe or args.debug_dir or symbol_dirs:  # other search paths: the dump read again, no index
         from pmdesk.base.progress import Progress
@@ -43,17 +41,6 @@ def stack(inv: Invocation) -> Output:
         crash, deadlocks = load_crash(dump), stored_deadlocks(dump)
     doc = report.stack_doc(crash, deadlocks)
     return Output({k: doc[k] for k in CONTRACT}, lambda: text_report(args.file, crash, deadlocks))
-
-
-def _check_paths(args: argparse.Namespace) -> None:
-    """Symbol paths that are not there are said, not silently ignored."""
-    if getattr(args, "exe", None) and not os.path.isfile(args.exe):
-        raise PmdeskError(args.exe, "no such file (given with --exe)")
-    for option, dirs in (("--debug-dir", args.debug_dir), ("--search-dir", getattr(args, "search_dir", None)),
-                         ("--symbols", getattr(args, "symbols", None))):
-        for d in dirs or []:
-            if not os.path.isdir(d):
-                raise PmdeskError(d, f"no such directory (given with {option})")
 
 
 def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterator[str]:
@@ -85,7 +72,7 @@ def translate(inv: Invocation) -> Output:
     from pmdesk.native.symbol_files import SearchPaths
 
     args = inv.args
-    _check_paths(args)
+    check_paths(args)
     fmt = inv.check_kind(args.file)
     if not hasattr(fmt.reader, "translate"):
         raise PmdeskError(args.file, f"is {fmt.what}; 'translate' renders Apple .ips crash reports as .crash text")

@@ -11,6 +11,7 @@ from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, 
 from pmdesk.model.formats import Kind
 
 if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
     from pmdesk.model.samples.profile import Profile, Selection
 
 FOLDED = Arg.of("--folded", action="store_true", help="print folded stacks (frames root first joined by ';', a "
@@ -31,6 +32,14 @@ SELECT_ARGS = (
 )
 
 
+SYMBOL_ARGS = (
+    Arg.of("--symbols", action="append", metavar="DIR", help="also look for the recording's binaries in DIR "
+           "(by name and build-id; perf.data; repeatable)"),
+    Arg.of("--debug-dir", action="append", metavar="DIR", help="also look for debug files in DIR (its "
+           ".build-id tree, or by name; perf.data; repeatable)"),
+)
+
+
 def _selection(args: Any) -> Selection:
     from pmdesk.model.samples.profile import Selection
 
@@ -38,10 +47,38 @@ def _selection(args: Any) -> Selection:
                      args.show, args.hide, args.tag)
 
 
+def _open(inv: Invocation, path: str) -> Dump:
+    """The profile, indexed as usual — or, with --symbols/--debug-dir, read again into a temporary index with
+    those folders searched too (as `stack` reads a core again), the usual index left as it is."""
+    args = inv.args
+    symbols, debug = getattr(args, "symbols", None) or [], getattr(args, "debug_dir", None) or []
+    if not symbols and not debug:
+        return inv.open(path)
+    import dataclasses
+    import functools
+    import tempfile
+
+    from pmdesk.base.errors import PmdeskError
+    from pmdesk.cli.command import check_paths
+    from pmdesk.model.dump import Dump
+    from pmdesk.native.symbol_files import SearchPaths
+
+    check_paths(args)
+    fmt = inv.check_kind(path)
+    if not fmt.reader.SPEC.symbol_paths:
+        raise PmdeskError(path, "is not a perf.data recording: --symbols and --debug-dir name where its binaries "
+                          "are, and only perf.data recordings are named from binaries")
+    paths = SearchPaths(search_dirs=symbols, debug_dirs=debug)
+    reader = type("PerfWithPaths", (), {"SPEC": fmt.reader.SPEC, "sniff": staticmethod(fmt.reader.sniff),
+                                        "read": staticmethod(functools.partial(fmt.reader.read, paths=paths))})
+    folder = inv.enter_context(tempfile.TemporaryDirectory(prefix="pmdesk-symbols-"))
+    return inv.enter_context(Dump.open(path, index_dir=folder, fmt=dataclasses.replace(fmt, reader=reader)))
+
+
 def _select(inv: Invocation, path: str) -> Profile:
     from pmdesk.model.samples import profile as model
 
-    return model.select(model.load(inv.open(path)), _selection(inv.args))
+    return model.select(model.load(_open(inv, path)), _selection(inv.args))
 
 
 def _summary(prof: Profile, path: str) -> dict[str, Any]:
@@ -103,7 +140,7 @@ def annotate(inv: Invocation) -> Output:
     from pmdesk.model.samples.annotate import annotate as annotate_function
 
     args = inv.args
-    a = annotate_function(model.load(inv.open(args.file)), args.function, args.module, _selection(args))
+    a = annotate_function(model.load(_open(inv, args.file)), args.function, args.module, _selection(args))
     doc = a.as_json()
 
     def text() -> Iterator[str]:
@@ -128,7 +165,7 @@ def _fmt(x: float) -> str:
 COMMANDS = (
     Command("profile", "a profile (perf script, folded stacks, bpftrace, offcputime, pprof): functions by self and "
             "total weight, or its folded stacks", profile,
-            (FILE, INDEX_DIR, JSON, FOLDED, top(30, "functions"), *SELECT_ARGS), (Kind.SAMPLES,),
+            (FILE, INDEX_DIR, JSON, FOLDED, top(30, "functions"), *SELECT_ARGS, *SYMBOL_ARGS), (Kind.SAMPLES,),
             summary="profiles: functions by self/total, folded stacks"),
     Command("profile-diff", "two profiles of any formats compared: functions by change, or the stacks with A's and "
             "B's weights (difffolded.pl's form)", profile_diff,
@@ -141,5 +178,6 @@ COMMANDS = (
             "from the binary the recording names", annotate,
             (FILE, Arg.of("function", metavar="FUNCTION", help="the function, as the profile names it"),
              Arg.of("--module", metavar="M", help="its module, when two have the function"), INDEX_DIR, JSON,
-             *SELECT_ARGS), (Kind.SAMPLES,), summary="a hot function's instructions by samples (perf.data)"),
+             *SELECT_ARGS, *SYMBOL_ARGS), (Kind.SAMPLES,),
+            summary="a hot function's instructions by samples (perf.data)"),
 )

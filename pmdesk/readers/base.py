@@ -31,6 +31,7 @@ class ReaderSpec:
     schema: str  # index/schema/<schema>.sql holds the tables this reader fills
     directories: bool = False  # reads a directory of parts as one dump (a JFR repository)
     kernels: bool = False  # its reading runs numba kernels (compiled on the first run: pmdesk says so)
+    symbol_paths: bool = False  # its read() takes `paths` (native.symbol_files.SearchPaths): binaries it names
 
 
 class IndexSink(Protocol):
