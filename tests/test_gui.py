@@ -753,3 +753,16 @@ def test_a_big_profiles_selection_is_computed_off_the_gui_thread(qtbot, window: 
     qtbot.waitUntil(lambda: not flame.profile_state().busy and flame.flame.source is not None, timeout=20000)
     assert {funcs.model.rows[r][0][1] for r in range(funcs.model.rowCount())} == \
         {"workload", "__libc_start_call_main", "main", "run", "hot_b", "mix"}
+
+
+def test_timeline_lanes_by_cpu(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A recording with the CPU of each sample: the Timeline's lanes by thread, or by CPU."""
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "profiles" / "perf-fp.data"))
+    wait_idle(qtbot, window)
+    tl = window.view("profile_timeline")
+    tl.ensure_loaded()
+    assert tl.lanes.isVisibleTo(tl) and "threads" in tl.info.text()
+    tl.lanes.setCurrentIndex(1)
+    assert "CPUs" in tl.info.text()

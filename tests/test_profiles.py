@@ -461,3 +461,12 @@ def test_symbols_folder_names_a_recordings_binary(tmp_path: Path, index_dir: Pat
     for bad in ([str(P / "go" / "cpu.pb.gz"), "--symbols", str(tmp_path)], [rec, "--debug-dir", "/no/such/dir"]):
         rc, _out, err = run_cli(capsys, "profile", *bad, "--index-dir", str(index_dir))
         assert rc != 0 and len(err.strip().splitlines()) == 1
+
+
+def test_perf_samples_keep_their_cpu_as_perf_script_prints_it(index_dir: Path) -> None:
+    """perf record --sample-cpu: each sample's CPU (the Timeline's CPU lanes), as perf script's [cpu] field."""
+    want = Counter(int(m[1]) for m in re.finditer(r"^\S+ +\d+ \[(\d+)\]", (P / "perf-fp.script.txt").read_text(),
+                                                    re.M))
+    s = profile_of(P / "perf-fp.data", index_dir).samples
+    assert want and s.cpu is not None and Counter(s.cpu.tolist()) == want
+    assert profile_of(P / "perf-dwarf.data", index_dir).samples.cpu is None  # recorded without --sample-cpu

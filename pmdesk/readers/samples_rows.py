@@ -181,9 +181,11 @@ class SamplesWriter:
     def write_arrays(self, sink: IndexSink, offsets: np.ndarray, frames: np.ndarray, leaf_first: bool,
                      values: Sequence[np.ndarray], thread: np.ndarray, event: np.ndarray,
                      time_ns: np.ndarray | None, meta: dict[str, object] | None = None,
-                     labels: Labels | None = None, leaf_vaddr: np.ndarray | None = None) -> None:
+                     labels: Labels | None = None, leaf_vaddr: np.ndarray | None = None,
+                     cpu: np.ndarray | None = None) -> None:
         """Samples given as arrays: stacks as CSR of frame ids (innermost first when leaf_first); `leaf_vaddr`:
-        where in its binary each sample's innermost frame was (-1 unknown), for annotating functions."""
+        where in its binary each sample's innermost frame was (-1 unknown), for annotating functions; `cpu`:
+        the CPU each was taken on."""
         node, parent, frame = trie_kernel(offsets, frames, leaf_first, max(len(self._frames), 1))
         sink.insert("sp_value_type", ("idx", "type", "unit"), [(i, t, u) for i, (t, u) in enumerate(self.types)])
         sink.insert("sp_event", ("idx", "name"), [(i, n) for n, i in self._events.items()])
@@ -197,6 +199,8 @@ class SamplesWriter:
             arrays["sp_sample.time_ns"] = time_ns.astype(np.int64)
         if leaf_vaddr is not None:
             arrays["sp_sample.leaf_vaddr"] = leaf_vaddr.astype(np.int64)
+        if cpu is not None:
+            arrays["sp_sample.cpu"] = cpu.astype(np.int32)
         if labels is not None and len(labels.sample):
             sink.insert("sp_label_key", ("idx", "key"), list(enumerate(labels.keys)))
             sink.insert("sp_label_text", ("idx", "text"), list(enumerate(labels.texts)))
@@ -207,6 +211,7 @@ class SamplesWriter:
                 sink.array_chunk(name, arr[start:start + CHUNK])
         for k, v in {"samples.count": int(len(node)), "samples.nodes": int(len(parent)),
                      "samples.frames": len(self._frames), "samples.has_time": time_ns is not None,
+                     "samples.has_cpu": cpu is not None,
                      "samples.default_type": self.types[0][0] if self.types else None,
                      **(meta or {})}.items():
             sink.meta(k, v)

@@ -10,6 +10,7 @@
 --   sp_sample.time_ns int64 when the source has time (perf); absent otherwise
 --   sp_sample.leaf_vaddr int64  where the innermost frame was in its binary (an ELF virtual address; -1 when
 --                    the binary is not here), when the source has addresses (perf.data): perf annotate's view
+--   sp_sample.cpu   int32   the CPU a sample was taken on, when the source says (perf record --sample-cpu, -a)
 --   sp_label.sample int32   the sample a label is on (ascending), when the source has labels (pprof)
 --   sp_label.key    int32   -> sp_label_key.idx
 --   sp_label.text   int32   -> sp_label_text.idx, -1 for a numeric label

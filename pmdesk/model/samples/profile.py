@@ -44,6 +44,14 @@ class Samples:
     _values: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _name_rank: np.ndarray | None = field(default=None, repr=False)
     _leaf_vaddr: np.ndarray | None = field(default=None, repr=False)
+    _cpu: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def cpu(self) -> np.ndarray | None:
+        """Per sample, the CPU it was taken on; None when the source does not say."""
+        if self._cpu is None and self.conn is not None and self.meta.get("samples.has_cpu"):
+            self._cpu = store.load_array(self.conn, "sp_sample.cpu").astype(np.int32)
+        return self._cpu
 
     @property
     def leaf_vaddr(self) -> np.ndarray | None:

@@ -211,7 +211,8 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
                        "samples.source": "perf.data", "perf.features": head.features,
                        "perf.events": [a.name for a in attrs], "perf.pipe": head.pipe,
                        "perf.big_endian": big, "perf.binaries": namer.looked,
-                       "perf.machine": MACHINES.get(str(head.features.get("arch")))}, leaf_vaddr=leaf)
+                       "perf.machine": MACHINES.get(str(head.features.get("arch")))}, leaf_vaddr=leaf,
+                   cpu=table[:, 5] if bool((table[:, 5] >= 0).all()) else None)
     progress.update(1.0, "done")
 
 

@@ -1,5 +1,6 @@
-"""The Timeline dock of a profile with sample times (perf): samples per moment, one lane per thread (the
-busiest 12), and a range that narrows every profile dock to the samples taken in it."""
+"""The Timeline dock of a profile with sample times (perf): samples per moment, one lane per thread — or per
+CPU, when the source says which (the busiest 12) — and a range that narrows every profile dock to the samples
+taken in it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from pmdesk.model.dump import Dump
 from pmdesk.model.samples.profile import load
@@ -33,7 +34,12 @@ class ProfileTimelineView(ProfileView):
         reset = QPushButton("All samples")
         reset.clicked.connect(lambda: self.use_range.setChecked(False))
         self.info = QLabel()
+        self.lanes = QComboBox()
+        self.lanes.addItem("Lanes: threads", "thread")
+        self.lanes.addItem("Lanes: CPUs", "cpu")
+        self.lanes.currentIndexChanged.connect(self._lanes_chosen)
         bar = QHBoxLayout()
+        bar.addWidget(self.lanes)
         bar.addWidget(self.use_range)
         bar.addWidget(reset)
         bar.addStretch(1)
@@ -60,15 +66,22 @@ class ProfileTimelineView(ProfileView):
         t0 = int(s.time_ns.min())
         seconds = (s.time_ns - t0) / 1e9
         span = float(seconds.max()) or 1e-3
-        counts = np.bincount(s.thread[s.thread >= 0], minlength=len(s.threads))
+        by_cpu = self.lanes.currentData() == "cpu" and s.cpu is not None
+        self.lanes.setVisible(s.cpu is not None)
+        key = s.cpu if by_cpu else s.thread
+        counts = np.bincount(key[key >= 0], minlength=1 if by_cpu else len(s.threads))
         busiest = np.argsort(-counts)[:LANES]
+        busiest = busiest[counts[busiest] > 0]
         edges = np.linspace(0, span, BINS + 1)
         ticks = []
         for lane, t in enumerate(busiest.tolist()):
-            h, _ = np.histogram(seconds[s.thread == t], bins=edges)
+            h, _ = np.histogram(seconds[key == t], bins=edges)
             peak = h.max() or 1
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], width=np.diff(edges), y0=lane + 0.45 - 0.8 * h / peak,
                                          height=0.8 * h / peak, brush=pg.mkBrush("#d9534f"), pen=pg.mkPen(None)))
+            if by_cpu:
+                ticks.append((lane, f"CPU {t}"))
+                continue
             _pid, tid, name = s.threads[t]
             ticks.append((lane, f"{name or ''} {tid if tid is not None else ''}".strip()[:28]))
         plot.getAxis("left").setTicks([ticks])
@@ -83,7 +96,12 @@ class ProfileTimelineView(ProfileView):
         self.use_range.blockSignals(True)
         self.use_range.setChecked(False)
         self.use_range.blockSignals(False)
-        self.info.setText(f"{len(s.threads):,} threads, {span:,.2f} s")
+        self.info.setText(f"{len(busiest):,} CPUs, {span:,.2f} s" if by_cpu else
+                          f"{len(s.threads):,} threads, {span:,.2f} s")
+
+    def _lanes_chosen(self, _index: int) -> None:
+        self._drawn = None
+        self.refresh()
 
     def _region_moved(self, *_args: Any) -> None:
         if self.dump is None or self.region is None:
