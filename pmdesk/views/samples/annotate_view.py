@@ -8,8 +8,8 @@ import os
 from typing import Any
 
 from PySide6.QtCore import QThread, QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.base.errors import PmdeskError
 from pmdesk.model.samples import profile as model
@@ -53,6 +53,9 @@ class ProfileAnnotateView(FunctionView):
         box = QWidget()
         self.table = readonly_table(box, ["Share", "Address", "Instruction", "Source"], fit_columns=3)
         self.table.setFont(QFont("monospace"))
+        share = self.table.horizontalHeader()  # room for "100.00%" whichever rows the header measures
+        share.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(0, QFontMetrics(self.table.font()).horizontalAdvance("100.00%") + 12)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.info)
@@ -91,6 +94,10 @@ class ProfileAnnotateView(FunctionView):
                 if share >= HOT_SHARE:
                     item.setBackground(tint_brush("#f4c7c7" if share >= 0.25 else "#fde3a7"))
                 self.table.setItem(r, c, item)
-        if hottest is not None:  # once the rows are laid out
-            item = self.table.item(hottest, 0)
-            QTimer.singleShot(0, lambda: self.table.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtCenter))
+        if hottest is not None:  # now, and again once the rows are laid out
+            self._scroll_to(hottest)
+            QTimer.singleShot(0, lambda: self._scroll_to(hottest))
+
+    def _scroll_to(self, row: int) -> None:
+        if row < self.table.rowCount():
+            self.table.scrollTo(self.table.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
