@@ -25,6 +25,8 @@ SAMPLES = (
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
     (DATA / "minidump" / "threads.dmp", "stack"),
     (DATA / "minidump" / "breakpad" / "minidump_crashpad_annotation.dmp", "stack"),
+    (DATA / "profiles" / "perf-dwarf.data", "profile"), (DATA / "profiles" / "perf-fpz.data", "profile"),
+    (DATA / "profiles" / "go" / "cpu.pb.gz", "profile"),
     # public Apple reports (their licences keep them in ../shared): used when the corpus is there
     *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash",
                              MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz",
