@@ -27,11 +27,11 @@ from pmdesk.readers.perfdata.header import (
     read_header,
 )
 from pmdesk.readers.perfdata.maps import COMM, FORK, KERNEL_MODULE, MMAP, MMAP2, Namer, Processes, read_sideband
+from pmdesk.readers.perfdata.records import CONTEXT_USER
 from pmdesk.readers.perfdata.user_stacks import ABI_64, MACHINES, StackCopy, registers, unwind_user
 from pmdesk.readers.samples_rows import SamplesWriter
 
 HEADER_ATTR, HEADER_BUILD_ID, FINISHED_ROUND, COMPRESSED, COMPRESSED2 = 64, 67, 68, 81, 83
-CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64
 CLOCK_EVENTS = ("cpu-clock", "task-clock")
 MAX_INFLATE_RATIO = 200
 
@@ -162,34 +162,11 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
 
     progress.update(0.55, "naming addresses")
     w = SamplesWriter([("samples", "count"), ("period", "events")])
-    entry_frame = np.full(len(chain), -1, np.int32)
-    cache: dict[tuple[int, int, bool], int] = {}
-    starts = chain_off[:-1]
-    for i in range(len(table)):
-        a, b = int(starts[i]), int(chain_off[i + 1])
-        in_kernel = (int(s_misc[i]) & 7) == 1  # the sample's cpumode, until a context marker says
-        p, t = int(pid[i]), int(table[i, 4])
-        for j in range(a, b):
-            v = int(chain[j])
-            if CONTEXT_MAX <= v < 0:
-                in_kernel = v == CONTEXT_KERNEL
-                continue
-            v &= (1 << 64) - 1  # kernel addresses are above 2**63
-            key = (p if not in_kernel else -1, v, in_kernel)
-            f = cache.get(key)
-            if f is None:
-                name, module = namer.kernel(v) if in_kernel else namer.user(p, v, t)
-                f = cache[key] = w.frame(name, module, None, "kernel" if in_kernel else "user")
-            entry_frame[j] = f
+    entry_frame = _name_entries(w, namer, chain_off, chain, (s_misc & 7) == 1, pid, table[:, 4])
     leaf = _leaf_vaddrs(table, s_misc, pid, namer)
     tid = table[:, 3]
     tid = np.where(tid >= 1 << 31, tid - (1 << 32), tid)
-    roots = np.empty(len(table), np.int32)
-    threads = np.empty(len(table), np.int32)
-    for i in range(len(table)):
-        comm = procs.comm(int(tid[i]), int(table[i, 4])) or f":{int(tid[i])}"
-        roots[i] = w.frame(comm, None, None, "process")
-        threads[i] = w.thread(int(pid[i]), int(tid[i]), comm)
+    roots, threads = _roots_and_threads(w, procs, pid, tid, table[:, 4])
     namer.close()
     events = [w.event(a.name) for a in attrs]
     event = np.asarray(events, np.int32)[table[:, 0]] if len(table) else np.zeros(0, np.int32)
@@ -260,19 +237,60 @@ def _unwind(sink: IndexSink, progress: Progress, data: bytes, buf: np.ndarray, t
         np.zeros(0, np.int64)
 
 
+def _name_entries(w: SamplesWriter, namer: Namer, chain_off: np.ndarray, chain: np.ndarray,
+                  sample_kernel: np.ndarray, pid: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Each call-chain entry's frame (-1 for the context markers): every distinct (process, address) — one
+    (kernel, address) for the kernel's — named once, as perf script names it (at the first sample's time)."""
+    kinds = records.entry_kinds(chain_off, chain, sample_kernel)
+    counts = np.diff(chain_off)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    real = np.flatnonzero(kinds >= 0)
+    in_kernel = kinds[real] == 1
+    ids, firsts = records.dedup_pairs(np.where(in_kernel, -1, pid[owner[real]]), chain[real])
+    frames = np.empty(len(firsts), np.int32)
+    for k, j in enumerate(real[firsts].tolist()):
+        v = int(chain[j]) & ((1 << 64) - 1)  # kernel addresses are above 2**63
+        if kinds[j] == 1:
+            name, module = namer.kernel(v)
+        else:
+            i = int(owner[j])
+            name, module = namer.user(int(pid[i]), v, int(time[i]))
+        frames[k] = w.frame(name, module, None, "kernel" if kinds[j] == 1 else "user")
+    out = np.full(len(chain), -1, np.int32)
+    out[real] = frames[ids]
+    return out
+
+
+def _roots_and_threads(w: SamplesWriter, procs: Processes, pid: np.ndarray, tid: np.ndarray, time: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's root frame (its thread's command at the sample's time, as perf script's comm) and thread,
+    worked out once per (process, thread) — per sample only for a thread renamed while sampled."""
+    roots = np.empty(len(tid), np.int32)
+    threads = np.empty(len(tid), np.int32)
+    ids, firsts = records.dedup_pairs(pid, tid)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(len(firsts) + 1))
+    for k, i in enumerate(firsts.tolist()):
+        p, t = int(pid[i]), int(tid[i])
+        mine = order[bounds[k]:bounds[k + 1]]
+        renamed = len(procs.comms.get(t, ())) > 1
+        for at in (mine.tolist() if renamed else [int(mine[0])]):
+            comm = procs.comm(t, int(time[at])) or f":{t}"
+            where = [at] if renamed else mine
+            roots[where] = w.frame(comm, None, None, "process")
+            threads[where] = w.thread(p, t, comm)
+    return roots, threads
+
+
 def _leaf_vaddrs(table: np.ndarray, misc: np.ndarray, pid: np.ndarray, namer: Namer) -> np.ndarray:
     """Each user sample's ip as the virtual address in its binary (-1 for kernel samples and binaries not
     here), each (process, ip) looked up once."""
     out = np.full(len(table), -1, np.int64)
-    cache: dict[tuple[int, int], int] = {}
     user = np.flatnonzero((misc & 7) != 1)
-    for i, p, ip, t in zip(user.tolist(), pid[user].tolist(), table[user, 1].tolist(), table[user, 4].tolist(),
-                           strict=True):
-        key = (p, ip)
-        got = cache.get(key)
-        if got is None:
-            got = cache[key] = namer.vaddr(p, ip & ((1 << 64) - 1), t)
-        out[i] = got
+    ids, firsts = records.dedup_pairs(pid[user], table[user, 1])
+    got = np.asarray([namer.vaddr(int(pid[user[f]]), int(table[user[f], 1]) & ((1 << 64) - 1),
+                                  int(table[user[f], 4])) for f in firsts.tolist()], np.int64)
+    out[user] = got[ids] if len(got) else -1
     return out
 
 
