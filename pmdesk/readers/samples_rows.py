@@ -26,6 +26,14 @@ def _slot(key: int, bits: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
+def doubled(arr: np.ndarray, n: int) -> np.ndarray:
+    """An array twice as long holding arr's first n elements (a growing numba kernel's storage)."""
+    out = np.empty(len(arr) * 2, arr.dtype)
+    out[:n] = arr[:n]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _rehash(pf: np.ndarray, nodes: int, bits: int) -> np.ndarray:
     """trie_kernel's table of 2**bits slots holding nodes 1..nodes-1, each at its (parent, frame) key's slot."""
     table = np.zeros(1 << bits, np.int32)
@@ -47,8 +55,7 @@ def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_fra
     own (parent << 32 | frame), so a million nodes take 8 MB of table, not 32."""
     n = len(offsets) - 1
     out = np.zeros(n, np.int32)
-    cap = 1 << 12
-    pf = np.empty(cap, np.int64)  # parent << 32 | frame of each node
+    pf = np.empty(1 << 12, np.int64)  # parent << 32 | frame of each node
     pf[0] = -1
     nodes = 1
     bits = 13
@@ -77,11 +84,8 @@ def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_fra
                 if v:
                     at[s] = v
                     continue
-                if nodes == cap:
-                    cap *= 2
-                    p2 = np.empty(cap, np.int64)
-                    p2[:nodes] = pf[:nodes]
-                    pf = p2
+                if nodes == len(pf):
+                    pf = doubled(pf, nodes)
                 pf[nodes] = key
                 table[h] = nodes
                 at[s] = nodes

@@ -25,6 +25,7 @@ from pmdesk.readers.perfdata.header import (
     TID,
     TIME,
 )
+from pmdesk.readers.samples_rows import doubled
 
 OK, BAD_SIZE, PAST_END, BAD_SAMPLE = 0, 1, 2, 3
 CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64
@@ -275,9 +276,7 @@ def dedup_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ids[i] = table[h]
             continue
         if count == len(firsts):
-            grown = np.empty(len(firsts) * 2, np.int64)
-            grown[:count] = firsts[:count]
-            firsts = grown
+            firsts = doubled(firsts, count)
         firsts[count] = i
         table[h] = count
         ids[i] = count
