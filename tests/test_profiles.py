@@ -317,11 +317,13 @@ def test_bad_profiles_give_one_line(tmp_path: Path, index_dir: Path, capsys: pyt
         assert rc != 0 and message in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("name", ["perf-fp", "perf-fpz", "perf-pipe", "perf-dwarf"])
+@pytest.mark.parametrize("name", ["perf-fp", "perf-fpz", "perf-pipe", "perf-dwarf", "perf-dwarf-python"])
 def test_perf_data_names_every_frame_as_perf_script(name: str, index_dir: Path) -> None:
     """perf.data (frame pointers; `-z`'s one zstd stream over COMPRESSED records; piped, its attrs as records;
     `--call-graph dwarf` of a program without frame pointers, each user stack copy unwound by the CFI of the
-    binary beside it and of libc):
+    binary beside it and of libc; and of CPython — stacks past the 8 KB copy ending in perf's [unknown], saved
+    registers below the stack pointer, .plt CFA expressions, `name@plt` and assembly labels named as perf
+    names them):
     every stack and period as perf script gave them when recorded — the workload's frames from the binary
     beside the recording, found by name and build-id; a library or kernel this machine lacks (another libc,
     another kernel) is named by its module, `[libc.so.6]`, never by the wrong file's symbols."""
@@ -339,7 +341,8 @@ def test_perf_data_names_every_frame_as_perf_script(name: str, index_dir: Path) 
     assert any(used.values()) and ours(data) == ours(script, as_here)
     s = data.samples
     assert s.types == [("samples", "count"), ("period", "nanoseconds")] and s.events == ["cpu-clock"]
-    assert s.time_ns is not None and s.threads[0][2] == ("workload-nofp" if name == "perf-dwarf" else "workload")
+    command = {"perf-dwarf": "workload-nofp", "perf-dwarf-python": "python3"}.get(name, "workload")
+    assert s.time_ns is not None and s.threads[0][2] == command
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.97])

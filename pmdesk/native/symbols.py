@@ -103,6 +103,33 @@ def _symbols(data: bytes, entsize: int) -> Iterator[tuple[int, int, int, int, in
             yield name, info, other, shndx, value, size
 STT_OBJECT, STT_FUNC, STT_GNU_IFUNC = 1, 2, 10
 STB_GLOBAL, STB_WEAK = 1, 2
+STT_NOTYPE, SHF_EXECINSTR, HIDDEN = 0, 0x4, (1, 2)  # STV_INTERNAL, STV_HIDDEN
+PLT_ENTRY = 16  # bytes of an x86-64 (and aarch64) PLT entry
+RELA = struct.Struct("<QQq")
+
+
+def _plt_entries(secs: Any) -> list[tuple[int, str]]:
+    """perf's synthesised PLT symbols (tools/perf/util/symbol-elf.c, dso__synthesize_plt_symbols): the i-th
+    .rela.plt relocation's symbol, `name@plt`, at the i-th entry of .plt.sec (CET builds) or of .plt after its
+    16-byte header."""
+    rela, plt = secs.get(".rela.plt"), secs.get(".plt.sec") or secs.get(".plt")
+    if rela is None or plt is None or not rela.has_bytes or rela.link >= len(secs.list):
+        return []
+    dynsym = secs.list[rela.link]
+    if dynsym.entsize != SYM.size or dynsym.link >= len(secs.list):
+        return []
+    syms, strs, data = secs.data(dynsym), secs.data(secs.list[dynsym.link]), secs.data(rela)
+    first = plt.addr + (0 if plt.name == ".plt.sec" else PLT_ENTRY)
+    out = []
+    for i, (_offset, info, _addend) in enumerate(RELA.iter_unpack(data[:len(data) // RELA.size * RELA.size])):
+        at = (info >> 32) * SYM.size
+        if at + SYM.size > len(syms):
+            continue
+        name_at = SYM.unpack_from(syms, at)[0]
+        name = strs[name_at:strs.find(b"\0", name_at)].decode("utf-8", "replace") if name_at < len(strs) else ""
+        if name:
+            out.append((first + PLT_ENTRY * i, f"{name}@plt"))
+    return out
 FUNC_KINDS = (STT_FUNC, STT_GNU_IFUNC)
 ARANGE = struct.Struct("<QQ")  # a .debug_aranges tuple: start, length
 
@@ -117,21 +144,29 @@ class ElfSymbols:
         self.entsizes: list[int] = []  # each table's entry size (ELF64 or ELF32)
         self._objects: list[tuple[int, int, int, int]] | None = None
         funcs: list[tuple[int, int, int, int, int]] = []  # (value, size, name offset, table, binding)
+        self.labels: list[tuple[int, int, int, int, int]] = []  # NOTYPE symbols in code (perf names by them)
+        self.plt: list[tuple[int, str]] = []  # (address, name@plt) of each PLT entry, as perf synthesises them
         for elf in elves:
             secs = sections(elf)
+            code = {i for i, h in enumerate(secs.list) if h.flags & SHF_EXECINSTR}
             for name in (".symtab", ".dynsym"):
                 sec = secs.get(name)
                 if sec is None or sec.entsize not in (SYM.size, SYM32.size) or sec.link >= len(secs.list):
                     continue
                 table = len(self.strtabs)
                 data = secs.data(sec)
-                funcs += [(value, size, st_name, table, info >> 4)
-                          for st_name, info, _o, shndx, value, size in _symbols(data, sec.entsize)
-                          if value and shndx and info & 0xF in FUNC_KINDS]
+                for st_name, info, other, shndx, value, size in _symbols(data, sec.entsize):
+                    if value and shndx and info & 0xF in FUNC_KINDS:
+                        funcs.append((value, size, st_name, table, info >> 4))
+                    elif info & 0xF == STT_NOTYPE and st_name and shndx in code and other & 3 not in HIDDEN:
+                        self.labels.append((value, size, st_name, table, info >> 4))
                 self.tables.append(data)
                 self.entsizes.append(sec.entsize)
                 self.strtabs.append(secs.data(secs.list[sec.link]))
+            if not self.plt:
+                self.plt = _plt_entries(secs)
         self.funcs = funcs
+        self._perf: tuple[list[int], list[tuple[int, int, int, int, int]]] | None = None
         ranged = sorted((f for f in funcs if f[1] > 0), key=lambda f: f[0])
         self.sorted_values = [f[0] for f in ranged]
         self.sorted = ranged
@@ -173,21 +208,30 @@ class ElfSymbols:
         return max(self._text(n, t) for _v, _s, n, t, _b in self.sorted[first:j + 1])
 
     def lookup_as_perf(self, rel_pc: int) -> str | None:
-        """The name perf gives rel_pc where several symbols start at one address (tools/perf/util/symbol.c,
-        choose_best_symbol): a non-weak one, then a global one, then the fewest leading underscores, then the
+        """The name perf gives rel_pc (tools/perf/util/symbol.c): a symbol of no size reaches to the next one
+        (symbols__fixup_end, an assembly _start's case); of several at one address, choose_best_symbol's — one
+        with a size, then a non-weak one, then a global one, then the fewest leading underscores, then the
         longest name."""
-        j = bisect.bisect_right(self.sorted_values, rel_pc) - 1
+        if self.plt and self.plt[0][0] <= rel_pc < self.plt[-1][0] + PLT_ENTRY:
+            k = bisect.bisect_right([a for a, _n in self.plt], rel_pc) - 1
+            if k >= 0 and rel_pc < self.plt[k][0] + PLT_ENTRY:
+                return self.plt[k][1]
+        if self._perf is None:
+            funcs = sorted(self.funcs + self.labels, key=lambda f: f[0])
+            self._perf = ([f[0] for f in funcs], funcs)
+        values, funcs = self._perf
+        j = bisect.bisect_right(values, rel_pc) - 1
         if j < 0:
             return None
-        first = bisect.bisect_left(self.sorted_values, self.sorted_values[j])
+        first = bisect.bisect_left(values, values[j])
 
-        def rank(sym: tuple[str, int, int]) -> tuple[bool, bool, int, int]:
-            name, _size, bind = sym
-            return bind != STB_WEAK, bind == STB_GLOBAL, -(len(name) - len(name.lstrip("_"))), len(name)
+        def rank(sym: tuple[str, int, int]) -> tuple[bool, bool, bool, int, int]:
+            name, size, bind = sym
+            return size > 0, bind != STB_WEAK, bind == STB_GLOBAL, -(len(name) - len(name.lstrip("_"))), len(name)
 
-        name, size, _bind = max(((self._text(n, t), sz, b) for _v, sz, n, t, b in self.sorted[first:j + 1]),
-                                key=rank)
-        return name if rel_pc < self.sorted[first][0] + size else None
+        name, size, _bind = max(((self._text(n, t), sz, b) for _v, sz, n, t, b in funcs[first:j + 1]), key=rank)
+        end = values[first] + size if size else (values[j + 1] if j + 1 < len(values) else values[first] + 1)
+        return name if rel_pc < end else None
 
     def object_at(self, rel: int) -> str | None:
         for value, size, name, table in self.objects:

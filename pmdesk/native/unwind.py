@@ -16,6 +16,14 @@ from pmdesk.native.image import Image
 MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
 MAX_GUESSED = 256  # frames found by frame pointer or scanning: beyond that, a walk through garbage
 SCAN_WORDS = 512
+WORD = (1 << 64) - 1
+BINARY_OPS = {  # DWARF expression operators on two operands (a .plt's CFA: rsp + 8 + ((rip & 15) >= 11) << 3)
+    "DW_OP_plus": lambda a, b: a + b, "DW_OP_minus": lambda a, b: a - b, "DW_OP_mul": lambda a, b: a * b,
+    "DW_OP_and": lambda a, b: a & b, "DW_OP_or": lambda a, b: a | b, "DW_OP_xor": lambda a, b: a ^ b,
+    "DW_OP_shl": lambda a, b: a << b if b < 64 else 0, "DW_OP_shr": lambda a, b: a >> b,
+    "DW_OP_ge": lambda a, b: int(a >= b), "DW_OP_gt": lambda a, b: int(a > b), "DW_OP_le": lambda a, b: int(a <= b),
+    "DW_OP_lt": lambda a, b: int(a < b), "DW_OP_eq": lambda a, b: int(a == b), "DW_OP_ne": lambda a, b: int(a != b),
+}
 
 
 class MemorySource(Protocol):
@@ -36,6 +44,7 @@ class Unwinder:
         self.memory = memory
         self.image_at = image_at
         self.scan = scan  # False: a walk with neither CFI nor a frame chain ends (perf's DWARF mode)
+        self.ended = False  # whether the last walk reached the outermost frame (CFI says so), not a dead end
 
     def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
         """(pc, trust, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
@@ -45,6 +54,7 @@ class Unwinder:
         pc_name, sp_name = PC[self.machine], SP[self.machine]
         names = DWARF_REGS[self.machine]
         frames: list[tuple[int, str, bool, bool]] = []
+        self.ended = False
         how, caller = "context", False  # the first frame: the registers themselves, exact
         last_sp = -1
         guessed = 0
@@ -62,7 +72,11 @@ class Unwinder:
             if step is None and self.scan:
                 step = self._scan_step(regs)
                 how = "scan"
+            if step is None and not regs.get(FP[self.machine]) and self.machine == "EM_X86_64" and (
+                    mod is None or mod.cfi.row((pc - 1 if caller else pc) - mod.bias) is None):
+                step = "end"  # no CFI and a zero frame pointer: the x86-64 ABI's end of the chain (process entry)
             if step is None or step == "end":
+                self.ended = step == "end"
                 break
             guessed += how != "cfi"
             new_pc, new_sp = step.get(pc_name), step.get(sp_name)
@@ -96,8 +110,11 @@ class Unwinder:
             kind = rule.type
             if kind == "OFFSET":
                 v = self.memory.u64(cfa + rule.arg)
-                if v is None:
-                    return None
+                if v is None:  # a saved register out of reach is unknown in the caller; its return address ends it
+                    if reg == ra_reg:
+                        return None
+                    new.pop(names[reg], None)
+                    continue
                 new[names[reg]] = v
             elif kind == "VAL_OFFSET":
                 new[names[reg]] = cfa + rule.arg
@@ -148,12 +165,11 @@ class Unwinder:
                 stack.append(stack.pop() + args[0])
             elif name.startswith("DW_OP_const"):
                 stack.append(args[0])
-            elif name == "DW_OP_plus":
+            elif name.startswith("DW_OP_lit"):
+                stack.append(int(name[len("DW_OP_lit"):]))
+            elif name in BINARY_OPS and len(stack) >= 2:
                 b, a = stack.pop(), stack.pop()
-                stack.append(a + b)
-            elif name == "DW_OP_minus":
-                b, a = stack.pop(), stack.pop()
-                stack.append(a - b)
+                stack.append(BINARY_OPS[name](a, b) & WORD)
             else:
                 return None
         return stack[-1] if stack else None

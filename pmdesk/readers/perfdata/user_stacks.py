@@ -22,6 +22,8 @@ PERF_REGS = {  # perf_regs.h bit -> the register's name as native/arch.py spells
 }
 MACHINES = {"x86_64": "EM_X86_64", "aarch64": "EM_AARCH64", "arm64": "EM_AARCH64"}
 ABI_64 = 2
+DEAD_END = 0  # stands for perf's 0 - 1 (no mapping holds either: both are named [unknown]); -1 itself would read
+#              as a call-chain context marker
 MAX_USER_FRAMES = 127  # perf report/script's --max-stack default (PERF_MAX_STACK_DEPTH)
 
 
@@ -34,11 +36,12 @@ class StackCopy:
 
     def read(self, addr: int, n: int) -> bytes | None:
         off = addr - self.base
-        return self.data[off:off + n] if 0 <= off and off + n <= len(self.data) else None
+        return self.data[off:off + n] if 0 <= off and off + n < len(self.data) else None
 
     def u64(self, addr: int) -> int | None:
+        """The word at addr — as perf reads the copy: its last word is out of reach (`addr + 8 >= end`)."""
         off = addr - self.base
-        return struct.unpack_from(self._fmt, self.data, off)[0] if 0 <= off <= len(self.data) - 8 else None
+        return struct.unpack_from(self._fmt, self.data, off)[0] if 0 <= off < len(self.data) - 8 else None
 
     def executable(self, addr: int) -> bool:
         return self._executable(addr)
@@ -61,8 +64,14 @@ def registers(buf: np.ndarray, pos: int, mask: int, machine: str, big: bool) -> 
 def unwind_user(machine: str, regs: dict[str, int], stack: StackCopy,
                 image_at: Callable[[int], Image | None]) -> list[int]:
     """The sample's user frames innermost first as lookup addresses: its pc, then each caller's return address
-    less one (the call instruction's, as perf names them)."""
+    less one (the call instruction's, as perf names them); a walk that ran into a dead end — most often the
+    end of the copied stack — ends with an unknown frame, as perf's does (libunwind's frame-chain fallback
+    reads a return address of 0 there, which perf decrements: perf script's `ffffffffffffffff [unknown]`)."""
     if PC[machine] not in regs or SP[machine] not in regs:
         return []
-    walk = Unwinder(machine, stack, image_at, scan=False).unwind(regs)
-    return [pc - 1 if caller else pc for pc, _how, caller, _signal in walk[:MAX_USER_FRAMES]]
+    unwinder = Unwinder(machine, stack, image_at, scan=False)
+    walk = unwinder.unwind(regs)
+    pcs = [pc - 1 if caller else pc for pc, _how, caller, _signal in walk[:MAX_USER_FRAMES]]
+    if not unwinder.ended and 1 < len(pcs) < MAX_USER_FRAMES:  # (a walk stuck at its first frame: perf adds none)
+        pcs.append(DEAD_END)
+    return pcs

@@ -38,6 +38,11 @@ perf record -q -e cpu-clock -F 299 --call-graph dwarf,4096 -o "$BUILD/perf-dwarf
 cp "$BUILD/perf-dwarf.data" perf-dwarf.data
 perf script --no-inline -i perf-dwarf.data > perf-dwarf.script.txt  # physical frames, as perf.data holds them
 perf annotate -i perf-dwarf.data --stdio -s spin > perf-dwarf.annotate-spin.txt 2>/dev/null
+# CPython in DWARF mode: stacks deeper than the 8 KB copy, C extensions, PLT entries, ld.so at start-up
+perf record -q -e cpu-clock -F 299 --call-graph dwarf,8192 -o "$BUILD/perf-dwarf-python.data" -- /usr/bin/python3 \
+  python_workload.py >/dev/null
+cp "$BUILD/perf-dwarf-python.data" perf-dwarf-python.data
+perf script --no-inline -i perf-dwarf-python.data > perf-dwarf-python.script.txt
 # on- and off-CPU: cpu-clock with sched:sched_switch and the switch records (--switch-events), and perf's own
 # reading of every switch-out sample and switch record (their times in ns)
 perf record -q -e cpu-clock -e sched:sched_switch --switch-events -F 499 -g -o "$BUILD/perf-offcpu.data" \
