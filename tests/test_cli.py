@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,9 +81,14 @@ def test_unreadable_files_exit_2_with_one_line(make: str, tmp_path: Path, capsys
 
 
 def test_console_entry_point_runs_headless(tmp_path: Path) -> None:
+    # a bare environment (no DISPLAY, a new HOME); the compiled kernels are this run's own, so the test does
+    # not spend half a minute compiling them again (benchmarks/first_run.py measures a first run)
+    from pmdesk.launcher import _kernel_cache
+
     r = subprocess.run([sys.executable, "-m", "pmdesk", "histogram", str(NOCOOPS), "--top", "1",
                         "--index-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
-                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                            "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR") or _kernel_cache()})
     assert r.returncode == 0, r.stderr
     assert "byte[]" in r.stdout
 
