@@ -212,7 +212,7 @@ def flame_child(folded: str, index_dir: str) -> None:
     samples = model.load(dump)
     t1 = time.perf_counter()
     prof = model.select(samples)
-    prof.children(0)  # sums, child lists, name order: what the GUI's worker computes before the first paint
+    prof.order_children(model.DRAWN_SHARE)  # what the GUI's worker computes before the first paint
     t2 = time.perf_counter()
     w = FlameGraph()
     w.resize(1600, 1000)

@@ -158,6 +158,9 @@ def load(dump: Dump) -> Samples:
     return got
 
 
+DRAWN_SHARE = 1 / 4000  # a box a flame graph draws is at least half a pixel of some 2,000 (warm, order_children)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What part of the samples a profile shows (every field optional)."""
@@ -187,6 +190,7 @@ class Profile:
     count: int                             # samples selected
     _total: np.ndarray | None = field(default=None, repr=False)
     _children: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _ordered: dict[int, list[int]] = field(default_factory=dict, repr=False)  # children() already asked
 
     @property
     def total_w(self) -> np.ndarray:
@@ -203,6 +207,21 @@ class Profile:
 
     def children(self, node: int) -> list[int]:
         """The node's children, heaviest first (ties by name), without those of no weight."""
+        got = self._ordered.get(node)
+        if got is None:
+            got = self._ordered[node] = self._children_of(node)
+        return got
+
+    def order_children(self, min_share: float) -> None:
+        """children() worked out beforehand (in a worker) for every node of at least `min_share` of the whole —
+        those a flame graph draws — so its first paint only reads them."""
+        floor = self.total * min_share
+        todo = [0]
+        while todo:
+            node = todo.pop()
+            todo += [k for k in self.children(node) if self.total_w[k] >= floor]
+
+    def _children_of(self, node: int) -> list[int]:
         if self._children is None:
             self._children = kernels.children_csr(self.parent)
         off, ids = self._children
@@ -377,7 +396,7 @@ def warm(dump: Dump) -> None:
         prof = select(load(dump))
     except PmdeskError:
         return
-    prof.children(0)
+    prof.order_children(DRAWN_SHARE)
     dump.cache["profile.whole"] = prof
 
 

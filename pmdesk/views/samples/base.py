@@ -45,7 +45,7 @@ def compute(dump: Dump, sel: model.Selection, compare: Dump | None, normalize: b
     instead) — with the sums and child lists the docks read, so drawing does none of it."""
     try:
         prof = model.profile_of(dump, sel)
-        prof.children(0)
+        prof.order_children(model.DRAWN_SHARE)
     except PmdeskError as e:
         return None, None, str(e)
     if compare is None or compare.closed:
@@ -208,16 +208,12 @@ class ProfileSource:
         self.prof = prof
         self.whole = whole or prof.total or 1.0
         self._root = root
-        self._kids: dict[int, list[int]] = {}
 
     def root(self) -> Hashable:
         return self._root
 
     def children(self, node: Hashable) -> list[Hashable]:
-        kids = self._kids.get(node)
-        if kids is None:
-            kids = self._kids[node] = self.prof.children(int(node))
-        return kids
+        return self.prof.children(int(node))  # kept by the profile, ordered beforehand by its worker
 
     def parent(self, node: Hashable) -> Hashable | None:
         return int(self.prof.parent[node]) if node != self._root else None
