@@ -144,29 +144,23 @@ class ElfSymbols:
         self.entsizes: list[int] = []  # each table's entry size (ELF64 or ELF32)
         self._objects: list[tuple[int, int, int, int]] | None = None
         funcs: list[tuple[int, int, int, int, int]] = []  # (value, size, name offset, table, binding)
-        self.labels: list[tuple[int, int, int, int, int]] = []  # NOTYPE symbols in code (perf names by them)
-        self.plt: list[tuple[int, str]] = []  # (address, name@plt) of each PLT entry, as perf synthesises them
-        for elf in elves:
-            secs = sections(elf)
-            code = {i for i, h in enumerate(secs.list) if h.flags & SHF_EXECINSTR}
+        self._sections = [sections(elf) for elf in elves]  # perf's extra names are found there when first asked
+        self._perf: tuple[list[int], list[tuple[int, int, int, int, int]], list[int], list[tuple[int, str]]] | \
+            None = None
+        for secs in self._sections:
             for name in (".symtab", ".dynsym"):
                 sec = secs.get(name)
                 if sec is None or sec.entsize not in (SYM.size, SYM32.size) or sec.link >= len(secs.list):
                     continue
                 table = len(self.strtabs)
                 data = secs.data(sec)
-                for st_name, info, other, shndx, value, size in _symbols(data, sec.entsize):
-                    if value and shndx and info & 0xF in FUNC_KINDS:
-                        funcs.append((value, size, st_name, table, info >> 4))
-                    elif info & 0xF == STT_NOTYPE and st_name and shndx in code and other & 3 not in HIDDEN:
-                        self.labels.append((value, size, st_name, table, info >> 4))
+                funcs += [(value, size, st_name, table, info >> 4)
+                          for st_name, info, _o, shndx, value, size in _symbols(data, sec.entsize)
+                          if value and shndx and info & 0xF in FUNC_KINDS]
                 self.tables.append(data)
                 self.entsizes.append(sec.entsize)
                 self.strtabs.append(secs.data(secs.list[sec.link]))
-            if not self.plt:
-                self.plt = _plt_entries(secs)
         self.funcs = funcs
-        self._perf: tuple[list[int], list[tuple[int, int, int, int, int]]] | None = None
         ranged = sorted((f for f in funcs if f[1] > 0), key=lambda f: f[0])
         self.sorted_values = [f[0] for f in ranged]
         self.sorted = ranged
@@ -212,14 +206,12 @@ class ElfSymbols:
         (symbols__fixup_end, an assembly _start's case); of several at one address, choose_best_symbol's — one
         with a size, then a non-weak one, then a global one, then the fewest leading underscores, then the
         longest name."""
-        if self.plt and self.plt[0][0] <= rel_pc < self.plt[-1][0] + PLT_ENTRY:
-            k = bisect.bisect_right([a for a, _n in self.plt], rel_pc) - 1
-            if k >= 0 and rel_pc < self.plt[k][0] + PLT_ENTRY:
-                return self.plt[k][1]
         if self._perf is None:
-            funcs = sorted(self.funcs + self.labels, key=lambda f: f[0])
-            self._perf = ([f[0] for f in funcs], funcs)
-        values, funcs = self._perf
+            self._perf = self._perf_symbols()
+        values, funcs, plt_starts, plt = self._perf
+        k = bisect.bisect_right(plt_starts, rel_pc) - 1
+        if k >= 0 and rel_pc < plt_starts[k] + PLT_ENTRY:
+            return plt[k][1]
         j = bisect.bisect_right(values, rel_pc) - 1
         if j < 0:
             return None
@@ -232,6 +224,27 @@ class ElfSymbols:
         name, size, _bind = max(((self._text(n, t), sz, b) for _v, sz, n, t, b in funcs[first:j + 1]), key=rank)
         end = values[first] + size if size else (values[j + 1] if j + 1 < len(values) else values[first] + 1)
         return name if rel_pc < end else None
+
+    def _perf_symbols(self) -> tuple[list[int], list[tuple[int, int, int, int, int]], list[int],
+                                     list[tuple[int, str]]]:
+        """What perf names code by besides FUNC symbols: NOTYPE labels in executable sections (not hidden), and
+        the synthesised name@plt entries of the first file that has them — (symbol starts, symbols sorted,
+        PLT entry starts, PLT entries)."""
+        labels = []
+        table = 0
+        for secs in self._sections:
+            code = {i for i, h in enumerate(secs.list) if h.flags & SHF_EXECINSTR}
+            for name in (".symtab", ".dynsym"):
+                sec = secs.get(name)
+                if sec is None or sec.entsize not in (SYM.size, SYM32.size) or sec.link >= len(secs.list):
+                    continue
+                labels += [(value, size, st_name, table, info >> 4)
+                           for st_name, info, other, shndx, value, size in _symbols(self.tables[table], sec.entsize)
+                           if info & 0xF == STT_NOTYPE and st_name and shndx in code and other & 3 not in HIDDEN]
+                table += 1
+        funcs = sorted(self.funcs + labels, key=lambda f: f[0])
+        plt = next((got for got in map(_plt_entries, self._sections) if got), [])
+        return [f[0] for f in funcs], funcs, [a for a, _n in plt], plt
 
     def object_at(self, rel: int) -> str | None:
         for value, size, name, table in self.objects:

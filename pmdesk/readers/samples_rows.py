@@ -21,7 +21,8 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of trie keys: the pr
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _slot(key: int, bits: int) -> int:
+def slot(key: int, bits: int) -> int:
+    """The slot of `key` in an open-addressed table of 2**bits slots (Fibonacci hashing)."""
     return np.int64((np.uint64(key) * GOLDEN) >> np.uint64(64 - bits))
 
 
@@ -39,7 +40,7 @@ def _rehash(pf: np.ndarray, nodes: int, bits: int) -> np.ndarray:
     table = np.zeros(1 << bits, np.int32)
     mask = (1 << bits) - 1
     for v in range(1, nodes):
-        h = _slot(pf[v], bits)
+        h = slot(pf[v], bits)
         while table[h]:
             h = (h + 1) & mask
         table[h] = v
@@ -76,7 +77,7 @@ def trie_kernel(offsets: np.ndarray, frames: np.ndarray, leaf_first: bool, n_fra
                 f = frames[b - 1 - d] if leaf_first else frames[a + d]
                 key = at[s] << 32 | f
                 mask = len(table) - 1
-                h = _slot(key, bits)
+                h = slot(key, bits)
                 v = table[h]
                 while v and pf[v] != key:
                     h = (h + 1) & mask

@@ -142,13 +142,9 @@ class ElfNames:
         return None
 
     def name(self, file_offset: int) -> str | None:
-        if self.symbols is None:
-            return None
-        for off, size, vaddr in self.segments:
-            if off <= file_offset < off + size:
-                got = self.symbols.lookup_as_perf(file_offset - off + vaddr)
-                return demangle(got) if got else None
-        return None
+        at = self.vaddr(file_offset) if self.symbols is not None else None
+        got = self.symbols.lookup_as_perf(at) if at is not None and self.symbols is not None else None
+        return demangle(got) if got else None
 
     def close(self) -> None:
         for f in self._files:

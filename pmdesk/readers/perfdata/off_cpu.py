@@ -57,20 +57,32 @@ def off_cpu_ns(tid: np.ndarray, time: np.ndarray, is_switch: np.ndarray, ins: tu
                outs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Per sample: for a switch-out sample (is_switch) the nanoseconds from its switch-out (the first
     switch-out record of its thread at or after it, before the switch-in; else its own time) to the thread's
-    next switch-in (`ins`: tids and times), 0 when none follows; 0 for the other samples."""
+    next switch-in (`ins`: tids and times), 0 when none follows; 0 for the other samples. One sort of every
+    point by (thread, time) answers all of them (a switch-in at the sample's very time comes before it, a
+    switch-out record after it)."""
     out = np.zeros(len(tid), np.float64)
-    in_tid, in_time = ins
-    out_tid, out_time = outs
-    for t in np.unique(tid[is_switch]).tolist():
-        mine = np.flatnonzero(is_switch & (tid == t))
-        when = time[mine]
-        back = np.sort(in_time[in_tid == t])
-        j = np.searchsorted(back, when, side="right")
-        has = j < len(back)
-        resumed = back[np.minimum(j, max(len(back) - 1, 0))] if len(back) else when
-        left = np.sort(out_time[out_tid == t])
-        k = np.searchsorted(left, when, side="left")
-        own = left[np.minimum(k, max(len(left) - 1, 0))] if len(left) else when
-        start = np.where((k < len(left)) & (own < resumed), own, when) if len(left) else when
-        out[mine] = np.where(has, resumed - start, 0)
+    mine = np.flatnonzero(is_switch)
+    (in_tid, in_time), (out_tid, out_time) = ins, outs
+    n_in, n_q = len(in_tid), len(mine)
+    all_tid = np.concatenate([in_tid, tid[mine], out_tid]).astype(np.int64)
+    all_time = np.concatenate([in_time, time[mine], out_time]).astype(np.int64)
+    kind = np.repeat(np.arange(3), (n_in, n_q, len(out_tid)))
+    order = np.lexsort((kind, all_time, all_tid))
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    by_tid, by_time = all_tid[order], all_time[order]
+    q_rank, q_tid, when = rank[n_in:n_in + n_q], tid[mine], time[mine]
+
+    def next_of(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(whether the thread has such a point after each query, its time)."""
+        ranks = np.sort(ranks)
+        j = np.searchsorted(ranks, q_rank)
+        at = ranks[np.minimum(j, max(len(ranks) - 1, 0))] if len(ranks) else np.zeros(n_q, np.int64)
+        found = (j < len(ranks)) & (by_tid[at] == q_tid) if len(ranks) else np.zeros(n_q, bool)
+        return found, by_time[at] if len(ranks) else when
+
+    has, resumed = next_of(rank[:n_in])
+    own_ok, own = next_of(rank[n_in + n_q:])
+    start = np.where(own_ok & (own < resumed), own, when)
+    out[mine] = np.where(has, resumed - start, 0)
     return out

@@ -25,11 +25,10 @@ from pmdesk.readers.perfdata.header import (
     TID,
     TIME,
 )
-from pmdesk.readers.samples_rows import doubled
+from pmdesk.readers.samples_rows import GOLDEN, doubled, slot
 
 OK, BAD_SIZE, PAST_END, BAD_SAMPLE = 0, 1, 2, 3
 CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 SAMPLE = 9
 FORMAT_TOTAL_TIME_ENABLED, FORMAT_TOTAL_TIME_RUNNING, FORMAT_ID, FORMAT_GROUP, FORMAT_LOST = 1, 2, 4, 8, 16
 BRANCH_HW_INDEX = 1 << 17
@@ -248,10 +247,9 @@ def entry_kinds(chain_off: np.ndarray, chain: np.ndarray, sample_kernel: np.ndar
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _pair_slot(a: int, b: int, bits: int) -> int:
-    h = (np.uint64(a) * GOLDEN) ^ np.uint64(b)
-    return np.int64((h * GOLDEN) >> np.uint64(64 - bits))
+    return slot(np.int64((np.uint64(a) * GOLDEN) ^ np.uint64(b)), bits)
 
 
 @numba.njit(cache=True, nogil=True)
