@@ -680,6 +680,31 @@ def test_only_the_user_closes_docks(qtbot, tmp_path: Path) -> None:  # noqa: ANN
     assert w2._closed == set()
 
 
+def test_profile_tag_field_for_labelled_samples(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    """A Go CPU profile whose samples carry pprof labels: the flame graph's bar offers the Tag field (pprof's
+    -tagfocus), which narrows every dock as `pmdesk profile --tag` does; a key no sample has is said in the
+    info line; a profile without labels has no such field."""
+    from pmdesk.model.samples import profile as model
+    from tests.conftest import DATA
+
+    window.open_path(str(DATA / "profiles" / "go" / "cpu.pb.gz"))
+    wait_idle(qtbot, window)
+    flame = window.view("profile_flame")
+    assert flame.tag.isVisibleTo(flame) and "phase" in flame.tag.toolTip()
+    whole = flame.profile().total
+    flame.tag.setText("phase=hash")
+    flame.tag.editingFinished.emit()
+    qtbot.waitUntil(lambda: flame.profile() is not None and flame.profile().total < whole)
+    want = model.select(model.load(window.current), model.Selection(tag="phase=hash"))
+    assert flame.profile().total == want.total and flame.profile().count == want.count
+    flame.tag.setText("nope=x")
+    flame.tag.editingFinished.emit()
+    qtbot.waitUntil(lambda: "has no label 'nope'" in flame.info.text())
+    window.open_path(str(DATA / "profiles" / "perf-fp.pl.folded"))
+    wait_idle(qtbot, window)
+    assert not flame.tag.isVisibleTo(flame)
+
+
 def test_profile_docks_share_one_selection_and_compare(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """A perf script: the flame graph, functions, call tree and timeline; a focus typed in the flame graph's
     bar narrows the Functions dock too; a function chosen there fills the sandwich; a second profile opened

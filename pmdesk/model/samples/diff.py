@@ -13,7 +13,7 @@ import numpy as np
 
 from pmdesk.model.samples import kernels
 from pmdesk.model.samples.profile import Profile, Samples, folded_name, num
-from pmdesk.readers.samples_rows import trie_kernel
+from pmdesk.readers.stack_trie import build_trie
 
 
 @dataclass
@@ -102,7 +102,7 @@ def diff(a: Profile, b: Profile, normalize: bool = False, truncate: bool = True)
         a_w = np.floor(a_w) if truncate else a_w
     off = np.concatenate([a_off, a_off[-1] + b_off[1:]])
     fr = np.concatenate([a_ids[a_fr] if len(a_fr) else a_fr, b_ids[b_fr] if len(b_fr) else b_fr]).astype(np.int32)
-    node, parent, frame = trie_kernel(off, fr, False, max(len(merged), 1))
+    node, parent, frame = build_trie(off, fr, False)
     na = len(a_w)
     a_self = np.bincount(node[:na], weights=a_w, minlength=len(parent))
     b_self = np.bincount(node[na:], weights=b_w, minlength=len(parent))

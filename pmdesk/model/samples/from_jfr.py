@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pmdesk.model.jfr.recording import Recording
-from pmdesk.readers.samples_rows import trie_kernel
+from pmdesk.readers.stack_trie import build_trie
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -48,7 +48,7 @@ def samples_of(dump: Dump) -> Samples:
                       n_methods).astype(np.int32)
     names = [rec.method_names[int(r)] for r in rec.ident_rows.tolist()] if n_methods else []
     names.append("<unknown method>")
-    stack_node, parent, frame = trie_kernel(off, frames, True, len(names))
+    stack_node, parent, frame = build_trie(off, frames, True)
     node = stack_node[inverse] if len(inverse) else np.zeros(0, np.int32)
     values = {0: np.ones(len(node))}
     types = [("samples", "count")]

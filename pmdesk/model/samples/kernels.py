@@ -53,11 +53,18 @@ def paths(parent: np.ndarray, frame: np.ndarray, depth: np.ndarray, nodes: np.nd
 @numba.njit(cache=True, nogil=True)
 def first_occurrence(parent: np.ndarray, frame: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Whether no ancestor of a node has its function (`key` of its frame): so a recursive function's total
-    counts each sample once."""
+    counts each sample once. Each node's path keeps a 64-bit filter of its functions (bit key % 64), so only
+    a node whose function's bit is already on its parent's path walks up to look."""
     out = np.zeros(len(parent), np.bool_)
+    seen = np.zeros(len(parent), np.uint64)
     for i in range(1, len(parent)):
         k = key[frame[i]]
         n = parent[i]
+        bit = np.uint64(1) << np.uint64(k & 63)
+        seen[i] = seen[n] | bit
+        if not (seen[n] & bit):
+            out[i] = True
+            continue
         first = True
         while n > 0:
             if key[frame[n]] == k:

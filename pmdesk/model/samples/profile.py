@@ -15,7 +15,7 @@ from pmdesk.base.errors import PmdeskError
 from pmdesk.index import store
 from pmdesk.model.formats import Kind
 from pmdesk.model.samples import kernels
-from pmdesk.readers.samples_rows import trie_kernel
+from pmdesk.readers.stack_trie import build_trie
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -312,7 +312,7 @@ def profile_from_paths(samples: Samples, type_: str, unit: str, paths: list[list
     off = np.zeros(len(paths) + 1, np.int64)
     off[1:] = np.cumsum([len(p) for p in paths]) if paths else []
     flat = np.asarray([f for p in paths for f in p], np.int32)
-    node, parent, frame = trie_kernel(off, flat, False, max(len(samples.function), 1))
+    node, parent, frame = build_trie(off, flat, False)
     self_w = np.bincount(node, weights=np.asarray(weights, np.float64), minlength=len(parent)) if paths \
         else np.zeros(len(parent))
     return Profile(samples, type_, unit, parent, frame, self_w, len(paths))

@@ -25,7 +25,7 @@ from pmdesk.readers.perfdata.header import (
     TID,
     TIME,
 )
-from pmdesk.readers.samples_rows import GOLDEN, doubled, slot
+from pmdesk.readers.stack_trie import GOLDEN, doubled, slot
 
 OK, BAD_SIZE, PAST_END, BAD_SAMPLE = 0, 1, 2, 3
 CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64

@@ -14,6 +14,8 @@ OK, BAD_VARINT, PAST_END, BAD_WIRE = 0, 1, 2, 3
 @numba.njit(cache=True, nogil=True, inline="always")
 def _varint(buf: np.ndarray, pos: int, end: int) -> tuple[int, int]:
     """(value, next position); next position -1 when the varint is cut or longer than 10 bytes."""
+    if pos < end and buf[pos] < 0x80:  # most are one byte (small ids, keys)
+        return np.int64(buf[pos]), pos + 1
     result = np.uint64(0)
     shift = 0
     for i in range(10):
@@ -120,43 +122,59 @@ def _repeated(buf: np.ndarray, pos: int, end: int, wire: int, out: np.ndarray, k
 
 
 @numba.njit(cache=True, nogil=True)
-def samples(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_types: int
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """Sample messages -> (location-id offsets, location ids leaf first, values (n, n_types), label rows
-    (sample, key, str, num) as an (m, 4) array, error code, offset). A value missing is 0."""
+def _sparse_index(lid: int, sorted_ids: np.ndarray, order: np.ndarray) -> int:
+    """The index of the location with id `lid` by binary search of the sorted ids (-1 when there is none);
+    not inlined, so the dense case's loop stays small."""
+    j = np.searchsorted(sorted_ids, lid)
+    return order[j] if j < len(sorted_ids) and sorted_ids[j] == lid else -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, i: int, dense: np.ndarray, sorted_ids: np.ndarray,
+          order: np.ndarray, item_off: np.ndarray, items: np.ndarray, widest: int, out: np.ndarray, k: int,
+          offsets: np.ndarray, values: np.ndarray, labels: np.ndarray, nl: int, vals: np.ndarray
+          ) -> tuple[int, int, int, int, int, int]:
+    """samples()'s work from sample i on, into arrays it never replaces: it stops before a sample that might
+    not fit in out or labels. (next sample, k, labels, ids naming no location, error, offset)."""
     n = len(starts)
-    total = 0
-    for i in range(n):
-        total += ends[i] - starts[i]
-    locs = np.empty(total, np.int64)  # at most a location per byte
-    offsets = np.zeros(n + 1, np.int64)
-    values = np.zeros((n, n_types), np.int64)
-    vals = np.empty(64, np.int64)
-    labels = np.empty((16, 4), np.int64)
-    nl = 0
-    k = 0
-    for i in range(n):
+    n_types = len(values)
+    missing = 0
+    while i < n:
         pos, end = starts[i], ends[i]
-        if end - pos + 1 > len(vals):
-            vals = np.empty(end - pos + 1, np.int64)  # at most a value per byte
+        if k + (end - pos) * widest > len(out) or nl + end - pos > len(labels) or end - pos + 1 > len(vals):
+            return i, k, nl, missing, OK, 0
         nv = 0
         while pos < end:
             key, pos = _varint(buf, pos, end)
             if pos < 0:
-                return offsets, locs[:k], values, labels[:nl], BAD_VARINT, starts[i]
+                return i, k, nl, missing, BAD_VARINT, starts[i]
             field, wire = key >> 3, key & 7
             if field == 1 and (wire == 0 or wire == 2):
-                k, pos = _repeated(buf, pos, end, wire, locs, k)
+                stop = end
+                if wire == 2:
+                    ln, pos = _varint(buf, pos, end)
+                    if pos < 0 or ln < 0 or ln > end - pos:
+                        return i, k, nl, missing, PAST_END, starts[i]
+                    stop = pos + ln
+                while pos < stop:
+                    lid, pos = _varint(buf, pos, stop)
+                    if pos < 0:
+                        return i, k, nl, missing, BAD_VARINT, starts[i]
+                    li = dense[lid] if 0 <= lid < len(dense) else _sparse_index(lid, sorted_ids, order)
+                    if li < 0:
+                        missing += 1
+                    else:
+                        for j in range(item_off[li], item_off[li + 1]):
+                            out[k] = items[j]
+                            k += 1
+                    if wire == 0:
+                        break
             elif field == 2 and (wire == 0 or wire == 2):  # packed, or one record per value (Go writes those)
                 nv, pos = _repeated(buf, pos, end, wire, vals, nv)
             elif field == 3 and wire == 2:
                 ln, p = _varint(buf, pos, end)
                 if p < 0 or ln < 0 or ln > end - p:
-                    return offsets, locs[:k], values, labels[:nl], PAST_END, pos
-                if nl == len(labels):
-                    l2 = np.empty((len(labels) * 2, 4), np.int64)
-                    l2[:nl] = labels[:nl]
-                    labels = l2
+                    return i, k, nl, missing, PAST_END, pos
                 labels[nl, 0] = i
                 labels[nl, 1] = labels[nl, 2] = labels[nl, 3] = 0
                 q, stop = p, p + ln
@@ -178,11 +196,73 @@ def samples(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_types: int
             else:
                 pos = _skip(buf, pos, end, wire)
             if pos < 0:
-                return offsets, locs[:k], values, labels[:nl], PAST_END, starts[i]
+                return i, k, nl, missing, PAST_END, starts[i]
         for j in range(min(nv, n_types)):
-            values[i, j] = vals[j]
+            values[j, i] = vals[j]
         offsets[i + 1] = k
-    return offsets, locs[:k], values, labels[:nl], OK, 0
+        i += 1
+    return i, k, nl, missing, OK, 0
+
+
+@numba.njit(cache=True, nogil=True)
+def samples(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_types: int, dense: np.ndarray,
+            sorted_ids: np.ndarray, order: np.ndarray, item_off: np.ndarray, items: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int]:
+    """Sample messages -> (offsets, each sample's location ids leaf first each replaced by its location's
+    items (items[item_off[li]:item_off[li + 1]] — its frames, or just its index), values (n_types, n),
+    label rows (sample, key, str, num) as an (m, 4) array, how many ids name no location (skipped), error
+    code, offset). A location is found by id through `dense` (a table by id) when it is given, else by
+    binary search of the sorted ids. A value missing is 0."""
+    n = len(starts)
+    widest = 1
+    for li in range(len(item_off) - 1):
+        widest = max(widest, item_off[li + 1] - item_off[li])
+    cap = 1 << 10
+    for i in range(n):  # at least a byte per location id: room for all when each location is one item
+        cap += ends[i] - starts[i]
+    out = np.empty(cap, np.int32)
+    offsets = np.zeros(n + 1, np.int64)
+    values = np.zeros((n_types, n), np.float64)
+    vals = np.empty(64, np.int64)
+    labels = np.empty((16, 4), np.int64)
+    i = k = nl = missing = 0
+    while True:
+        i, k, nl, lost, err, at = _fill(buf, starts, ends, i, dense, sorted_ids, order, item_off, items, widest,
+                                        out, k, offsets, values, labels, nl, vals)
+        missing += lost
+        if err or i == n:
+            return offsets, out[:k], values, labels[:nl], missing, err, at
+        room = (ends[i] - starts[i]) * widest
+        if k + room > len(out):
+            grown = np.empty(max(2 * len(out), k + room), np.int32)
+            grown[:k] = out[:k]
+            out = grown
+        if nl + ends[i] - starts[i] > len(labels):
+            more = np.empty((max(2 * len(labels), nl + ends[i] - starts[i]), 4), np.int64)
+            more[:nl] = labels[:nl]
+            labels = more
+        if ends[i] - starts[i] + 1 > len(vals):
+            vals = np.empty(ends[i] - starts[i] + 1, np.int64)  # at most a value per byte
+
+
+@numba.njit(cache=True, nogil=True)
+def through(offsets: np.ndarray, index: np.ndarray, item_off: np.ndarray, items: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of location indices (CSR) -> the same rows with each location replaced by its items."""
+    n = len(offsets) - 1
+    total = 0
+    for j in range(len(index)):
+        total += item_off[index[j] + 1] - item_off[index[j]]
+    out = np.empty(total, np.int32)
+    out_off = np.zeros(n + 1, np.int64)
+    k = 0
+    for i in range(n):
+        for j in range(offsets[i], offsets[i + 1]):
+            for f in range(item_off[index[j]], item_off[index[j] + 1]):
+                out[k] = items[f]
+                k += 1
+        out_off[i + 1] = k
+    return out_off, out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import numba
 import numpy as np
 
 from pmdesk.base.errors import DumpFormatError
@@ -31,53 +30,6 @@ def load_bytes(path: str) -> bytes:
                    "refused")
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _location(lid: int, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray) -> int:
-    """The index of the location with id `lid` (the first such), -1 when there is none."""
-    if len(dense):
-        return dense[lid] if 0 <= lid < len(dense) else -1
-    j = np.searchsorted(sorted_ids, lid)
-    return order[j] if j < len(sorted_ids) and sorted_ids[j] == lid else -1
-
-
-@numba.njit(cache=True, nogil=True)
-def _expand(offsets: np.ndarray, slocs: np.ndarray, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray,
-            loc_offsets: np.ndarray, loc_frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Samples' location ids -> their frames (CSR), each location's frames in its order (innermost first),
-    and how many ids name no location (skipped)."""
-    n = len(offsets) - 1
-    total = 0
-    missing = 0
-    for i in range(len(slocs)):
-        li = _location(slocs[i], dense, sorted_ids, order)
-        if li >= 0:
-            total += loc_offsets[li + 1] - loc_offsets[li]
-        else:
-            missing += 1
-    out = np.empty(total, np.int32)
-    out_off = np.zeros(n + 1, np.int64)
-    k = 0
-    for i in range(n):
-        for j in range(offsets[i], offsets[i + 1]):
-            li = _location(slocs[j], dense, sorted_ids, order)
-            if li < 0:
-                continue
-            for f in range(loc_offsets[li], loc_offsets[li + 1]):
-                out[k] = loc_frames[f]
-                k += 1
-        out_off[i + 1] = k
-    return out_off, out, missing
-
-
-@numba.njit(cache=True, nogil=True)
-def _locate(slocs: np.ndarray, dense: np.ndarray, sorted_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """The location index of each location id (-1 for none)."""
-    out = np.empty(len(slocs), np.int64)
-    for i in range(len(slocs)):
-        out[i] = _location(slocs[i], dense, sorted_ids, order)
-    return out
-
-
 def _keep_from(offsets: np.ndarray, items: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The CSR with each row's items before `start` left out."""
     lengths = offsets[1:] - start
@@ -87,7 +39,7 @@ def _keep_from(offsets: np.ndarray, items: np.ndarray, start: np.ndarray) -> tup
 
 
 def _lookup(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How _expand finds a location by id: a table by id when the ids are about dense (as every profiler
+    """How kernels.samples finds a location by id: a table by id when the ids are about dense (as every profiler
     numbers them), else the ids sorted (stably: the first of a repeated id wins) and their order."""
     if len(ids) and 0 <= ids.min() and ids.max() < 4 * len(ids) + 1024:
         dense = np.full(int(ids.max()) + 1, -1, np.int64)
@@ -128,9 +80,7 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
     progress.update(0.35, "decoding functions and locations")
     fn, ferr, fat = kernels.functions(buf, *spans(5))
     lid, lmap, laddr, loff, lfunc, lline, lerr, lat = kernels.locations(buf, *spans(4))
-    progress.update(0.5, "decoding samples")
-    soff, slocs, values, labels, serr, sat = kernels.samples(buf, *spans(2), len(types))
-    for code, offset, what in ((ferr, fat, "function"), (lerr, lat, "location"), (serr, sat, "sample")):
+    for code, offset, what in ((ferr, fat, "function"), (lerr, lat, "location")):
         if code:
             sink.diagnostic(int(offset), "pprof.damaged", f"a damaged {what} record at byte {int(offset):,} "
                             f"({ERRORS[code]}): read as far as it goes")
@@ -138,23 +88,64 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
     w = SamplesWriter(types)
     map_by_id = {m["id"]: m for m in mappings}
     func_row = {int(r[0]): r for r in fn}
-    # frames: one per (function, the location's mapping), so one function in two binaries stays two; an
-    # unsymbolised location is one frame named by its address
     lookup = _lookup(lid)
     first_line = loff[:-1]
+    rules = None
     if scalars.get(7):  # drop_frames (and keep_frames): as pprof prunes the samples when it reads them
         rules = prune.compile_rules(text(scalars[7]), text(scalars[8]) if scalars.get(8) else None)
         if isinstance(rules, str):
             sink.diagnostic(None, "pprof.drop_frames", f"its drop_frames/keep_frames do not compile ({rules}): "
                             "not applied")
+            rules = None
         else:
             def function_name(fid: int) -> str:
                 row = func_row.get(fid)
                 return text(int(row[1])) if row is not None else ""
 
             cut, beneath, first_line = prune.location_rules(*rules, loff, lfunc, function_name)
-            start = prune.sample_starts(soff, _locate(slocs, *lookup), cut, beneath)
-            soff, slocs = _keep_from(soff, slocs, start)
+    loc_off, loc_frames = _location_frames(w, lid, lmap, laddr, loff, lfunc, first_line, map_by_id, func_row, text)
+    progress.update(0.5, "decoding samples")
+    if rules is None:  # each location id read straight into its frames
+        frame_off, frames, values, labels, missing, serr, sat = kernels.samples(
+            buf, *spans(2), len(types), *lookup, loc_off, loc_frames)
+    else:  # the locations first, pruned, then their frames
+        every = np.arange(len(lid) + 1, dtype=np.int64)
+        soff, sidx, values, labels, missing, serr, sat = kernels.samples(
+            buf, *spans(2), len(types), *lookup, every, every[:-1].astype(np.int32))
+        soff, sidx = _keep_from(soff, sidx, prune.sample_starts(soff, sidx, cut, beneath))
+        frame_off, frames = kernels.through(soff, sidx, loc_off, loc_frames)
+        del sidx
+    if serr:
+        sink.diagnostic(int(sat), "pprof.damaged", f"a damaged sample record at byte {int(sat):,} "
+                        f"({ERRORS[serr]}): read as far as it goes")
+    if missing:
+        sink.diagnostic(None, "pprof.location", f"{missing:,} sample frames name a location the profile lacks")
+    progress.update(0.7, "building the stack tree")
+    event = w.event("samples")
+    n = len(frame_off) - 1
+    w.write_arrays(sink, frame_off, frames, True, list(values), np.full(n, -1, np.int32),
+                   np.full(n, event, np.int32), None, {
+                       "samples.source": "pprof",  # pprof's own default: default_sample_type, else the last
+                       "samples.default_type": text(scalars[14]) if scalars.get(14) else types[-1][0],
+                       "pprof.default_type": text(scalars[14]) if 14 in scalars else None,
+                       "pprof.period_type": list(period_type[0]) if period_type else None,
+                       "pprof.period": scalars.get(12),
+                       "pprof.time_ns": scalars.get(9), "pprof.duration_ns": scalars.get(10),
+                       "pprof.drop_frames": text(scalars[7]) if 7 in scalars else None,
+                       "pprof.keep_frames": text(scalars[8]) if 8 in scalars else None,
+                       "pprof.doc_url": text(scalars[15]) if 15 in scalars else None,
+                       "pprof.comments": comments, "pprof.labels": int(len(labels)),
+                       "pprof.mappings": [{k: v for k, v in m.items() if k != "id"} for m in mappings]},
+                   _labels(labels, text))
+    progress.update(1.0, "done")
+
+
+def _location_frames(w: SamplesWriter, lid: np.ndarray, lmap: np.ndarray, laddr: np.ndarray, loff: np.ndarray,
+                     lfunc: np.ndarray, first_line: np.ndarray, map_by_id: dict, func_row: dict, text
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Each location's frames (CSR by location index, innermost first): one frame per (function, the
+    location's mapping), so one function in two binaries stays two; an unsymbolised location is one frame
+    named by its address; lines before first_line (pruned) left out."""
     loc_frames: list[int] = []
     loc_off = [0]
     frame_of: dict[tuple[int, int], int] = {}
@@ -174,28 +165,7 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
                                             "inlined" if k < b - 1 else "user")
             loc_frames.append(f)
         loc_off.append(len(loc_frames))
-    progress.update(0.7, "building the stack tree")
-    frame_off, frames, missing = _expand(soff, slocs, *lookup, np.asarray(loc_off, np.int64),
-                                         np.asarray(loc_frames, np.int32))
-    del slocs
-    if missing:
-        sink.diagnostic(None, "pprof.location", f"{missing:,} sample frames name a location the profile lacks")
-    event = w.event("samples")
-    w.write_arrays(sink, frame_off, frames, True, [values[:, i].astype(np.float64) for i in range(len(types))],
-                   np.full(len(soff) - 1, -1, np.int32), np.full(len(soff) - 1, event, np.int32), None, {
-                       "samples.source": "pprof",  # pprof's own default: default_sample_type, else the last
-                       "samples.default_type": text(scalars[14]) if scalars.get(14) else types[-1][0],
-                       "pprof.default_type": text(scalars[14]) if 14 in scalars else None,
-                       "pprof.period_type": list(period_type[0]) if period_type else None,
-                       "pprof.period": scalars.get(12),
-                       "pprof.time_ns": scalars.get(9), "pprof.duration_ns": scalars.get(10),
-                       "pprof.drop_frames": text(scalars[7]) if 7 in scalars else None,
-                       "pprof.keep_frames": text(scalars[8]) if 8 in scalars else None,
-                       "pprof.doc_url": text(scalars[15]) if 15 in scalars else None,
-                       "pprof.comments": comments, "pprof.labels": int(len(labels)),
-                       "pprof.mappings": [{k: v for k, v in m.items() if k != "id"} for m in mappings]},
-                   _labels(labels, text))
-    progress.update(1.0, "done")
+    return np.asarray(loc_off, np.int64), np.asarray(loc_frames, np.int32)
 
 
 def _labels(rows: np.ndarray, text) -> Labels | None:

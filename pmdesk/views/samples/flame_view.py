@@ -1,7 +1,7 @@
 """The Flame graph dock of a profile: the flame graph (or icicle) of the samples chosen — by sample type,
-event, thread, pprof's focus/ignore/hide — with a search that highlights and sums its matches, and, compared
-with another open profile of any format, the differential flame graph (width this profile, colour the
-change since the other)."""
+event, thread, pprof's focus/ignore/hide and, for labelled samples, -tagfocus — with a search that
+highlights and sums its matches, and, compared with another open profile of any format, the differential
+flame graph (width this profile, colour the change since the other)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QL
 
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
+from pmdesk.model.samples.profile import load
 from pmdesk.views.common.flame_graph import FlameGraph
 from pmdesk.views.common.selection import FunctionSelected, SelectionBus
 from pmdesk.views.samples.base import DiffSource, ProfileSource, ProfileView, weight_text
@@ -39,6 +40,11 @@ class ProfileFlameView(ProfileView):
             edit.setClearButtonEnabled(True)
             edit.editingFinished.connect(lambda k=key, e=edit: self._filter(k, e.text()))
             self.filters[key] = edit
+        self.tag = QLineEdit()  # shown for a profile whose samples have labels (pprof's)
+        self.tag.setPlaceholderText("Tag: KEY=value pattern (samples labelled so)")
+        self.tag.setClearButtonEnabled(True)
+        self.tag.editingFinished.connect(lambda: self._filter("tag", self.tag.text()))
+        self.tag.setVisible(False)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: highlights, sums")
         self.search.setClearButtonEnabled(True)
@@ -61,6 +67,7 @@ class ProfileFlameView(ProfileView):
             grid.addWidget(w, 0, 2 * col + 1)
         for col, key in enumerate(("focus", "ignore", "hide")):
             grid.addWidget(self.filters[key], 1, 2 * col, 1, 2)
+        grid.addWidget(self.tag, 3, 0, 1, 6)
         grid.addWidget(self.search, 2, 0, 1, 2)
         compare = QHBoxLayout()
         compare.addWidget(QLabel("Compare with:"))
@@ -83,8 +90,6 @@ class ProfileFlameView(ProfileView):
             box.blockSignals(True)
             box.clear()
         if dump is not None:
-            from pmdesk.model.samples.profile import load
-
             s = load(dump)
             sel = self.profile_state().selection
             default = s.types[s.type_index(None)][0]
@@ -102,6 +107,10 @@ class ProfileFlameView(ProfileView):
             self.thread_box.setCurrentIndex(max(self.thread_box.findData(sel.thread), 0))
             for key, edit in self.filters.items():
                 edit.setText(getattr(sel, key) or "")
+            self.tag.setText(sel.tag or "")
+            self.tag.setToolTip(f"Keep the samples with a label KEY whose value matches a regular expression "
+                                f"(pprof's -tagfocus); labels here: {', '.join(s.label_keys)}")
+        self.tag.setVisible(dump is not None and bool(load(dump).label_keys))
         self.event_box.setEnabled(self.event_box.count() > 1)
         self.thread_box.setEnabled(self.thread_box.count() > 2)
         for box in boxes:
