@@ -51,28 +51,31 @@ def paths(parent: np.ndarray, frame: np.ndarray, depth: np.ndarray, nodes: np.nd
 
 
 @numba.njit(cache=True, nogil=True)
-def first_occurrence(parent: np.ndarray, frame: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Whether no ancestor of a node has its function (`key` of its frame): so a recursive function's total
-    counts each sample once. Each node's path keeps a 64-bit filter of its functions (bit key % 64), so only
-    a node whose function's bit is already on its parent's path walks up to look."""
-    out = np.zeros(len(parent), np.bool_)
+def function_sums(parent: np.ndarray, frame: np.ndarray, key: np.ndarray, self_w: np.ndarray, total_w: np.ndarray,
+                  n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each function's (`key` of a frame) self weight and total weight — a node's total counted only where no
+    ancestor has its function, so a recursive function's total counts each sample once. Each node's path
+    keeps a 64-bit filter of its functions (bit key % 64), so only a node whose function's bit is already on
+    its parent's path walks up to look."""
+    self_by = np.zeros(n_keys, np.float64)
+    total_by = np.zeros(n_keys, np.float64)
     seen = np.zeros(len(parent), np.uint64)
     for i in range(1, len(parent)):
         k = key[frame[i]]
+        self_by[k] += self_w[i]
         n = parent[i]
         bit = np.uint64(1) << np.uint64(k & 63)
         seen[i] = seen[n] | bit
-        if not (seen[n] & bit):
-            out[i] = True
-            continue
         first = True
-        while n > 0:
-            if key[frame[n]] == k:
-                first = False
-                break
-            n = parent[n]
-        out[i] = first
-    return out
+        if seen[n] & bit:
+            while n > 0:
+                if key[frame[n]] == k:
+                    first = False
+                    break
+                n = parent[n]
+        if first:
+            total_by[k] += total_w[i]
+    return self_by, total_by
 
 
 @numba.njit(cache=True, nogil=True)

@@ -248,11 +248,8 @@ class Profile:
         s = self.samples
         key = _function_keys(s)
         nk = int(key.max()) + 1 if len(key) else 0
-        nodes = np.arange(1, len(self.parent))
-        keys = key[self.frame[nodes]]
-        self_by = np.bincount(keys, weights=self.self_w[nodes], minlength=nk)
-        first = kernels.first_occurrence(self.parent, self.frame, key)[nodes]
-        total_by = np.bincount(keys[first], weights=self.total_w[nodes][first], minlength=nk)
+        self_by, total_by = kernels.function_sums(self.parent, self.frame, key, np.asarray(self.self_w, np.float64),
+                                                  np.asarray(self.total_w, np.float64), nk)
         rep = np.unique(key, return_index=True)[1]  # a frame of each function (keys number them in order)
         out = [{"function": s.function[rep[k]], "module": s.module[rep[k]], "self": num(self_by[k]),
                 "total": num(total_by[k])} for k in np.flatnonzero(total_by > 0).tolist()]
