@@ -25,13 +25,21 @@ from pmdesk.readers.perfdata.header import (
     TID,
     TIME,
 )
-from pmdesk.readers.stack_trie import GOLDEN, doubled, slot
+from pmdesk.readers.stack_trie import GOLDEN, slot
 
 OK, BAD_SIZE, PAST_END, BAD_SAMPLE = 0, 1, 2, 3
 CONTEXT_KERNEL, CONTEXT_USER, CONTEXT_MAX = -128, -512, -4095  # call-chain context markers, as int64
 SAMPLE = 9
 FORMAT_TOTAL_TIME_ENABLED, FORMAT_TOTAL_TIME_RUNNING, FORMAT_ID, FORMAT_GROUP, FORMAT_LOST = 1, 2, 4, 8, 16
 BRANCH_HW_INDEX = 1 << 17
+
+
+@numba.njit(cache=True, nogil=True)
+def doubled(arr: np.ndarray, n: int) -> np.ndarray:
+    """An array twice as long holding arr's first n elements (a growing numba kernel's storage)."""
+    out = np.empty(len(arr) * 2, arr.dtype)
+    out[:n] = arr[:n]
+    return out
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

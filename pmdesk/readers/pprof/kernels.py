@@ -14,8 +14,6 @@ OK, BAD_VARINT, PAST_END, BAD_WIRE = 0, 1, 2, 3
 @numba.njit(cache=True, nogil=True, inline="always")
 def _varint(buf: np.ndarray, pos: int, end: int) -> tuple[int, int]:
     """(value, next position); next position -1 when the varint is cut or longer than 10 bytes."""
-    if pos < end and buf[pos] < 0x80:  # most are one byte (small ids, keys)
-        return np.int64(buf[pos]), pos + 1
     result = np.uint64(0)
     shift = 0
     for i in range(10):

@@ -80,10 +80,6 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
     progress.update(0.35, "decoding functions and locations")
     fn, ferr, fat = kernels.functions(buf, *spans(5))
     lid, lmap, laddr, loff, lfunc, lline, lerr, lat = kernels.locations(buf, *spans(4))
-    for code, offset, what in ((ferr, fat, "function"), (lerr, lat, "location")):
-        if code:
-            sink.diagnostic(int(offset), "pprof.damaged", f"a damaged {what} record at byte {int(offset):,} "
-                            f"({ERRORS[code]}): read as far as it goes")
 
     w = SamplesWriter(types)
     map_by_id = {m["id"]: m for m in mappings}
@@ -115,9 +111,10 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
         soff, sidx = _keep_from(soff, sidx, prune.sample_starts(soff, sidx, cut, beneath))
         frame_off, frames = kernels.through(soff, sidx, loc_off, loc_frames)
         del sidx
-    if serr:
-        sink.diagnostic(int(sat), "pprof.damaged", f"a damaged sample record at byte {int(sat):,} "
-                        f"({ERRORS[serr]}): read as far as it goes")
+    for code, offset, what in ((ferr, fat, "function"), (lerr, lat, "location"), (serr, sat, "sample")):
+        if code:
+            sink.diagnostic(int(offset), "pprof.damaged", f"a damaged {what} record at byte {int(offset):,} "
+                            f"({ERRORS[code]}): read as far as it goes")
     if missing:
         sink.diagnostic(None, "pprof.location", f"{missing:,} sample frames name a location the profile lacks")
     progress.update(0.7, "building the stack tree")
