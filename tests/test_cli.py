@@ -130,10 +130,14 @@ def test_formats_and_files_pmdesk_does_not_read_yet(capsys: pytest.CaptureFixtur
     doc = json.loads(out)
     assert rc == 0 and {f["name"] for f in doc["formats"]} >= {"hprof", "jfr", "elfcore", "threads"}
     assert "stack" in next(f for f in doc["formats"] if f["name"] == "elfcore")["commands"]
+    crash = tmp_path / "hs_err_pid1.log"
+    crash.write_text("#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n")
+    rc, _, err = run(capsys, "info", str(crash), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "is a JVM crash log (hs_err_pid), which pmdesk does not read yet" in err
     heap = tmp_path / "heapdump.bin"
-    heap.write_bytes(b"go1.7 heap dump\n" + bytes(200))  # the header's magic is all the message looks at
+    heap.write_bytes(b"go1.7 heap dump\n" + bytes(200))  # a Go heap dump's header, then nonsense: one line
     rc, _, err = run(capsys, "info", str(heap), "--index-dir", str(tmp_path / "idx"))
-    assert rc == 2 and "is a Go heap dump (debug.WriteHeapDump), which pmdesk does not read yet" in err
+    assert rc == 2 and str(heap) in err and len(err.strip().splitlines()) == 1
     perf = tmp_path / "perf.data"
     perf.write_bytes(b"PERFILE2" + bytes(200))  # a perf.data header of nonsense: one line naming the file
     rc, _, err = run(capsys, "info", str(perf), "--index-dir", str(tmp_path / "idx"))

@@ -153,14 +153,14 @@ def test_heap_docks_follow_one_selection(qtbot, window: MainWindow) -> None:  # 
 
 
 def test_dominator_model_is_a_valid_qt_model(qtbot, qtmodeltester, tmp_path: Path) -> None:  # noqa: ANN001
-    from pmdesk.model.heap.graph import HeapGraph, ensure_graph
+    from pmdesk.model.heap.graph import ensure_graph, heap_graph
     from pmdesk.views.heap.dominator_model import DominatorModel
 
     dump = Dump.open(SAMPLE, index_dir=tmp_path)
     ensure_graph(dump)
     for by_class in (False, True):
         model = DominatorModel()
-        model.set_graph(HeapGraph(dump), by_class)
+        model.set_graph(heap_graph(dump), by_class)
         model.fetchMore(model.index(-1, -1))
         model.fetchMore(model.index(0, 0))
         qtmodeltester.check(model)

@@ -11,7 +11,7 @@ import pytest
 from pmdesk import cli
 from pmdesk.model.dump import Dump
 from pmdesk.model.heap.diff import compare
-from pmdesk.model.heap.graph import HeapGraph, ensure_graph
+from pmdesk.model.heap.graph import HeapGraph, ensure_graph, heap_graph
 from tests.conftest import DATA, SAMPLE
 from tests.test_heap_graph import _hostile_graph_dump
 
@@ -22,7 +22,7 @@ TRUTH = json.loads((DATA / "leak-phase2.truth.json").read_text())
 def graph(path: Path, tmp: Path) -> HeapGraph:
     d = Dump.open(path, index_dir=tmp)
     ensure_graph(d)
-    return HeapGraph(d)
+    return heap_graph(d)
 
 
 @pytest.fixture(scope="module")

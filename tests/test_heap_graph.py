@@ -19,8 +19,7 @@ from pmdesk.index.derive import heap_graph as HG
 from pmdesk.index.derive.dominators import REACH_STRONG, dominator_tree, reverse_edges
 from pmdesk.index.hprof.graph_input import VISUALVM_MODEL, graph_input
 from pmdesk.model.dump import Dump
-from pmdesk.model.heap.graph import HeapGraph, build_graph, ensure_graph
-from pmdesk.model.heap.objects import ObjectReader
+from pmdesk.model.heap.graph import HeapGraph, build_graph, ensure_graph, heap_graph
 from pmdesk.model.heap.report import duplicate_strings, leak_suspects, threads
 from tests import visualvm
 from tests.conftest import DATA, NOCOOPS, SAMPLE
@@ -33,7 +32,7 @@ TRUTH = json.loads((DATA / "leak-phase2.truth.json").read_text())
 def phase2(tmp_path_factory: pytest.TempPathFactory) -> HeapGraph:
     dump = Dump.open(PHASE2, index_dir=tmp_path_factory.mktemp("index"))
     ensure_graph(dump)
-    return HeapGraph(dump)
+    return heap_graph(dump)
 
 
 def static_node(g: HeapGraph, cls: str, field: str) -> int:
@@ -186,7 +185,7 @@ def test_paths_from_roots_use_strong_references_only(phase2: HeapGraph) -> None:
 
 def test_object_inspector_shows_fields_strings_and_referrers(phase2: HeapGraph) -> None:
     g = phase2
-    reader = ObjectReader(g)
+    reader = g.object_reader()
     session_map = static_node(g, "com.example.leak.LeakApp", "SESSIONS")
     d = reader.details(session_map)
     fields = {f.name: f for f in d.fields}
@@ -223,7 +222,7 @@ def test_gzip_and_plain_dumps_give_the_same_graph(tmp_path: Path) -> None:
     for p in (SAMPLE, plain):
         d = Dump.open(p, index_dir=tmp_path / f"index-{p.name}")
         ensure_graph(d)
-        graphs.append(HeapGraph(d))
+        graphs.append(heap_graph(d))
     assert np.array_equal(graphs[0].retained, graphs[1].retained)
     assert np.array_equal(graphs[0].idom, graphs[1].idom)
 
@@ -231,7 +230,7 @@ def test_gzip_and_plain_dumps_give_the_same_graph(tmp_path: Path) -> None:
 def test_uncompressed_oops_dump(tmp_path: Path) -> None:
     d = Dump.open(NOCOOPS, index_dir=tmp_path)
     ensure_graph(d)
-    g = HeapGraph(d)
+    g = heap_graph(d)
     node = static_node(g, "com.example.leak.LeakApp", "SESSIONS")
     suspects, _ = leak_suspects(g)
     assert suspects[0].class_name == "com.example.leak.LeakApp"
@@ -246,7 +245,7 @@ def test_truncated_dump_still_gets_a_graph(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) * 2 // 3])
     d = Dump.open(cut, index_dir=tmp_path / "idx")
     ensure_graph(d)
-    g = HeapGraph(d)
+    g = heap_graph(d)
     assert g.biggest(3)
     codes = {x.code for x in d.diagnostics()}
     assert "hprof.truncated" in codes and "graph.dangling" in codes
@@ -275,7 +274,7 @@ def test_visualvm_agrees_on_its_biggest_objects(tmp_path: Path) -> None:
     copy = tmp_path / "visualvm-model.sqlite"
     shutil.copy(d.index_path, copy)
     build_graph(d, Progress(), str(copy), functools.partial(graph_input, model=VISUALVM_MODEL))
-    g = HeapGraph(Dump(str(plain), d.reader, copy, False))
+    g = heap_graph(Dump(str(plain), d.reader, copy, False))
     vv = visualvm.run(plain, 300)
     bad = visualvm.mismatches(g, vv)
     assert len(bad) <= 4, "\n".join(bad)
@@ -366,7 +365,7 @@ def test_graph_of_a_hostile_dump(tmp_path: Path) -> None:
     _hostile_graph_dump(f)
     d = Dump.open(f, index_dir=tmp_path / "idx")
     ensure_graph(d)
-    g = HeapGraph(d)
+    g = heap_graph(d)
     by_id = {name: g.node_of(i) for name, i in dict(A=0x100, B=0x104, C=0x108, D=0x10C, E=0x110, R=0x114,
                                                      W=0x118, U=0x11C, M=0x120).items()}
     idom = {k: (int(g.idom[v]) if g.idom[v] >= 0 else None) for k, v in by_id.items()}

@@ -29,6 +29,9 @@ Name: "{group}\{#AppName}"; Filename: "{app}\pmdesk.exe"
 Root: HKA; Subkey: "Software\Classes\pmdesk.hprof"; ValueType: string; ValueData: "Java heap dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.hprof\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.hprof\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.hprof"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.heapdump"; ValueType: string; ValueData: "Go heap dump"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.heapdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.heapdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.heapdump"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.jfr"; ValueType: string; ValueData: "Java Flight Recorder recording"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.jfr\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.jfr\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.jfr"; ValueData: ""; Flags: uninsdeletevalue

@@ -19,9 +19,9 @@ ID = Arg.of("id", help="object id (0x… as shown, or decimal)")
 
 
 def _graph(inv: Invocation, path: str) -> HeapGraph:
-    from pmdesk.model.heap.graph import HeapGraph
+    from pmdesk.model.heap.graph import heap_graph
 
-    return HeapGraph(inv.open(path, graph=True))
+    return heap_graph(inv.open(path, graph=True))
 
 
 def _node(path: str, g: HeapGraph, text: str) -> int:
@@ -97,11 +97,9 @@ def dominators(inv: Invocation) -> Output:
 
 
 def show_object(inv: Invocation) -> Output:
-    from pmdesk.model.heap.objects import ObjectReader
-
     args = inv.args
     g = _graph(inv, args.file)
-    d = ObjectReader(g).details(_node(args.file, g, args.id))
+    d = g.object_reader().details(_node(args.file, g, args.id))
 
     def text() -> Iterator[str]:
         yield d.label
@@ -113,7 +111,10 @@ def show_object(inv: Invocation) -> Output:
             yield f"  value: {d.text!r}"
         if d.length is not None:
             yield f"  length {d.length:,}"
-        yield "fields:" if d.kind in ("instance", "class") else "elements:"
+        if d.allocation:
+            yield "allocated at:"
+            yield from (f"  {frame}" for frame in d.allocation)
+        yield "elements:" if d.length is not None else "fields:"
         for f in d.fields:
             yield f"  {f.type:<8} {f.name:<32} {f.text}"
         yield f"referents ({len(d.referents)}):"
@@ -128,12 +129,11 @@ def show_object(inv: Invocation) -> Output:
 
 def paths(inv: Invocation) -> Output:
     from pmdesk.model.heap import report
-    from pmdesk.model.heap.objects import ObjectReader
 
     args = inv.args
     g = _graph(inv, args.file)
     node = _node(args.file, g, args.id)
-    reader = ObjectReader(g)
+    reader = g.object_reader()
     found = [report.path_steps(g, reader, p) for p in g.paths_from_roots(node, args.max)]
 
     def text() -> Iterator[str]:

@@ -83,7 +83,10 @@ def index_path(path: str, reader: Reader, index_dir: str | os.PathLike[str] | No
 
 
 def _schema_sql(name: str) -> str:
-    return resources.files("pmdesk.index").joinpath("schema", f"{name}.sql").read_text()
+    """index/schema/<name>.sql, after the schemas its leading `-- include: other` lines name."""
+    text = resources.files("pmdesk.index").joinpath("schema", f"{name}.sql").read_text()
+    included = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("-- include:")]
+    return "".join(_schema_sql(other) + "\n" for other in included) + text
 
 
 class IndexWriter:

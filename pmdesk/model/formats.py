@@ -21,6 +21,7 @@ from pmdesk.base.errors import PmdeskError, UnsupportedFormat
 from pmdesk.readers import Reader, describe_head, not_yet_read, read_head, sniff_with
 from pmdesk.readers.apple import AppleReportReader
 from pmdesk.readers.elfcore import ElfCoreReader
+from pmdesk.readers.goheap import GoHeapReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.minidump import MinidumpReader
@@ -120,14 +121,18 @@ class Format:
     status_fn: str | None = None       # 'module:function' (Dump -> str); default: the first kind's
     graph_fn: str | None = None        # heap_graph kind: 'module:function' giving the object graph
                                        # (index/derive/heap_graph.py GraphSource)
+    graph_model_fn: str | None = None  # heap_graph kind: 'module:Class', the HeapGraph (sub)class its queries
+                                       # go through; default the generic model/heap/graph.HeapGraph
     overview: Callable[[Dump], list[tuple[str, str]]] = field(init=False, repr=False, compare=False)
     status_line: Callable[[Dump], str] = field(init=False, repr=False, compare=False)
     graph_source: Callable[..., Any] | None = field(init=False, repr=False, compare=False)
+    graph_model: Callable[..., Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overview", _lazy(self.overview_fn or KIND_OVERVIEW[self.kinds[0]]))
         object.__setattr__(self, "status_line", _lazy(self.status_fn or KIND_STATUS[self.kinds[0]]))
         object.__setattr__(self, "graph_source", _lazy(self.graph_fn) if self.graph_fn else None)
+        object.__setattr__(self, "graph_model", _lazy(self.graph_model_fn or "pmdesk.model.heap.graph:HeapGraph"))
 
     @property
     def name(self) -> str:
@@ -148,6 +153,8 @@ class Format:
 
 HPROF_MIME = MimeType("application/x-java-hprof", "Java heap dump", ("*.hprof", "*.hprof.gz"),
                       (Magic(b"JAVA PROFILE 1.0."),), uti="org.pmdesk.hprof")
+GO_HEAP_MIME = MimeType("application/x-go-heapdump", "Go heap dump", ("*.heapdump",), (Magic(b"go1.7 heap dump\n"),),
+                        uti="org.pmdesk.goheapdump")
 JFR_MIME = MimeType("application/x-java-flight-recording", "Java Flight Recorder recording", ("*.jfr",),
                     (Magic(b"FLR\0"),), uti="org.pmdesk.jfr")
 JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",), (
@@ -194,7 +201,11 @@ OFFCPU_MIME = MimeType("text/x-offcputime-output", "offcputime output", (), (
 
 FORMATS: tuple[Format, ...] = (
     Format(HprofReader, "a Java heap dump", (Kind.HEAP_GRAPH,), (HPROF_MIME,),
-           graph_fn="pmdesk.index.hprof.graph_input:graph_input"),
+           overview_fn="pmdesk.model.heap.hprof:overview",
+           graph_fn="pmdesk.index.hprof.graph_input:graph_input", graph_model_fn="pmdesk.model.heap.hprof:HprofGraph"),
+    Format(GoHeapReader, "a Go heap dump", (Kind.HEAP_GRAPH, Kind.SAMPLES), (GO_HEAP_MIME,),
+           overview_fn="pmdesk.model.heap.go_heap:overview", graph_fn="pmdesk.index.goheap.graph_input:graph_input",
+           graph_model_fn="pmdesk.model.heap.go_heap:GoHeapGraph"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS, Kind.SAMPLES), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),

@@ -50,7 +50,7 @@ _LOOKS_LIKE = (  # leading bytes -> what the file is, for the one-line error on 
 
 
 NOT_YET = (  # formats pmdesk knows by their first bytes but does not read yet: (where, bytes, what it is)
-    (0, b"go1.7 heap dump", "a Go heap dump (debug.WriteHeapDump)"), (0, b"MDMP", "a minidump"),
+    (0, b"MDMP", "a minidump"),
     (0, b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***", "an Android tombstone"),
     (None, b'"bug_type"', "an Apple crash report (.ips)"), (None, b"Incident Identifier:", "an Apple crash report"),
     (None, b"# A fatal error has been detected by the Java Runtime Environment", "a JVM crash log (hs_err_pid)"),

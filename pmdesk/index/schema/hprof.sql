@@ -1,3 +1,4 @@
+-- include: heap
 -- Java heap dumps (HPROF). Identifiers are the dump's (object addresses), stored as signed 64-bit
 -- (two's complement of the unsigned value). Per-object columns live in array_chunk:
 --   hprof_object.id (u8 address), .offset (u8 byte offset of the sub-record in the decompressed dump),
@@ -37,15 +38,6 @@ CREATE INDEX hprof_field_class ON hprof_field (class_idx, is_static, seq);
 CREATE TABLE hprof_constant (class_idx INTEGER NOT NULL, cp_index INTEGER NOT NULL, type INTEGER NOT NULL,
                              value);
 
--- The class histogram (what jmap -histo prints), one row per class with instances.
-CREATE TABLE heap_histogram (
-    class_idx      INTEGER PRIMARY KEY,
-    name           TEXT NOT NULL,
-    count          INTEGER NOT NULL,
-    shallow_bytes  INTEGER NOT NULL,
-    retained_bytes INTEGER             -- filled by the dominator pass; NULL until then
-);
-
 CREATE TABLE hprof_string (string_id INTEGER PRIMARY KEY, text TEXT NOT NULL);
 
 CREATE TABLE hprof_load_class (serial INTEGER, class_id INTEGER, trace_serial INTEGER, name_id INTEGER);
@@ -69,24 +61,3 @@ CREATE TABLE hprof_alloc_site (is_array INTEGER, class_serial INTEGER, trace_ser
                                live_bytes INTEGER, live_instances INTEGER, allocated_bytes INTEGER,
                                allocated_instances INTEGER);
 CREATE TABLE hprof_cpu_sample (count INTEGER, trace_serial INTEGER);
-
--- Filled by the object-graph pass (index/derive/heap_graph.py) after the dump is indexed; per-node
--- arrays (graph.*: CSR of references and referrers, dominators, retained sizes) live in array_chunk.
--- Strings with equal values, grouped (MAT's "duplicate strings"): one row per value held by 2+ Strings.
-CREATE TABLE IF NOT EXISTS heap_duplicate_string (
-    rank         INTEGER PRIMARY KEY, -- 0 = most bytes wasted
-    count        INTEGER NOT NULL,    -- java.lang.String objects with this value
-    arrays       INTEGER NOT NULL,    -- distinct value arrays among them
-    value_bytes  INTEGER NOT NULL,    -- bytes in one value array's contents
-    wasted_bytes INTEGER NOT NULL,    -- shallow bytes of all but one String and all but one array
-    string_node  INTEGER NOT NULL     -- one of the Strings (graph node), to read the value from
-);
-
--- The dominator tree summarised by holder path (model/heap_diff.py), kept for comparisons with other
--- dumps: path elements joined by ' ▸ ', retained bytes and objects under it, a few of its objects.
-CREATE TABLE IF NOT EXISTS heap_holder (
-    path           TEXT PRIMARY KEY,
-    retained_bytes INTEGER NOT NULL,
-    objects        INTEGER NOT NULL,
-    nodes          TEXT NOT NULL      -- JSON list of graph nodes at this path (first 16)
-);

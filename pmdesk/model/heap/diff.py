@@ -20,12 +20,10 @@ from pmdesk.index import store
 from pmdesk.index.derive.dominators import subtree_sizes
 from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.histogram import histogram
-from pmdesk.model.heap.objects import ObjectReader
 
 SEP = " ▸ "
 MIN_FRACTION = 0.0005  # a holder is followed further down when it retains at least this share of the heap
 _INDEX = re.compile(r"^\[\d+\]$")
-_SIZE_FIELDS = ("size", "count", "elementCount")
 
 
 @dataclass
@@ -40,7 +38,8 @@ def _labels(g: HeapGraph, nodes: np.ndarray) -> list[str]:
     names = g.class_names
     out = []
     for v, c in zip(nodes.tolist(), g.node_class[nodes].tolist(), strict=True):
-        out.append(f"class {g.represented_class(v)}" if v >= g.n_objects else names.get(c, "?"))
+        rc = g.represented_class(v)
+        out.append(f"class {rc}" if rc else names.get(c, "?"))
     return out
 
 
@@ -56,7 +55,7 @@ def holder_paths(g: HeapGraph, min_fraction: float = MIN_FRACTION) -> dict[tuple
     retain at least `min_fraction` of the heap; smaller subtrees are summed into their parent's path
     by (field, class)."""
     sizes = _sizes(g)
-    reader = ObjectReader(g)
+    reader = g.object_reader()
     limit = max(int(int(g.meta["graph.total_bytes"]) * min_fraction), 1)
     start, kids_all = g._dom
     fwd_start, fwd = g._fwd
@@ -186,16 +185,6 @@ def class_deltas(a: HeapGraph, b: HeapGraph) -> list[ClassDelta]:
     return out
 
 
-def _collection_size(g: HeapGraph, reader: ObjectReader, node: int) -> int | None:
-    if node >= g.n_objects:
-        return None
-    length = g.array_length(node)
-    if length >= 0:
-        return length
-    values = {n: v for n, t, v in reader.field_values(node) if t != 2}
-    return next((int(values[f]) for f in _SIZE_FIELDS if isinstance(values.get(f), int)), None)
-
-
 HOLDERS_VERSION = 1
 
 
@@ -225,15 +214,6 @@ def holder_summary(g: HeapGraph) -> dict[tuple[str, ...], Holder]:
     return paths
 
 
-def _is_collection(g: HeapGraph, class_name: str) -> bool:
-    if class_name.endswith("[]"):
-        return True
-    row = g.conn.execute("SELECT class_idx FROM hprof_class WHERE name = ? AND kind = 'instance'",
-                         (class_name,)).fetchone()
-    fields = {n for n, _t in ObjectReader(g).instance_fields(row[0])} if row else set()
-    return any(f in fields for f in _SIZE_FIELDS)
-
-
 def _passes_through(h: HolderDelta, holders: list[HolderDelta], g: HeapGraph) -> bool:
     """A holder that only passes its growth on — a class object (its statics hold), or a wrapper one child
     path of which has ≥ 90% of the growth and that is no collection itself — ranks after those that hold."""
@@ -245,7 +225,7 @@ def _passes_through(h: HolderDelta, holders: list[HolderDelta], g: HeapGraph) ->
         return True  # a class object only holds its static fields: they are the holders
     if biggest < 0.9 * h.growth:
         return False
-    return not _is_collection(g, h.path[-1].rsplit(": ", 1)[-1])
+    return not g.object_reader().is_collection(h.path[-1].rsplit(": ", 1)[-1])
 
 
 def compare(a: HeapGraph, b: HeapGraph) -> Comparison:
@@ -260,11 +240,11 @@ def compare(a: HeapGraph, b: HeapGraph) -> Comparison:
     holders.sort(key=lambda h: (h.path in through, -h.growth, len(h.path), h.path))
     matched = sum(hb.retained for p, hb in pb.items() if p in pa and len(p) == 1)
     total_b = sum(hb.retained for p, hb in pb.items() if len(p) == 1) or 1
-    ra, rb = ObjectReader(a), ObjectReader(b)
+    ra, rb = a.object_reader(), b.object_reader()
     collections = []
     for h in holders[:200]:
         if len(h.nodes_a) == 1 and len(h.nodes_b) == 1 and h.objects_a > 1:
-            sa, sb = _collection_size(a, ra, h.nodes_a[0]), _collection_size(b, rb, h.nodes_b[0])
+            sa, sb = ra.collection_size(h.nodes_a[0]), rb.collection_size(h.nodes_b[0])
             if sa is not None and sb is not None and sa != sb:
                 collections.append(CollectionGrowth(h.path, b.class_of(h.nodes_b[0]), sa, sb))
     collections.sort(key=lambda c: -(c.size_b - c.size_a))

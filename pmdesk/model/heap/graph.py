@@ -1,8 +1,9 @@
 """Queries over a heap dump's object graph and dominator tree: biggest objects, dominator children,
-referents and referrers, shortest paths from GC roots, leak suspects.
+referents and referrers, shortest paths from GC roots — whatever the runtime.
 
-A *node* is an index into the graph (dumped objects in dump order, then one node per class mirror);
-an *id* is the object's address as the dump has it, which is what users see (`0x7f3a…`).
+A *node* is an index into the graph (the dumped objects in dump order, then the format's synthetic nodes:
+HPROF's class mirrors, Go's goroutines and frames); an *id* is the object's address as the dump has it,
+which is what users see (`0x7f3a…`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
@@ -25,10 +26,12 @@ from pmdesk.base.progress import Progress
 from pmdesk.index import store
 from pmdesk.index.derive.dominators import REACH_NONE, REACH_STRONG, reverse_edges
 from pmdesk.index.derive.heap_graph import GRAPH_VERSION, GraphSource, build_heap_graph, has_graph
-from pmdesk.index.hprof.objects import SizeModel
 from pmdesk.index.store import StoredArray, load_array
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
+
+if TYPE_CHECKING:
+    from pmdesk.model.heap.objects import ObjectReader
 
 ROOT = -1  # the virtual root of the dominator tree
 
@@ -75,13 +78,19 @@ def ensure_graph(dump: Dump, progress: Progress | None = None) -> None:
     dump.reload_meta()
 
 
+def heap_graph(dump: Dump, conn: sqlite3.Connection | None = None) -> HeapGraph:
+    """The dump's graph through its format's model (HPROF's, Go's, or the generic one); `conn`: a connection
+    of the caller's own (a worker thread's)."""
+    return dump.spec.graph_model(dump, conn)
+
+
 def graph_of(dump: Dump | None) -> HeapGraph | None:
     """The dump's heap graph (loaded once per open dump), or None when it has none (yet)."""
     if dump is None or not dump.has(Kind.HEAP_GRAPH) or dump.meta.get("graph.version") != GRAPH_VERSION:
         return None
     g = dump.cache.get("heap_graph")
     if g is None:
-        g = dump.cache["heap_graph"] = HeapGraph(dump)
+        g = dump.cache["heap_graph"] = heap_graph(dump)
     return g
 
 
@@ -94,7 +103,7 @@ def preload_graph(dump: Dump, warm: Callable[[HeapGraph], None] | None = None) -
         meta = store.read_meta(conn)
         if not dump.has(Kind.HEAP_GRAPH) or meta.get("graph.version") != GRAPH_VERSION:
             return None
-        g = HeapGraph(dump, conn)
+        g = heap_graph(dump, conn)
         g.meta = meta
         g.preload()
         if warm is not None:
@@ -167,7 +176,11 @@ def _paths_back(target, rev_start, rev, is_root, max_paths, nxt):
 
 
 class HeapGraph:
-    """The object graph of one indexed heap dump; arrays load on first use."""
+    """The object graph of one indexed heap dump; arrays load on first use.
+
+    The generic model reads the per-node columns a reader stored (heap_node.id, .class_idx, .shallow) and the
+    class names of heap_class; a format whose index holds its nodes otherwise (HPROF: objects from their
+    records, class mirrors from the class table) subclasses it and names the subclass in the registry."""
 
     def __init__(self, dump: Dump, conn: sqlite3.Connection | None = None) -> None:
         self.conn = conn or dump.conn
@@ -180,86 +193,60 @@ class HeapGraph:
     def _array(self, name: str) -> np.ndarray:
         return load_array(self.conn, name)
 
+    PRELOAD = ("ids", "node_class", "shallow", "retained", "idom", "reach", "_dom", "_fwd", "_rev", "_id_index",
+               "class_names", "heap_bytes", "is_root")
+
     def preload(self) -> HeapGraph:
         """Load everything the docks use (off the GUI thread), so browsing never waits on a load."""
-        for name in ("ids", "node_class", "shallow", "retained", "idom", "reach", "_dom", "_fwd", "_rev",
-                     "_id_index", "class_names", "heap_bytes", "is_root", "_object_class_all", "_array_length_all",
-                     "_offsets", "_java_lang_class", "_mirror_ids", "_size_model", "_mirror_shallow"):
+        for name in self.PRELOAD:
             getattr(self, name)
         return self
 
+    def object_reader(self) -> ObjectReader:
+        """What reads one object's contents, fields and edge names for this dump's format."""
+        from pmdesk.model.heap.objects import ObjectReader
+
+        return ObjectReader(self)
+
     # ---- per-node columns (each loaded on first use: a query touches only what it needs)
     @functools.cached_property
-    def class_node_idx(self) -> np.ndarray:
-        return self._array("graph.class_node_idx").astype(np.int32, copy=False)
-
-    @functools.cached_property
-    def _java_lang_class(self) -> tuple[int, int]:
-        row = self.conn.execute("SELECT class_idx, instance_bytes FROM hprof_class "
-                                "WHERE name = 'java.lang.Class'").fetchone()
-        return (row[0], row[1]) if row else (0, 0)
-
-    @functools.cached_property
-    def _mirror_ids(self) -> np.ndarray:
-        class_ids = dict(self.conn.execute("SELECT class_idx, class_id FROM hprof_class"))
-        return np.array([class_ids[int(c)] & 0xFFFFFFFFFFFFFFFF for c in self.class_node_idx], np.uint64)
-
-    @functools.cached_property
     def ids(self) -> np.ndarray:
-        """uint64 id of every node (objects, then class mirrors)."""
-        return np.concatenate([self._array("hprof_object.id").astype(np.uint64, copy=False), self._mirror_ids])
-
-    @functools.cached_property
-    def _object_class(self) -> np.ndarray:
-        return self._array("hprof_object.class_idx").astype(np.int32, copy=False)
-
-    @functools.cached_property
-    def _array_length(self) -> np.ndarray:
-        return self._array("hprof_object.array_length").astype(np.int32, copy=False)
-
-    @functools.cached_property
-    def _object_class_all(self) -> np.ndarray:
-        """class_idx per node as stored for objects (mirrors: java.lang.Class), for _column()."""
-        return self.node_class
-
-    @functools.cached_property
-    def _array_length_all(self) -> np.ndarray:
-        return np.concatenate([self._array_length, np.full(len(self.class_node_idx), -1, np.int32)])
+        """uint64 id of every node: an object's address (a synthetic node's: what the format gives it)."""
+        return self._array("heap_node.id").astype(np.uint64, copy=False)
 
     @functools.cached_property
     def node_class(self) -> np.ndarray:
-        """class_idx of every node (java.lang.Class for the mirrors)."""
-        return np.concatenate([self._object_class,
-                               np.full(len(self.class_node_idx), self._java_lang_class[0], np.int32)])
+        """class_idx of every node."""
+        return self._array("heap_node.class_idx").astype(np.int32, copy=False)
 
     @functools.cached_property
     def shallow(self) -> np.ndarray:
-        objs = self._size_model.shallow_bytes(self._object_class, self._array_length)
-        return np.concatenate([objs, self._mirror_shallow])
+        return self._array("heap_node.shallow").astype(np.int64, copy=False)
 
     @functools.cached_property
-    def _mirror_shallow(self) -> np.ndarray:
-        m = dict(self.conn.execute("SELECT class_idx, mirror_bytes FROM hprof_class"))
-        return np.array([m.get(int(c)) or self._java_lang_class[1] for c in self.class_node_idx], np.int64)
-
-    @functools.cached_property
-    def _size_model(self) -> SizeModel:
-        return SizeModel.of(self.conn)
-
-    @functools.cached_property
-    def _offsets(self) -> np.ndarray:
-        return self._array("hprof_object.offset").astype(np.uint64, copy=False)
+    def class_names(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT class_idx, name FROM heap_class"))
 
     @property
     def n_objects(self) -> int:
+        """Nodes below this number are the heap's objects; the rest are the format's synthetic nodes."""
         return int(self.meta["graph.objects"])
 
     def offset(self, node: int) -> int | None:
-        """Where the object's record starts in the (decompressed) dump; None for class mirrors."""
-        return int(self._offsets[node]) if node < self.n_objects else None
+        """Where the object's record starts in the dump, when the format keeps it (HPROF)."""
+        return None
 
     def array_length(self, node: int) -> int:
-        return int(self._array_length[node]) if node < self.n_objects else -1
+        """An array's length; -1 for anything else (and for formats without arrays)."""
+        return -1
+
+    def represented_class(self, node: int) -> str | None:
+        """For a class object (HPROF's class mirrors), the name of the class it is the object of."""
+        return None
+
+    def node_label(self, node: int) -> str | None:
+        """What a synthetic node is called ('goroutine 17 [chan receive]'); None for an object."""
+        return None
 
     @functools.cached_property
     def retained(self) -> np.ndarray:
@@ -298,19 +285,14 @@ class HeapGraph:
         return flags
 
     @functools.cached_property
-    def class_names(self) -> dict[int, str]:
-        return dict(self.conn.execute("SELECT class_idx, name FROM hprof_class"))
-
-    @functools.cached_property
     def _id_index(self) -> tuple[np.ndarray, np.ndarray | None, dict[int, int]]:
-        """Object ids for binary search (dump order when it is already sorted, as HotSpot writes it),
-        the sorting permutation otherwise, and the class mirrors' ids."""
+        """Object ids for binary search (dump order when it is already sorted), the sorting permutation
+        otherwise, and the ids of other nodes that can be looked up (HPROF's class mirrors)."""
         obj = self.ids[:self.n_objects]
-        mirrors = {int(i): self.n_objects + k for k, i in enumerate(self.ids[self.n_objects:])}
         if len(obj) < 2 or bool(np.all(obj[1:] >= obj[:-1])):
-            return obj, None, mirrors
+            return obj, None, {}
         order = np.argsort(obj, kind="stable")
-        return obj[order], order, mirrors
+        return obj[order], order, {}
 
     # ---- lookups
     def node_of(self, obj_id: int) -> int | None:
@@ -326,15 +308,7 @@ class HeapGraph:
         return None
 
     def class_of(self, node: int) -> str:
-        if node >= self.n_objects:
-            return "java.lang.Class"
-        return self.class_names.get(int(self._column("_object_class_all", "hprof_object.class_idx", [node])[0]), "?")
-
-    def represented_class(self, node: int) -> str | None:
-        """For a class node, the name of the class it is the mirror of."""
-        if node < self.n_objects:
-            return None
-        return self.class_names.get(int(self.class_node_idx[node - self.n_objects]))
+        return self.class_names.get(int(self._column("node_class", "heap_node.class_idx", [node])[0]), "?")
 
     def _column(self, name: str, stored: str, nodes: list[int]) -> np.ndarray:
         """Values of a per-node column for a few nodes: from the loaded array, or read in place."""
@@ -342,44 +316,28 @@ class HeapGraph:
             return getattr(self, name)[nodes]
         if stored not in self._stored:
             self._stored[stored] = StoredArray(self.conn, stored)
-        objs = [v for v in nodes if v < self.n_objects]
-        got = dict(zip(objs, self._stored[stored].take(objs).tolist(), strict=True))
-        for v in nodes:
-            if v >= self.n_objects:  # class mirrors: from the class table
-                k = v - self.n_objects
-                got[v] = {"ids": lambda k=k: int(self._mirror_ids[k]),
-                          "_object_class_all": lambda: self._java_lang_class[0],
-                          "_array_length_all": lambda: -1}[name]()
-        return np.array([got[v] for v in nodes], dtype=np.uint64 if name == "ids" else np.int64)
+        return self._stored[stored].take(nodes)
 
     def objs(self, nodes: list[int]) -> list[HeapObject]:
         """HeapObjects for a few nodes, without loading whole columns that are not loaded yet."""
         nodes = [int(v) for v in nodes]
         if not nodes:
             return []
-        ids = self._column("ids", "hprof_object.id", nodes)
-        cls = self._column("_object_class_all", "hprof_object.class_idx", nodes)
-        length = self._column("_array_length_all", "hprof_object.array_length", nodes)
-        if "shallow" in self.__dict__:
-            shallow = self.shallow[nodes]
-        else:
-            shallow = self._size_model.shallow_bytes(cls, length)
-            for k, v in enumerate(nodes):
-                if v >= self.n_objects:
-                    shallow[k] = self._mirror_shallow[v - self.n_objects]
-        return [HeapObject(v, int(ids[k]) & 0xFFFFFFFFFFFFFFFF, self._class_name_of(v, int(cls[k])), int(shallow[k]),
-                           int(self.retained[v])) for k, v in enumerate(nodes)]
-
-    def _class_name_of(self, node: int, class_idx: int) -> str:
-        return "java.lang.Class" if node >= self.n_objects else self.class_names.get(class_idx, "?")
+        ids = self._column("ids", "heap_node.id", nodes).astype(np.uint64)
+        cls = self._column("node_class", "heap_node.class_idx", nodes)
+        shallow = self._column("shallow", "heap_node.shallow", nodes)
+        names = self.class_names
+        return [HeapObject(v, int(ids[k]), names.get(int(cls[k]), "?"), int(shallow[k]), int(self.retained[v]))
+                for k, v in enumerate(nodes)]
 
     def obj(self, node: int) -> HeapObject:
         return self.objs([node])[0]
 
     def label(self, node: int) -> str:
         rc = self.represented_class(node)
-        o = self.obj(node)
-        return f"class {rc} @ {format_id(o.id)}" if rc else o.label
+        if rc:
+            return f"class {rc} @ {format_id(self.obj(node).id)}"
+        return self.node_label(node) or self.obj(node).label
 
     # ---- queries
     def biggest(self, top: int = 25) -> list[HeapObject]:

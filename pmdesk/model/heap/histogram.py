@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 from pmdesk.model.dump import Dump
-from pmdesk.readers.hprof.records import ROOT_NAMES
 
 
 @dataclass(frozen=True)
@@ -42,46 +40,40 @@ def status_line(dump: Dump) -> str:
 
 
 def overview(dump: Dump) -> list[tuple[str, str]]:
-    """(label, value) pairs describing a heap dump, in display order."""
+    """(label, value) pairs any heap dump has, in display order (a format's own overview adds to them)."""
     m = dump.meta
-    ts = m.get("hprof.timestamp_ms")
-    when = dt.datetime.fromtimestamp(ts / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "?"
-    threads = dump.conn.execute("SELECT COUNT(*) FROM hprof_root WHERE kind = 8").fetchone()[0]
-    loaders = dump.conn.execute("SELECT COUNT(DISTINCT loader_id) FROM hprof_class WHERE class_id IS NOT NULL "
-                                "AND loader_id != 0").fetchone()[0]
-    roots = ", ".join(f"{n:,} {ROOT_NAMES.get(k, hex(k))}" for k, n in dump.conn.execute(
-        "SELECT kind, COUNT(*) AS n FROM hprof_root GROUP BY kind ORDER BY n DESC"))
     out = [
         ("File", dump.path),
-        ("Format", f"{m.get('hprof.version', 'HPROF')}" + (" (gzip)" if m.get("hprof.compressed") else "")),
+        ("Format", dump.spec.description),
         ("File size", f"{m.get('dump.size', 0):,} bytes"),
-        ("Dumped at", when),
-        ("Identifier size", f"{m.get('hprof.id_size')} bytes"),
-        ("Object layout", f"{m.get('hprof.layout')} (header {m.get('hprof.object_header_bytes')} B, "
-                          f"reference {m.get('hprof.reference_bytes')} B)"),
         ("Objects", f"{m.get('summary.objects', 0):,}"),
         ("Classes with instances", f"{m.get('summary.classes', 0):,}"),
         ("Heap (shallow)", f"{m.get('summary.shallow_bytes', 0):,} bytes"),
-        ("Class loaders", f"{loaders:,} (besides the bootstrap loader)"),
-        ("GC roots", f"{m.get('summary.roots', 0):,} in the dump" + (f": {roots}" if roots else "")),
-        ("Threads", f"{threads:,}"),
-        ("Index", str(dump.index_path)),
-        ("Index time", f"{m.get('index.seconds', 0):.2f} s" + ("" if dump.built else " (reused)")),
+        ("GC roots", f"{m.get('summary.roots', 0):,} in the dump"),
     ]
-    if "graph.version" in m:
-        out[-2:-2] = [
-            ("Object graph", f"{m['graph.nodes']:,} objects (with {m['graph.class_nodes']:,} class objects), "
-                             f"{m['graph.edges']:,} references, {m['graph.roots']:,} distinct GC roots (the "
-                             "dump's, and every class of the boot loader, which never unloads)"),
-            ("Not strongly reachable", f"{m['graph.weakly_reachable']:,} objects only through weak/soft references, "
-                                       f"{m['graph.unreachable']:,} unreachable" + (
-                                           " (the dump is cut short: objects whose referrers were past the cut "
-                                           "look unreachable)" if m.get("hprof.truncated_at") is not None and
-                                           m["graph.unreachable"] else "")),
-            ("Dominator tree", f"computed in {m['graph.seconds']:.2f} s"),
-        ]
-    else:
-        out[-2:-2] = [("Dominator tree", "not computed yet")]
-    if m.get("hprof.truncated_at") is not None:
-        out.insert(3, ("Truncated", f"at byte {m['hprof.truncated_at']:,}"))
-    return out
+    return out + graph_facts(dump) + index_facts(dump)
+
+
+def graph_facts(dump: Dump, truncated: bool = False, synthetic_nodes: str = "other nodes") -> list[tuple[str, str]]:
+    """The object graph's figures, once computed; `truncated`: the dump is cut short; `synthetic_nodes`: what
+    the graph's nodes that are not objects are."""
+    m = dump.meta
+    if "graph.version" not in m:
+        return [("Dominator tree", "not computed yet")]
+    synthetic = m["graph.nodes"] - m["graph.objects"]
+    return [
+        ("Object graph", f"{m['graph.nodes']:,} nodes ({m['graph.objects']:,} objects"
+                         + (f", {synthetic:,} {synthetic_nodes}" if synthetic else "") + "), "
+                         f"{m['graph.edges']:,} references, {m['graph.roots']:,} distinct GC roots"),
+        ("Not strongly reachable", f"{m['graph.weakly_reachable']:,} objects only through weak/soft references, "
+                                   f"{m['graph.unreachable']:,} unreachable" + (
+                                       " (the dump is cut short: objects whose referrers were past the cut look "
+                                       "unreachable)" if truncated and m["graph.unreachable"] else "")),
+        ("Dominator tree", f"computed in {m['graph.seconds']:.2f} s"),
+    ]
+
+
+def index_facts(dump: Dump) -> list[tuple[str, str]]:
+    m = dump.meta
+    return [("Index", str(dump.index_path)),
+            ("Index time", f"{m.get('index.seconds', 0):.2f} s" + ("" if dump.built else " (reused)"))]

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from pmdesk.model.heap.graph import HeapGraph, HeapObject
 from pmdesk.model.heap.objects import ObjectReader
-from pmdesk.readers.hprof import records as R
 
 T = TypeVar("T")
 DUPLICATES_SHOWN = 1000  # the rows the Duplicate strings dock lists
@@ -96,7 +95,7 @@ def accumulation_point(g: HeapGraph, node: int) -> list[int]:
 def leak_suspects(g: HeapGraph, threshold: float = SUSPECT_THRESHOLD) -> tuple[list[Suspect], int]:
     """(suspects, heap bytes): single objects, then groups of one class's instances, at the top of the
     dominator tree retaining ≥ threshold of the heap."""
-    reader = ObjectReader(g)
+    reader = g.object_reader()
     heap = g.heap_bytes
     limit = threshold * heap
     top = g.dominated()
@@ -107,7 +106,7 @@ def leak_suspects(g: HeapGraph, threshold: float = SUSPECT_THRESHOLD) -> tuple[l
     singles = [_object_suspect(g, reader, o, heap) for o in out]
     by_class: dict[str, list[HeapObject]] = defaultdict(list)
     for o in rest:
-        by_class[g.label(o.node) if o.node >= g.n_objects else o.class_name].append(o)
+        by_class[g.label(o.node) if g.represented_class(o.node) else o.class_name].append(o)
     groups = []
     for name, objs in by_class.items():
         total = sum(o.retained_bytes for o in objs)
@@ -121,13 +120,14 @@ def _object_suspect(g: HeapGraph, reader: ObjectReader, o: HeapObject, heap: int
     chain = accumulation_point(g, o.node)
     acc = g.obj(chain[-1]) if len(chain) > 1 else None
     name = g.label(o.node)
-    what = f"The {'class ' + (g.represented_class(o.node) or '') if o.node >= g.n_objects else 'object ' + name}"
-    loader = _loader_text(g, reader, o.node)
+    rc = g.represented_class(o.node)
+    what = f"The class {rc}" if rc else f"The object {name}" if o.node < g.n_objects else f"The {name}"
+    loader = reader.owner_text(o.node)
     desc = (f"{what}{loader} occupies {o.retained_bytes:,} bytes ({o.retained_bytes / heap:.1%}) of the heap.")
     if acc is not None:
         desc += f" The memory is accumulated in one instance of {acc.class_name} ({g.label(acc.node)})."
     paths = g.paths_from_roots(o.node, 1)
-    return Suspect("object", desc, o.class_name if o.node < g.n_objects else (g.represented_class(o.node) or ""),
+    return Suspect("object", desc, rc or o.class_name,
                    o.retained_bytes, o.retained_bytes / heap, [o], 1, acc,
                    path_steps(g, reader, paths[0]) if paths else [], path_steps(g, reader, chain))
 
@@ -142,17 +142,6 @@ def _class_suspect(g: HeapGraph, reader: ObjectReader, name: str, objs: list[Hea
     return Suspect("class", desc, name, total, total / heap, sorted(objs, key=lambda x: -x.retained_bytes)[:10],
                    len(objs), g.obj(chain[-1]) if len(chain) > 1 else None,
                    path_steps(g, reader, paths[0]) if paths else [], path_steps(g, reader, chain))
-
-
-def _loader_text(g: HeapGraph, reader: ObjectReader, node: int) -> str:
-    if node < g.n_objects:
-        return ""
-    cidx = int(g.class_node_idx[node - g.n_objects])
-    row = g.conn.execute("SELECT loader_id FROM hprof_class WHERE class_idx = ?", (cidx,)).fetchone()
-    if not row or not row[0]:
-        return ", loaded by the bootstrap class loader,"
-    ln = g.node_of(row[0] & 0xFFFFFFFFFFFFFFFF)
-    return f", loaded by {g.label(ln)}," if ln is not None else ""
 
 
 # ---------------------------------------------------------------- duplicate strings
@@ -175,7 +164,7 @@ def duplicate_strings(g: HeapGraph, top: int | None = 100) -> list[DuplicateStri
     """Values held by more than one String, most wasted bytes first."""
     rows = g.conn.execute("SELECT count, arrays, value_bytes, wasted_bytes, string_node FROM heap_duplicate_string "
                           "ORDER BY rank" + (f" LIMIT {int(top)}" if top is not None else "")).fetchall()
-    texts = ObjectReader(g).strings([r[4] for r in rows])
+    texts = g.object_reader().strings([r[4] for r in rows])
     return [DuplicateString(texts.get(r[4], "?"), r[0], r[1], r[2], r[3], g.obj(r[4])) for r in rows]
 
 
@@ -212,60 +201,6 @@ class ThreadInfo:
 
 @per_graph
 def threads(g: HeapGraph) -> list[ThreadInfo]:
-    """Thread objects with their stack traces and the objects each frame's locals hold."""
-    conn = g.conn
-    reader = ObjectReader(g)
-    strings = dict(conn.execute("SELECT string_id, text FROM hprof_string"))
-    class_by_serial = dict(conn.execute("SELECT l.serial, c.name FROM hprof_load_class l "
-                                        "JOIN hprof_class c ON c.class_id = l.class_id"))
-    frames: dict[int, tuple[str, str]] = {}
-    for fid, mname, src, cser, line in conn.execute(
-            "SELECT frame_id, method_name_id, source_file_id, class_serial, line FROM hprof_frame"):
-        where = {0: "", -1: "unknown", -2: "compiled", -3: "native"}.get(line, f"{strings.get(src, '?')}:{line}")
-        frames[fid] = (f"{class_by_serial.get(cser, '?')}.{strings.get(mname, '?')}", where or strings.get(src, ""))
-    trace_frames: dict[int, list[int]] = defaultdict(list)
-    for ts, fid in conn.execute("SELECT trace_serial, frame_id FROM hprof_trace_frame ORDER BY trace_serial, depth"):
-        trace_frames[ts].append(fid)
-    locals_by_thread: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for kind, oid, tser, frame in conn.execute("SELECT kind, object_id, thread_serial, frame_number FROM hprof_root "
-                                               "WHERE kind IN (?, ?, ?)", (R.ROOT_JAVA_FRAME, R.ROOT_JNI_LOCAL,
-                                                                           R.ROOT_NATIVE_STACK)):
-        locals_by_thread[tser].append((frame if kind != R.ROOT_NATIVE_STACK else -1, oid & 0xFFFFFFFFFFFFFFFF))
-    thread_rows = conn.execute("SELECT object_id, thread_serial, frame_number FROM hprof_root WHERE kind = ?",
-                               (R.ROOT_THREAD_OBJECT,)).fetchall()
-    nodes = {}
-    for oid, _ser, _trace in thread_rows:
-        v = g.node_of(oid & 0xFFFFFFFFFFFFFFFF)
-        if v is not None:
-            nodes[oid] = v
-    names = _thread_names(g, reader, list(nodes.values()))
-    out = []
-    for oid, ser, trace in thread_rows:
-        v = nodes.get(oid)
-        if v is None:
-            continue
-        fr = [FrameLocals(d, *frames.get(fid, ("?", "")), []) for d, fid in enumerate(trace_frames.get(trace, []))]
-        loose = []
-        seen: set[tuple[int, int]] = set()
-        for depth, lid in locals_by_thread.get(ser, []):
-            ln = g.node_of(lid)
-            if ln is None or ln == v or (depth, ln) in seen:  # a frame's `this` thread is not its local
-                continue
-            seen.add((depth, ln))
-            (fr[depth].locals if 0 <= depth < len(fr) else loose).append(g.obj(ln))
-        out.append(ThreadInfo(g.obj(v), names.get(v, ""), fr, loose))
-    out.sort(key=lambda t: -t.obj.retained_bytes)
-    return out
-
-
-def _thread_names(g: HeapGraph, reader: ObjectReader, nodes: list[int]) -> dict[int, str]:
-    recs = reader.records(nodes)
-    name_nodes = {}
-    for v, rec in recs.items():
-        vals = {n: x for n, _t, x in reader.field_values(v, rec)}
-        nn = g.node_of(vals.get("name") or 0)
-        if nn is not None:
-            name_nodes[v] = nn
-    texts = reader.strings(list(name_nodes.values()))
-    return {v: texts.get(nn, "") for v, nn in name_nodes.items()}
-
+    """The heap's threads (goroutines) with their stacks and the objects each frame's locals hold, the one
+    retaining most first."""
+    return sorted(g.object_reader().threads(), key=lambda t: -t.obj.retained_bytes)

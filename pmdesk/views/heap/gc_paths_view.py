@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from pmdesk.model.heap.graph import HeapGraph
-from pmdesk.model.heap.objects import ObjectReader
-from pmdesk.readers.hprof.records import ROOT_NAMES
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.columns import RIGHT
 from pmdesk.views.common.roles import Role
@@ -63,14 +61,8 @@ class GCPathsView(HeapGraphView):
         self.node = node
         self.tree.clear()
         paths = g.paths_from_roots(node, self.max_paths.value())
-        reader = ObjectReader(g)
-        root_kinds: dict[int, str] = {}
-        for p in paths:
-            oid = int(g.ids[p[0]])
-            signed = oid - (1 << 64) if oid >= 1 << 63 else oid
-            kinds = [ROOT_NAMES.get(k, hex(k)) for (k,) in g.conn.execute(
-                "SELECT DISTINCT kind FROM hprof_root WHERE object_id = ?", (signed,))]
-            root_kinds[p[0]] = ", ".join(kinds) or ("system class" if p[0] >= g.n_objects else "root")
+        reader = g.object_reader()
+        root_kinds = {p[0]: ", ".join(reader.root_kinds(p[0])) or "root" for p in paths}
         top = self._item(None, g, node, "", root_kinds.get(node, ""))
         items: dict[tuple[int, ...], QTreeWidgetItem] = {(node,): top}
         for p in paths:

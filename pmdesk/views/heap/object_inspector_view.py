@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QTabWidget
 
 from pmdesk.base.errors import PmdeskError
 from pmdesk.model.heap.graph import HeapGraph
-from pmdesk.model.heap.objects import ObjectReader
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.roles import Role
 from pmdesk.views.heap.graph_base import HeapGraphView
@@ -59,7 +58,7 @@ class ObjectInspectorView(HeapGraphView):
             return
         self.node = node
         try:
-            d = ObjectReader(g).details(node)
+            d = g.object_reader().details(node)
         except PmdeskError as e:
             self.header.setText(e.one_line())
             return

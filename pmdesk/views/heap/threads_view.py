@@ -36,8 +36,9 @@ class HeapThreadsView(HeapGraphView):
         if graph is None:
             return
         for t in threads(graph):
-            top = QTreeWidgetItem([f"{t.name or '(unnamed)'} — {graph.label(t.obj.node)}", f"{t.obj.retained_bytes:,}",
-                                   f"{t.max_locals_retained:,}", ""])
+            label = graph.label(t.obj.node)
+            title = label if t.name == label else f"{t.name or '(unnamed)'} — {label}"  # a goroutine is its label
+            top = QTreeWidgetItem([title, f"{t.obj.retained_bytes:,}", f"{t.max_locals_retained:,}", ""])
             top.setData(0, Role.NODE, t.obj.node)
             for c in (1, 2):
                 top.setTextAlignment(c, RIGHT)

@@ -1,0 +1,1 @@
+"""The index side of the Go heap dump reader: the object graph the heap-graph pass is given."""
