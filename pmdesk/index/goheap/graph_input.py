@@ -13,15 +13,19 @@ goroutines, and the root nodes (a segment is a root too, but dominates nothing: 
 
 from __future__ import annotations
 
+import mmap
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from pmdesk.base.progress import Progress
+from pmdesk.index.derive.graph_build import compact
 from pmdesk.index.derive.heap_graph import GraphInput
 from pmdesk.index.store import load_array, read_meta
+from pmdesk.readers.goheap import kernels as K
 from pmdesk.readers.goheap import records as R
-from pmdesk.readers.goheap.reader import Sorted, mapped, pointers
+from pmdesk.readers.goheap.reader import Sorted, by_steps, mapped
 
 
 def _u(v: int | None) -> int:
@@ -57,9 +61,9 @@ def graph_input(conn: sqlite3.Connection, dump_path: str, progress: Progress) ->
             fr = R.frame(c, record)
             extra.append((fr.content, fr.size, c.pos))
         more = np.array(extra, np.int64).reshape(-1, 3)
-        out_start, out, _types, counts = pointers(np.frombuffer(mm, np.uint8), np.concatenate([content, more[:, 0]]),
-                                                  np.concatenate([shallow[:n_obj], more[:, 1]]),
-                                                  np.concatenate([fields, more[:, 2]]), obj_addr, srt, [], {})
+        out_start, out, counts = pointers(mm, np.concatenate([content, more[:, 0]]),
+                                          np.concatenate([shallow[:n_obj], more[:, 1]]),
+                                          np.concatenate([fields, more[:, 2]]), n_obj, srt, progress.part(0.1, 0.7))
     progress.update(0.7, "building the object graph")
     n_seg = len(segments)
     first_goroutine = n_obj + n_seg
@@ -123,6 +127,33 @@ def graph_input(conn: sqlite3.Connection, dump_path: str, progress: Progress) ->
     n_classes = int(conn.execute("SELECT COUNT(*) FROM heap_class").fetchone()[0])
     return GraphInput(n, n_obj, node_cls, n_classes, shallow, fwd_start, fwd, roots,
                       {"graph.pointers_outside_heap": int(counts[0])}, {}, problems)
+
+
+def pointers(mm: mmap.mmap, content: np.ndarray, size: np.ndarray, fields: np.ndarray, n_obj: int,
+             srt: Sorted, progress: Progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For owners with pointer fields (contents offset, size, field-list offset each; the n_obj objects first):
+    (CSR starts, target objects) of their pointers, and (pointers to no object, fields past their owner).
+    Each step's owners are split between two threads (the kernels release the GIL)."""
+    b = np.frombuffer(mm, np.uint8)
+    n = len(content)
+    slot_start = np.zeros(n + 1, np.int64)
+    per_owner = slot_start[1:]  # counted in place, then summed up in place
+    by_steps(mm, content, n_obj, lambda k0, k1: K.field_counts(b, fields, k0, k1, per_owner), progress.part(0, 0.2),
+             "counting the pointers")
+    np.cumsum(per_owner, out=per_owner)
+    out = np.empty(int(slot_start[-1]), np.int32)
+    counts = np.zeros((2, 2), np.int64)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pmdesk-pointers") as pool:
+        def step(k0: int, k1: int) -> None:
+            mid = (k0 + k1) // 2
+            jobs = [pool.submit(K.pointer_fields, b, content, size, fields, lo, hi, *srt.kernel_args(), slot_start,
+                                out, counts[i]) for i, (lo, hi) in enumerate(((k0, mid), (mid, k1)))]
+            for j in jobs:
+                j.result()
+
+        by_steps(mm, content, n_obj, step, progress.part(0.2, 0.95), "reading the pointers")
+    fwd_start, e = compact(n, slot_start, out)
+    return fwd_start, out[:e], counts.sum(axis=0)
 
 
 def _resolve(srt: Sorted, values: list[int]) -> list[int]:

@@ -112,8 +112,8 @@ class GoObjectReader(ObjectReader):
             kind = g.synthetic.get(node, ("GC root", ""))[0]
             return [{"data": "data segment (globals)", "bss": "bss segment (globals)"}.get(kind, kind)]
         out = []
-        for src, _weak in g.referrers(node):
-            kind = g.synthetic.get(src, ("object", ""))[0] if src >= g.n_objects else "object"
+        for src in sorted({s for s, _weak in g.referrers(node) if s >= g.n_objects}):  # many words may point here
+            kind = g.synthetic.get(src, ("object", ""))[0]
             if kind in ("data", "bss"):
                 out.append(f"global at {self.edge_labels(src, [node])[node]} ({kind})")
         return out or ["GC root"]

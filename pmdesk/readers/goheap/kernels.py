@@ -226,46 +226,99 @@ def walk(b, stop, fill, obj_addr, obj_size, obj_content, obj_fields, samp_ptr, s
     return W_CUT
 
 
-@njit(cache=True, nogil=True)
-def count_fields(b, fields):
-    """Pointer fields in the field lists at these offsets (lists the walk checked whole)."""
-    n = 0
-    for k in range(fields.shape[0]):
-        nf, _p = _skip_fields(b, fields[k], b.shape[0])
-        n += nf
-    return n
+@njit(cache=True, inline="always")
+def _word(b, q):
+    """The little-endian 64-bit word at byte q."""
+    return np.uint64(b[q]) | (np.uint64(b[q + 1]) << np.uint64(8)) | (np.uint64(b[q + 2]) << np.uint64(16)) \
+        | (np.uint64(b[q + 3]) << np.uint64(24)) | (np.uint64(b[q + 4]) << np.uint64(32)) \
+        | (np.uint64(b[q + 5]) << np.uint64(40)) | (np.uint64(b[q + 6]) << np.uint64(48)) \
+        | (np.uint64(b[q + 7]) << np.uint64(56))
 
 
 @njit(cache=True, nogil=True)
-def owner_of(addrs_sorted, ends_sorted, order, v):
-    """The object whose [address, address + size) holds `v` (its dump index), or -1."""
-    lo = 0
-    hi = addrs_sorted.shape[0]
+def owner_of(addrs, end_order, base, shift, page_lo, v):
+    """The object whose [address, address + size) holds `v` (its dump index), or -1. Objects are sorted by
+    address (addrs; end_order: each one's end address and dump index side by side, one cache line);
+    page_lo[p] is the last object starting at or before page p's start (pages of 1 << shift bytes from
+    base), so the search stays within one page's few objects."""
+    if v < base:
+        return -1
+    p = (v - base) >> np.uint64(shift)
+    if p >= np.uint64(page_lo.shape[0] - 1):
+        return -1
+    lo = max(page_lo[p], 0)
+    hi = page_lo[p + 1] + 1
     while lo < hi:
         mid = (lo + hi) >> 1
-        if addrs_sorted[mid] <= v:
+        if addrs[mid] <= v:
             lo = mid + 1
         else:
             hi = mid
     i = lo - 1
-    if i >= 0 and v < ends_sorted[i]:
-        return order[i]
+    if i >= 0 and v < np.uint64(end_order[i, 0]):
+        return end_order[i, 1]
     return -1
 
 
 @njit(cache=True, nogil=True)
-def pointer_fields(b, content, size, fields, obj_addr, addrs_sorted, ends_sorted, order, itab_sorted, itab_type,
-                   type_sorted, type_idx, out_start, out, obj_type, counts):
-    """For each owner k (an object, frame or segment with its contents at content[k], size[k] bytes, its
-    field list at fields[k]; obj_addr: each object's address in dump order): the objects its pointer fields
-    point into, as CSR (out_start, out; -1 never stored). A pointer whose previous word is an itab's or a
-    type's address is an interface's data word: the object it points at gets that type's index in obj_type
-    (when it has none yet). counts[0]: pointers to nothing in the heap (nil, stacks, static data),
+def field_counts(b, fields, k0, k1, out):
+    """out[k]: the pointer fields in owner k's field list (lists the walk checked whole), for k0..k1-1."""
+    for k in range(k0, k1):
+        out[k], _p = _skip_fields(b, fields[k], b.shape[0])
+
+
+@njit(cache=True, nogil=True)
+def pointer_fields(b, content, size, fields, k0, k1, addrs, end_order, base, shift, page_lo, slot_start, out,
+                   counts):
+    """For owners k0..k1-1 (an object, frame or segment with its contents at content[k], size[k] bytes, its
+    field list at fields[k]): the object each pointer field points into, at out[slot_start[k] + j] for its
+    j-th field (HOLE, -1, when it points into none). Owners write only their own slots, so two threads may
+    fill two ranges at once. counts[0]: pointers to nothing in the heap (nil, stacks, static data),
     counts[1]: fields past their owner's contents."""
-    n_out = 0
     end = b.shape[0]
-    for k in range(content.shape[0]):
-        out_start[k] = n_out
+    for k in range(k0, k1):
+        p = fields[k]
+        c0 = content[k]
+        sz = size[k]
+        e = slot_start[k]
+        stop = slot_start[k + 1]
+        while e < stop:
+            kind, p = _uvar(b, p, end)
+            if p < 0 or kind == 0:
+                break
+            off, p = _uvar(b, p, end)
+            if p < 0:
+                break
+            offs = np.int64(off)
+            if kind != 1:  # an interface's two words: the data word is the pointer
+                offs += 8
+            t = -1
+            if offs < 0 or offs + 8 > sz:
+                counts[1] += 1
+            else:
+                t = owner_of(addrs, end_order, base, shift, page_lo, _word(b, c0 + offs))
+                if t < 0:
+                    counts[0] += 1
+            out[e] = t
+            e += 1
+        while e < stop:
+            out[e] = -1
+            e += 1
+
+
+@njit(cache=True, nogil=True)
+def interface_types(b, content, size, fields, k0, k1, obj_addr, addrs, end_order, base, shift, page_lo,
+                    itab_sorted, itab_type, type_sorted, type_idx, obj_type):
+    """Types from interface values (owners k0..k1-1 as for pointer_fields): a pointer field whose previous
+    word is an itab's (or a type's) address is an interface's data word, and the object it points at (its
+    start) gets that type's index in obj_type, when it has none yet. Only such pointers are resolved, so
+    this pass costs little more than reading the field lists."""
+    end = b.shape[0]
+    n_itab = itab_sorted.shape[0]
+    n_type = type_sorted.shape[0]
+    if n_itab == 0 and n_type == 0:
+        return
+    for k in range(k0, k1):
         p = fields[k]
         c0 = content[k]
         sz = size[k]
@@ -276,35 +329,49 @@ def pointer_fields(b, content, size, fields, obj_addr, addrs_sorted, ends_sorted
             off, p = _uvar(b, p, end)
             if p < 0:
                 break
-            offs = np.int64(off)
-            if kind != 1:  # an interface's two words: the data word is the pointer
-                offs += 8
-            if offs < 0 or offs + 8 > sz:
-                counts[1] += 1
+            offs = np.int64(off) + (8 if kind != 1 else 0)
+            if offs < 8 or offs + 8 > sz:
                 continue
-            q = c0 + offs
-            v = np.uint64(b[q]) | (np.uint64(b[q + 1]) << np.uint64(8)) | (np.uint64(b[q + 2]) << np.uint64(16)) \
-                | (np.uint64(b[q + 3]) << np.uint64(24)) | (np.uint64(b[q + 4]) << np.uint64(32)) \
-                | (np.uint64(b[q + 5]) << np.uint64(40)) | (np.uint64(b[q + 6]) << np.uint64(48)) \
-                | (np.uint64(b[q + 7]) << np.uint64(56))
-            t = owner_of(addrs_sorted, ends_sorted, order, v)
-            if t < 0:
-                counts[0] += 1
+            w = _word(b, c0 + offs - 8)
+            ty = -1
+            i = np.searchsorted(itab_sorted, w) if n_itab else 0
+            if i < n_itab and itab_sorted[i] == w:
+                ty = itab_type[i]
+            elif n_type:
+                i = np.searchsorted(type_sorted, w)
+                if i < n_type and type_sorted[i] == w:
+                    ty = type_idx[i]
+            if ty < 0:
                 continue
-            out[n_out] = t
-            n_out += 1
-            if offs >= 8 and obj_type[t] < 0 and v == obj_addr[t]:
-                q -= 8
-                w = np.uint64(b[q]) | (np.uint64(b[q + 1]) << np.uint64(8)) \
-                    | (np.uint64(b[q + 2]) << np.uint64(16)) | (np.uint64(b[q + 3]) << np.uint64(24)) \
-                    | (np.uint64(b[q + 4]) << np.uint64(32)) | (np.uint64(b[q + 5]) << np.uint64(40)) \
-                    | (np.uint64(b[q + 6]) << np.uint64(48)) | (np.uint64(b[q + 7]) << np.uint64(56))
-                i = np.searchsorted(itab_sorted, w)
-                if i < itab_sorted.shape[0] and itab_sorted[i] == w:
-                    obj_type[t] = itab_type[i]
-                else:
-                    i = np.searchsorted(type_sorted, w)
-                    if i < type_sorted.shape[0] and type_sorted[i] == w:
-                        obj_type[t] = type_idx[i]
-    out_start[content.shape[0]] = n_out
-    return n_out
+            v = _word(b, c0 + offs)
+            t = owner_of(addrs, end_order, base, shift, page_lo, v)
+            if t >= 0 and obj_type[t] < 0 and v == obj_addr[t]:
+                obj_type[t] = ty
+
+
+@njit(cache=True, nogil=True)
+def factorize(keys, table, codes, uniques):
+    """Numbers each distinct key in first-seen order: codes[i] = its key's number, uniques[number] = key.
+    `table` (a power of two of int64 slots, -1 empty) holds the numbers; returns how many distinct keys, or -1
+    when the table is half full (call again with a bigger one)."""
+    mask = table.shape[0] - 1
+    n = 0
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        h = (np.uint64(k) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
+        s = np.int64(h) & mask
+        while True:
+            j = table[s]
+            if j < 0:
+                if 2 * (n + 1) > table.shape[0] or n >= uniques.shape[0]:
+                    return -1
+                table[s] = n
+                uniques[n] = k
+                codes[i] = n
+                n += 1
+                break
+            if uniques[j] == k:
+                codes[i] = j
+                break
+            s = (s + 1) & mask
+    return n

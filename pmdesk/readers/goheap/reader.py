@@ -57,8 +57,9 @@ class Walked:
     no_eof: bool            # the bytes ended on a record boundary without the EOF record
 
 
-def walk(path: str, b: np.ndarray, progress: Progress) -> Walked:
-    """Both passes of the record walk over `b` (the dump's bytes), the first to size the arrays."""
+def walk(path: str, mm: mmap.mmap, progress: Progress) -> Walked:
+    """Both passes of the record walk over the mapped dump, the first to size the arrays."""
+    b = np.frombuffer(mm, np.uint8)
     ctr = np.zeros(K.N_K, np.int64)
     e8 = np.empty(0, np.uint64)
     e4 = np.empty(0, np.int32)
@@ -67,9 +68,11 @@ def walk(path: str, b: np.ndarray, progress: Progress) -> Walked:
     def run(fill: bool, arrays: tuple, lo: float, hi: float) -> int:
         ctr[:] = 0
         ctr[K.K_POS] = len(R.HEADER)
+        done = 0
         while True:
             stop = int(ctr[K.K_POS]) + STEP_BYTES
             st = K.walk(b, stop, fill, *arrays, ctr)
+            done = release(mm, done, int(ctr[K.K_POS]))
             progress.update(lo + (hi - lo) * min(int(ctr[K.K_POS]) / max(len(b), 1), 1.0),
                             "reading the heap dump's records")
             if st != K.W_MORE:
@@ -214,27 +217,48 @@ def layout(n_obj: int, rec: Records) -> Layout:
     return Layout(n_obj, segs, gs, frs, fin, queue, others, v)
 
 
+PAGE_SHIFT = 10  # the page index's pages: 1 KiB, a few objects each
+
+
 @dataclass
 class Sorted:
-    """Objects by address, to find the object a pointer points into."""
+    """Objects by address, to find the object a pointer points into: sorted starts, each one's end and dump
+    index side by side, and a page index (the last object starting at or before each page) that keeps a
+    search within one page's objects."""
 
     addrs: np.ndarray
-    ends: np.ndarray
-    order: np.ndarray
+    end_order: np.ndarray  # int64 (n, 2): end address (as int64 bits), dump index
+    base: int
+    shift: int
+    page_lo: np.ndarray
 
     @classmethod
     def of(cls, addr: np.ndarray, size: np.ndarray) -> Sorted:
         order = np.argsort(addr, kind="stable").astype(np.int64)
         a = addr[order]
-        return cls(a, a + size[order].astype(np.uint64), order)
+        end_order = np.empty((len(a), 2), np.int64)
+        end_order[:, 0] = (a + size[order].astype(np.uint64)).view(np.int64)
+        end_order[:, 1] = order
+        del order
+        base = int(a[0]) if len(a) else 0
+        span = int(end_order[:, 0].view(np.uint64).max()) - base if len(a) else 0
+        shift = PAGE_SHIFT
+        while span >> shift > max(2 * len(a), 1 << 20):  # a sparse address space: bigger pages, a small index
+            shift += 1
+        starts = np.uint64(base) + (np.arange((span >> shift) + 2, dtype=np.uint64) << np.uint64(shift))
+        page_lo = (np.searchsorted(a, starts, side="right") - 1).astype(np.int64)
+        return cls(a, end_order, base, shift, page_lo)
+
+    def kernel_args(self) -> tuple:
+        return self.addrs, self.end_order, np.uint64(self.base), self.shift, self.page_lo
 
     def owners(self, values: np.ndarray) -> np.ndarray:
         """The object (dump index) each value points into, -1 for none."""
         if len(self.addrs) == 0:
             return np.full(len(values), -1, np.int64)
-        i = np.searchsorted(self.addrs, values.astype(np.uint64), side="right") - 1
-        ok = (i >= 0) & (values.astype(np.uint64) < self.ends[np.maximum(i, 0)])
-        return np.where(ok, self.order[np.maximum(i, 0)], -1)
+        i = np.maximum(np.searchsorted(self.addrs, values.astype(np.uint64), side="right") - 1, -1)
+        ok = (i >= 0) & (values.astype(np.uint64) < self.end_order[np.maximum(i, 0), 0].view(np.uint64))
+        return np.where(ok, self.end_order[np.maximum(i, 0), 1], -1)
 
 
 def field_owners(w: Walked, rec: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,28 +270,62 @@ def field_owners(w: Walked, rec: Records) -> tuple[np.ndarray, np.ndarray, np.nd
             np.concatenate([w.obj_fields, more[:, 2]]))
 
 
-def pointers(b: np.ndarray, content: np.ndarray, size: np.ndarray, fields: np.ndarray, obj_addr: np.ndarray,
-             srt: Sorted, itabs: list[tuple[int, int]], type_addrs: dict[int, int]
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For owners with pointer fields (contents offset, size, field-list offset each; the objects first, in
-    dump order, whose addresses are obj_addr): (CSR starts, target objects) of their pointers, each object's
-    type index from the interfaces pointing at it (-1: none; `itabs` (itab, type address), `type_addrs` type
-    address -> index), and (pointers to no object, fields past their owner)."""
+OWNERS_PER_STEP = 1 << 20  # owners read between progress reports (and before their pages are let go)
+
+
+def by_steps(mm: mmap.mmap, content: np.ndarray, n_obj: int, step: Callable[[int, int], None],
+             progress: Progress, what: str) -> None:
+    """step(k0, k1) over the owners a million at a time, giving back the dump's pages read so far (objects
+    lie in the dump in their order), so a dump bigger than memory costs only its arrays."""
+    done = 0
+    for k0 in range(0, len(content), OWNERS_PER_STEP):
+        k1 = min(k0 + OWNERS_PER_STEP, len(content))
+        step(k0, k1)
+        if k1 < n_obj:
+            done = release(mm, done, int(content[k1]))
+        progress.update(k1 / max(len(content), 1), what)
+
+
+def release(mm: mmap.mmap, done: int, upto: int) -> int:
+    """Tell the kernel the mapped dump's pages from `done` to `upto` will not be needed soon (read again from
+    the file if they are): the resident memory stays what is being read. Returns the new mark."""
+    start = done - done % mmap.PAGESIZE
+    stop = upto - upto % mmap.PAGESIZE
+    if stop > start and hasattr(mm, "madvise"):
+        mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
+    return max(done, stop)
+
+
+def interface_types(mm: mmap.mmap, content: np.ndarray, size: np.ndarray, fields: np.ndarray,
+                    obj_addr: np.ndarray, srt: Sorted, itabs: list[tuple[int, int]], type_addrs: dict[int, int],
+                    progress: Progress) -> np.ndarray:
+    """Each object's type index from the interfaces pointing at it (-1: none); `itabs` (itab, type
+    address), `type_addrs` type address -> index."""
+    b = np.frombuffer(mm, np.uint8)
     itab_addr = np.array(sorted(a for a, _t in itabs), np.uint64)
     itab_of = dict(itabs)
     itab_type = np.array([type_addrs.get(itab_of[int(a)], -1) for a in itab_addr], np.int32)
     type_sorted = np.array(sorted(type_addrs), np.uint64)
     type_idx = np.array([type_addrs[int(a)] for a in type_sorted], np.int32)
-    n_obj = len(obj_addr)
-    # an object's pointer fields are counted by the walk; a frame's or segment's are at most one per word
-    capacity = int(K.count_fields(b, fields[:n_obj])) + int((size[n_obj:] // 8).sum())
-    out_start = np.empty(len(content) + 1, np.int64)
-    out = np.empty(capacity, np.int32)
-    obj_type = np.full(n_obj, -1, np.int32)
-    counts = np.zeros(2, np.int64)
-    n = K.pointer_fields(b, content, size, fields, obj_addr, srt.addrs, srt.ends, srt.order, itab_addr, itab_type,
-                         type_sorted, type_idx, out_start, out, obj_type, counts)
-    return out_start, out[:n], obj_type, counts
+    obj_type = np.full(len(obj_addr), -1, np.int32)
+    if len(itab_addr) or len(type_sorted):
+        by_steps(mm, content, len(obj_addr), lambda k0, k1: K.interface_types(
+            b, content, size, fields, k0, k1, obj_addr, *srt.kernel_args(), itab_addr, itab_type, type_sorted,
+            type_idx, obj_type), progress, "typing objects by the interfaces pointing at them")
+    return obj_type
+
+
+def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct keys in first-seen order, each key's number): np.unique without its sort."""
+    slots = 1 << 12
+    while True:
+        table = np.full(slots, -1, np.int64)
+        codes = np.empty(len(keys), np.int64)
+        uniques = np.empty(min(slots // 2, max(len(keys), 1)), np.int64)
+        n = K.factorize(keys.astype(np.int64, copy=False), table, codes, uniques)
+        if n >= 0:
+            return uniques[:n], codes
+        slots *= 4
 
 
 def classes(w: Walked, rec: Records, obj_type: np.ndarray, srt: Sorted
@@ -290,7 +348,7 @@ def classes(w: Walked, rec: Records, obj_type: np.ndarray, srt: Sorted
     span = int(sizes.max(initial=0)) + 1
     site = np.where(obj_bucket >= 0, bucket_site[np.maximum(obj_bucket, 0)], -1)
     key = np.where(obj_type >= 0, obj_type.astype(np.int64), len(type_names) + (site + 1) * span + sizes)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    uniq, inverse = distinct(key)
     names: list[str] = []
     index: dict[str, int] = {}
     cls_of_key = np.empty(len(uniq), np.int32)
@@ -336,13 +394,13 @@ class GoHeapScan:
         if os.path.getsize(self.path) < len(R.HEADER):
             raise DumpFormatError(self.path, "is too short to be a Go heap dump", 0)
         with mapped(self.path) as mm:
-            self._index(np.frombuffer(mm, np.uint8), mm)
+            self._index(mm)
 
-    def _index(self, b: np.ndarray, buf: mmap.mmap) -> None:
+    def _index(self, buf: mmap.mmap) -> None:
         path, sink = self.path, self.sink
         if bytes(buf[:len(R.HEADER)]) != R.HEADER:
             raise DumpFormatError(path, "does not start with 'go1.7 heap dump': not a Go heap dump", 0)
-        w = walk(path, b, self.progress.part(0.0, 0.6))
+        w = walk(path, buf, self.progress.part(0.0, 0.6))
         rec = decode_records(path, buf, w.other_tag, w.other_off,
                              lambda: self.progress.update(0.6, "reading goroutines"))
         if not rec.params:
@@ -353,10 +411,12 @@ class GoHeapScan:
                                   f"({rec.params['arch']}): only 64-bit little-endian dumps are read", 0)
         self.progress.update(0.7, "finding the objects pointers point into")
         srt = Sorted.of(w.obj_addr, w.obj_size)
-        overlap = int(np.count_nonzero(srt.addrs[1:] < srt.ends[:-1])) if len(srt.addrs) > 1 else 0
+        overlap = int(np.count_nonzero(srt.addrs[1:] < srt.end_order[:-1, 0].view(np.uint64))) \
+            if len(srt.addrs) > 1 else 0
         # a type the dump names only by its package ('flag.': an unnamed type, most often a pointer) names nothing
         type_addrs = {t[0]: i for i, t in enumerate(rec.types) if not t[2].endswith(".")}
-        _start, _out, obj_type, counts = pointers(b, *field_owners(w, rec), w.obj_addr, srt, rec.itabs, type_addrs)
+        obj_type = interface_types(buf, *field_owners(w, rec), w.obj_addr, srt, rec.itabs, type_addrs,
+                                   self.progress.part(0.7, 0.8))
         self.progress.update(0.8, "naming the objects")
         names, obj_cls, obj_bucket = classes(w, rec, obj_type, srt)
         lay = layout(len(w.obj_addr), rec)
@@ -367,14 +427,11 @@ class GoHeapScan:
             sink.diagnostic(w.cut_at, "goheap.truncated", f"the dump is cut short at byte {w.cut_at:,}: a record "
                             "runs past the end; everything before it is read")
         elif w.no_eof:
-            sink.meta("goheap.truncated_at", len(b))
-            sink.diagnostic(len(b), "goheap.truncated", "the dump ends without its end record: it may be cut short")
+            sink.meta("goheap.truncated_at", len(buf))
+            sink.diagnostic(len(buf), "goheap.truncated", "the dump ends without its end record: it may be cut short")
         if overlap:
             sink.diagnostic(None, "goheap.overlap", f"{overlap:,} objects overlap the next one in memory: the dump "
                             "is damaged; pointers into them are given to the lower one")
-        if counts[1]:
-            sink.diagnostic(None, "goheap.field_past_end", f"{int(counts[1]):,} pointer fields lie past the end "
-                            "of their object or frame: ignored")
 
     def _write(self, w: Walked, rec: Records, lay: Layout, names: list[str], obj_cls: np.ndarray,
                obj_type: np.ndarray, obj_bucket: np.ndarray) -> None:
