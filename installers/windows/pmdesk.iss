@@ -32,6 +32,9 @@ Root: HKA; Subkey: "Software\Classes\.hprof\OpenWithProgids"; ValueType: string;
 Root: HKA; Subkey: "Software\Classes\pmdesk.heapdump"; ValueType: string; ValueData: "Go heap dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.heapdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.heapdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.heapdump"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.pyheap"; ValueType: string; ValueData: "Python heap snapshot"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.pyheap\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.pyheap\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.pyheap"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.jfr"; ValueType: string; ValueData: "Java Flight Recorder recording"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.jfr\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.jfr\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.jfr"; ValueData: ""; Flags: uninsdeletevalue

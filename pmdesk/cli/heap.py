@@ -142,7 +142,7 @@ def paths(inv: Invocation) -> Output:
         for i, p in enumerate(found, 1):
             yield f"path {i}:"
             for depth, s in enumerate(p):
-                via = f"{s.via} → " if s.via else "GC root: "
+                via = "GC root: " if depth == 0 else f"{s.via} → " if s.via else ""
                 yield f"  {'  ' * depth}{via}{s.label}"
 
     return Output({"file": args.file, "id": g.obj(node).id, "paths": [[s.as_json() for s in p] for p in found]},

@@ -27,6 +27,7 @@ from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.minidump import MinidumpReader
 from pmdesk.readers.perfdata import PerfDataReader
 from pmdesk.readers.pprof import PprofReader
+from pmdesk.readers.pyheap import PyHeapReader
 from pmdesk.readers.stacktext import StackTextReader
 from pmdesk.readers.threaddump import ThreadDumpReader
 from pmdesk.readers.tombstone import TombstoneReader
@@ -155,6 +156,8 @@ HPROF_MIME = MimeType("application/x-java-hprof", "Java heap dump", ("*.hprof", 
                       (Magic(b"JAVA PROFILE 1.0."),), uti="org.pmdesk.hprof")
 GO_HEAP_MIME = MimeType("application/x-go-heapdump", "Go heap dump", ("*.heapdump",), (Magic(b"go1.7 heap dump\n"),),
                         uti="org.pmdesk.goheapdump")
+PY_HEAP_MIME = MimeType("application/x-pmdesk-pyheap", "Python heap snapshot", ("*.pyheap",),
+                        (Magic(b"pmdesk pyheap 1\n"),), uti="org.pmdesk.pyheap")
 JFR_MIME = MimeType("application/x-java-flight-recording", "Java Flight Recorder recording", ("*.jfr",),
                     (Magic(b"FLR\0"),), uti="org.pmdesk.jfr")
 JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",), (
@@ -206,6 +209,9 @@ FORMATS: tuple[Format, ...] = (
     Format(GoHeapReader, "a Go heap dump", (Kind.HEAP_GRAPH, Kind.SAMPLES), (GO_HEAP_MIME,),
            overview_fn="pmdesk.model.heap.go_heap:overview", graph_fn="pmdesk.index.goheap.graph_input:graph_input",
            graph_model_fn="pmdesk.model.heap.go_heap:GoHeapGraph"),
+    Format(PyHeapReader, "a Python heap snapshot", (Kind.HEAP_GRAPH,), (PY_HEAP_MIME,),
+           overview_fn="pmdesk.model.heap.py_heap:overview", graph_fn="pmdesk.index.pyheap.graph_input:graph_input",
+           graph_model_fn="pmdesk.model.heap.py_heap:PyHeapGraph"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS, Kind.SAMPLES), (JFR_MIME,)),
     Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
