@@ -125,8 +125,9 @@ def test_compare_two_snapshots_finds_what_grew(snaps: dict, index: Path, capsys:
     c = heap_diff.compare(heap_graph(opened(a, index)), heap_graph(opened(b, index)))
     grew = {x.name: x for x in c.classes}
     assert grew["__main__.Session"].count_b - grew["__main__.Session"].count_a == 1000
-    top = c.holders[0]
-    assert top.retained_b - top.retained_a == tb["cache_freed_bytes"] - ta["cache_freed_bytes"]
+    top = c.holders[0]  # the dicts below the roots: the cache among them
+    assert top.path == ("dict",)
+    assert top.retained_b - top.retained_a >= tb["cache_freed_bytes"] - ta["cache_freed_bytes"]
     rc, out, _err = run_cli(capsys, "diff", str(a), str(b), "--index-dir", str(index), "--json")
     assert rc == 0 and {"a", "b", "classes", "holders"} <= set(json.loads(out))
 

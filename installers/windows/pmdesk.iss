@@ -62,9 +62,18 @@ Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string;
 Root: HKA; Subkey: "Software\Classes\pmdesk.perf"; ValueType: string; ValueData: "perf recording"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.perf\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.perf\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.perf"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.tracemalloc"; ValueType: string; ValueData: "tracemalloc snapshot"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.tracemalloc\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.tracemalloc\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tracemalloc"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.memray"; ValueType: string; ValueData: "memray capture"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.memray\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.memray\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.memray"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.pprof"; ValueType: string; ValueData: "pprof profile"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.pprof\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.pprof\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.pprof"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.heapy"; ValueType: string; ValueData: "heapy stat dump"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.heapy\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.heapy\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.heapy"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.folded"; ValueType: string; ValueData: "folded stacks"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.folded\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.folded\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.folded"; ValueData: ""; Flags: uninsdeletevalue

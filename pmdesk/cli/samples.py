@@ -153,6 +153,46 @@ def annotate(inv: Invocation) -> Output:
     return Output(doc, text)
 
 
+def allocations(inv: Invocation) -> Output:
+    from pmdesk.model.samples import allocations as model
+    from pmdesk.model.samples.profile import load
+
+    args = inv.args
+    new = load(inv.open(args.file))
+    diff = args.compare is not None
+    stats = model.compare(new, load(inv.open(args.compare)), args.by, args.cumulative) if diff else \
+        model.statistics(new, args.by, args.cumulative)
+    shown = stats[:args.top] if args.top else stats
+    doc = {"file": args.file, "compared_to": args.compare, "key_type": args.by, "cumulative": args.cumulative,
+           "traces": new.meta.get("tracemalloc.traces"), "size_bytes": new.meta.get("tracemalloc.bytes"),
+           "statistics": [x.as_json(diff) for x in shown]}
+    return Output(doc, lambda: (x.text(diff) for x in shown))
+
+
+def heapy(inv: Invocation) -> Output:
+    from pmdesk.model.samples import heapy as model
+    from pmdesk.model.samples.profile import load
+
+    args = inv.args
+    samples = load(inv.open(args.file))
+    listed = model.entries(samples)
+    e = model.pick(samples, args.entry)
+    if args.minus is not None:
+        e = model.difference(e, model.pick(samples, args.minus))
+    top = args.top or None
+    doc = {"file": args.file, "entries": [{"entry": x.label, "format": x.layout, "time": x.time, "count": x.count,
+                                           "size_bytes": x.size_bytes} for x in listed], **e.as_json()}
+
+    def text() -> Iterator[str]:
+        if args.list:
+            for x in listed:
+                yield f"{x.label}: {x.layout}, {x.when()}, {x.count:,} objects, {x.size_bytes:,} bytes"
+            return
+        yield from model.text(e, top)
+
+    return Output(doc, text)
+
+
 def _folded_output(rows: list[tuple[list[str], float]]) -> Output:
     lines = [f"{';'.join(frames)} {_fmt(w)}" for frames, w in rows]
     return Output(None, lambda: lines)
@@ -180,4 +220,22 @@ COMMANDS = (
              Arg.of("--module", metavar="M", help="its module, when two have the function"), INDEX_DIR, JSON,
              *SELECT_ARGS, *SYMBOL_ARGS), (Kind.SAMPLES,),
             summary="a hot function's instructions by samples (perf.data)"),
+    Command("allocations", "tracemalloc snapshots: memory still allocated by line, file or traceback (as "
+            "Snapshot.statistics prints it), or what changed since an older snapshot (compare_to)", allocations,
+            (FILE, Arg.of("--by", choices=("lineno", "filename", "traceback"), default="lineno",
+                          help="group by the most recent frame's line or file, or by the whole traceback "
+                          "(tracemalloc's key_type; default lineno)"),
+             Arg.of("--cumulative", action="store_true", help="count every frame of a traceback, not only the most "
+                    "recent (lineno and filename)"),
+             Arg.of("--compare", metavar="OLD", help="the older snapshot to compare with (compare_to)"),
+             INDEX_DIR, JSON, top(10, "statistics")), (Kind.SAMPLES,),
+            summary="tracemalloc: statistics by line/file/traceback, compare_to"),
+    Command("heapy", "guppy3/heapy stat dumps: an entry's partition of the heap by kind, as heapy prints it, or "
+            "the difference of two entries (heapy's a - b)", heapy,
+            (FILE, Arg.of("--entry", type=int, metavar="N", help="the entry (1 is the first, -1 the last; default "
+                          "the last)"),
+             Arg.of("--minus", type=int, metavar="M", help="print entry N less entry M (what grew since M)"),
+             Arg.of("--list", action="store_true", help="list the entries: format, when, objects, bytes"),
+             INDEX_DIR, JSON, top(10, "rows")), (Kind.SAMPLES,),
+            summary="heapy: a stat entry by kind, or two entries' difference"),
 )

@@ -22,8 +22,10 @@ from pmdesk.readers import Reader, describe_head, not_yet_read, read_head, sniff
 from pmdesk.readers.apple import AppleReportReader
 from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.goheap import GoHeapReader
+from pmdesk.readers.heapy import HeapyReader
 from pmdesk.readers.hprof import HprofReader
 from pmdesk.readers.jfr import JfrReader
+from pmdesk.readers.memray import MemrayReader
 from pmdesk.readers.minidump import MinidumpReader
 from pmdesk.readers.perfdata import PerfDataReader
 from pmdesk.readers.pprof import PprofReader
@@ -31,6 +33,7 @@ from pmdesk.readers.pyheap import PyHeapReader
 from pmdesk.readers.stacktext import StackTextReader
 from pmdesk.readers.threaddump import ThreadDumpReader
 from pmdesk.readers.tombstone import TombstoneReader
+from pmdesk.readers.tracemalloc import TracemallocReader
 
 if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
@@ -158,6 +161,13 @@ GO_HEAP_MIME = MimeType("application/x-go-heapdump", "Go heap dump", ("*.heapdum
                         uti="org.pmdesk.goheapdump")
 PY_HEAP_MIME = MimeType("application/x-pmdesk-pyheap", "Python heap snapshot", ("*.pyheap",),
                         (Magic(b"pmdesk pyheap 1\n"),), uti="org.pmdesk.pyheap")
+TRACEMALLOC_MIME = MimeType("application/x-python-tracemalloc", "tracemalloc snapshot", ("*.tracemalloc",),
+                            (Magic(b"\x80", 0, None, (Magic(b"tracemalloc", 2, 64), Magic(b"Snapshot", 2, 96))),),
+                            uti="org.pmdesk.tracemalloc")  # a binary pickle naming tracemalloc.Snapshot first
+MEMRAY_MIME = MimeType("application/x-memray-capture", "memray capture", ("*.memray", "memray-*.bin"), (
+    Magic(b"memray\0"), Magic(b"\x04\x22\x4d\x18", 0, None, (Magic(b"memray\0", 4, 64),))), uti="org.pmdesk.memray")
+HEAPY_MIME = MimeType("text/x-heapy-stat", "heapy stat dump", ("*.heapy",), (Magic(b".loader: _load_stat\n"),),
+                      "text/plain", uti="org.pmdesk.heapy")
 JFR_MIME = MimeType("application/x-java-flight-recording", "Java Flight Recorder recording", ("*.jfr",),
                     (Magic(b"FLR\0"),), uti="org.pmdesk.jfr")
 JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.tdump",), (
@@ -220,7 +230,10 @@ FORMATS: tuple[Format, ...] = (
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
     Format(PerfDataReader, "a perf recording", (Kind.SAMPLES,), (PERF_DATA_MIME,)),
+    Format(TracemallocReader, "a tracemalloc snapshot", (Kind.SAMPLES,), (TRACEMALLOC_MIME,)),
+    Format(MemrayReader, "a memray capture", (Kind.SAMPLES,), (MEMRAY_MIME,)),
     Format(PprofReader, "a pprof profile", (Kind.SAMPLES,), (PPROF_MIME,)),
+    Format(HeapyReader, "a heapy stat dump", (Kind.SAMPLES,), (HEAPY_MIME,)),
     Format(StackTextReader, "a profile as text", (Kind.SAMPLES,), (FOLDED_MIME, PERF_SCRIPT_MIME, BPFTRACE_MIME,
                                                                     OFFCPU_MIME)),
 )
