@@ -8,12 +8,16 @@ a comparison by the change in size first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pmdesk.base.errors import PmdeskError
 from pmdesk.model.samples.profile import Samples
+from pmdesk.model.samples.profile import overview as profile_overview
+
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
 
 KEY_TYPES = ("lineno", "filename", "traceback")
 Frame = tuple[str, int]
@@ -63,8 +67,15 @@ def is_tracemalloc(samples: Samples) -> bool:
 
 
 def _frame_of(samples: Samples, frame: int) -> Frame:
-    file = samples.file[frame] or ""
-    return file, int(samples.function[frame][len(file) + 1:])
+    return samples.file[frame] or "", int(samples.function[frame].rpartition(":")[2])
+
+
+def overview(dump: Dump) -> list[tuple[str, str]]:
+    """A profile's Overview with what the snapshot says of itself."""
+    m = dump.meta
+    return [*profile_overview(dump), ("Traces", f"{m.get('tracemalloc.traces', 0):,} memory blocks, "
+                                                f"{m.get('tracemalloc.bytes', 0):,} bytes"),
+            ("Traceback limit", f"{m.get('tracemalloc.traceback_limit')} frames")]
 
 
 def group(samples: Samples, key_type: str, cumulative: bool = False) -> dict[tuple[Frame, ...], list[int]]:

@@ -8,12 +8,16 @@ import datetime as dt
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pmdesk.base.errors import PmdeskError
-from pmdesk.model.samples.profile import Samples
+from pmdesk.model.samples.profile import Samples, load
+from pmdesk.model.samples.profile import overview as profile_overview
+
+if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
 
 LINE_COLUMNS = 100  # heapy's line_length
 
@@ -79,6 +83,14 @@ def entries(samples: Samples) -> list[Entry]:
                          _numbered(r), e.get("time"), int(e.get("b_count") or 0), int(e.get("b_size") or 0),
                          f"entry {k}", e.get("kindname") or ""))
     return out
+
+
+def overview(dump: Dump) -> list[tuple[str, str]]:
+    """A profile's Overview with the series' entries (what each holds, when it was made)."""
+    rows = profile_overview(dump)
+    for e in entries(load(dump)):
+        rows.append((e.label.capitalize(), f"{e.layout}, {e.when()}: {e.count:,} objects, {e.size_bytes:,} bytes"))
+    return rows
 
 
 def pick(samples: Samples, number: int | None) -> Entry:

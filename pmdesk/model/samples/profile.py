@@ -127,10 +127,14 @@ class Samples:
         raise PmdeskError(self.path, f"has no sample type '{name}' (it has {', '.join(t for t, _ in self.types)})")
 
     def event_index(self, name: str | None) -> int | None:
-        """The event called `name`; by default the first (merging two events' samples would mislead, as
-        FlameGraph's stackcollapse-perf.pl says), None when the source has at most one."""
+        """The event called `name`; by default the source's own default (`samples.default_event`: a heapy
+        series' last entry), else the first (merging two events' samples would mislead, as FlameGraph's
+        stackcollapse-perf.pl says); None when the source has at most one."""
         if name is None:
-            return 0 if len(self.events) > 1 else None
+            if len(self.events) < 2:
+                return None
+            default = self.meta.get("samples.default_event")
+            return self.events.index(default) if default in self.events else 0
         if name in self.events:
             return self.events.index(name)
         raise PmdeskError(self.path, f"has no event '{name}' (it has {', '.join(self.events)})")

@@ -106,4 +106,7 @@ def read_stats(path: str, sink: IndexSink, progress: Progress) -> None:
                             f"but {len(e['rows'])} are there" + (" and has no '.end:' line: the file is cut short"
                                                                  if e.get("cut") else ""))
     progress.update(0.9, "writing the samples")
-    w.write(sink, {"samples.source": "heapy", "samples.default_type": "size", "heapy.entries": described})
+    # the docks open on the last partition (a difference's rows can be negative: a flame graph of it misleads)
+    last_partition = max((k for k, e in enumerate(entries, 1) if e["format"] != "DiffFormat"), default=len(entries))
+    w.write(sink, {"samples.source": "heapy", "samples.default_type": "size", "heapy.entries": described,
+                   "samples.default_event": f"entry {last_partition}"})

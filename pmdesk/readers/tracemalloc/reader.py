@@ -66,7 +66,8 @@ def _checked_traceback(path: str, frames: Any) -> tuple[tuple[str, int], ...]:
 
 
 def read_snapshot(path: str, sink: IndexSink, progress: Progress) -> None:
-    """Index the snapshot at `path` as stack samples (frames named file:line, as tracemalloc names them)."""
+    """Index the snapshot at `path` as stack samples: a frame is its file's name and line ('app.py:12'), its
+    module the file's folder, its file the whole path tracemalloc gives."""
     progress.update(0.05, "loading the snapshot")
     snap = load_snapshot(path)
     raw = getattr(snap.traces, "_traces", None)
@@ -91,7 +92,8 @@ def read_snapshot(path: str, sink: IndexSink, progress: Progress) -> None:
             progress.update(0.5 + 0.3 * k / max(len(raw), 1), "grouping the traces by traceback")
     w = SamplesWriter(TYPES)
     for frames, (size, count) in by_traceback.items():
-        stack = [w.frame(f"{file}:{line}", None, file) for file, line in reversed(frames)]
+        stack = [w.frame(f"{os.path.basename(file)}:{line}", os.path.dirname(file) or None, file)
+                 for file, line in reversed(frames)]
         w.sample(stack, [size, count])
     progress.update(0.9, "writing the samples")
     w.write(sink, {"samples.default_type": "inuse_space", "samples.source": "tracemalloc",

@@ -99,7 +99,8 @@ class ProfileFlameView(ProfileView):
             if len(s.events) > 1:
                 for e in s.events:
                     self.event_box.addItem(e, e)
-                self.event_box.setCurrentIndex(max(self.event_box.findData(sel.event), 0))
+                self.event_box.setCurrentIndex(max(self.event_box.findData(sel.event or s.events[s.event_index(None)]),
+                                                   0))
             self.thread_box.addItem("All threads", None)
             for _pid, tid, name in sorted(s.threads, key=lambda t: (t[2] or "", t[1] or 0)):
                 label = f"{name} ({tid})" if name and tid is not None else str(name or tid)
