@@ -5,7 +5,8 @@ peak RSS):
 1. `pmdesk biggest` on the new dump: the index (records walked, pointers resolved, classes named) and the
    object graph with dominators and retained sizes, then the query;
 2. the same again, reopened (index and graph kept);
-3. `pmdesk suspects` and `pmdesk object` of the leak, reopened.
+3. `pmdesk suspects` and `pmdesk object` of the leak, reopened;
+4. `pmdesk histogram --exe`: the index again, its objects typed by the program's DWARF (no graph).
 
 No other tool reads a Go heap dump (golang/go#45631; viewcore reads cores), so the ratio is to the nearest
 thing a Go user has: `go tool pprof -top` on a heap profile written by the same process just before the
@@ -42,7 +43,7 @@ def main() -> None:
         tmp = Path(t)
         (tmp / "main.go").write_text(PROGRAM.read_text())
         subprocess.run([go, "mod", "init", "leakdump"], cwd=tmp, check=True, capture_output=True)
-        subprocess.run([go, "build", "-o", "leakdump", "."], cwd=tmp, check=True)
+        subprocess.run([go, "build", "-trimpath", "-o", "leakdump", "."], cwd=tmp, check=True)
         dump, truth, prof = tmp / "big.heapdump", tmp / "big.truth.json", tmp / "big.heap.pb.gz"
         subprocess.run([str(tmp / "leakdump"), "-sessions", str(args.sessions), "-payload", str(args.payload),
                         "-rate", "524288", "-out", str(dump), "-truth", str(truth), "-profile", str(prof)], check=True)
@@ -57,6 +58,9 @@ def main() -> None:
         line("pmdesk biggest, reopened", *again)
         line("pmdesk suspects, reopened", *timed([*PMDESK, "suspects", str(dump), *idx]))
         line("pmdesk object (the leak), reopened", *timed([*PMDESK, "object", str(dump), facts["registry_addr"], *idx]))
+        exe = ["--exe", str(tmp / "leakdump")]
+        line("pmdesk histogram --exe (index typed by DWARF)", *timed([*PMDESK, "histogram", str(dump), "--top", "5",
+                                                                       *idx, *exe]), size)
         theirs = timed([go, "tool", "pprof", "-top", str(tmp / "leakdump"), str(prof)])
         line("go tool pprof -top (the heap profile)", *theirs)
         ratio(ours, theirs)

@@ -210,3 +210,45 @@ def test_not_a_go_heap_dump_is_refused_by_the_reader(tmp_path: Path) -> None:
     other.write_bytes(b"JAVA PROFILE 1.0.2\0" + b"\0" * 64)
     with pytest.raises(PmdeskError, match="not a Go heap dump"):
         GoHeapScan(str(other), None, None).run()  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the program's DWARF (--exe)
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    exe = tmp_path_factory.mktemp("exe") / "leakdump"
+    exe.write_bytes(gzip.decompress((GO / "leakdump.gz").read_bytes()))  # gen.sh's -trimpath build
+    return exe
+
+
+@pytest.mark.parametrize("n", [1000, 1500])
+def test_the_program_types_the_objects_and_names_the_globals(dumps: dict[int, Path], index: Path, program: Path,
+                                                             n: int, capsys: pytest.CaptureFixture[str]) -> None:
+    t = truth(n)
+    f = str(dumps[n])
+    with_exe = ["--exe", str(program), "--index-dir", str(index), "--json"]
+    rc, out, err = run_cli(capsys, "histogram", f, *with_exe)
+    assert rc == 0, err
+    doc = json.loads(out)
+    counts = {c["name"]: c["count"] for c in doc["classes"]}
+    assert counts["main.Session"] == t["sessions"] and counts["main.Registry"] == 1
+    assert counts["[]bucket<string,*main.Session>"] >= 1 and counts["[]error"] == 1
+    assert (doc["objects"], doc["shallow_bytes"]) == (t["heap_objects"], t["heap_alloc"])
+    rc, out, err = run_cli(capsys, "object", f, t["registry_addr"], *with_exe)
+    obj = json.loads(out)
+    assert obj["class"] == "main.Registry" and obj["gc_roots"] == ["global main.registry (bss)"]
+    assert obj["retained_bytes"] == t["leak_freed_bytes"]
+    rc, out, _err = run_cli(capsys, "object", f, t["registry_addr"], "--index-dir", str(index), "--json")
+    assert json.loads(out)["gc_roots"][0].startswith("global at 0x")  # the plain index, untouched
+
+
+def test_exe_is_refused_in_one_line_where_it_cannot_serve(dumps: dict[int, Path], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(dumps[1000])
+    not_elf = tmp_path / "notes.txt"
+    not_elf.write_text("not a program")
+    for exe in (str(tmp_path / "missing"), str(not_elf)):
+        rc, _out, err = run_cli(capsys, "histogram", f, "--exe", exe, "--index-dir", str(tmp_path / "i"))
+        assert rc != 0 and err.count("\n") == 1 and exe in err and "Traceback" not in err, err
+    hprof = DATA / "leak-nocoops-phase1.hprof"
+    rc, _out, err = run_cli(capsys, "histogram", str(hprof), "--exe", str(not_elf), "--index-dir", str(tmp_path / "i"))
+    assert rc != 0 and err.count("\n") == 1 and "Go heap dumps only" in err

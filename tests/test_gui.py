@@ -791,3 +791,48 @@ def test_timeline_lanes_by_cpu(qtbot, window: MainWindow) -> None:  # noqa: ANN0
     assert tl.lanes.isVisibleTo(tl) and "threads" in tl.info.text()
     tl.lanes.setCurrentIndex(1)
     assert "CPUs" in tl.info.text()
+
+
+def test_a_go_dump_reopens_typed_by_its_program(qtbot, window: MainWindow, tmp_path: Path,  # noqa: ANN001
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.conftest import DATA
+
+    go = DATA / "heaps" / "go"
+    dump, exe = tmp_path / "leak.heapdump", tmp_path / "leakdump"
+    dump.write_bytes(gzip.decompress((go / "leak-1000.heapdump.gz").read_bytes()))
+    exe.write_bytes(gzip.decompress((go / "leakdump.gz").read_bytes()))
+    window.open_path(str(dump))
+    wait_idle(qtbot, window)
+    names = {c.name for c in heap.histogram(window.current)}
+    assert "main.Session" not in names
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(exe), ""))
+    window.program_action.trigger()
+    wait_idle(qtbot, window)
+    assert len(window.dumps) == 1 and window.current.meta.get("goheap.exe") == str(exe)
+    assert "main.Session" in {c.name for c in heap.histogram(window.current)}
+
+
+def test_compare_dock_compares_two_python_snapshots(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import DATA, ROOT
+
+    program = DATA / "heaps" / "python" / "leak_program.py"
+    snaps = [tmp_path / f"{n}.pyheap" for n in (200, 300)]
+    for n, snap in zip((200, 300), snaps, strict=True):
+        subprocess.run([sys.executable, str(program), str(snap), str(tmp_path / f"{n}.json"), str(n)], check=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+        window.open_path(str(snap))
+    wait_idle(qtbot, window)
+    view = window.view("compare")
+    assert view.a_box.count() == 2 and view.go.isEnabled()
+    view.go.click()
+    qtbot.waitUntil(lambda: view.job is None and view.result is not None, timeout=60000)
+    grew = {view.classes.item(r, 0).text(): r for r in range(view.classes.rowCount())}
+    assert "__main__.Session" in grew

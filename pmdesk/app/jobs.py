@@ -12,7 +12,7 @@ from PySide6.QtCore import QThread, Signal
 from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.index.compile_notice import compile_notice
-from pmdesk.model.dump import Dump
+from pmdesk.model.dump import Dump, with_program
 from pmdesk.model.formats import Kind, sniff
 from pmdesk.model.heap.graph import build_graph, preload_graph
 from pmdesk.model.heap.report import warm_reports
@@ -63,16 +63,17 @@ class OpenDumpJob(Job):
 
     verb = "Opening"
 
-    def __init__(self, path: str, index_dir: str | None = None, parent: object = None) -> None:
+    def __init__(self, path: str, index_dir: str | None = None, parent: object = None, exe: str | None = None) -> None:
         super().__init__(path, parent)
         self.index_dir = index_dir
+        self.exe = exe  # a Go heap dump's program: its objects typed by its DWARF (model.dump.with_program)
 
     def work(self) -> Dump:
-        fmt = sniff(self.path)
+        fmt, index_dir = with_program(self.path, sniff(self.path), self.exe, self.index_dir)
         notice = compile_notice(lambda m: self.progressed.emit(0.0, m)) if fmt.reader.SPEC.kernels \
             else contextlib.nullcontext()
         with notice:
-            dump = Dump.open(self.path, index_dir=self.index_dir, progress=self.progress, fmt=fmt)
+            dump = Dump.open(self.path, index_dir=index_dir, progress=self.progress, fmt=fmt)
         if dump.has(Kind.HEAP_GRAPH):
             self.progress.update(1.0, "loading the dominator tree")
             preload_graph(dump)

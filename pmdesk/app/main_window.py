@@ -165,6 +165,10 @@ class MainWindow(QMainWindow):
         m.addAction(QAction("Open JFR &repository…", self, triggered=self.open_repository_dialog))
         m.addAction(QAction("Open &sample", self, triggered=self.open_sample))
         m.addAction(QAction("S&ymbol paths…", self, triggered=self.symbol_paths_dialog))
+        self.program_action = QAction("Type by the &program that wrote it…", self, triggered=self.program_dialog,
+                                      statusTip="A Go heap dump: its objects typed and its globals named by the "
+                                      "program's DWARF")
+        m.addAction(self.program_action)
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(QAction("&Close dump", self, shortcut=QKeySequence.StandardKey.Close,
@@ -233,6 +237,20 @@ class MainWindow(QMainWindow):
         """Where cores' binaries and debug files are; the core docks are redrawn with them."""
         if SymbolPathsDialog(self.settings, self).exec():
             self.set_symbol_paths(load_paths(self.settings))
+
+    def program_dialog(self) -> None:
+        """Reopen the current Go heap dump with the program that wrote it (its index by that program is
+        built once, beside the plain one)."""
+        dump = self.current
+        if dump is None or not (dump.has(Kind.HEAP_GRAPH) and dump.reader.SPEC.symbol_paths):
+            self._message(QMessageBox.Icon.Information, "Type by the program",
+                          "Open a Go heap dump first: its objects can be typed by the program that wrote it.")
+            return
+        exe, _ = QFileDialog.getOpenFileName(self, f"The program that wrote {dump.name}", os.path.dirname(dump.path))
+        if exe:
+            path = dump.path
+            self.close_current()
+            self._queue(OpenDumpJob(path, self.index_dir, self, exe=exe), self._job_opened)
 
     def set_symbol_paths(self, paths: SearchPaths | None) -> None:
         self.bus.symbol_paths = paths

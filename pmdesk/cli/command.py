@@ -97,12 +97,14 @@ class Invocation(contextlib.ExitStack):
         from pmdesk.model.dump import Dump
 
         fmt = self.check_kind(path, kinds)
+        from pmdesk.model.dump import with_program
+
+        fmt, index_dir = with_program(path, fmt, getattr(self.args, "exe", None), getattr(self.args, "index_dir", None))
         label = os.path.basename(path)
         bar = terminal_progress(label)
         with self._notice(fmt.reader.SPEC.kernels or graph, bar):
             try:
-                dump = self.enter_context(Dump.open(path, index_dir=getattr(self.args, "index_dir", None),
-                                                    progress=bar, force=force, fmt=fmt))
+                dump = self.enter_context(Dump.open(path, index_dir=index_dir, progress=bar, force=force, fmt=fmt))
             finally:
                 end_progress(bar)
             if graph:
@@ -185,6 +187,10 @@ def end_progress(progress: Progress) -> None:
 FILE = Arg.of("file", help="the dump")
 INDEX_DIR = Arg.of("--index-dir", metavar="DIR", help="where the index lives (default: the user cache dir)")
 JSON = Arg.of("--json", action="store_true", help="print the JSON document (its keys are a contract: see README)")
+
+
+EXE = Arg.of("--exe", metavar="BIN", help="Go heap dumps: the program that wrote the dump (with its DWARF): objects "
+             "typed and globals named by it")
 
 
 def top(default: int | None, what: str = "rows") -> Arg:

@@ -7,7 +7,18 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, end_progress, terminal_progress
+from pmdesk.cli.command import (
+    EXE,
+    FILE,
+    INDEX_DIR,
+    JSON,
+    Arg,
+    Command,
+    Invocation,
+    Output,
+    end_progress,
+    terminal_progress,
+)
 from pmdesk.model.formats import Kind
 
 
@@ -76,10 +87,10 @@ def formats(inv: Invocation) -> Output:
 
 
 COMMANDS = (
-    Command("info", "any dump: format, size, reader, index and summary figures", info, (FILE, INDEX_DIR, JSON),
+    Command("info", "any dump: format, size, reader, index and summary figures", info, (FILE, INDEX_DIR, EXE, JSON),
             summary="format, reader, index path and state, summary figures"),
     Command("index", "any dump: build (or rebuild) the index", index, (
-        FILE, INDEX_DIR, Arg.of("--force", action="store_true", help="rebuild even if a current index exists"),
+        FILE, INDEX_DIR, EXE, Arg.of("--force", action="store_true", help="rebuild even if a current index exists"),
         Arg.of("--no-graph", action="store_true",
                help="heap dumps: stop after the histogram (no object graph, dominators, retained sizes)")),
         summary="build or rebuild the index (progress bar on a terminal)"),

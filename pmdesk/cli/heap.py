@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pmdesk.base.errors import PmdeskError
-from pmdesk.cli.command import FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, top
+from pmdesk.cli.command import EXE, FILE, INDEX_DIR, JSON, Arg, Command, Invocation, Output, top
 from pmdesk.model.formats import Kind
 
 if TYPE_CHECKING:
@@ -239,31 +239,32 @@ def diff(inv: Invocation) -> Output:
 HEAP = (Kind.HEAP_GRAPH,)
 COMMANDS = (
     Command("histogram", "heap dumps: the class histogram (like jmap -histo)", histogram, (
-        FILE, INDEX_DIR, JSON, top(None, "classes"),
+        FILE, INDEX_DIR, EXE, JSON, top(None, "classes"),
         Arg.of("--sort", choices=HISTOGRAM_SORTS, default="shallow", help="order of the classes (default shallow)"),
         Arg.of("--filter", metavar="REGEX", help="only classes whose name matches")), HEAP,
         summary="class histogram: count, shallow and retained bytes"),
     Command("biggest", "heap dumps: objects with the largest retained size", biggest,
-            (FILE, INDEX_DIR, JSON, top(25, "objects")), HEAP, summary="objects with the largest retained size"),
+            (FILE, INDEX_DIR, EXE, JSON, top(25, "objects")), HEAP, summary="objects with the largest retained size"),
     Command("dominators", "heap dumps: the dominator tree below the GC roots or an object", dominators, (
-        FILE, INDEX_DIR, JSON, Arg.of("--of", metavar="ID", help="an object id (0x… or decimal)"),
+        FILE, INDEX_DIR, EXE, JSON, Arg.of("--of", metavar="ID", help="an object id (0x… or decimal)"),
         top(25, "objects")), HEAP, summary="the dominator tree below the GC roots or an object"),
     Command("object", "heap dumps: one object's class, sizes, fields, referents, referrers", show_object,
-            (FILE, ID, INDEX_DIR, JSON), HEAP, summary="class, sizes, fields (strings as text), referents, referrers"),
+            (FILE, ID, INDEX_DIR, EXE, JSON), HEAP,
+            summary="class, sizes, fields (strings as text), referents, referrers"),
     Command("paths", "heap dumps: shortest paths from GC roots (strong references only)", paths, (
-        FILE, ID, INDEX_DIR, JSON,
+        FILE, ID, INDEX_DIR, EXE, JSON,
         Arg.of("--max", type=int, default=5, metavar="N", help="paths from at most N roots (default 5)")), HEAP,
         summary="shortest paths from GC roots (weak/soft references excluded)"),
     Command("suspects", "heap dumps: leak suspects (as Eclipse MAT defines them)", suspects, (
-        FILE, INDEX_DIR, JSON,
+        FILE, INDEX_DIR, EXE, JSON,
         Arg.of("--threshold", type=float, default=10.0, metavar="PCT", help="share of the heap (default 10)")),
         HEAP, summary="leak suspects as Eclipse MAT defines them"),
     Command("strings", "heap dumps: duplicate strings grouped by value", strings,
-            (FILE, INDEX_DIR, JSON, top(50, "values")), HEAP,
+            (FILE, INDEX_DIR, EXE, JSON, top(50, "values")), HEAP,
             summary="duplicate strings grouped by value, by wasted bytes"),
     Command("diff", "heap dumps: what grew from A to B, by class and by holder", diff, (
         Arg.of("a", help="the earlier heap dump"), Arg.of("b", help="the later heap dump"),
-        Arg.of("--index-dir", metavar="DIR", help="where the indexes live (default: the user cache dir)"), JSON,
+        Arg.of("--index-dir", metavar="DIR", help="where the indexes live (default: the user cache dir)"), EXE, JSON,
         Arg.of("--by", choices=("class", "holder"), help="only class deltas or only holder paths"),
         top(25, "rows")), HEAP, summary="heap dumps: what grew, by class and by holder path"),
 )

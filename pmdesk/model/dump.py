@@ -45,6 +45,30 @@ def index_state(path: str, index_dir: str | os.PathLike[str] | None = None,
     return IndexState(reader, index, key, "ready" if store.is_current(index, path, key) else "missing")
 
 
+def with_program(path: str, fmt: Format, exe: str | None, index_dir: str | os.PathLike[str] | None
+                 ) -> tuple[Format, str | os.PathLike[str] | None]:
+    """The format and index folder to open a dump with when `exe` names the program that wrote it (a Go
+    heap dump's objects are typed by its DWARF): the reader given the program, its index kept apart (in
+    exe-<program's hash> under the index folder) so the dump's plain index stays as it is and each
+    program's is built once. A one-line error for a program that is not there or a format it cannot serve."""
+    if exe is None:
+        return fmt, index_dir
+    import dataclasses
+    import functools
+
+    from pmdesk.native.symbol_files import SearchPaths
+
+    if not os.path.isfile(exe):
+        raise PmdeskError(exe, "does not exist (--exe names the program that wrote the dump)")
+    if not (fmt.has(Kind.HEAP_GRAPH) and fmt.reader.SPEC.symbol_paths):
+        raise PmdeskError(path, f"is {fmt.what}: --exe types the objects of Go heap dumps only")
+    paths = SearchPaths(exe=os.path.abspath(exe))
+    reader = type("WithProgram", (), {"SPEC": fmt.reader.SPEC, "sniff": staticmethod(fmt.reader.sniff),
+                                      "read": staticmethod(functools.partial(fmt.reader.read, paths=paths))})
+    base = index_dir or store.default_index_dir()
+    return dataclasses.replace(fmt, reader=reader), os.path.join(base, f"exe-{store.dump_key(exe).content}")
+
+
 class Dump:
     """A dump with a ready index. Open with `Dump.open`; close when done."""
 

@@ -87,3 +87,11 @@ CREATE TABLE goheap_bucket (
 );
 CREATE TABLE goheap_bucket_frame (bucket_idx INTEGER NOT NULL, depth INTEGER NOT NULL, function TEXT NOT NULL,
                                   file TEXT NOT NULL, line INTEGER NOT NULL, PRIMARY KEY (bucket_idx, depth));
+
+-- The program's global variables, when the dump was indexed with the binary that wrote it (--exe): from
+-- its DWARF, what a root's global is called.
+CREATE TABLE goheap_global (
+    address INTEGER NOT NULL,   -- where it lives (in the data or bss segment)
+    size    INTEGER NOT NULL,   -- bytes
+    name    TEXT NOT NULL       -- 'main.registry'
+);

@@ -4,6 +4,7 @@ stack), goroutines with the objects each frame holds, and the Overview with the 
 
 from __future__ import annotations
 
+import bisect
 import functools
 from typing import Any
 
@@ -115,8 +116,25 @@ class GoObjectReader(ObjectReader):
         for src in sorted({s for s, _weak in g.referrers(node) if s >= g.n_objects}):  # many words may point here
             kind = g.synthetic.get(src, ("object", ""))[0]
             if kind in ("data", "bss"):
-                out.append(f"global at {self.edge_labels(src, [node])[node]} ({kind})")
+                at = self.edge_labels(src, [node])[node]
+                out.append(f"global {at} ({kind})" if not at.startswith("0x") else f"global at {at} ({kind})")
         return out or ["GC root"]
+
+    @functools.cached_property
+    def _globals(self) -> tuple[list[int], list[tuple[int, str]]]:
+        """The program's globals by address (empty unless the dump was indexed with it: --exe)."""
+        rows = self.conn.execute("SELECT address, size, name FROM goheap_global ORDER BY address").fetchall()
+        return [a & 0xFFFFFFFFFFFFFFFF for a, _s, _n in rows], [(s, n) for _a, s, n in rows]
+
+    def global_named(self, addr: int) -> str | None:
+        """'main.registry' (or 'main.table+0x10') for a word of a global, None when not known."""
+        starts, rest = self._globals
+        i = bisect.bisect_right(starts, addr) - 1
+        if i < 0:
+            return None
+        size, name = rest[i]
+        off = addr - starts[i]
+        return (name if off == 0 else f"{name}+{off:#x}") if off < max(size, 8) else None
 
     def fill_contents(self, d: ObjectDetails) -> None:
         g = self.g
@@ -161,7 +179,8 @@ class GoObjectReader(ObjectReader):
             for off, val in fields:
                 t = owners.get(val)
                 if t is not None and t not in labels:
-                    labels[t] = f"0x{base + off:x}" if base is not None else f"+0x{off:x}"
+                    labels[t] = (self.global_named(base + off) or f"0x{base + off:x}") if base is not None \
+                        else f"+0x{off:x}"
         for t in targets:
             if t not in labels:
                 tk = g.synthetic.get(t, ("object", ""))[0] if t >= g.n_objects else "object"
@@ -213,6 +232,9 @@ def overview(dump: Dump) -> list[tuple[str, str]]:
                                 f"next at {ms.get('next_gc', 0):,} bytes"),
         ("GC roots", f"{m.get('summary.roots', 0):,} in the dump (segments, goroutines, finalizers)"),
     ]
+    if m.get("goheap.exe"):
+        out.insert(7, ("Typed by the program", f"{m['goheap.exe']}: {m.get('goheap.exe_typed', 0):,} objects typed "
+                                               "by its DWARF from the globals' pointers, globals named"))
     if m.get("goheap.truncated_at") is not None:
         out.insert(3, ("Truncated", f"at byte {m['goheap.truncated_at']:,}"))
     return out + graph_facts(dump, m.get("goheap.truncated_at") is not None,

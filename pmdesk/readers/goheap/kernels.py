@@ -375,3 +375,53 @@ def factorize(keys, table, codes, uniques):
                 break
             s = (s + 1) & mask
     return n
+
+
+@njit(cache=True, nogil=True)
+def dwarf_types(b, content, size, obj_addr, addrs, end_order, base, shift, page_lo, lay_start, lay_off,
+                lay_target, lay_array, type_size, queue_obj, queue_type, queue_array, obj_dtype, obj_darray):
+    """Types objects by the DWARF layouts of the values pointing at them: from the objects the queue holds
+    (globals' targets, each with its type and whether it is an array of it), an object's pointer words (at
+    its type's layout offsets, for each element of an array) that point at another object's start type it by
+    the layout's target; breadth first, the first type an object is given kept. Returns how many were
+    typed. lay_*: CSR over type ids; obj_dtype/obj_darray (-1 / 0 in) are filled (-2 marks one queued, so
+    each object is queued once: the queue needs room for the objects and the first entries)."""
+    n = 0
+    cap = queue_obj.shape[0]
+    head = 0
+    tail = 0
+    while tail < cap and queue_obj[tail] >= 0:
+        tail += 1
+    while head < tail:
+        o = queue_obj[head]
+        t = queue_type[head]
+        arr = queue_array[head]
+        head += 1
+        if obj_dtype[o] >= 0:
+            continue
+        obj_dtype[o] = t
+        obj_darray[o] = arr
+        n += 1
+        each = type_size[t]
+        if each <= 0 or lay_start[t] == lay_start[t + 1]:
+            continue
+        elems = size[o] // each if arr else 1
+        for e in range(elems):
+            for k in range(lay_start[t], lay_start[t + 1]):
+                off = e * each + lay_off[k]
+                if off + 8 > size[o]:
+                    break
+                v = _word(b, content[o] + off)
+                if v == 0:
+                    continue
+                dst = owner_of(addrs, end_order, base, shift, page_lo, v)
+                if dst < 0 or obj_addr[dst] != v or obj_dtype[dst] != -1:
+                    continue
+                if tail == cap:  # the queue is full: what is left untyped stays so
+                    return n
+                obj_dtype[dst] = -2
+                queue_obj[tail] = dst
+                queue_type[tail] = lay_target[k]
+                queue_array[tail] = lay_array[k]
+                tail += 1
+    return n

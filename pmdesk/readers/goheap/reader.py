@@ -328,10 +328,11 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         slots *= 4
 
 
-def classes(w: Walked, rec: Records, obj_type: np.ndarray, srt: Sorted
+def classes(w: Walked, rec: Records, obj_type: np.ndarray, srt: Sorted, extra_types: list[str]
             ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(class names, each object's class index, each object's bucket index or -1): its type when an
-    interface names it, else '<size> B from <site>' by its allocation sample, else '<size> B objects'."""
+    interface names it (or the program's DWARF: `extra_types`, numbered after the dump's types), else
+    '<size> B from <site>' by its allocation sample, else '<size> B objects'."""
     bucket_idx = {bk.bucket: i for i, bk in enumerate(rec.buckets)}
     obj_bucket = np.full(len(w.obj_addr), -1, np.int32)
     if len(w.samp_ptr):
@@ -342,7 +343,7 @@ def classes(w: Walked, rec: Records, obj_type: np.ndarray, srt: Sorted
     sites = sorted({site_of(bk.frames) for bk in rec.buckets})
     site_number = {name: i for i, name in enumerate(sites)}
     bucket_site = np.array([site_number[site_of(bk.frames)] for bk in rec.buckets] or [0], np.int64)
-    type_names = [object_type_name(t[2]) for t in rec.types]
+    type_names = [object_type_name(t[2]) for t in rec.types] + extra_types
     # One key per object — a type, or (site, size), or a size — made unique by numpy, then named per key.
     sizes = w.obj_size
     span = int(sizes.max(initial=0)) + 1
@@ -385,10 +386,11 @@ def write_allocation_samples(sink: IndexSink, buckets: list[R.MemProfBucket], ob
 class GoHeapScan:
     """One indexing run over a Go heap dump."""
 
-    def __init__(self, path: str, sink: IndexSink, progress: Progress) -> None:
+    def __init__(self, path: str, sink: IndexSink, progress: Progress, exe: str | None = None) -> None:
         self.path = path
         self.sink = sink
         self.progress = progress
+        self.exe = exe
 
     def run(self) -> None:
         if os.path.getsize(self.path) < len(R.HEADER):
@@ -417,8 +419,21 @@ class GoHeapScan:
         type_addrs = {t[0]: i for i, t in enumerate(rec.types) if not t[2].endswith(".")}
         obj_type = interface_types(buf, *field_owners(w, rec), w.obj_addr, srt, rec.itabs, type_addrs,
                                    self.progress.part(0.7, 0.8))
-        self.progress.update(0.8, "naming the objects")
-        names, obj_cls, obj_bucket = classes(w, rec, obj_type, srt)
+        extra: list[str] = []
+        by_class = obj_type  # what classes() names objects by: the interface's type, else the program's
+        if self.exe is not None:
+            from pmdesk.readers.goheap.dwarf_typing import exe_types
+
+            got = exe_types(self.exe, buf, w.obj_addr, w.obj_content, w.obj_size, rec.segments, srt.kernel_args(),
+                            self.progress.part(0.8, 0.85))
+            by_class = np.where(obj_type >= 0, obj_type, np.where(got.obj_class >= 0, len(rec.types) + got.obj_class,
+                                                                  -1)).astype(np.int32)
+            extra = got.names
+            sink.insert("goheap_global", ("address", "size", "name"), [(_signed(a), s, n) for a, s, n in got.globals])
+            sink.meta("goheap.exe", self.exe)
+            sink.meta("goheap.exe_typed", got.typed)
+        self.progress.update(0.85, "naming the objects")
+        names, obj_cls, obj_bucket = classes(w, rec, by_class, srt, extra)
         lay = layout(len(w.obj_addr), rec)
         self._write(w, rec, lay, names, obj_cls, obj_type, obj_bucket)
         write_allocation_samples(self.sink, rec.buckets, obj_bucket, w.obj_size)

@@ -3,7 +3,7 @@
 # 1,500 sessions in its leak (two dumps to compare). Each run writes FILE.heapdump (gzip'd here to keep the
 # repository small), FILE.truth.json (runtime.ReadMemStats just before the dump; what a GC frees when the
 # leak's last reference is dropped), FILE.heap.pb.gz (the heap profile, written just before the dump with
-# every allocation sampled) and `go tool pprof -top` of it.
+# every allocation sampled) and `go tool pprof -top` of it; leakdump.gz is the program (for --exe).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -11,7 +11,8 @@ trap 'rm -rf "$work"' EXIT
 cp "$here/main.go" "$work/"
 cd "$work"
 go mod init leakdump >/dev/null 2>&1
-go build -o leakdump .
+go build -trimpath -o leakdump .  # -trimpath: the same binary wherever it is built (its DWARF types the dumps)
+gzip -9 -c leakdump > "$here/leakdump.gz"
 for n in 1000 1500; do
     ./leakdump -sessions "$n" -out "leak-$n.heapdump" -truth "$here/leak-$n.truth.json" -profile "$here/leak-$n.heap.pb.gz"
     gzip -9 -c "leak-$n.heapdump" > "$here/leak-$n.heapdump.gz"
