@@ -6,7 +6,7 @@ peak RSS):
    object graph with dominators and retained sizes, then the query;
 2. the same again, reopened (index and graph kept);
 3. `pmdesk suspects` and `pmdesk object` of the leak, reopened;
-4. `pmdesk histogram --exe`: the index again, its objects typed by the program's DWARF (no graph).
+4. `pmdesk index --no-graph` alone, then with `--exe`: its objects typed by the program's DWARF too.
 
 No other tool reads a Go heap dump (golang/go#45631; viewcore reads cores), so the ratio is to the nearest
 thing a Go user has: `go tool pprof -top` on a heap profile written by the same process just before the
@@ -58,9 +58,10 @@ def main() -> None:
         line("pmdesk biggest, reopened", *again)
         line("pmdesk suspects, reopened", *timed([*PMDESK, "suspects", str(dump), *idx]))
         line("pmdesk object (the leak), reopened", *timed([*PMDESK, "object", str(dump), facts["registry_addr"], *idx]))
-        exe = ["--exe", str(tmp / "leakdump")]
-        line("pmdesk histogram --exe (index typed by DWARF)", *timed([*PMDESK, "histogram", str(dump), "--top", "5",
-                                                                       *idx, *exe]), size)
+        plain = ["--index-dir", str(tmp / "idx-plain"), "--no-graph"]
+        line("pmdesk index --no-graph (the index alone)", *timed([*PMDESK, "index", str(dump), *plain]), size)
+        line("pmdesk index --no-graph --exe (typed by DWARF)", *timed([*PMDESK, "index", str(dump), *plain, "--exe",
+                                                                        str(tmp / "leakdump")]), size)
         theirs = timed([go, "tool", "pprof", "-top", str(tmp / "leakdump"), str(prof)])
         line("go tool pprof -top (the heap profile)", *theirs)
         ratio(ours, theirs)

@@ -150,6 +150,8 @@ def test_heap_commands_give_the_hprof_json_shapes(dumps: dict[int, Path], index:
     assert doc["fields"][0]["name"] == "+0x0" and doc["fields"][0]["type"] == "pointer"
     rc, out, _err = run_cli(capsys, "info", f, "--index-dir", str(index))
     assert "memstats HeapObjects" in out and "Goroutines" in out
+    rc, out, _err = run_cli(capsys, "strings", f, "--index-dir", str(index), "--json")
+    assert json.loads(out) == {"file": f, "strings": [], "strings_known": False}  # said, not an empty finding
 
 
 def test_the_corpus_dump_reads_with_its_garbage_unreachable(index: Path) -> None:

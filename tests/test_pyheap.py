@@ -115,6 +115,7 @@ def test_duplicate_strings_are_grouped(snaps: dict, index: Path, capsys: pytest.
     rc, out, err = run_cli(capsys, "strings", str(path), "--index-dir", str(index), "--json")
     assert rc == 0, err
     doc = json.loads(out)
+    assert doc["strings_known"]
     top = next(s for s in doc["strings"] if s["value"].startswith("copy-copy"))
     assert top["count"] == t["duplicates"]
     assert top["wasted_bytes"] == (t["duplicates"] - 1) * t["duplicate_bytes"]

@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
 
     def _graph_done(self, dump: Dump) -> None:
         m = dump.meta
-        self.status_label.setText(f"{dump.name}: dominator tree of {m.get('graph.nodes', 0):,} objects and "
+        self.status_label.setText(f"{dump.name}: dominator tree of {m.get('graph.objects', 0):,} objects and "
                                   f"{m.get('graph.edges', 0):,} references in {m.get('graph.seconds', 0):.1f} s")
         if dump is self.current:
             self._show_current()

@@ -187,12 +187,17 @@ def strings(inv: Invocation) -> Output:
     g = _graph(inv, inv.args.file)
     dups = report.duplicate_strings(g, inv.args.top)
 
+    known = bool(g.meta.get("graph.strings_known", True))
+
     def text() -> Iterator[str]:
+        if not known:
+            yield "this heap does not say which of its objects are strings (a Go heap dump's objects carry no types)"
+            return
         yield f" {'count':>10} {'wasted':>14}  value"
         for d in dups:
             yield f" {d.count:>10,} {d.wasted_bytes:>14,}  {d.text[:100]!r}"
 
-    return Output({"file": inv.args.file, "strings": [d.as_json() for d in dups]}, text)
+    return Output({"file": inv.args.file, "strings": [d.as_json() for d in dups], "strings_known": known}, text)
 
 
 def diff(inv: Invocation) -> Output:

@@ -127,12 +127,12 @@ def _read(dwarf: Any) -> GoDwarf:
     globals_: list[tuple[str, int, int]] = []
     types: dict[int, GoType] = {}
     for cu in dwarf.iter_CUs():
-        for die in cu.iter_DIEs():
+        for die in cu.get_top_DIE().iter_children():  # Go writes globals and types at the unit's top level
             tag = die.tag
             a = die.attributes
             if tag == "DW_TAG_variable":
                 loc = a.get("DW_AT_location")
-                if die.get_parent().tag == "DW_TAG_compile_unit" and loc is not None and "DW_AT_type" in a \
+                if loc is not None and "DW_AT_type" in a \
                         and isinstance(loc.value, list) and len(loc.value) == 9 and loc.value[0] == DW_OP_ADDR:
                     addr = int.from_bytes(bytes(loc.value[1:]), "little")
                     globals_.append((_text(a["DW_AT_name"].value), addr, _ref(a["DW_AT_type"], cu)))

@@ -105,6 +105,7 @@ def _build(conn: sqlite3.Connection, g: GraphInput, progress: Progress, t0: floa
     for k, v in {"graph.nodes": g.n, "graph.objects": g.n_objects, **g.meta, "graph.edges": len(g.fwd),
                  "graph.roots": len(g.roots), "graph.weakly_reachable": weakly, "graph.unreachable": unreachable,
                  "graph.total_bytes": tree.total_bytes, "graph.duplicate_string_groups": len(dup_rows),
+                 "graph.strings_known": g.strings is not None,
                  "graph.seconds": round(time.perf_counter() - t0, 3),
                  "graph.version": GRAPH_VERSION}.items():
         diag.meta(k, v)

@@ -14,6 +14,9 @@ import numpy as np
 from pmdesk.base.progress import Progress
 from pmdesk.native.go_dwarf import GoDwarf, read_go_dwarf
 from pmdesk.readers.goheap import kernels as K
+from pmdesk.readers.goheap.reader import release
+
+TYPED_PER_STEP = 1 << 18  # objects read between giving back the dump's pages behind them
 
 
 @dataclass
@@ -68,25 +71,33 @@ def exe_types(exe: str, buf: mmap.mmap, obj_addr: np.ndarray, obj_content: np.nd
                 q_type.append(ids[p.target])
                 q_arr.append(p.array)
     n = len(obj_addr)
-    cap = n + len(q_obj) + 1
-    queue_obj = np.full(cap, -1, np.int64)
-    queue_type = np.zeros(cap, np.int64)
-    queue_arr = np.zeros(cap, np.bool_)
-    queue_obj[:len(q_obj)] = q_obj
-    queue_type[:len(q_obj)] = q_type
-    queue_arr[:len(q_obj)] = q_arr
-    obj_dtype = np.full(n, -1, np.int64)
+    obj_dtype = np.full(n, -1, np.int32)
     obj_darray = np.zeros(n, np.bool_)
-    progress.update(0.5, "typing objects by the program's DWARF")
-    typed = K.dwarf_types(b, obj_content, obj_size, obj_addr, *srt_args, start, offs, targets, arrays, sizes,
-                          queue_obj, queue_type, queue_arr, obj_dtype, obj_darray) if n else 0
+    for o, t, arr in zip(q_obj, q_type, q_arr, strict=True):
+        if obj_dtype[o] < 0:
+            obj_dtype[o], obj_darray[o] = t, arr
+    frontier = np.unique(np.array(q_obj, np.int64))
+    found = np.empty(n, np.int64)  # each object is found (typed) once
+    typed = len(frontier)
+    while len(frontier):  # a level at a time, each in dump order: the dump is read forward, given back behind
+        progress.update(0.5 + 0.5 * min(1.0, typed / max(n, 1)), "typing objects by the program's DWARF")
+        n_found, done = 0, 0
+        for k0 in range(0, len(frontier), TYPED_PER_STEP):
+            k1 = min(k0 + TYPED_PER_STEP, len(frontier))
+            n_found = K.dwarf_types(b, obj_content, obj_size, obj_addr, *srt_args, start, offs, targets, arrays,
+                                    sizes, frontier, k0, k1, obj_dtype, obj_darray, found, n_found)
+            done = release(buf, done, int(obj_content[frontier[k1 - 1]]))
+        frontier = np.sort(found[:n_found])
+        typed += n_found
+    release(buf, 0, len(buf))
+    del found, frontier
     obj_dtype[obj_dtype < 0] = -1
     offsets = list(ids)
-    key = np.where(obj_dtype >= 0, obj_dtype * 2 + obj_darray, -1)
+    key = np.where(obj_dtype >= 0, obj_dtype.astype(np.int64) * 2 + obj_darray, -1)
     used = np.unique(key[key >= 0])
     names = [("[]" if k & 1 else "") + d.name(offsets[k >> 1]) for k in used.tolist()]
     obj_class = np.full(n, -1, np.int32)
     if len(used):
         obj_class[key >= 0] = np.searchsorted(used, key[key >= 0]).astype(np.int32)
     glob = [(addr, d.size(t), name) for name, addr, t in d.globals]
-    return ExeTypes(names, obj_class, glob, int(typed))
+    return ExeTypes(names, obj_class, glob, typed)

@@ -379,33 +379,19 @@ def factorize(keys, table, codes, uniques):
 
 @njit(cache=True, nogil=True)
 def dwarf_types(b, content, size, obj_addr, addrs, end_order, base, shift, page_lo, lay_start, lay_off,
-                lay_target, lay_array, type_size, queue_obj, queue_type, queue_array, obj_dtype, obj_darray):
-    """Types objects by the DWARF layouts of the values pointing at them: from the objects the queue holds
-    (globals' targets, each with its type and whether it is an array of it), an object's pointer words (at
-    its type's layout offsets, for each element of an array) that point at another object's start type it by
-    the layout's target; breadth first, the first type an object is given kept. Returns how many were
-    typed. lay_*: CSR over type ids; obj_dtype/obj_darray (-1 / 0 in) are filled (-2 marks one queued, so
-    each object is queued once: the queue needs room for the objects and the first entries)."""
-    n = 0
-    cap = queue_obj.shape[0]
-    head = 0
-    tail = 0
-    while tail < cap and queue_obj[tail] >= 0:
-        tail += 1
-    while head < tail:
-        o = queue_obj[head]
-        t = queue_type[head]
-        arr = queue_array[head]
-        head += 1
-        if obj_dtype[o] >= 0:
-            continue
-        obj_dtype[o] = t
-        obj_darray[o] = arr
-        n += 1
+                lay_target, lay_array, type_size, frontier, k0, k1, obj_dtype, obj_darray, found, n_found):
+    """One level of typing objects by the DWARF layouts of the values pointing at them: for the typed
+    objects frontier[k0:k1] (in dump order, so their contents are read in file order), each pointer word
+    at its type's layout offsets (for each element of an array of it) that points at the start of an
+    object not yet typed types that object by the layout's target (whether it is an array of it too) and
+    appends it to `found` (from n_found). lay_*: CSR over type ids. Returns the new n_found."""
+    for j in range(k0, k1):
+        o = frontier[j]
+        t = obj_dtype[o]
         each = type_size[t]
         if each <= 0 or lay_start[t] == lay_start[t + 1]:
             continue
-        elems = size[o] // each if arr else 1
+        elems = size[o] // each if obj_darray[o] else 1
         for e in range(elems):
             for k in range(lay_start[t], lay_start[t + 1]):
                 off = e * each + lay_off[k]
@@ -417,11 +403,8 @@ def dwarf_types(b, content, size, obj_addr, addrs, end_order, base, shift, page_
                 dst = owner_of(addrs, end_order, base, shift, page_lo, v)
                 if dst < 0 or obj_addr[dst] != v or obj_dtype[dst] != -1:
                     continue
-                if tail == cap:  # the queue is full: what is left untyped stays so
-                    return n
-                obj_dtype[dst] = -2
-                queue_obj[tail] = dst
-                queue_type[tail] = lay_target[k]
-                queue_array[tail] = lay_array[k]
-                tail += 1
-    return n
+                obj_dtype[dst] = lay_target[k]
+                obj_darray[dst] = lay_array[k]
+                found[n_found] = dst
+                n_found += 1
+    return n_found

@@ -48,8 +48,11 @@ class DuplicateStringsView(HeapGraphView):
                 self.table.setItem(r, c, item)
         groups = graph.meta.get("graph.duplicate_string_groups", 0) if graph is not None else 0
         wasted = sum(d.wasted_bytes for d in rows)
-        self.total.setText(f"{groups:,} values held more than once; the {len(rows):,} shown waste {wasted:,} bytes"
-                           if graph is not None else "")
+        self.total.setText("" if graph is None else
+                           f"{groups:,} values held more than once; the {len(rows):,} shown waste {wasted:,} bytes"
+                           if graph.meta.get("graph.strings_known", True) else
+                           "This heap does not say which of its objects are strings (a Go heap dump's objects carry "
+                           "no types): there are no duplicate strings to find.")
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
