@@ -107,7 +107,11 @@ class MainWindow(QMainWindow):
         self._laid_out: frozenset[str] = frozenset()
         self._show_current()  # no dump yet: every dock hidden, so they do not force the window's size
         self.layout().activate()  # (the minimum size the hidden docks set is recomputed only now)
-        self.resize(1280, 800)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        # the first start fills most of the screen, as MAT and JMC do (a saved geometry wins, refitted below)
+        self.resize(max(1280, room.width() * 9 // 10) if room else 1280,
+                    max(800, room.height() * 9 // 10) if room else 800)
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
@@ -141,6 +145,8 @@ class MainWindow(QMainWindow):
                 dock.raise_()
             for table in view.findChildren(QAbstractItemView):
                 table.setTabKeyNavigation(False)  # Tab leaves a table for the next control, as in MAT
+            for label in view.findChildren(QLabel):  # a line of text wraps rather than widen the dock (and the
+                label.setWordWrap(True)               # window past a small or scaled screen)
 
     def _default_layout(self) -> None:
         """First-run sizes: the left docks wide, right-hand dock groups stacked with the first one tallest."""
@@ -619,10 +625,11 @@ class MainWindow(QMainWindow):
         if not shown or shown == self._laid_out or not self._auto_layout:
             return
         self._laid_out = shown
+        secondary = self._tab_secondary_docks(shown)
         groups: dict[str, QDockWidget] = {}
         for vid, (dock, view) in self.docks.items():
             root = view.TAB_WITH if view.TAB_WITH in self.docks else vid
-            if vid in shown and view.AREA == Qt.DockWidgetArea.RightDockWidgetArea:
+            if vid in shown and vid not in secondary and view.AREA == Qt.DockWidgetArea.RightDockWidgetArea:
                 groups.setdefault(root, dock)
         right = self._squeeze(list(groups.values()))
         left = next((d for vid, (d, v) in self.docks.items() if vid in shown and not d.isHidden()
@@ -635,6 +642,28 @@ class MainWindow(QMainWindow):
             rest = max(total * 2 // 5 // (len(right) - 1), 60)
             self.resizeDocks(right, [total - rest * (len(right) - 1)] + [rest] * (len(right) - 1),
                              Qt.Orientation.Vertical)
+
+    def _tab_secondary_docks(self, shown: frozenset[str]) -> set[str]:
+        """A dump of several kinds (a JFR recording's events and samples, a Go heap's graph and memory profile)
+        lays out by its first: the docks of its other kinds become tabs of the first dock of that kind on
+        their side (so the heap's histogram, the recording's timeline keep their room). Returns their ids."""
+        dump = self.current
+        if dump is None or len(dump.spec.kinds) < 2:
+            return set()
+        primary = dump.spec.kinds[0]
+        hosts: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for vid, (dock, view) in self.docks.items():
+            if vid in shown and primary in view.KINDS and view.TAB_WITH not in self.docks:
+                hosts.setdefault(self.dockWidgetArea(dock), dock)
+        out = set()
+        for vid, (dock, view) in self.docks.items():
+            host = hosts.get(self.dockWidgetArea(dock))
+            if vid in shown and view.KINDS and primary not in view.KINDS and host is not None:
+                self.tabifyDockWidget(host, dock)
+                out.add(vid)
+        for host in hosts.values():
+            host.raise_()
+        return out
 
     def _squeeze(self, right: list[QDockWidget]) -> list[QDockWidget]:
         """On a screen too short for the docks stacked (a scaled display, a small laptop), the right-hand groups

@@ -181,6 +181,7 @@ class JfrEventBrowserView(JfrView):
         self.table.setModel(EventTableModel())
         self.properties = QPlainTextEdit(readOnly=True, placeholderText="Choose an event to see its fields and "
                                                                         "its whole stack trace")
+        self.properties.setMinimumHeight(40)  # the dock must fit a small screen with the timeline below it
         self.info = QLabel()
         left = QWidget()
         ll = QVBoxLayout(left)

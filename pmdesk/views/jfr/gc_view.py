@@ -27,7 +27,7 @@ class JfrGcView(JfrView):
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.chart = LazyPlot("seconds since the recording started", "heap used (MB)", minimum_height=170)
+        self.chart = LazyPlot("seconds since the recording started", "heap used (MB)", minimum_height=110)
         box = QWidget()
         self.table = readonly_table(box, ["GC id", "Collector", "Cause", "Start (s)", "Duration", "Pauses",
                                           "Longest pause", "Heap before (MB)", "Heap after (MB)"], fit_columns=8)

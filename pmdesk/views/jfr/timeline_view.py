@@ -37,7 +37,7 @@ class JfrTimelineView(JfrView):
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)
-        self.chart = LazyPlot("seconds since the recording started", minimum_height=240)
+        self.chart = LazyPlot("seconds since the recording started", minimum_height=120)
         self.region: Any = None
         self.plot: Any = None
         self.samples = QCheckBox("CPU samples", checked=True)
