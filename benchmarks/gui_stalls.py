@@ -24,13 +24,16 @@ DATA = ROOT / "tests" / "data"
 DEFAULT = [CORPUS / "jvm" / "leak-phase2.hprof", CORPUS / "jvm" / "workload.jfr",
            CORPUS / "jvm" / "busy-pool.jstack.txt", DATA / "native" / "cores" / "segv_chain.core",
            CORPUS / "mobile" / "ips" / "macsym-ios-crash.ips", DATA / "android" / "made-tombstone_00.txt",
-           DATA / "minidump" / "threads.dmp"]
+           DATA / "minidump" / "threads.dmp", DATA / "profiles" / "perf-dwarf.data",
+           DATA / "samples" / "tracemalloc" / "a.tracemalloc", DATA / "samples" / "heapy" / "growing.heapy",
+           DATA / "samples" / "memray" / "alloc.memray"]
 TICK_MS = 5
 
 
 def startup_s() -> float:
     """Seconds from starting a new process to its window shown and painted once (interpreter start included)."""
     code = ("import sys, tempfile; from PySide6.QtWidgets import QApplication; app = QApplication(sys.argv[:1]); "
+            "from pmdesk.app.preload import start_preload; start_preload(); "
             "from pmdesk.app.main_window import MainWindow; d = tempfile.TemporaryDirectory(); "
             "w = MainWindow(index_dir=d.name); w.show(); app.processEvents()")
     t = time.perf_counter()
@@ -47,6 +50,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    from pmdesk.app.preload import start_preload
+
+    start_preload()  # as pmdesk.app.main.run_gui starts the window
     from pmdesk.app.main_window import MainWindow
 
     index_dir = tempfile.TemporaryDirectory()  # the indexes go with the run (a big heap's are gigabytes)

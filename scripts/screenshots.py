@@ -1,7 +1,8 @@
 """Screenshots of every format's default layout, as a user first sees it: for each screen (1366×768 and
 1600×1000, at Qt scale 1 and 2) a virtual X display with a window manager (xvfb-run + openbox), a fresh
 window per artefact (no saved layout), light and dark palettes; then one contact sheet per format
-(ImageMagick's montage) in resources/screenshots/formats/. Look at them before committing.
+(ImageMagick's montage, 8-bit colour: ~120 KB a sheet) in resources/screenshots/formats/ — each row a
+screen size and scale, light then dark. Look at them (and at the single shots, --raw) before committing.
 
 Usage: python scripts/screenshots.py [--out DIR] [--only NAME…]   (needs xvfb-run, openbox, montage)
 Inside a display it is run as: python scripts/screenshots.py --shoot OUT_DIR TAG
@@ -136,8 +137,8 @@ def main() -> None:
         for name, _p in arts:
             tiles = [str(raw / f"{name}-{s}-x{k}-{pal}.png") for s, k in SCREENS for pal in ("light", "dark")]
             tiles = [x for x in tiles if Path(x).exists()]
-            subprocess.run(["montage", *tiles, "-tile", "4x", "-geometry", "683x427>+4+4", "-background", "#808080",
-                            str(out / f"{name}.png")], check=True)
+            subprocess.run(["montage", *tiles, "-tile", "4x", "-geometry", "560x350>+3+3", "-background", "#808080",
+                            "-colors", "96", "+dither", f"PNG8:{out / (name + '.png')}"], check=True)
             print(f"{out / (name + '.png')}")
 
 

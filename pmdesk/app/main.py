@@ -31,6 +31,9 @@ class FileOpenFilter(QObject):
 
 def run_gui(argv: Sequence[str]) -> int:
     args = gui_parser().parse_args(list(argv))
+    from pmdesk.app.preload import start_preload
+
+    start_preload()  # beside the window's own imports, before anything paints
     from pmdesk.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

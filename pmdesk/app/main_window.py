@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
+import gc
 import os
-import threading
 from collections import deque
 from pathlib import Path
 
@@ -53,20 +52,6 @@ def file_filters() -> str:
     return ";;".join([f.file_filter for f in formats()] + ["All files (*)"])
 
 
-PRELOADED = ("pyqtgraph", "capstone")  # what docks import on first use at a stall's cost: imported once the window
-# shows
-
-
-def preload_modules() -> None:
-    """Imports PRELOADED off the GUI thread (no widget is made there; the import lock makes a dock that needs the
-    module meanwhile wait for it, not import it twice)."""
-    for name in PRELOADED:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-
-
 MENU_GROUPS = ((Kind.HEAP_GRAPH, "Heap dumps"), (Kind.EVENTS, "JFR recordings"), (Kind.THREADS, "Thread dumps"),
                (Kind.CRASH, "Crashes"))  # the View menu's sections, by the kind a dock shows
 
@@ -103,7 +88,6 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._auto_layout = self._needs_default_layout  # a layout the user kept is not resized per format
-        self._preloading = False
         self._laid_out: frozenset[str] = frozenset()
         self._show_current()  # no dump yet: every dock hidden, so they do not force the window's size
         self.layout().activate()  # (the minimum size the hidden docks set is recomputed only now)
@@ -330,6 +314,9 @@ class MainWindow(QMainWindow):
         self._set_busy(True)
         self.status_label.setText(f"{self.job.verb} {self.job.name}…")
         self.progress_bar.setValue(0)
+        # What exists now (modules, Qt's wrappers, open dumps' models) lives on: left out of the collector's
+        # full passes, which otherwise walk all of it while the job allocates and hold the GIL 70-140 ms
+        gc.freeze()
         self.job.start()
 
     def cancel_jobs(self) -> None:
@@ -709,6 +696,7 @@ class MainWindow(QMainWindow):
             self.job.cancel()
             self.job.wait()
         dump = self.dumps.pop(i)
+        gc.unfreeze()  # what the closed dump held may be garbage in cycles: the collector may see it again
         if not self.dumps:
             self.current = None
             self._show_current()
@@ -744,9 +732,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._default_layout)
         for ms in (0, 400):  # again once the window manager has framed it (its frame comes a moment later)
             QTimer.singleShot(ms, self._fit_screen)
-        if not self._preloading:
-            self._preloading = True
-            threading.Thread(target=preload_modules, name="pmdesk-preload", daemon=True).start()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
