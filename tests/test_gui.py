@@ -836,3 +836,22 @@ def test_compare_dock_compares_two_python_snapshots(qtbot, window: MainWindow, t
     qtbot.waitUntil(lambda: view.job is None and view.result is not None, timeout=60000)
     grew = {view.classes.item(r, 0).text(): r for r in range(view.classes.rowCount())}
     assert "__main__.Session" in grew
+
+
+def test_a_dump_of_two_kinds_is_laid_out_by_its_first(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+    """A Go heap dump holds a heap graph and a memory profile: the profile's docks are tabs beside the heap's
+    (the histogram keeps its room, not shared with a flame graph stacked below it)."""
+    import gzip
+
+    from tests.conftest import DATA
+
+    dump = tmp_path / "leak.heapdump"
+    dump.write_bytes(gzip.decompress((DATA / "heaps" / "go" / "leak-1000.heapdump.gz").read_bytes()))
+    window.open_path(str(dump))
+    wait_idle(qtbot, window)
+    qtbot.wait(50)
+    flame, histogram = window.docks["profile_flame"][0], window.docks["heap_histogram"][0]
+    assert flame in window.tabifiedDockWidgets(histogram)
+    functions = window.docks["profile_functions"][0]
+    assert any(d.windowTitle() in ("Paths to GC roots", "Object inspector", "Overview")
+               for d in window.tabifiedDockWidgets(functions))
