@@ -3,7 +3,7 @@ through pmdesk under an address-space limit and a timeout for --hours; the mutan
 minimal reproducers to turn into regression tests) and a table per reader is printed: cases, clean, and
 failures by kind.
 
-Usage: python benchmarks/fuzz.py [--hours 0.1] [--seed 1] [--keep DIR]
+Usage: python benchmarks/fuzz.py [--hours 0.1] [--seed 1] [--keep DIR] [--boundscheck]
 """
 
 from __future__ import annotations
@@ -20,13 +20,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz.harness import SAMPLES, mutate, run_case  # noqa: E402
+from tests.fuzz.harness import SAMPLES, artefact, mutate, run_many  # noqa: E402
+
+BATCH = 200  # cases a worker interpreter runs
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hours", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--boundscheck", action="store_true", help="numba kernels compiled with bounds checks (their "
+                    "first compile takes minutes; kept in their own cache)")
     ap.add_argument("--keep", default="fuzz-failures", help="where failing mutants are kept (default ./fuzz-failures)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -35,18 +39,26 @@ def main() -> int:
     end = time.monotonic() + a.hours * 3600
     with tempfile.TemporaryDirectory(prefix="pmdesk-fuzz-") as tmp:
         i = 0
-        while time.monotonic() < end:
-            sample, command = SAMPLES[i % len(SAMPLES)]
-            kind, mutant = mutate(sample.read_bytes(), rng)
-            f = Path(tmp) / f"m{i}{sample.suffix}"
-            f.write_bytes(mutant)
-            for r in run_case(f, command, Path(tmp) / "idx"):
+        while time.monotonic() < end:  # a batch of cases per worker interpreter (tests/fuzz/worker.py)
+            batch = []
+            for _ in range(BATCH):
+                sample, command = SAMPLES[i % len(SAMPLES)]
+                data, suffix = artefact(sample)
+                kind, mutant = mutate(data, rng)
+                f = Path(tmp) / f"m{i}{suffix}"
+                f.write_bytes(mutant)
+                batch.append((sample, kind, i, f, command))
+                i += 1
+            for k, r in run_many([(f, c, Path(tmp) / f"idx{n}") for _s, _k, n, f, c in batch], a.boundscheck):
+                sample, kind, n, f, _c = batch[k]
                 table[sample.name][r.outcome] += 1
                 if r.outcome != "clean":
                     keep.mkdir(exist_ok=True)
-                    shutil.copy(f, keep / f"{sample.name}.{i}.{kind}.{r.command}.{r.outcome.replace(' ', '')}")
-            f.unlink()
-            i += 1
+                    shutil.copy(f, keep / f"{sample.name}.{n}.{kind}.{r.command}.{r.outcome.replace(' ', '')}")
+            for _s, _k, _n, f, _c in batch:
+                f.unlink()
+            shutil.rmtree(Path(tmp), ignore_errors=True)
+            Path(tmp).mkdir(exist_ok=True)
     print(f"{'reader artefact':<34}{'cases':>7}{'clean':>7}  failures")
     for name, seen in sorted(table.items()):
         fails = ", ".join(f"{k} {v}" for k, v in seen.items() if k != "clean") or "none"

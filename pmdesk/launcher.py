@@ -49,7 +49,10 @@ def _kernel_cache() -> str:
     be read-only, and is shared by users)."""
     import platformdirs
 
-    return os.path.join(platformdirs.user_cache_dir("pmdesk", appauthor=False), "kernels")
+    # NUMBA_BOUNDSCHECK=1 (the fuzzing harness's debug mode) compiles every kernel with bounds checks: kept apart
+    checked = os.environ.get("NUMBA_BOUNDSCHECK") == "1"
+    return os.path.join(platformdirs.user_cache_dir("pmdesk", appauthor=False),
+                        "kernels-boundscheck" if checked else "kernels")
 
 
 def gui_problem(argv: list[str], commands: Sequence[object]) -> str | None:

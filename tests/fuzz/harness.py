@@ -6,11 +6,15 @@ traceback, no signal, no timeout. Used by tests/test_fuzz.py (a fixed seed set i
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import random
 import resource
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +31,28 @@ SAMPLES = (
     (DATA / "minidump" / "breakpad" / "minidump_crashpad_annotation.dmp", "stack"),
     (DATA / "profiles" / "perf-dwarf.data", "profile"), (DATA / "profiles" / "perf-fpz.data", "profile"),
     (DATA / "profiles" / "go" / "cpu.pb.gz", "profile"),
+    (DATA / "heaps" / "go" / "leak-1000.heapdump.gz", "histogram"),  # inflated first: the reader takes raw dumps
+    (DATA / "heaps" / "python" / "leak-200.pyheap.gz", "histogram"),
+    (DATA / "samples" / "tracemalloc" / "a.tracemalloc", "allocations"),
+    (DATA / "samples" / "heapy" / "growing.heapy", "heapy"), (DATA / "samples" / "memray" / "alloc.memray", "profile"),
     # public Apple reports (their licences keep them in ../shared): used when the corpus is there
     *((p, "stack") for p in (MOBILE / "ips" / "macsym-ios-crash.ips", MOBILE / "crash" / "macsym-ios-report.crash",
                              MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz",
                              MOBILE / "minidump" / "symbolicator-linux.dmp") if p.exists()),
 )
+INFLATED = (".heapdump.gz", ".pyheap.gz")  # kept gzip'd in the repository, read raw
+
+
+def artefact(path: Path) -> tuple[bytes, str]:
+    """The artefact's bytes as its reader reads them, and the suffix its mutants are named with."""
+    data = path.read_bytes()
+    if path.name.endswith(INFLATED):
+        import gzip
+
+        return gzip.decompress(data), Path(path.stem).suffix
+    return data, path.suffix
+
+
 KINDS = ("flip", "run", "cut", "length")
 LENGTHS = ((1 << 31).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "little"), (1 << 63).to_bytes(8, "big"),
            ((1 << 63) - 1).to_bytes(8, "little"), b"\xff" * 9)
@@ -70,14 +91,16 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def run_case(path: Path, command: str, index_dir: Path) -> list[Result]:
-    """`pmdesk info` and the reader's command on one mutant."""
+def run_case(path: Path, command: str, index_dir: Path, boundscheck: bool = False) -> list[Result]:
+    """`pmdesk info` and the reader's command on one mutant; with `boundscheck`, every numba kernel compiled
+    with bounds checks (an index past an array is an IndexError, so a traceback here, instead of memory read
+    past the buffer)."""
+    env = {**os.environ, "PYTHONFAULTHANDLER": "", **({"NUMBA_BOUNDSCHECK": "1"} if boundscheck else {})}
     out = []
     for args in (["info", str(path)], [command, str(path)]):
         try:
             r = subprocess.run([sys.executable, "-m", "pmdesk", *args, "--index-dir", str(index_dir)],
-                               capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=_limits,
-                               env={**os.environ, "PYTHONFAULTHANDLER": ""})
+                               capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=_limits, env=env)
         except subprocess.TimeoutExpired:
             out.append(Result("timeout", args[0], ""))
             continue
@@ -94,3 +117,69 @@ def run_case(path: Path, command: str, index_dir: Path) -> list[Result]:
             what = "clean"
         out.append(Result(what, args[0], r.stderr[-2000:]))
     return out
+
+
+def _outcome(path: str, rc: int, traceback: bool, stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    if rc < 0:
+        return f"signal {-rc}"
+    if traceback:
+        return "traceback"
+    if rc not in (0, 2):
+        return f"exit {rc}"
+    if len(lines) > 6 or (rc == 2 and path not in stderr):
+        return "noisy"
+    return "clean"
+
+
+def _feed(proc: subprocess.Popen[str], cases: list[tuple[Path, str, Path]]) -> None:
+    try:
+        for path, command, index_dir in cases:
+            proc.stdin.write(json.dumps({"path": str(path), "command": command, "index_dir": str(index_dir)}) + "\n")
+        proc.stdin.close()
+    except (BrokenPipeError, ValueError):  # the worker died (or was killed) before it read them all
+        pass
+
+
+def _drain(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    for line in proc.stdout:
+        lines.put(line)
+    lines.put(None)
+
+
+def run_many(cases: list[tuple[Path, str, Path]], boundscheck: bool = False) -> Iterator[tuple[int, Result]]:
+    """(case number, result) of `pmdesk info` and the reader's command on each (mutant, command, index dir),
+    run by one worker interpreter (tests/fuzz/worker.py) under the memory limit; a worker killed by a signal
+    or past the timeout marks its case and a new one goes on from the next."""
+    env = {**os.environ, "PYTHONFAULTHANDLER": "", **({"NUMBA_BOUNDSCHECK": "1"} if boundscheck else {})}
+    root = str(Path(__file__).resolve().parents[2])
+    k = 0
+    while k < len(cases):
+        proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz.worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=root, env=env,
+                                preexec_fn=_limits)
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_feed, args=(proc, cases[k:]), daemon=True).start()
+        threading.Thread(target=_drain, args=(proc, lines), daemon=True).start()
+        got = 0
+        while True:  # two lines a case, each within the timeout
+            try:
+                line = lines.get(timeout=TIMEOUT_S)
+            except queue.Empty:
+                proc.kill()
+                proc.wait()
+                yield k, Result("timeout", "worker", "")
+                k += 1
+                break
+            if line is None:
+                rc = proc.wait()
+                if k < len(cases):  # it died on case k
+                    yield k, Result(f"signal {-rc}" if rc < 0 else f"exit {rc}", "worker", "")
+                    k += 1
+                break
+            r = json.loads(line)
+            yield k, Result(_outcome(str(cases[k][0]), r["rc"], r["traceback"], r["stderr"]), r["command"],
+                            r["stderr"])
+            got += 1
+            if got % 2 == 0:
+                k += 1

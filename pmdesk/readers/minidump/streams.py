@@ -56,6 +56,11 @@ def _dictionary(d: Minidump, loc: tuple[int, int]) -> list[tuple[str, str]]:
     return [(_utf8(d, k) or "?", _utf8(d, v) or "") for k, v in _counted(d, loc, "<II")]
 
 
+ANNOTATION_BYTES = 64 << 10     # of one object annotation's value
+ANNOTATIONS_MAX = 10_000        # annotations read
+ANNOTATIONS_TEXT_MAX = 4 << 20  # characters of them all
+
+
 def crashpad_annotations(d: Minidump, module_names: list[str]) -> list[tuple[str, str]]:
     """(key, value) of Crashpad's annotations: the process's simple annotations, then each module's simple,
     object (string ones as text, others as hex) and list annotations, keyed 'module!key' ('module[i]' for a
@@ -66,6 +71,7 @@ def crashpad_annotations(d: Minidump, module_names: list[str]) -> list[tuple[str
     _v, report, client, s_size, s_rva, m_size, m_rva = struct.unpack_from("<I16s16sIIII", raw)
     out = [("report_id", str(uuid.UUID(bytes_le=report))), ("client_id", str(uuid.UUID(bytes_le=client)))]
     out += _dictionary(d, (s_size, s_rva))
+    chars = sum(len(k) + len(v) for k, v in out)
     for index, size, rva in _counted(d, (m_size, m_rva), "<III"):
         name = module_names[index].replace("\\", "/").rsplit("/", 1)[-1] if index < len(module_names) \
             else f"module {index}"
@@ -76,10 +82,19 @@ def crashpad_annotations(d: Minidump, module_names: list[str]) -> list[tuple[str
         out += [(f"{name}!{k}", v) for k, v in _dictionary(d, (ms_size, ms_rva))]
         for key_rva, kind, _res, value_rva in _counted(d, (o_size, o_rva), "<IHHI"):
             head = d.bytes_at(value_rva, 4)
-            value = d.bytes_at(value_rva + 4, min(struct.unpack("<I", head)[0], 1 << 20)) if head else None
+            value = d.bytes_at(value_rva + 4, min(struct.unpack("<I", head)[0], ANNOTATION_BYTES)) if head else None
             text = (value.decode("utf-8", "replace") if kind == 1 else value.hex()) if value is not None else ""
             out.append((f"{name}!{_utf8(d, key_rva) or '?'}", text))
-        out += [(f"{name}[{i}]", _utf8(d, r) or "") for i, (r,) in enumerate(_counted(d, (l_size, l_rva), "<I"))]
+            chars += len(out[-1][0]) + len(text)
+            if len(out) > ANNOTATIONS_MAX or chars > ANNOTATIONS_TEXT_MAX:
+                break
+        else:
+            out += [(f"{name}[{i}]", _utf8(d, r) or "") for i, (r,) in enumerate(_counted(d, (l_size, l_rva), "<I"))]
+            chars = sum(len(k) + len(v) for k, v in out)
+        if len(out) > ANNOTATIONS_MAX or chars > ANNOTATIONS_TEXT_MAX:  # a damaged dump can point every entry at
+            # the same megabyte: the rest are left out
+            d.problems.append(f"more Crashpad annotations than a report shows: the first {len(out):,} are read")
+            break
     return out
 
 

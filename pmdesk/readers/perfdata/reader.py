@@ -82,6 +82,11 @@ def _assemble(chain_off: np.ndarray, entry_frame: np.ndarray, root: np.ndarray) 
     return off, out[:k]
 
 
+def _u64_bits(values: list[int]) -> np.ndarray:
+    """u64 fields of the file (masks, ids) as int64 bit patterns, whatever their top bit."""
+    return np.asarray([v & 0xFFFFFFFFFFFFFFFF for v in values], np.uint64).view(np.int64)
+
+
 def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths | None = None) -> None:
     paths = paths or SearchPaths()
     progress.update(0.0, "reading the recording")
@@ -136,14 +141,13 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     progress.update(0.35, "decoding samples")
     is_sample = types == records.SAMPLE
     s_offs, s_sizes = offs[is_sample], sizes[is_sample]
-    id_keys = np.asarray([i for a in attrs for i in a.ids], np.int64)
+    id_keys = _u64_bits([i for a in attrs for i in a.ids])
     id_attrs = np.asarray([k for k, a in enumerate(attrs) for _i in a.ids], np.int64)
     order = np.argsort(id_keys)
     table, ok, bad = records.decode_samples(
-        buf, s_offs, s_sizes, big, np.asarray([a.sample_type for a in attrs], np.int64),
-        np.asarray([a.read_format for a in attrs], np.int64), np.asarray([a.branch_sample_type for a in attrs],
-                                                                           np.int64),
-        np.asarray([a.sample_regs_user for a in attrs], np.int64), id_keys[order], id_attrs[order])
+        buf, s_offs, s_sizes, big, _u64_bits([a.sample_type for a in attrs]),
+        _u64_bits([a.read_format for a in attrs]), _u64_bits([a.branch_sample_type for a in attrs]),
+        _u64_bits([a.sample_regs_user for a in attrs]), id_keys[order], id_attrs[order])
     if bad:
         sink.diagnostic(None, "perf.sample", f"{int(bad):,} samples do not fit their records: left out")
     table, s_offs = table[ok], s_offs[ok]

@@ -135,6 +135,11 @@ class PyHeapScan:
 
         obj = wk.obj
         n_obj = len(obj)
+        negative = int(np.count_nonzero(obj[:, 2] < 0)) if n_obj else 0
+        if negative:
+            obj[obj[:, 2] < 0, 2] = 0
+            sink.diagnostic(None, "pyheap.size", f"{negative:,} objects have a negative size: the snapshot is "
+                            "damaged; they count 0 bytes")
         ids = obj[:, 0].astype(np.uint64)
         order = np.argsort(ids, kind="stable")
         dup = int(np.count_nonzero(ids[order][1:] == ids[order][:-1])) if n_obj > 1 else 0
@@ -196,7 +201,14 @@ class PyHeapScan:
         root_nodes = node_of(np.array([r[1] for r in oth.roots], np.int64)).tolist() if oth.roots else []
         sink.insert("pyheap_root", ("kind", "node", "name"),
                     [(kind, v, text(s)) for (kind, _i, s), v in zip(oth.roots, root_nodes, strict=True) if v >= 0])
-        meta = json.loads(text(oth.meta)) if oth.meta is not None else {}
+        try:
+            meta = json.loads(text(oth.meta)) if oth.meta is not None else {}
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            sink.diagnostic(None, "pyheap.meta", "the snapshot's description (Python version, pid, time) is damaged: "
+                            "left out")
+            meta = {}
         for k, v in meta.items():
             sink.meta(f"pyheap.{k}", v)
         sink.meta("summary.objects", n_obj)

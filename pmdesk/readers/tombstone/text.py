@@ -15,12 +15,12 @@ from pmdesk.readers.tombstone.parts import TFrame, TMapping, Tomb, TThread
 
 BANNER = "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"
 THREAD_SEP = "--- --- --- --- --- --- --- --- --- --- --- --- --- --- --- ---"
-PID = re.compile(r"^pid: (\d+), tid: (\d+), name: (.*?)\s+>>> (.*) <<<$")
-SIGNAL = re.compile(r"^signal (-?\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?")
-FRAME = re.compile(r"^#(\d+) pc ([0-9a-fA-F]+)\s+(.*)$")
+PID = re.compile(r"^pid: (\d{1,10}), tid: (\d{1,10}), name: (.*?)\s+>>> (.*) <<<$")
+SIGNAL = re.compile(r"^signal (-?\d{1,10}) \((\w+)\), code (-?\d{1,10}) \(([^)]*)\)(?:, fault addr (\S+))?")
+FRAME = re.compile(r"^#(\d{1,9}) pc ([0-9a-fA-F]{1,16})\s+(.*)$")
 BUILD_ID = re.compile(r" \(BuildId: ([0-9a-fA-F]+)\)$")
-OFFSET = re.compile(r" \(offset 0x([0-9a-fA-F]+)\)$")
-FUNCTION_OFFSET = re.compile(r"^(.*)\+(\d+)$")
+OFFSET = re.compile(r" \(offset 0x([0-9a-fA-F]{1,16})\)$")
+FUNCTION_OFFSET = re.compile(r"^(.*)\+(\d{1,19})$")
 REGISTER = re.compile(r"\b([a-z][a-z0-9]{0,4})\s+([0-9a-fA-F]{8,16})\b")
 MAPPING = re.compile(r"^(?:--->)?\s*([0-9a-fA-F']+)-([0-9a-fA-F']+)\s+([r-][w-][x-])\s+([0-9a-fA-F]+)\s+"
                      r"([0-9a-fA-F]+)(?:\s+(.*?))?(?: \(BuildId: ([0-9a-fA-F]+)\))?"
@@ -67,8 +67,10 @@ def frame_of(line: str) -> TFrame | None:
     return f
 
 
-def _address(text: str) -> int:
-    return int(text.replace("'", ""), 16)
+def _address(text: str) -> int | None:
+    """A map line's address ('0000007f'1234abcd' as debuggerd splits it); None past 64 bits (damage)."""
+    v = int(text.replace("'", ""), 16)
+    return v if v < 1 << 64 else None
 
 
 def parse_text(text: str) -> Tomb:
@@ -113,8 +115,9 @@ def parse_text(text: str) -> Tomb:
             continue
         if block == "map":
             mm = MAPPING.match(stripped)
-            if mm:
-                start, end = _address(mm.group(1)), _address(mm.group(2)) + 1
+            start, last = (_address(mm.group(1)), _address(mm.group(2))) if mm else (None, None)
+            if mm and start is not None and last is not None and len(mm.group(4)) <= 16:
+                end = last + 1
                 t.mappings.append(TMapping(start, end, int(mm.group(4), 16), mm.group(3), (mm.group(6) or "").strip(),
                                            mm.group(7).lower() if mm.group(7) else None))
             continue
@@ -142,7 +145,7 @@ def parse_text(text: str) -> Tomb:
             t.signal, t.signal_name = int(s.group(1)), s.group(2)
             t.code, t.code_name = int(s.group(3)), s.group(4)
             fault = (s.group(5) or "").rstrip(",")
-            t.fault_address = int(fault, 16) if fault.startswith("0x") else None
+            t.fault_address = int(fault, 16) if re.fullmatch(r"0x[0-9a-fA-F]{1,16}", fault) else None
             t.facts.append(("Signal", stripped))
             continue
         if current is not None and raw.startswith("    ") and REGISTER.search(stripped) and ":" not in stripped:
