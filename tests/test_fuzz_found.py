@@ -59,3 +59,19 @@ def test_a_snapshots_damaged_description_and_negative_sizes_are_said(tmp_path: P
     codes = {x.code for x in d.diagnostics()}
     assert {"pyheap.meta", "pyheap.size"} <= codes
     assert d.meta["summary.shallow_bytes"] == 0
+
+
+@pytest.mark.parametrize("record", [
+    [7, 0x10, 0, 0, 1, (1 << 62) + 1],  # FRAME with 2**62 + 1 locals: 2 * count wrapped to a small number
+    [6, 1, 0, (1 << 63) - 1],           # THREAD with 2**63 - 1 frames: 4 + count wrapped negative
+    [4, 0x10, (1 << 62) + 1],           # LABELS with 2**62 + 1 pairs
+    [1, (1 << 63) - 1],                 # STRING of 2**63 - 1 bytes: (length + 7) // 8 wrapped negative
+])
+def test_counts_near_2_63_in_a_snapshot_do_not_wrap(record: list[int], tmp_path: Path) -> None:
+    """Found by the bounds-checked campaign (NUMBA_BOUNDSCHECK=1): a count near 2**63 wrapped the walk's
+    arithmetic, which then read before the start of the snapshot. Now it is a cut, said in one warning."""
+    snap = tmp_path / "huge-count.pyheap"
+    snap.write_bytes(b"pmdesk pyheap 1\n" + b"".join(_word(w) for w in [3, 0x1000, 0x2000, 32, 0, *record, 0, 1]))
+    results = list(run_many([(snap, "histogram", tmp_path / "i")]))
+    assert [r.outcome for _k, r in results] == ["clean", "clean"], [r.stderr for _k, r in results]
+    assert "cut short" in results[0][1].stderr or "damaged" in results[0][1].stderr

@@ -52,7 +52,7 @@ def walk(w, fill, obj, refs, labels, strings, values, other, ctr):
             p += 5 + m
             continue
         if tag == STRING:
-            if p + 2 > n or w[p + 1] < 0 or (w[p + 1] + 7) // 8 > n - p - 2:
+            if p + 2 > n or w[p + 1] < 0 or w[p + 1] // 8 + (w[p + 1] % 8 > 0) > n - p - 2:  # no overflow
                 ctr[C_POS] = start
                 return W_CUT if p + 2 > n or w[p + 1] >= 0 else W_BAD
             k = ctr[C_STRINGS]
@@ -60,10 +60,10 @@ def walk(w, fill, obj, refs, labels, strings, values, other, ctr):
                 strings[k, 0] = p + 2
                 strings[k, 1] = w[p + 1]
             ctr[C_STRINGS] = k + 1
-            p += 2 + (w[p + 1] + 7) // 8
+            p += 2 + w[p + 1] // 8 + (w[p + 1] % 8 > 0)
             continue
         if tag == LABELS:
-            if p + 3 > n or w[p + 2] < 0 or 2 * w[p + 2] > n - p - 3:
+            if p + 3 > n or w[p + 2] < 0 or w[p + 2] > (n - p - 3) // 2:
                 ctr[C_POS] = start
                 return W_CUT if p + 3 > n or w[p + 2] >= 0 else W_BAD
             m = w[p + 2]
@@ -94,14 +94,14 @@ def walk(w, fill, obj, refs, labels, strings, values, other, ctr):
         elif tag == META:
             size = 2
         elif tag == THREAD:
-            if p + 4 > n or w[p + 3] < 0:
+            if p + 4 > n or w[p + 3] < 0 or w[p + 3] > n - p - 4:  # counts near 2**63 must not wrap
                 ctr[C_POS] = start
-                return W_CUT if p + 4 > n else W_BAD
+                return W_CUT if p + 4 > n or w[p + 3] >= 0 else W_BAD
             size = 4 + w[p + 3]
         elif tag == FRAME:
-            if p + 6 > n or w[p + 5] < 0:
+            if p + 6 > n or w[p + 5] < 0 or w[p + 5] > (n - p - 6) // 2:
                 ctr[C_POS] = start
-                return W_CUT if p + 6 > n else W_BAD
+                return W_CUT if p + 6 > n or w[p + 5] >= 0 else W_BAD
             size = 6 + 2 * w[p + 5]
         else:
             ctr[C_POS] = start
