@@ -48,3 +48,22 @@ def corpus(name: str) -> Path:
     if not p.exists():
         pytest.skip(f"corpus file {name} not present (../shared/corpus)")
     return p
+
+
+def assert_read_only_dump_untouched(source: Path, tmp_path: Path, suffix: str) -> None:
+    """Index a read-only copy of a heap dump, build its graph and read an object: its bytes stay as they were."""
+    import shutil
+
+    import numpy as np
+
+    from pmdesk.model.dump import Dump
+    from pmdesk.model.heap.graph import ensure_graph, heap_graph
+
+    copy = tmp_path / f"ro{suffix}"
+    shutil.copyfile(source, copy)
+    before = copy.read_bytes()
+    copy.chmod(0o444)
+    d = Dump.open(copy, index_dir=tmp_path / "i")
+    ensure_graph(d)
+    heap_graph(d).object_reader().details(0)
+    assert copy.read_bytes() == before and np.any(np.frombuffer(before[:16], np.uint8))

@@ -8,10 +8,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from pmdesk import cli
@@ -22,7 +20,7 @@ from pmdesk.model.heap import diff as heap_diff
 from pmdesk.model.heap.graph import ensure_graph, heap_graph
 from pmdesk.model.heap.report import leak_suspects, threads
 from pmdesk.model.samples.profile import Selection, load, select
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import DATA, ROOT, assert_read_only_dump_untouched, run_cli
 
 GO = DATA / "heaps" / "go"
 CORPUS_DUMP = ROOT.parent / "shared" / "corpus" / "out" / "native" / "go" / "heapdump.bin"
@@ -196,13 +194,7 @@ def test_damaged_dumps_give_one_line(dumps: dict[int, Path], tmp_path: Path, cap
 
 
 def test_the_dump_is_never_written(dumps: dict[int, Path], tmp_path: Path) -> None:
-    copy = tmp_path / "ro.heapdump"
-    shutil.copyfile(dumps[1000], copy)
-    before = copy.read_bytes()
-    copy.chmod(0o444)
-    d = opened(copy, tmp_path / "i")
-    heap_graph(d).object_reader().details(0)
-    assert copy.read_bytes() == before and np.any(np.frombuffer(before[:16], np.uint8))
+    assert_read_only_dump_untouched(dumps[1000], tmp_path, ".heapdump")
 
 
 def test_not_a_go_heap_dump_is_refused_by_the_reader(tmp_path: Path) -> None:

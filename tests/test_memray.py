@@ -84,6 +84,9 @@ def test_a_capture_memray_cannot_read_is_one_line(capture: tuple[Path, dict], tm
 def test_without_memray_the_capture_says_what_to_install(capture: tuple[Path, dict], tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(sys.modules, "memray", None)
-    rc, _out, err = run_cli(capsys, "profile", str(capture[0]), "--index-dir", str(tmp_path))
+    shadow = tmp_path / "shadow"  # the child interpreter that reads captures finds this memray first
+    shadow.mkdir()
+    (shadow / "memray.py").write_text("raise ImportError('no memray here')\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    rc, _out, err = run_cli(capsys, "profile", str(capture[0]), "--index-dir", str(tmp_path / "i"))
     assert rc != 0 and "pmdesk[memray]" in err and err.count("\n") == 1

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from pmdesk import cli
@@ -24,7 +22,7 @@ from pmdesk.model.dump import Dump
 from pmdesk.model.heap import diff as heap_diff
 from pmdesk.model.heap.graph import ensure_graph, heap_graph
 from pmdesk.model.heap.report import leak_suspects, threads
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import DATA, ROOT, assert_read_only_dump_untouched, run_cli
 
 PROGRAM = DATA / "heaps" / "python" / "leak_program.py"
 
@@ -221,13 +219,7 @@ def test_damaged_snapshots_give_one_line(snaps: dict, tmp_path: Path, capsys: py
 
 
 def test_the_snapshot_is_never_written(snaps: dict, tmp_path: Path) -> None:
-    copy = tmp_path / "ro.pyheap"
-    shutil.copyfile(snaps[2000][0], copy)
-    before = copy.read_bytes()
-    copy.chmod(0o444)
-    d = opened(copy, tmp_path / "i")
-    heap_graph(d).object_reader().details(0)
-    assert copy.read_bytes() == before and np.any(np.frombuffer(before[:16], np.uint8))
+    assert_read_only_dump_untouched(snaps[2000][0], tmp_path, ".pyheap")
 
 
 def test_not_a_snapshot_is_refused_by_the_reader(tmp_path: Path) -> None:

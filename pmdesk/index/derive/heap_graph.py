@@ -48,6 +48,15 @@ class GraphInput:
 GraphSource = Callable[[sqlite3.Connection, str, Progress], GraphInput]
 
 
+def heap_nodes(conn: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What every heap index holds per node (schema/heap.sql): id (u8), class index (i4), shallow bytes (i8)."""
+    from pmdesk.index.store import load_array
+
+    return (load_array(conn, "heap_node.id").astype(np.uint64, copy=False),
+            load_array(conn, "heap_node.class_idx").astype(np.int32, copy=False),
+            load_array(conn, "heap_node.shallow").astype(np.int64, copy=False))
+
+
 def has_graph(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT value FROM meta WHERE key = 'graph.version'").fetchone()
     return row is not None and int(row[0]) == GRAPH_VERSION

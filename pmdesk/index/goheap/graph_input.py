@@ -21,7 +21,7 @@ import numpy as np
 
 from pmdesk.base.progress import Progress
 from pmdesk.index.derive.graph_build import compact
-from pmdesk.index.derive.heap_graph import GraphInput
+from pmdesk.index.derive.heap_graph import GraphInput, heap_nodes
 from pmdesk.index.store import load_array, read_meta
 from pmdesk.readers.goheap import kernels as K
 from pmdesk.readers.goheap import records as R
@@ -37,9 +37,7 @@ def graph_input(conn: sqlite3.Connection, dump_path: str, progress: Progress) ->
     meta = read_meta(conn)
     n = int(meta["goheap.nodes"])
     n_obj = int(meta["summary.objects"])
-    node_id = load_array(conn, "heap_node.id").astype(np.uint64, copy=False)
-    node_cls = load_array(conn, "heap_node.class_idx").astype(np.int32, copy=False)
-    shallow = load_array(conn, "heap_node.shallow").astype(np.int64, copy=False)
+    node_id, node_cls, shallow = heap_nodes(conn)
     content = load_array(conn, "goheap_object.content").astype(np.int64)
     fields = load_array(conn, "goheap_object.fields").astype(np.int64)
     obj_addr = node_id[:n_obj]

@@ -16,7 +16,7 @@ import sqlite3
 import numpy as np
 
 from pmdesk.base.progress import Progress
-from pmdesk.index.derive.heap_graph import GraphInput
+from pmdesk.index.derive.heap_graph import GraphInput, heap_nodes
 from pmdesk.index.store import load_array, read_meta
 from pmdesk.readers.pyheap.reader import words
 
@@ -26,9 +26,7 @@ def graph_input(conn: sqlite3.Connection, dump_path: str, progress: Progress) ->
     meta = read_meta(conn)
     n = int(meta["pyheap.nodes"])
     n_obj = int(meta["summary.objects"])
-    ids = load_array(conn, "heap_node.id").astype(np.uint64, copy=False)
-    node_cls = load_array(conn, "heap_node.class_idx").astype(np.int32, copy=False)
-    shallow = load_array(conn, "heap_node.shallow").astype(np.int64, copy=False)
+    ids, node_cls, shallow = heap_nodes(conn)
     first = load_array(conn, "pyheap_object.refs_word").astype(np.int64)
     count = load_array(conn, "pyheap_object.refs").astype(np.int64)
     progress.update(0.1, "reading the references")

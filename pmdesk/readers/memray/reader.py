@@ -94,9 +94,6 @@ def _child(path: str, progress: Progress) -> dict[str, Any]:
 
 def read_capture(path: str, sink: IndexSink, progress: Progress) -> None:
     """Index the capture at `path` as stack samples, one event per view memray gives."""
-    if sys.modules.get("memray", False) is None:  # memray made unimportable here (as a test does): so for the child
-        raise DumpFormatError(path, "is a memray capture; reading it needs the memray package (pip install "
-                              "'pmdesk[memray]'), which is not installed", 0)
     got = _child(path, progress)
     w = SamplesWriter([("space", "bytes"), ("allocations", "count")])
     frames: dict[tuple, int] = {}

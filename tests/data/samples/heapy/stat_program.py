@@ -14,6 +14,17 @@ from guppy import hpy
 KEEP: list = []
 
 
+def load_all(h: object, dump: Path) -> list:
+    """Every entry of the dump, loaded back by heapy."""
+    with open(dump) as f:
+        entries = []
+        while True:
+            try:
+                entries.append(h.load(f, use_readline=True))
+            except StopIteration:
+                return entries
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     dump = out / "growing.heapy"
@@ -26,21 +37,9 @@ def main() -> None:
     last = h.heap().stat
     last.dump(str(dump))
     h.heap()[0].byid.stat.dump(str(dump))
-    with open(dump) as f:
-        entries = []
-        while True:
-            try:
-                entries.append(h.load(f, use_readline=True))
-            except StopIteration:
-                break
+    entries = load_all(h, dump)
     (entries[2] - entries[1]).dump(str(dump))
-    with open(dump) as f:
-        entries = []
-        while True:
-            try:
-                entries.append(h.load(f, use_readline=True))
-            except StopIteration:
-                break
+    entries = load_all(h, dump)
     truth = {"entries": [str(e) for e in entries], "difference 3 - 2": str(entries[2] - entries[1]),
              "difference 3 - 1": str(entries[2] - entries[0]), "numrows": [e.numrows for e in entries]}
     (out / "truth.json").write_text(json.dumps(truth, indent=1))
