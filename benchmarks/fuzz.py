@@ -1,9 +1,12 @@
 """Open-ended fuzzing (the long version of tests/test_fuzz.py): mutants of every reader's real artefacts run
 through pmdesk under an address-space limit and a timeout for --hours; the mutants that fail are kept (as
-minimal reproducers to turn into regression tests) and a table per reader is printed: cases, clean, and
-failures by kind.
+reproducers to turn into regression tests) and a table per reader artefact is printed: cases, clean,
+traceback, signal, timeout, memory (a MemoryError, or resident memory past tests/fuzz/harness.py's bound).
 
-Usage: python benchmarks/fuzz.py [--hours 0.1] [--seed 1] [--keep DIR] [--boundscheck]
+With --coverage TARGET (one of `python -m tests.fuzz.coverage --list`) it runs the coverage-guided fuzzer on
+that reader for --hours instead, keeping libFuzzer's crash-… reproducers in --keep.
+
+Usage: python benchmarks/fuzz.py [--hours 0.1] [--seed 1] [--keep DIR] [--boundscheck] [--coverage TARGET]
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,9 +24,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz.harness import SAMPLES, artefact, mutate, run_many  # noqa: E402
+from tests.fuzz.harness import SAMPLES, artefact, mutant, run_many  # noqa: E402
 
 BATCH = 200  # cases a worker interpreter runs
+
+
+COLUMNS = ("clean", "traceback", "signal", "timeout", "memory")
+
+
+def print_table(table: dict[str, Counter[str]], what: str) -> None:
+    """`what` (reader artefact, mutation kind) × mutants × clean / traceback / signal / timeout / memory (and what
+    else was seen); a mutant counts once, by the first of its two commands that was not clean."""
+    print(f"{what:<36}{'cases':>7}" + "".join(f"{c:>10}" for c in COLUMNS) + "  other")
+    for name, seen in sorted(table.items()):
+        by = Counter()
+        for outcome, n in seen.items():
+            by[outcome.split()[0]] += n
+        other = ", ".join(f"{k} {v}" for k, v in seen.items() if k.split()[0] not in COLUMNS) or "-"
+        print(f"{name:<36}{sum(seen.values()):>7}" + "".join(f"{by[c]:>10}" for c in COLUMNS) + f"  {other}")
 
 
 def main() -> int:
@@ -32,9 +51,16 @@ def main() -> int:
     ap.add_argument("--boundscheck", action="store_true", help="numba kernels compiled with bounds checks (their "
                     "first compile takes minutes; kept in their own cache)")
     ap.add_argument("--keep", default="fuzz-failures", help="where failing mutants are kept (default ./fuzz-failures)")
+    ap.add_argument("--coverage", metavar="TARGET", help="coverage-guided fuzzing (atheris) of one Python reader")
     a = ap.parse_args()
+    if a.coverage:
+        Path(a.keep).mkdir(exist_ok=True)
+        return subprocess.run([sys.executable, "-m", "tests.fuzz.coverage", a.coverage, f"-seed={a.seed}",
+                               f"-max_total_time={int(a.hours * 3600)}", f"-artifact_prefix={Path(a.keep).resolve()}/"],
+                              cwd=ROOT).returncode
     rng = random.Random(a.seed)
     table: dict[str, Counter[str]] = defaultdict(Counter)
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     keep = Path(a.keep)
     end = time.monotonic() + a.hours * 3600
     with tempfile.TemporaryDirectory(prefix="pmdesk-fuzz-") as tmp:
@@ -44,25 +70,29 @@ def main() -> int:
             for _ in range(BATCH):
                 sample, command = SAMPLES[i % len(SAMPLES)]
                 data, suffix = artefact(sample)
-                kind, mutant = mutate(data, rng)
+                kind, mutated = mutant(data, rng, suffix)
                 f = Path(tmp) / f"m{i}{suffix}"
-                f.write_bytes(mutant)
+                f.write_bytes(mutated)
                 batch.append((sample, kind, i, f, command))
                 i += 1
+            worst: dict[int, str] = {}  # a mutant's outcome: its first command's that is not clean
             for k, r in run_many([(f, c, Path(tmp) / f"idx{n}") for _s, _k, n, f, c in batch], a.boundscheck):
                 sample, kind, n, f, _c = batch[k]
-                table[sample.name][r.outcome] += 1
+                if worst.get(k, "clean") == "clean":
+                    worst[k] = r.outcome
                 if r.outcome != "clean":
                     keep.mkdir(exist_ok=True)
                     shutil.copy(f, keep / f"{sample.name}.{n}.{kind}.{r.command}.{r.outcome.replace(' ', '')}")
+            for k, outcome in worst.items():
+                table[batch[k][0].name][outcome] += 1
+                by_kind[batch[k][1]][outcome] += 1
             for _s, _k, _n, f, _c in batch:
                 f.unlink()
             shutil.rmtree(Path(tmp), ignore_errors=True)
             Path(tmp).mkdir(exist_ok=True)
-    print(f"{'reader artefact':<34}{'cases':>7}{'clean':>7}  failures")
-    for name, seen in sorted(table.items()):
-        fails = ", ".join(f"{k} {v}" for k, v in seen.items() if k != "clean") or "none"
-        print(f"{name:<34}{sum(seen.values()):>7}{seen['clean']:>7}  {fails}")
+    print_table(table, "reader artefact")
+    print()
+    print_table(by_kind, "mutation")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Faults must not cost an index: a pmdesk killed while writing (a hot journal left beside the index), killed at
-random points of indexing and of the graph pass, two processes on one dump at once, a full disk and a read-only
+random points of indexing and of the graph pass, two processes on one dump at once, the window and the
+command line on one dump, a full disk and a read-only
 index folder (small tmpfs mounts, as root; skipped where mounting is not allowed)."""
 
 from __future__ import annotations
@@ -138,3 +139,20 @@ def test_killed_while_comparing_two_dumps(tmp_path: Path) -> None:
         p.wait()
         seen[outcome(pmdesk("diff", str(NOCOOPS), str(other), "--index-dir", str(idx), "--json"))] += 1
     assert seen == Counter({"ok": 4}), seen
+
+
+def test_the_window_and_the_command_line_on_one_dump(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """The window and `pmdesk index` building the same dump's index at once (the command started while the
+    window indexes): both get it, no error dialog, and a later command reads it."""
+    from tests.test_session import graph_of, idle, make_window
+
+    w = make_window(qtbot, tmp_path, "faults")
+    w.open_path(str(NOCOOPS))
+    qtbot.wait(300)
+    p = subprocess.Popen([*PMDESK, "index", str(NOCOOPS), "--index-dir", str(tmp_path / "idx")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    idle(qtbot, w)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and "Traceback" not in err, err
+    assert w.last_message is None and w.current is not None and graph_of(w.current) is not None
+    assert biggest(NOCOOPS, tmp_path / "idx") == "ok"

@@ -7,12 +7,14 @@ and negative sizes."""
 
 from __future__ import annotations
 
+import gzip
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.fuzz.harness import SAMPLES, artefact, mutate, run_many
+from tests.fuzz.harness import DATA, SAMPLES, artefact, mutate, run_many
 
 FOUND = {"made-tombstone_00.txt": (20, 59), "perf-fpz.data": (47,), "minidump_crashpad_annotation.dmp": (62,),
          "alloc.memray": (42, 70)}
@@ -20,7 +22,7 @@ FOUND = {"made-tombstone_00.txt": (20, 59), "perf-fpz.data": (47,), "minidump_cr
 
 def _mutants(name: str, wanted: tuple[int, ...], where: Path) -> list[tuple[Path, str, Path]]:
     sample, command = next((s, c) for s, c in SAMPLES if s.name == name)
-    rng = random.Random(f"{name}-2026")  # tests/test_fuzz.py's seed: mutant k is its k-th
+    rng = random.Random(f"{name}-2026")  # the first seed set (unstructured mutants): mutant k is its k-th
     data, suffix = artefact(sample)
     out = []
     for k in range(max(wanted) + 1):
@@ -75,3 +77,36 @@ def test_counts_near_2_63_in_a_snapshot_do_not_wrap(record: list[int], tmp_path:
     results = list(run_many([(snap, "histogram", tmp_path / "i")]))
     assert [r.outcome for _k, r in results] == ["clean", "clean"], [r.stderr for _k, r in results]
     assert "cut short" in results[0][1].stderr or "damaged" in results[0][1].stderr
+
+
+def _edited(tmp_path: Path, source: Path, name: str, edit: Callable[[bytes], bytes]) -> Path:
+    out = tmp_path / name
+    data = source.read_bytes()
+    out.write_bytes(edit(data))
+    assert out.read_bytes() != data
+    return out
+
+
+def test_the_structure_aware_finds_fail_cleanly(tmp_path: Path) -> None:
+    """Found by the structure-aware mutants (one field of the format set to an interesting value), each a
+    class: a heapy row count of 400 digits (OverflowError into numpy: numbers past 64 bits are a damaged row), a
+    pprof sample whose length is 0 (its fields then read as the profile's own: a sample field as a varint gave
+    negative spans), a tombstone BuildId of odd length (bytes.fromhex), a JSON thread dump's monitor depth of
+    2**66 (NOT NULL into SQLite: the lock is kept, its frame unknown)."""
+    data = DATA / "samples" / "heapy" / "growing.heapy"
+    heapy = _edited(tmp_path, data, "big.heapy", lambda d: d.replace(b".r: 157 ", b".r: " + b"9" * 400 + b" ", 1))
+    pprof = tmp_path / "zero-sample.pb.gz"
+    inner = bytearray(gzip.decompress((DATA / "profiles" / "go" / "cpu.pb.gz").read_bytes()))
+    assert inner[3389:3391] == b"\x12\x18"  # a sample (field 2) of 24 bytes
+    inner[3390] = 0
+    pprof.write_bytes(gzip.compress(bytes(inner)))
+    tomb = _edited(tmp_path, DATA / "android" / "made-tombstone_00.txt", "odd.txt",
+                   lambda d: d.replace(b"(BuildId: c3c7c5cd458014fcf564da288d83f5b95e7498ac)",
+                                       b"(BuildId: c3c7c5cd458014fcf564da288d83f5b95e7498a)", 1))
+    deep = _edited(tmp_path, DATA / "threads" / "jdk25-vthreads.dump.json", "depth.json",
+                   lambda d: d.replace(b'"depth": 4', b'"depth": ' + str(2**66).encode(), 1))
+    cases = [(heapy, "heapy", tmp_path / "i1"), (pprof, "profile", tmp_path / "i2"), (tomb, "stack", tmp_path / "i3"),
+             (deep, "threads", tmp_path / "i4")]
+    results = [(cases[k][0].name, r) for k, r in run_many(cases)]
+    assert all(r.outcome == "clean" for _n, r in results), [(n, r.command, r.stderr[-300:]) for n, r in results]
+    assert "damaged row" in results[0][1].stderr

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING, ClassVar
 
 from pmdesk.base.crash import Crash
+from pmdesk.base.file_numbers import i64
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 
@@ -44,11 +45,6 @@ def s64(v: int | None) -> int | None:
         return None
     v &= (1 << 64) - 1  # a damaged dump can make a load bias negative or wider than 64 bits
     return v - (1 << 64) if v >= 1 << 63 else v
-
-
-def i64(v: int | None) -> int | None:
-    """A count or number (pid, line, offset) as SQLite can hold it; None when a damaged dump's is out of range."""
-    return v if v is None or -(1 << 63) <= v < 1 << 63 else None
 
 
 def write_crash(sink: IndexSink, crash: Crash) -> None:

@@ -1,11 +1,14 @@
 """Mutants of each reader's real artefacts — bit flips, byte runs, cuts, length fields set to 2**31, 2**32 - 1 or
-2**63 — run through `pmdesk info` and the reader's own command in a subprocess with an address-space limit and
-a timeout. A mutant passes when pmdesk exits 0 or 2 with at most a few lines on stderr naming the file, no
-traceback, no signal, no timeout. Used by tests/test_fuzz.py (a fixed seed set in CI) and benchmarks/fuzz.py
+2**63, deep nesting, and structure-aware ones (a length, count or offset field of the format set to an
+interesting value: tests/fuzz/fields.py) — run through `pmdesk info` and the reader's own command by a worker
+interpreter with an address-space limit and a timeout. A mutant passes when pmdesk exits 0 or 2 with at most a
+few lines on stderr naming the file: no traceback, no signal, no timeout, no MemoryError and no resident memory
+past a bound proportional to the file. Used by tests/test_fuzz.py (a fixed seed set in CI) and benchmarks/fuzz.py
 (open-ended, keeping the mutants that fail)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -17,6 +20,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.fuzz.fields import Field, fields, gzip_wrapped, mutate_field
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # (artefact, the command of its reader)
@@ -57,11 +62,14 @@ KINDS = ("flip", "run", "cut", "length")
 LENGTHS = ((1 << 31).to_bytes(4, "big"), (2**32 - 1).to_bytes(4, "little"), (1 << 63).to_bytes(8, "big"),
            ((1 << 63) - 1).to_bytes(8, "little"), b"\xff" * 9)
 MEMORY_LIMIT = 4 << 30
+RSS_ALLOWANCE_BYTES = 768 << 20
+RSS_PER_FILE_BYTE = 32
 TIMEOUT_S = 120
 
 
 def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
-    """One mutant of `data` and the kind of mutation."""
+    """One unstructured mutant of `data` and its kind: bit flips, a byte run, a cut, 2**31/2**63 written anywhere
+    (the first seed sets' mutants: tests/test_fuzz_found.py makes them again from their seeds)."""
     d = bytearray(data)
     kind = rng.choice(KINDS)
     if kind == "flip":
@@ -80,9 +88,29 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     return kind, bytes(d)
 
 
+def mutant(data: bytes, rng: random.Random, suffix: str) -> tuple[str, bytes]:
+    """One mutant of `data` (an artefact of `suffix`'s format) and its kind: half structure-aware where the
+    format is walked (one length, count or offset field set to an interesting value, tests/fuzz/fields.py), a
+    few nested a thousand or a hundred thousand deep, the rest unstructured (`mutate`)."""
+    r = rng.random()
+    if r < 0.5 and (gzip_wrapped(data) or known_fields(data, suffix)):
+        return "field", mutate_field(data, suffix, rng.randrange, None if gzip_wrapped(data) else
+                                     known_fields(data, suffix))
+    if r < 0.56:
+        j = rng.randrange(len(data))
+        return "nest", data[:j] + rng.choice((b"[", b'{"a":', b"(")) * rng.choice((1000, 100_000)) + data[j:]
+    return mutate(data, rng)
+
+
+@functools.lru_cache(maxsize=4)
+def known_fields(data: bytes, suffix: str) -> list[Field]:
+    """The fields of an artefact, walked once."""
+    return fields(data, suffix)
+
+
 @dataclass
 class Result:
-    outcome: str  # 'clean' | 'traceback' | 'signal N' | 'exit N' | 'timeout' | 'noisy'
+    outcome: str  # 'clean' | 'traceback' | 'signal N' | 'exit N' | 'timeout' | 'memory' | 'noisy'
     command: str
     stderr: str
 
@@ -91,43 +119,25 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def run_case(path: Path, command: str, index_dir: Path, boundscheck: bool = False) -> list[Result]:
-    """`pmdesk info` and the reader's command on one mutant; with `boundscheck`, every numba kernel compiled
-    with bounds checks (an index past an array is an IndexError, so a traceback here, instead of memory read
-    past the buffer)."""
-    env = {**os.environ, "PYTHONFAULTHANDLER": "", **({"NUMBA_BOUNDSCHECK": "1"} if boundscheck else {})}
-    out = []
-    for args in (["info", str(path)], [command, str(path)]):
-        try:
-            r = subprocess.run([sys.executable, "-m", "pmdesk", *args, "--index-dir", str(index_dir)],
-                               capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=_limits, env=env)
-        except subprocess.TimeoutExpired:
-            out.append(Result("timeout", args[0], ""))
-            continue
-        lines = r.stderr.strip().splitlines()
-        if r.returncode < 0:
-            what = f"signal {-r.returncode}"
-        elif "Traceback" in r.stderr:
-            what = "traceback"
-        elif r.returncode not in (0, 2):
-            what = f"exit {r.returncode}"
-        elif len(lines) > 6 or (r.returncode == 2 and str(path) not in r.stderr):
-            what = "noisy"
-        else:
-            what = "clean"
-        out.append(Result(what, args[0], r.stderr[-2000:]))
-    return out
+def memory_bound_bytes(path: Path) -> int:
+    """How far a command may raise its resident memory above where it started: a fixed allowance (numba's
+    kernels loaded, SQLite's cache) plus a multiple of the file's size — a size taken from the file and
+    allocated goes far past it."""
+    return RSS_ALLOWANCE_BYTES + RSS_PER_FILE_BYTE * path.stat().st_size
 
 
-def _outcome(path: str, rc: int, traceback: bool, stderr: str) -> str:
-    lines = stderr.strip().splitlines()
+def _outcome(path: Path, r: dict) -> str:
+    lines = r["stderr"].strip().splitlines()
+    rc = r["rc"]
     if rc < 0:
         return f"signal {-rc}"
-    if traceback:
+    if r["memory_error"] or r["rss_growth_bytes"] > memory_bound_bytes(path):
+        return "memory"
+    if r["traceback"]:
         return "traceback"
     if rc not in (0, 2):
         return f"exit {rc}"
-    if len(lines) > 6 or (rc == 2 and path not in stderr):
+    if len(lines) > 6 or (rc == 2 and str(path) not in r["stderr"]):
         return "noisy"
     return "clean"
 
@@ -178,8 +188,7 @@ def run_many(cases: list[tuple[Path, str, Path]], boundscheck: bool = False) -> 
                     k += 1
                 break
             r = json.loads(line)
-            yield k, Result(_outcome(str(cases[k][0]), r["rc"], r["traceback"], r["stderr"]), r["command"],
-                            r["stderr"])
+            yield k, Result(_outcome(cases[k][0], r), r["command"], r["stderr"])
             got += 1
             if got % 2 == 0:
                 k += 1

@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.file_numbers import in_int64
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.samples_rows import SamplesWriter
@@ -57,18 +58,22 @@ def _entries(path: str, progress: Progress) -> list[dict[str, Any]]:
                     nums = [int(p) for p in parts[:-1]]
                 except ValueError:
                     nums = []
-                if len(parts) < 2 or len(nums) != len(parts) - 1:
+                if len(parts) < 2 or len(nums) != len(parts) - 1 or not all(in_int64(n) for n in nums):
                     raise DumpFormatError(path, f"has a damaged row at line {lineno}: {line[:60]!r}", where)
                 cur["rows"].append((1, nums[0], parts[-1]) if len(nums) == 1 else (nums[0], nums[1], parts[-1]))
             elif key in NUMBERS:
                 try:
                     cur[key] = int(value)
                 except ValueError:
-                    raise DumpFormatError(path, f"has a '.{key}' that is not a number at line {lineno}", where) \
-                        from None
+                    cur[key] = None
+                if cur[key] is None or not in_int64(cur[key]):
+                    raise DumpFormatError(path, f"has a '.{key}' that is not a number of 64 bits at line {lineno}",
+                                          where)
             elif key == "timemade":
                 try:
                     cur[key] = float(value)
+                    if cur[key] != cur[key] or abs(cur[key]) == float("inf"):
+                        raise ValueError(value)
                 except ValueError:
                     raise DumpFormatError(path, f"has a '.timemade' that is not a time at line {lineno}", where) \
                         from None

@@ -59,7 +59,8 @@ def read_profile(path: str, sink: IndexSink, progress: Progress) -> None:
         sink.diagnostic(at, "pprof.damaged", f"{ERRORS[err]} at byte {at:,}: the records after it are not read")
 
     def spans(field: int) -> tuple[np.ndarray, np.ndarray]:
-        sel = num == field
+        """The payloads of the field's LEN records (a damaged profile can carry the number as a varint too)."""
+        sel = (num == field) & (en >= 0)
         return st[sel], en[sel]
 
     strings = [data[s:e].decode("utf-8", "replace") for s, e in zip(*spans(6), strict=True)]

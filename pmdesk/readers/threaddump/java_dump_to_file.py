@@ -76,7 +76,12 @@ def parse_json(text: str, problems: list[tuple[int, str]]) -> list[DumpRecord]:
                         state=t.get("state", ""), detail="virtual" if virtual else "")
             th.frames = [_frame(s) for s in t.get("stack", [])]
             for owned in t.get("monitorsOwned", []):
-                th.locks.extend(_lock(lk, "locked", int(owned.get("depth", -1))) for lk in owned.get("locks", []))
+                depth = int(owned.get("depth", -1))
+                if not -1 <= depth < len(th.frames):  # a damaged file's: the lock is kept, its frame unknown
+                    problems.append((1, f"thread {th.name!r} owns monitors at depth {depth}, beyond its "
+                                        f"{len(th.frames)} frames"))
+                    depth = -1
+                th.locks.extend(_lock(lk, "locked", depth) for lk in owned.get("locks", []))
             if t.get("blockedOn"):
                 th.locks.append(_lock(t["blockedOn"], "waiting_to_lock", 0))
             if t.get("waitingOn"):

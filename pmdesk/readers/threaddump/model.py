@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmdesk.base.file_numbers import in_int64
 from pmdesk.readers.base import IndexSink
 
 
@@ -55,16 +56,13 @@ THREAD_COLUMNS = ("dump_idx", "thread_idx", "name", "ident", "line", "state", "d
                   "priority", "cpu_ms", "elapsed_s", "java_thread", "created_by", "stack_id")
 
 
-INT64 = 1 << 63
-
-
 def _cell(v: Any) -> Any:
     """A value as SQLite can hold it: a number from the file beyond 64 bits (a line 2**66) or not finite is
     unknown (None); anything not a scalar (a name that is a JSON object) becomes its text."""
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, int):
-        return v if -INT64 <= v < INT64 else None
+        return v if in_int64(v) else None
     if isinstance(v, float):
         return v if v == v and abs(v) != float("inf") else None
     return str(v)[:1000]

@@ -38,10 +38,13 @@ def modules_of(mappings: list[TMapping]) -> list[Module]:
     return out
 
 
-def debug_id_of(build_id: str) -> str:
+def debug_id_of(build_id: str) -> str | None:
     """Breakpad's and Sentry's debug id of an ELF build-id: its first 16 bytes (zero-padded) as a GUID whose
-    first three fields are little-endian."""
-    raw = bytes.fromhex(build_id)[:16].ljust(16, b"\0")
+    first three fields are little-endian; None for a build-id that is not whole hex bytes (a damaged file's)."""
+    try:
+        raw = bytes.fromhex(build_id)[:16].ljust(16, b"\0")
+    except ValueError:
+        return None
     g = raw[3::-1] + raw[5:3:-1] + raw[7:5:-1] + raw[8:]
     h = g.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -161,8 +164,7 @@ def crash_of(t: Tomb, path: str, paths: SearchPaths, progress: Progress) -> Cras
                                                                   t.android_version)) for h in t.heap_stacks]
         for m in modules:
             image = symbols.images.get(m.build_id or "")
-            m.debug_id = debug_id_of(m.build_id) if m.build_id and all(
-                c in "0123456789abcdef" for c in m.build_id) else None
+            m.debug_id = debug_id_of(m.build_id) if m.build_id else None
             m.arch = t.abi
             m.looked = symbols.looked.get(m.build_id or "", [])
             if image is not None:
