@@ -7,6 +7,7 @@ With --coverage TARGET (one of `python -m tests.fuzz.coverage --list`) it runs t
 that reader for --hours instead, keeping libFuzzer's crash-… reproducers in --keep.
 
 Usage: python benchmarks/fuzz.py [--hours 0.1] [--seed 1] [--keep DIR] [--boundscheck] [--coverage TARGET]
+       python benchmarks/fuzz.py --recheck DIR [--boundscheck]     (the kept mutants run again)
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ def print_table(table: dict[str, Counter[str]], what: str) -> None:
         print(f"{name:<36}{sum(seen.values()):>7}" + "".join(f"{by[c]:>10}" for c in COLUMNS) + f"  {other}")
 
 
+def recheck(keep: Path, boundscheck: bool) -> int:
+    """Each kept mutant (named artefact.n.kind.command.outcome.suffix) run again; prints what it does now."""
+    kept = sorted(keep.iterdir())
+    with tempfile.TemporaryDirectory(prefix="pmdesk-recheck-") as tmp:
+        cases = [(f, f.name.split(".")[-3], Path(tmp) / f"idx{k}") for k, f in enumerate(kept)]
+        for k, r in run_many(cases, boundscheck):
+            print(f"{kept[k].name}: {r.command}: {r.outcome}" + (f": {r.stderr.strip()[-300:]}"
+                                                                  if r.outcome != "clean" else ""))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hours", type=float, default=0.1)
@@ -52,7 +64,10 @@ def main() -> int:
                     "first compile takes minutes; kept in their own cache)")
     ap.add_argument("--keep", default="fuzz-failures", help="where failing mutants are kept (default ./fuzz-failures)")
     ap.add_argument("--coverage", metavar="TARGET", help="coverage-guided fuzzing (atheris) of one Python reader")
+    ap.add_argument("--recheck", metavar="DIR", help="run the mutants a campaign kept in DIR again (after a fix)")
     a = ap.parse_args()
+    if a.recheck:
+        return recheck(Path(a.recheck), a.boundscheck)
     if a.coverage:
         Path(a.keep).mkdir(exist_ok=True)
         return subprocess.run([sys.executable, "-m", "tests.fuzz.coverage", a.coverage, f"-seed={a.seed}",
@@ -82,7 +97,8 @@ def main() -> int:
                     worst[k] = r.outcome
                 if r.outcome != "clean":
                     keep.mkdir(exist_ok=True)
-                    shutil.copy(f, keep / f"{sample.name}.{n}.{kind}.{r.command}.{r.outcome.replace(' ', '')}")
+                    outcome = r.outcome.replace(" ", "")
+                    shutil.copy(f, keep / f"{sample.name}.{n}.{kind}.{r.command}.{outcome}{f.suffix}")
             for k, outcome in worst.items():
                 table[batch[k][0].name][outcome] += 1
                 by_kind[batch[k][1]][outcome] += 1

@@ -138,10 +138,11 @@ def test_cli_threads_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture
     doc = json.loads(capsys.readouterr().out)
     assert {"dumps", "threads", "locks", "deadlocks", "groups", "stuck"} <= set(doc)
     t = doc["threads"][0]
-    assert set(t) == {"name", "id", "state", "frames", "holds", "waits_for"}
+    assert set(t) == {"name", "id", "state", "frames", "holds", "waits_for", "ancestors"}
     assert set(t["frames"][0]) == {"function", "file", "line"} if t["frames"] else True
     assert all(set(lk) == {"id", "class", "owner"} for lk in doc["locks"])
     assert [sorted(dl["threads"]) for dl in doc["deadlocks"]] == [["deadlock-A", "deadlock-B"]]
+    assert all(set(dl) == {"threads", "locks", "ids"} for dl in doc["deadlocks"])
     assert all({"count", "frames", "threads"} <= set(g) for g in doc["groups"])
     # several files: a series
     files = [str(TD / "busy-pool.jstack.txt"), str(TD / "busy-pool.jcmd-thread-print.txt")]

@@ -39,7 +39,8 @@ def threads(inv: Invocation) -> Output:
             n = doc["dumps"]
             yield f"{plural(n, 'dump')}; the last one ({last.label}) has {plural(len(last.threads), 'thread')}"
             for dl in last.deadlocks:
-                yield f"DEADLOCK: {' -> '.join(dl.threads)} -> {dl.threads[0]} (locks {_locks(dl)})"
+                who = dl.members()
+                yield f"DEADLOCK: {' -> '.join(who)} -> {who[0]} (locks {_locks(dl)})"
             if doc["stuck"]:
                 yield f"stuck in all {n} dumps: {', '.join(doc['stuck'])}"
             for g in dumps.groups(last.threads):

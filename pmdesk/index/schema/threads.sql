@@ -37,6 +37,17 @@ CREATE TABLE td_stack_frame (
     PRIMARY KEY (stack_id, depth)
 );
 
+-- Go: the goroutines that started each goroutine (GODEBUG=tracebackancestors), nearest first, each with its
+-- stack where it did ('[originating from goroutine N]:' blocks).
+CREATE TABLE td_ancestor (
+    dump_idx INTEGER NOT NULL, thread_idx INTEGER NOT NULL,
+    position INTEGER NOT NULL,      -- 0: the goroutine that started this one
+    ident    TEXT NOT NULL,         -- its goroutine id
+    created_by TEXT,                -- the function that started it
+    stack_id INTEGER NOT NULL,      -- -> td_stack_frame: its stack when it started the next
+    PRIMARY KEY (dump_idx, thread_idx, position)
+);
+
 -- Locks as the dump names them: held ('locked', 'owns'), wanted ('waiting_to_lock', 'parking'), or
 -- released while waiting for a notification ('waiting_on').
 CREATE TABLE td_lock (

@@ -28,6 +28,18 @@ class StackFrame:
 
 
 @dataclass
+class GoAncestor:
+    """A goroutine that started this one (or its starter), with its stack where it did."""
+
+    ident: str
+    frames: list[StackFrame]
+    created_by: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"goroutine": self.ident, "frames": [f.as_json() for f in self.frames], "created_by": self.created_by}
+
+
+@dataclass
 class ThreadInfo:
     dump: int  # position in the series
     idx: int
@@ -45,6 +57,7 @@ class ThreadInfo:
     line: int = 0
     created_by: str | None = None  # Go: the function that started the goroutine
     lock_lines: list[tuple[int, str, str, str | None]] = field(default_factory=list)  # (depth, relation, id, class)
+    ancestors: list[GoAncestor] = field(default_factory=list)  # Go: who started it, nearest first
 
     def stack_text(self) -> str:
         """The thread as a thread dump prints it: its name and state, then a line per frame ('at …'), the
@@ -56,6 +69,11 @@ class ThreadInfo:
             lines.append(f"\t- waits for {self.waits_for}")
         if self.created_by:
             lines.append(f"\tcreated by {self.created_by}")
+        for a in self.ancestors:
+            lines.append(f"[originating from goroutine {a.ident}]:")
+            lines += [f"\tat {f}" for f in a.frames]
+            if a.created_by:
+                lines.append(f"\tcreated by {a.created_by}")
         return "\n".join(lines) + "\n"
 
     @property
@@ -78,7 +96,8 @@ class ThreadInfo:
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "id": self.ident, "state": self.state,
-                "frames": [f.as_json() for f in self.frames], "holds": self.holds, "waits_for": self.waits_for}
+                "frames": [f.as_json() for f in self.frames], "holds": self.holds, "waits_for": self.waits_for,
+                "ancestors": [a.as_json() for a in self.ancestors]}
 
 
 @dataclass
@@ -96,9 +115,17 @@ class Deadlock:
     threads: list[str]
     locks: list[str]
     classes: list[str | None] = field(default_factory=list)  # each lock's class, when the dump names it
+    ids: list[str] = field(default_factory=list)  # each thread's id (names repeat: pools reuse them)
+    repeated: bool = False  # a name on the cycle is used by other threads of the dump too
 
     def as_json(self) -> dict[str, Any]:
-        return {"threads": self.threads, "locks": self.locks}
+        return {"threads": self.threads, "locks": self.locks, "ids": self.ids}
+
+    def members(self) -> list[str]:
+        """The threads as a reader tells them apart: by name, with their ids when a name is not unique."""
+        if not self.repeated:
+            return list(self.threads)
+        return [f"{n} ({i})" for n, i in zip(self.threads, self.ids, strict=True)]
 
 
 @dataclass
@@ -145,6 +172,10 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
             holds[(d, t)].append(lock)
     waits = {(d, t): (lock, owner, status) for d, t, lock, owner, status in conn.execute(
         "SELECT dump_idx, thread_idx, lock_id, owner_idx, status FROM td_wait")}
+    ancestors: dict[tuple[int, int], list[GoAncestor]] = defaultdict(list)
+    for d, t, ident, created, sid in conn.execute("SELECT dump_idx, thread_idx, ident, created_by, stack_id "
+                                                  "FROM td_ancestor ORDER BY dump_idx, thread_idx, position"):
+        ancestors[(d, t)].append(GoAncestor(ident, stacks[sid], created))
     by_dump: dict[int, list[ThreadInfo]] = defaultdict(list)
     runtime_of = {h[0]: h[1] for h in heads}
     for (d, t, name, ident, state, detail, java, daemon, line, sid, created) in conn.execute(
@@ -154,7 +185,7 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
         by_dump[d].append(ThreadInfo(series_offset + d, t, name, ident, state, detail or "", runtime_of[d],
                                      bool(java), None if daemon is None else bool(daemon), stacks[sid],
                                      holds[(d, t)], w[0] if w else None, w[2] if w else None, line, created,
-                                     lock_lines[(d, t)]))
+                                     lock_lines[(d, t)], ancestors[(d, t)]))
     cycles: dict[int, dict[int, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
     for d, c, _pos, t, lock in conn.execute("SELECT dump_idx, cycle, position, thread_idx, lock_id FROM td_deadlock "
                                             "ORDER BY dump_idx, cycle, position"):
@@ -162,6 +193,10 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
     for d, runtime, title, ts, line in heads:
         threads = by_dump[d]
         names = {t.idx: t.name for t in threads}
+        idents = {t.idx: t.ident for t in threads}
+        name_count: dict[str, int] = defaultdict(int)
+        for t in threads:
+            name_count[t.name] += 1
         owners: dict[str, str] = {}
         for th in threads:
             for lk in th.holds:
@@ -169,7 +204,8 @@ def load_dumps(dump: Dump, series_offset: int = 0) -> list[DumpView]:
         lock_ids = sorted({lk for (dd, lk) in classes if dd == d})
         locks = [Lock(lk, classes[(d, lk)], owners.get(lk)) for lk in lock_ids]
         deadlocks = [Deadlock([names[t] for t, _l in members], [lock for _t, lock in members],
-                              [classes.get((d, lock)) for _t, lock in members])
+                              [classes.get((d, lock)) for _t, lock in members], [idents[t] for t, _l in members],
+                              any(name_count[names[t]] > 1 for t, _l in members))
                      for _c, members in sorted(cycles[d].items())]
         label = f"{dump.name}" + (f" #{d + 1} (line {line:,})" if len(heads) > 1 else "")
         if len({h[2] for h in heads}) > 1:  # dumps of different processes (an Android ANR trace): say which

@@ -1,5 +1,5 @@
 """The thread-dump reader: Java (jstack, jcmd Thread.print, SIGQUIT output in a log; Android ART's ANR
-traces), Go goroutine dumps,
+traces; ThreadInfo.toString() as agents log it), Go goroutine dumps,
 Python faulthandler output; sniffed by content, also when the dumps sit inside a larger log."""
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ class _Parser:
 @cache
 def parsers() -> tuple[tuple[str, _Parser], ...]:
     """(runtime, parser) in the order they are tried (imported on first use: a registry lookup needs none)."""
-    from pmdesk.readers.threaddump import art_text, go_text, java_dump_to_file, java_text, python_text
+    from pmdesk.readers.threaddump import art_text, go_text, java_dump_to_file, java_text, java_threadinfo, python_text
 
     return (
         ("java", _Parser(java_text.sniff, java_text.parse)),
         ("java", _Parser(art_text.sniff, art_text.parse)),  # Android ART: ANR traces
         ("java", _Parser(java_dump_to_file.sniff_json, java_dump_to_file.parse_json, whole_text=True)),
         ("java", _Parser(java_dump_to_file.sniff_text, java_dump_to_file.parse_text)),
+        ("java", _Parser(java_threadinfo.sniff, java_threadinfo.parse)),  # ThreadInfo.toString() in a log
         ("go", _Parser(go_text.sniff, go_text.parse)),
         ("python", _Parser(python_text.sniff, python_text.parse)),
     )
@@ -42,10 +43,30 @@ def parsers() -> tuple[tuple[str, _Parser], ...]:
 DEEP_SNIFF_BYTES = 64 << 20  # a log is searched this far for a dump that does not start it
 
 
+def _utf16(data: bytes) -> str | None:
+    """The UTF-16 codec `data` is in — by its byte-order mark, else by NUL bytes at every odd (LE) or even (BE)
+    position of mostly-ASCII text, as Windows tools save a jstack — or None."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 32:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd > 0.9 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.9 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def _text(data: bytes) -> str | None:
-    """The bytes as text with Unix line ends — None for binary data. A few NUL bytes (a log rotated while it
-    was being written) do not make a text binary; Windows line ends (a dump copied from Windows) are read as
-    line ends."""
+    """The bytes as text with Unix line ends — None for binary data. UTF-16 (with or without a byte-order mark)
+    is decoded as such; a few NUL bytes (a log rotated while it was being written) do not make a text binary;
+    Windows line ends (a dump copied from Windows) are read as line ends."""
+    codec = _utf16(data)
+    if codec is not None:
+        return data[:len(data) // 2 * 2].decode(codec, "replace").lstrip("\ufeff").replace("\r\n", "\n")
     nuls = data.count(b"\0", 0, 4096)
     if nuls > 16 or nuls * 100 > min(len(data), 4096):
         return None
@@ -55,7 +76,7 @@ def _text(data: bytes) -> str | None:
 
 
 class ThreadDumpReader:
-    SPEC = ReaderSpec(name="threads", version=1, priority=50, extensions=(".txt", ".log", ".tdump", ".out"),
+    SPEC = ReaderSpec(name="threads", version=2, priority=50, extensions=(".txt", ".log", ".tdump", ".out"),
                       description="thread dumps (Java jstack/jcmd/SIGQUIT, Android ANR traces, Go goroutines, "
                                   "Python faulthandler)",
                       schema="threads")
@@ -106,6 +127,10 @@ class ThreadDumpReader:
         progress.update(0.8, "writing thread dumps")
         if not dumps:
             raise DumpFormatError(path, "no thread dump found in this text", 0)
+        if not any(d.threads for d in dumps):  # a header and nothing after it: say so, not "0 threads"
+            raise DumpFormatError(path, f"has a thread dump header at line {dumps[0].line:,} ({dumps[0].title[:60]!r}) "
+                                  "but no thread after it: its lines are out of order, or it was cut right after "
+                                  "its header")
         for line, what in problems[:100]:
             sink.diagnostic(line, "threads.unreadable_line", f"line {line:,}: {what}; skipped", "info")
         if len(problems) > 100:

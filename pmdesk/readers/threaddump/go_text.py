@@ -1,16 +1,19 @@
 """Parses Go goroutine dumps (a panic, `fatal error`, or SIGQUIT with GOTRACEBACK=all): the pre-1.21
 `goroutine N [state, 5 minutes]:` and the 1.21+ `goroutine N gp=0x… m=… mp=… [state]:` headers, frames with
-their file:line, `created by` lines. Waiting in sync.(*Mutex).Lock is a wait for that mutex."""
+their file:line, `created by` lines, `[originating from goroutine N]:` ancestors (GODEBUG=tracebackancestors);
+each line's log prefix (a timestamp and stream) taken off. Waiting in sync.(*Mutex).Lock is a wait for that
+mutex."""
 
 from __future__ import annotations
 
 import re
 
-from pmdesk.readers.threaddump.model import DumpRecord, Frame, LockRef, Thread
+from pmdesk.readers.threaddump.model import Ancestor, DumpRecord, Frame, LockRef, Thread
 
 _HEADER = re.compile(r"^goroutine (?P<id>\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)?(?: \[(?P<state>[^\]]*)\])?:\s*$")
 _FILE = re.compile(r"^\t(?P<file>.+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?")
 _CALL = re.compile(r"^(?P<fn>.+?)\((?P<args>[^()]*)\)\s*$")
+_ANCESTOR = re.compile(r"^\[originating from goroutine (?P<id>\d+)\]:\s*$")
 _DUMP_START = ("SIGQUIT:", "panic:", "fatal error:", "SIGABRT:", "SIGSEGV:", "SIGBUS:", "SIGILL:", "SIGTRAP:")
 _MUTEX_LOCK = ("sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow", "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock")
 
@@ -21,7 +24,8 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
     th: Thread | None = None
     seen: set[str] = set()
     pending_created = False
-    for i, raw in enumerate(lines):
+    here: Thread | Ancestor | None = None  # what frames go to: the goroutine, or the ancestor being read
+    for i, raw in enumerate(_without_log_prefix(lines)):
         line = raw.rstrip("\n")
         if not line:
             continue
@@ -40,22 +44,29 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
                 seen = set()
             seen.add(m["id"])
             state, _, duration = (m["state"] or "").partition(", ")
-            th = Thread(f"goroutine {m['id']}", m["id"], i + 1, state=state, detail=duration)
+            th = here = Thread(f"goroutine {m['id']}", m["id"], i + 1, state=state, detail=duration)
             dump.threads.append(th)
             pending_created = False
             continue
-        if th is None:
+        if th is None or here is None:
             continue
         if line.startswith("\t"):
             m = _FILE.match(line)
-            if m and th.frames and th.frames[-1].file is None and not pending_created:
-                th.frames[-1].file, th.frames[-1].line = m["file"], int(m["line"])
+            if m and here.frames and here.frames[-1].file is None and not pending_created:
+                here.frames[-1].file, here.frames[-1].line = m["file"], int(m["line"])
             pending_created = False
             continue
         if line.startswith("created by "):
-            th.created_by = line[len("created by "):].split(" in goroutine")[0].strip()
+            here.created_by = line[len("created by "):].split(" in goroutine")[0].strip()
             pending_created = True
             continue
+        if line.startswith("[originating from goroutine "):
+            m = _ANCESTOR.match(line)
+            if m is not None:
+                here = Ancestor(m["id"])
+                th.ancestors.append(here)
+                pending_created = False
+                continue
         if line.startswith("..."):  # "...additional frames elided..."
             continue
         m = _CALL.match(line)
@@ -63,8 +74,8 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             problems.append((i + 1, "unreadable goroutine frame line"))
             continue
         fn = m["fn"]
-        th.frames.append(Frame(fn))
-        if fn in _MUTEX_LOCK and m["args"]:
+        here.frames.append(Frame(fn))
+        if here is th and fn in _MUTEX_LOCK and m["args"]:
             arg = m["args"].split(",")[0].strip().rstrip("?")
             if arg.startswith("0x") and not any(lk.relation == "waiting_to_lock" for lk in th.locks):
                 kind = fn.split(".(*")[1].split(")")[0]
@@ -72,7 +83,23 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
     return dumps
 
 
-_ANY_HEADER = re.compile(r"^goroutine \d+ .*\[.*\]:$", re.M)
+_ANY_HEADER = re.compile(r"goroutine \d+ .*\[.*\]:$", re.M)  # at a line's start, or after a log prefix
+
+
+def _without_log_prefix(lines: list[str]) -> list[str]:
+    """The lines without the prefix a log adds to each (a timestamp and stream, as the kubelet's CRI log
+    format, `docker logs -t` or journald write them): the text before the first goroutine header, its digit
+    runs free, is taken off every line that starts with it. Lines as they are when the header starts a line."""
+    for line in lines:
+        m = _ANY_HEADER.search(line)
+        if m is not None:
+            if m.start() == 0:
+                return lines
+            prefix = line[:m.start()]
+            pattern = re.compile("".join(r"\d+" if part.isdigit() else re.escape(part)
+                                         for part in re.split(r"(\d+)", prefix) if part))
+            return [line[m2.end():] if (m2 := pattern.match(line)) else line for line in lines]
+    return lines
 
 
 def sniff(text: str) -> bool:

@@ -1,5 +1,6 @@
 """Parses HotSpot thread dumps as `jstack -l`, `jcmd <pid> Thread.print [-l]` and SIGQUIT (`kill -3`) print
-them — also several of them inside a stdout/stderr log (a series)."""
+them — also several of them inside a stdout/stderr log (a series), frames indented with spaces instead of the
+JVM's tab, and threads copied without the dump's header (an excerpt)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ _OWNABLE = re.compile(r"^\s+- <(?P<id>0x[0-9a-f]+)> \(a (?P<cls>[^)]*)\)")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*$")
 _RELATION = {"locked": "locked", "waiting to lock": "waiting_to_lock", "waiting on": "waiting_on",
              "parking to wait for": "parking", "waiting to re-lock in wait()": "waiting_to_lock"}
+# '"name" #12 daemon prio=5 os_prio=0 cpu=… tid=0x… nid=0x… state': a thread of a dump pasted without its header
+_JSTACK_HEADER = re.compile(r'^"[^"\n]*" (?:#\d+ )?.*\btid=0x[0-9a-f]+ nid=', re.M)
+EXCERPT = "thread dump excerpt (without its 'Full thread dump' header)"
 _DEADLOCK_REPORT = ("Found one Java-level deadlock", "Found a total of")
 REPORTED = -2  # LockRef.depth of an ownership only the JVM's deadlock report states
 _REPORT_END = re.compile(r"^Found \d+ deadlocks?\.")
@@ -34,6 +38,14 @@ def _location(loc: str) -> tuple[str | None, int | None, str | None]:
     if file and line.isdigit():
         return file, int(line), module
     return loc or None, None, module
+
+
+def frame_of(body: str) -> Frame | None:
+    """The frame of an 'at pkg.Class.method(File.java:12)' line (its indent taken off); None when unreadable."""
+    p = body.find("(")
+    if p < 0 or not body.rstrip().endswith(")"):
+        return None
+    return Frame(body[3:p].strip(), *_location(body.rstrip()[p + 1:-1]))
 
 
 def _header(line: str, lineno: int) -> Thread | None:
@@ -85,27 +97,31 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
     th: Thread | None = None
     in_report = in_ownable = False
     wanted: LockRef | None = None
+    waiter = ""
+    reports: list[tuple[DumpRecord, list[list[tuple[str, LockRef, str]]]]] = []  # each dump's deadlock blocks
+    excerpt = not any(START in line for line in lines)
     frames: dict[str, Frame] = {}  # one Frame per distinct frame text: a series repeats them
     lock_lines: dict[str, tuple[str, str | None, str] | None] = {}  # likewise for lock lines
     for i, line in enumerate(lines):
         if not line:
             continue
         c = line[0]
-        if c == "\t" and th is not None and not in_report:  # the bulk of a dump: frames and locks
-            if line.startswith("\tat "):
-                frame = frames.get(line)
+        if c in " \t" and th is not None and not in_report:  # the bulk of a dump: frames and locks
+            body = line.lstrip()  # a tab as the JVM prints it, or spaces (a log shipper's, a ticket's)
+            if body.startswith("at "):
+                frame = frames.get(body)
                 if frame is None:
-                    p = line.find("(")
-                    if p < 0 or not line.rstrip().endswith(")"):
+                    frame = frame_of(body)
+                    if frame is None:
                         problems.append((i + 1, "unreadable stack frame line"))
                         continue
-                    frame = frames[line] = Frame(line[4:p].strip(), *_location(line.rstrip()[p + 1:-1]))
+                    frames[body] = frame
                 th.frames.append(frame)
                 continue
-            if line.startswith("\t- "):
-                parsed = lock_lines.get(line, False)
+            if body.startswith("- "):
+                parsed = lock_lines.get(body, False)
                 if parsed is False:
-                    parsed = lock_lines[line] = _lock_line(line)
+                    parsed = lock_lines[body] = _lock_line(" " + body)
                 if parsed is not None:
                     lock_id, cls, relation = parsed
                     if relation == "owns" and not in_ownable:
@@ -121,18 +137,23 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             th, in_report, in_ownable = None, False, False
             continue
         if dump is None:
-            continue
+            if excerpt and c == '"' and _JSTACK_HEADER.match(line):  # threads copied without the dump's header
+                dump = DumpRecord("java", i + 1, EXCERPT)
+                dumps.append(dump)
+            else:
+                continue
         if in_report:
             if _REPORT_END.match(line):
                 in_report = False
+            elif line.startswith(_DEADLOCK_REPORT[0]):
+                reports[-1][1].append([])
+            elif c == '"' and line.endswith('":'):
+                waiter = line[1:-2]
             elif (m := _REPORT_WAIT.match(line)) is not None:
                 wanted = (LockRef(m["sync"], m["scls"], "owns", REPORTED) if m["sync"]
                           else LockRef(m["obj"], m["ocls"], "locked", REPORTED))
             elif wanted is not None and (m := _REPORT_HELD.match(line)) is not None:
-                owner = next((t for t in dump.threads if t.name == m["name"]), None)
-                if owner is not None and not any(lk.lock_id == wanted.lock_id and lk.relation in ("owns", "locked")
-                                                 for lk in owner.locks):
-                    owner.locks.append(wanted)
+                reports[-1][1][-1].append((waiter, wanted, m["name"]))
                 wanted = None
             continue
         if c == '"':
@@ -144,7 +165,7 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             continue
         if th is None:
             if line.startswith(_DEADLOCK_REPORT):
-                in_report = True
+                in_report = _report_starts(reports, dump, line)
             continue
         if c in " \t":
             s = line.lstrip()
@@ -156,12 +177,44 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
                 in_ownable = True
             continue
         if line.startswith(_DEADLOCK_REPORT):
-            in_report = True
+            in_report = _report_starts(reports, dump, line)
             th = None
         elif line.startswith(("JNI global refs", "Heap", "Threads class SMR")):
             th = None
+    for d, blocks in reports:
+        for block in blocks:
+            _owners_from_report(d, block)
     return dumps
 
 
+def _report_starts(reports: list[tuple[DumpRecord, list[list[tuple[str, LockRef, str]]]]], dump: DumpRecord,
+                   line: str) -> bool:
+    """A deadlock report begins at `line`: its first block (one per 'Found one Java-level deadlock')."""
+    if not reports or reports[-1][0] is not dump:
+        reports.append((dump, []))
+    if line.startswith(_DEADLOCK_REPORT[0]):
+        reports[-1][1].append([])
+    return True
+
+
+def _owners_from_report(dump: DumpRecord, block: list[tuple[str, LockRef, str]]) -> None:
+    """The owners one deadlock block of the JVM's report states ('"A": waiting for L1 which is held by "B"'),
+    added to the threads whose stacks do not show them (ownable synchronizers without -l). The report names
+    threads only by name, and names repeat (pools reuse them, three cycles of "DeadlockThread-A"): the holder
+    is the thread of that name that waits for what the block says it waits for."""
+    waits = {name: lock.lock_id for name, lock, _holder in block}
+    for _name, lock, holder in block:
+        named = [t for t in dump.threads if t.name == holder]
+        wanted = waits.get(holder)
+        owner = next((t for t in named if any(lk.lock_id == wanted and lk.relation in ("waiting_to_lock", "parking")
+                                              for lk in t.locks)), None)
+        if owner is None and len(named) == 1:
+            owner = named[0]
+        if owner is not None and not any(lk.lock_id == lock.lock_id and lk.relation in ("owns", "locked")
+                                         for lk in owner.locks):
+            owner.locks.append(lock)
+
+
 def sniff(text: str) -> bool:
-    return START in text
+    """A HotSpot dump's header, or threads copied without it (a jstack thread header and a state line)."""
+    return START in text or (_JSTACK_HEADER.search(text) is not None and "java.lang.Thread.State:" in text)

@@ -26,6 +26,16 @@ class LockRef:
 
 
 @dataclass
+class Ancestor:
+    """A goroutine that started this one (or started its starter…), with its stack where it did — what the Go
+    runtime prints after a goroutine as `[originating from goroutine N]:` under GODEBUG=tracebackancestors."""
+
+    ident: str
+    frames: list[Frame] = field(default_factory=list)
+    created_by: str | None = None
+
+
+@dataclass
 class Thread:
     name: str
     ident: str  # Java "#12" number or tid, goroutine id, Python thread id
@@ -41,6 +51,7 @@ class Thread:
     created_by: str | None = None
     frames: list[Frame] = field(default_factory=list)
     locks: list[LockRef] = field(default_factory=list)
+    ancestors: list[Ancestor] = field(default_factory=list)  # Go: nearest first
 
 
 @dataclass
@@ -77,13 +88,20 @@ def write(sink: IndexSink, dumps: list[DumpRecord]) -> None:
     frames: list[tuple[Any, ...]] = []
     threads: list[tuple[Any, ...]] = []
     locks: list[tuple[Any, ...]] = []
+    ancestors: list[tuple[Any, ...]] = []
+
+    def stack_id(of: list[Frame]) -> int:
+        key = tuple(map(id, of))
+        sid = stacks.get(key)
+        if sid is None:
+            sid = stacks[key] = len(stacks)
+            frames.extend((sid, i, f.function, f.file, f.line, f.module) for i, f in enumerate(of))
+        return sid
+
     for d, dump in enumerate(dumps):
         for t, th in enumerate(dump.threads):
-            key = tuple(map(id, th.frames))
-            sid = stacks.get(key)
-            if sid is None:
-                sid = stacks[key] = len(stacks)
-                frames.extend((sid, i, f.function, f.file, f.line, f.module) for i, f in enumerate(th.frames))
+            sid = stack_id(th.frames)
+            ancestors.extend((d, t, k, a.ident, a.created_by, stack_id(a.frames)) for k, a in enumerate(th.ancestors))
             threads.append((d, t, th.name, th.ident, th.line, th.state, th.detail, th.native_id, th.daemon,
                             th.priority, th.cpu_ms, th.elapsed_s, th.java_thread, th.created_by, sid))
             locks.extend((d, t, lk.lock_id, lk.cls, lk.relation, lk.depth) for lk in th.locks)
@@ -92,3 +110,5 @@ def write(sink: IndexSink, dumps: list[DumpRecord]) -> None:
     sink.insert("td_thread", THREAD_COLUMNS, _cells(threads))
     sink.insert("td_stack_frame", ("stack_id", "depth", "function", "file", "line", "module"), _cells(frames))
     sink.insert("td_lock", ("dump_idx", "thread_idx", "lock_id", "class", "relation", "depth"), _cells(locks))
+    sink.insert("td_ancestor", ("dump_idx", "thread_idx", "position", "ident", "created_by", "stack_id"),
+                _cells(ancestors))

@@ -1,5 +1,6 @@
 """Parses Python `faulthandler` output: "Fatal Python error: …", "Timeout (…)!", or a bare dump; blocks
-"Thread 0x…" / "Current thread 0x…" "(most recent call first):" with `File "…", line N in func` frames."""
+"Thread 0x…" / "Current thread 0x…" "(most recent call first):" with `File "…", line N in func` frames, and
+"Stack (most recent call first):" — the current thread alone, as all_threads=False writes it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 
 from pmdesk.readers.threaddump.model import DumpRecord, Frame, Thread
 
-_THREAD = re.compile(r"^(?P<current>Current thread|Thread) (?P<id>0x[0-9a-f]+)(?: \(most recent call first\))?:")
+_THREAD = re.compile(r"^(?:(?P<current>Current thread|Thread) (?P<id>0x[0-9a-f]+)(?: \(most recent call first\))?|"
+                     r"(?P<only>Stack) \(most recent call first\)):")  # "Stack": all_threads=False, no id
 _FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<fn>.*?)\s*$')
 _HEADERS = ("Fatal Python error:", "Timeout (")
 
@@ -26,13 +28,15 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
             continue
         m = _THREAD.match(line)
         if m:
-            if dump is None or m["id"] in seen:
+            ident = m["id"] or ""
+            if dump is None or ident in seen:
                 dump = DumpRecord("python", i + 1, "faulthandler traceback")
                 dumps.append(dump)
                 seen = set()
-            seen.add(m["id"])
-            current = m["current"] == "Current thread"
-            th = Thread(f"{m['current']} {m['id']}", m["id"], i + 1, state="current" if current else "")
+            seen.add(ident)
+            current = m["current"] == "Current thread" or m["only"] is not None
+            name = "Current thread" if m["only"] else f"{m['current']} {ident}"
+            th = Thread(name, ident, i + 1, state="current" if current else "")
             dump.threads.append(th)
             continue
         if th is None or not line.strip():
@@ -48,7 +52,7 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
     return dumps
 
 
-_ANY = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):", re.M)
+_ANY = re.compile(r"^(?:(?:Current thread|Thread) 0x[0-9a-f]+|Stack) \(most recent call first\):", re.M)
 
 
 def sniff(text: str) -> bool:

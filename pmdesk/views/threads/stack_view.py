@@ -83,6 +83,11 @@ class StackView(ThreadDumpView):
             rows.extend(("", f"{what} {lock}", "") for what, lock in by_depth.get(i, []))
         if t.created_by:  # a goroutine: who started it
             rows.append(("", f"created by {t.created_by}", ""))
+        for a in t.ancestors:  # GODEBUG=tracebackancestors: the goroutines that started it, nearest first
+            rows.append(("", f"[originating from goroutine {a.ident}]:", ""))
+            rows.extend(("", f"    {f}", "") for f in a.frames)
+            if a.created_by:
+                rows.append(("", f"created by {a.created_by}", ""))
         self.table.clearSpans()
         self.table.setRowCount(len(rows))
         key = self.dump.content_key if self.dump is not None else ""
