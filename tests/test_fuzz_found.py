@@ -110,3 +110,22 @@ def test_the_structure_aware_finds_fail_cleanly(tmp_path: Path) -> None:
     results = [(cases[k][0].name, r) for k, r in run_many(cases)]
     assert all(r.outcome == "clean" for _n, r in results), [(n, r.command, r.stderr[-300:]) for n, r in results]
     assert "damaged row" in results[0][1].stderr
+
+
+def test_a_core_note_naming_4_gb_is_a_damaged_note_not_a_memory_error(tmp_path: Path) -> None:
+    """Found by the bounds-checked campaign's structure-aware mutants: a note header whose name size is
+    0xffffffff — pyelftools reads a note's name with the size its header claims, so under the harness's 4 GB
+    address-space limit it was a MemoryError. The notes are now walked on the segment's bytes first."""
+    core = bytearray((DATA / "native" / "cores" / "segv_chain.core").read_bytes())
+    phoff, phnum = int.from_bytes(core[32:40], "little"), int.from_bytes(core[56:58], "little")
+    notes = next(phoff + 56 * i for i in range(phnum) if core[phoff + 56 * i] == 4)  # PT_NOTE
+    at = int.from_bytes(core[notes + 8:notes + 16], "little")
+    for _ in range(3):  # past the first three notes, to the fourth one's header
+        namesz, descsz = int.from_bytes(core[at:at + 4], "little"), int.from_bytes(core[at + 4:at + 8], "little")
+        at += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    core[at:at + 4] = b"\xff\xff\xff\xff"
+    f = tmp_path / "huge-note.core"
+    f.write_bytes(bytes(core))
+    results = list(run_many([(f, "stack", tmp_path / "i")]))
+    assert [r.outcome for _k, r in results] == ["clean", "clean"], [r.stderr for _k, r in results]
+    assert "note header" in results[0][1].stderr and "damaged" in results[0][1].stderr

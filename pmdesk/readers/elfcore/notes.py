@@ -5,6 +5,7 @@ qemu-user write."""
 
 from __future__ import annotations
 
+import itertools
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,29 @@ def parse_auxv(desc: bytes) -> dict[int, int]:
     return out
 
 
+def _readable_notes(seg: Any) -> tuple[int, bool]:
+    """How many notes of a PT_NOTE segment have headers whose name and descriptor fit in the segment (and the
+    file), walked on the segment's own bytes before pyelftools reads any — it reads a note's name with the
+    size the header claims, so a damaged 4 GB one is a MemoryError — and whether a damaged one ends them."""
+    stream = seg.stream
+    stream.seek(0, 2)
+    file_bytes = stream.tell()
+    start, size = seg.header.p_offset, seg.header.p_filesz
+    if start >= file_bytes:
+        return 0, size > 0
+    stream.seek(start)
+    data = stream.read(min(size, file_bytes - start))
+    n = at = 0
+    while at + 12 <= len(data):
+        namesz, descsz = struct.unpack_from("<II", data, at)
+        end = at + 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+        if end > len(data) + 3:  # the last note's padding may be cut
+            return n, True
+        n += 1
+        at = end
+    return n, len(data) < size
+
+
 def read_notes(segments: list[Any], machine: str) -> CoreNotes:
     """Everything the PT_NOTE segments say (a note that cannot be read is named in `problems`)."""
     notes = CoreNotes(machine)
@@ -93,13 +117,13 @@ def read_notes(segments: list[Any], machine: str) -> CoreNotes:
         notes.problems.append(f"registers of {machine} cores are not read")
     for seg in segments:
         seen = 0
+        readable, damaged = _readable_notes(seg)
+        if damaged:
+            notes.problems.append(f"a note header in the notes at byte {seg.header.p_offset:,} is damaged "
+                                  "(sizes larger than the segment): the notes after it are lost")
         try:
-            for n in seg.iter_notes():
+            for n in itertools.islice(seg.iter_notes(), readable):  # pyelftools reads a note as it yields it
                 seen += 1
-                if n["n_namesz"] + n["n_descsz"] > seg.header.p_filesz:
-                    notes.problems.append(f"a note header in the notes at byte {seg.header.p_offset:,} is damaged "
-                                          "(sizes larger than the segment): the notes after it are lost")
-                    break
                 kind, desc = n["n_type"], n["n_desc"]
                 if kind == "NT_PRSTATUS" and machine in REGISTERS:
                     notes.threads.append(parse_prstatus(desc, machine))
