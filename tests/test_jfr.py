@@ -52,6 +52,27 @@ def test_event_counts_equal_jfr_summary(name: str, tmp_path: Path) -> None:
         assert {x.code for x in d.diagnostics()} == ({"jfr.unresolved"} if name == "killed-repository" else set())
 
 
+def test_a_gzip_compressed_recording_and_other_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A .jfr.gz (gzip, as profilers and CI keep recordings) reads as its recording — `jfr summary`'s counts —
+    a gzip bomb is refused in one line, and a recording of Oracle JDK 7u40/8's format 0.9 (its chunk header's
+    version, set on a real recording) names its version instead of failing on the records."""
+    want, _chunks = jfr_summary(JFR / "workload.summary.txt")
+    packed = tmp_path / "workload.jfr.gz"
+    packed.write_bytes(gzip.compress((JFR / "workload.jfr").read_bytes()))
+    with Dump.open(packed, index_dir=tmp_path / "i") as d:
+        assert {t["name"]: (t["count"], t["bytes"]) for t in jfr.summary(d)["event_types"]} == want
+    bomb = tmp_path / "bomb.jfr.gz"
+    bomb.write_bytes(gzip.compress((JFR / "workload.jfr").read_bytes()[:68] + bytes(300 << 20)))
+    assert cli.main(["events", str(bomb), "--index-dir", str(tmp_path / "i")]) == 2
+    err = capsys.readouterr().err
+    assert str(bomb) in err and "refused" in err and len(err.strip().splitlines()) == 1
+    old = bytearray((JFR / "workload.jfr").read_bytes())
+    old[4:8] = (0).to_bytes(2, "big") + (9).to_bytes(2, "big")
+    (tmp_path / "jdk8.jfr").write_bytes(bytes(old))
+    assert cli.main(["events", str(tmp_path / "jdk8.jfr"), "--index-dir", str(tmp_path / "i")]) == 2
+    assert "format 0.9 (Oracle JDK 7u40/8" in capsys.readouterr().err
+
+
 def test_a_recording_cut_short(tmp_path: Path) -> None:
     data = (JFR / "workload.jfr").read_bytes()
     cut = tmp_path / "cut.jfr"

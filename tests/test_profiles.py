@@ -418,7 +418,11 @@ def test_off_cpu_time_of_each_switch_out_as_perf_reads_the_switch_records(index_
     got = sorted(zip(s.time_ns[switch].tolist(), s.values(2)[switch].tolist(), strict=True))
     assert got == sorted(want) and not s.values(2)[~switch].any()
     prof = profile_of(P / "perf-offcpu.data", index_dir, event="sched:sched_switch", type="off_cpu")
-    assert prof.functions()[0]["function"] in {"__schedule", "schedule"}
+    codes = {x.code for x in Dump.open(str(P / "perf-offcpu.data"), index_dir=index_dir).diagnostics()}
+    if "perf.kernel_names" in codes:  # this machine runs another kernel than the recording's: said, not named
+        assert prof.functions()[0]["function"] == "[[kernel.kallsyms]]"
+    else:
+        assert prof.functions()[0]["function"] in {"__schedule", "schedule"}
     assert max(ours(prof).items(), key=lambda kv: kv[1])[0].count("clock_nanosleep")
 
 

@@ -9,13 +9,17 @@ MAGIC = b"FLR\0"  # a chunk's first bytes
 
 
 class JfrReader:
-    SPEC = ReaderSpec(name="jfr", version=6, priority=20, extensions=(".jfr",),
-                      description="Java Flight Recorder recordings (JFR; a repository directory too)", schema="jfr",
+    SPEC = ReaderSpec(name="jfr", version=6, priority=20, extensions=(".jfr", ".jfr.gz"),
+                      description="Java Flight Recorder recordings (JFR; gzip-compressed, a repository directory too)",
+                      schema="jfr",
                       directories=True, kernels=True)
 
     @staticmethod
     def sniff(head: bytes) -> bool:
-        return head.startswith(MAGIC)
+        from pmdesk.readers.gzip_bytes import inflated_head
+
+        inner = inflated_head(head, 64)  # .jfr.gz: how profilers and CI systems keep recordings
+        return inner is not None and inner.startswith(MAGIC)
 
     @staticmethod
     def read(path: str, sink: IndexSink, progress: Progress) -> None:

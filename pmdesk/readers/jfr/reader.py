@@ -21,6 +21,7 @@ from pmdesk.base import dump_files
 from pmdesk.base.errors import DumpFormatError, PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
+from pmdesk.readers.gzip_bytes import inflate
 from pmdesk.readers.jfr.chunks import (
     CHECKPOINT_TYPE,
     FEATURE_COMPRESSED_INTS,
@@ -71,7 +72,7 @@ def read_recording(path: str, sink: IndexSink, progress: Progress) -> None:
         pieces = []
         for f in files:
             with open(f, "rb") as fh:
-                pieces.append(fh.read())
+                pieces.append(inflate(f, fh.read()))  # a .jfr.gz inflated (bounded), a .jfr as it is
     except (OSError, dump_files.NotADump) as e:
         raise PmdeskError(path, getattr(e, "strerror", None) or str(e)) from None
     raw = b"".join(pieces) if len(pieces) > 1 else pieces[0]
@@ -109,6 +110,10 @@ def _scan(path: str, data: memoryview, arr: np.ndarray, file_ends: list[int], si
                 break
             pos = limit  # the next chunk file of a repository
             continue
+        if h.major < 1:  # JDK 7u40/8's Oracle Flight Recorder wrote format 0.9: another layout altogether
+            raise DumpFormatError(path, f"is a JFR recording of format {h.major}.{h.minor} (Oracle JDK 7u40/8's "
+                                  "Flight Recorder), which pmdesk does not read: it reads format 1 (JDK 9/10, "
+                                  "counted) and 2 (JDK 11 and later)", pos)
         complete = h.size >= HEADER_BYTES and pos + h.size <= limit
         end = pos + h.size if complete else limit
         if not complete:

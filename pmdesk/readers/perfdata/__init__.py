@@ -14,7 +14,7 @@ MAGICS = (b"PERFILE2", b"2ELIFREP")
 
 
 class PerfDataReader:
-    SPEC = ReaderSpec(name="perf", version=2, priority=65, extensions=(".data",),
+    SPEC = ReaderSpec(name="perf", version=3, priority=65, extensions=(".data",),
                       description="perf record recordings (perf.data)", schema="samples", kernels=True,
                       symbol_paths=True)
 

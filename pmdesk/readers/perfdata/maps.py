@@ -281,6 +281,11 @@ class Namer:
             self._cfi.setdefault(binary, img.cfi)
         return self._images[key]
 
+    @property
+    def kernel_unnamed(self) -> bool:
+        """Kernel addresses were named, and no kallsyms of the recording's kernel was found for them."""
+        return self._kallsyms is False
+
     def kernel(self, addr: int) -> tuple[str, str | None]:
         if self._kallsyms is None:
             self._kallsyms = kallsyms_for(self.beside, self.kernel_build_id, self.os_release) or False

@@ -18,6 +18,7 @@ from pmdesk.native.arch import SP
 from pmdesk.native.image import Image
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.base import IndexSink
+from pmdesk.readers.gzip_bytes import inflate_limit_bytes
 from pmdesk.readers.perfdata import off_cpu, records
 from pmdesk.readers.perfdata.header import (
     TIME,
@@ -33,7 +34,6 @@ from pmdesk.readers.samples_rows import SamplesWriter
 
 HEADER_ATTR, HEADER_BUILD_ID, FINISHED_ROUND, COMPRESSED, COMPRESSED2 = 64, 67, 68, 81, 83
 CLOCK_EVENTS = ("cpu-clock", "task-clock")
-MAX_INFLATE_RATIO = 200
 
 
 def _inflate(path: str, buf: np.ndarray, types: np.ndarray, offs: np.ndarray, sizes: np.ndarray,
@@ -45,7 +45,7 @@ def _inflate(path: str, buf: np.ndarray, types: np.ndarray, offs: np.ndarray, si
     e = ">" if big else "<"
     out = bytearray()
     z = zstandard.ZstdDecompressor().decompressobj()
-    limit = max(len(buf) * MAX_INFLATE_RATIO, 64 << 20)
+    limit = inflate_limit_bytes(len(buf))
     data = buf.tobytes()
     for t, o, s in zip(types.tolist(), offs.tolist(), sizes.tolist(), strict=True):
         if t == COMPRESSED or t == COMPRESSED2:
@@ -171,6 +171,10 @@ def read_perf(path: str, sink: IndexSink, progress: Progress, paths: SearchPaths
     tid = table[:, 3]
     tid = np.where(tid >= 1 << 31, tid - (1 << 32), tid)
     roots, threads = _roots_and_threads(w, procs, pid, tid, table[:, 4])
+    if namer.kernel_unnamed:
+        sink.diagnostic(None, "perf.kernel_names", "kernel frames are not named: no kallsyms of the recording's "
+                        f"kernel ({release or 'release not recorded'}; this machine runs another) — put that "
+                        "machine's /proc/kallsyms beside the recording as 'kallsyms'", "info")
     namer.close()
     events = [w.event(a.name) for a in attrs]
     event = np.asarray(events, np.int32)[table[:, 0]] if len(table) else np.zeros(0, np.int32)

@@ -17,17 +17,15 @@ from pmdesk.readers.pprof import kernels, prune
 from pmdesk.readers.protobuf_wire import WireError, fields
 from pmdesk.readers.samples_rows import Labels, SamplesWriter
 
-MAX_INFLATE_RATIO = 200  # a profile inflating more than this is refused as hostile (real ones: 3-20x)
 ERRORS = {kernels.BAD_VARINT: "a damaged varint", kernels.PAST_END: "a record running past its message's end",
           kernels.BAD_WIRE: "a record of an unknown wire type"}
 
 
 def load_bytes(path: str) -> bytes:
-    """The profile's bytes, inflated when gzip-compressed (bounded by MAX_INFLATE_RATIO)."""
+    """The profile's bytes, inflated when gzip-compressed (bounded: gzip_bytes.MAX_INFLATE_RATIO)."""
     with open(path, "rb") as f:
         data = f.read()
-    return inflate(path, data, max(len(data) * MAX_INFLATE_RATIO, 64 << 20), f"over {MAX_INFLATE_RATIO}x its size, "
-                   "refused")
+    return inflate(path, data)
 
 
 def _keep_from(offsets: np.ndarray, items: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
