@@ -1,6 +1,8 @@
 """DWARF call frame information of a module: the FDE covering a pc, found through `.eh_frame_hdr`'s sorted
-table (one FDE parsed, not thousands), else among `.eh_frame` / `.debug_frame` entries parsed once; and the
-row of its decoded table that applies at the pc (CFA rule and register rules)."""
+table (one FDE parsed, not thousands), else among `.eh_frame` entries parsed once, else — for the functions
+`.eh_frame` does not cover (compiled without unwind tables: their CFI is only in `.debug_frame`, of the module
+or its debug file) — among `.debug_frame` entries parsed on the first such pc; and the row of its decoded
+table that applies at the pc (CFA rule and register rules)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ class ModuleCFI:
         self.cfi: CallFrameInfo | None = None
         self.fdes: list[tuple[int, int, FDE]] = []  # (start, end, FDE) when all entries were parsed
         self.starts: list[int] = []
-        self.decoded: dict[int, Any] = {}
+        self.decoded: dict[tuple[int, int], Any] = {}
         self.rows: dict[int, tuple[dict[Any, Any], int, bool] | None] = {}  # by pc: a profile asks the same ones
         self.expr_parser: DWARFExprParser | None = None
+        self._debug_sources = [e for e in (elf, debug_elf) if e is not None]
+        self._debug_frame: tuple[list[int], list[tuple[int, int, FDE]]] | None = None  # (starts, FDEs) once read
         for source in (elf, debug_elf):
             if source is None or self.cfi is not None or self.fdes:
                 continue
@@ -50,30 +54,46 @@ class ModuleCFI:
                     self.table = table
                     self.starts = [t[0] for t in table]
                     return
-            self._all(dwarf.EH_CFI_entries())
-        elif secs.get(".debug_frame") is not None:
-            dwarf = dwarf_info(elf)
-            self.expr_parser = DWARFExprParser(dwarf.structs)
-            self._all(dwarf.CFI_entries())
+            self.fdes = _sorted_fdes(dwarf.EH_CFI_entries())
+            self.starts = [f[0] for f in self.fdes]
 
-    def _all(self, entries: list[Any]) -> None:
-        fdes = [(e.header.initial_location, e.header.initial_location + e.header.address_range, e)
-                for e in entries if isinstance(e, FDE)]
-        self.fdes = sorted(fdes, key=lambda t: t[0])
-        self.starts = [f[0] for f in self.fdes]
+    def _debug_frame_fdes(self) -> tuple[list[int], list[tuple[int, int, FDE]]]:
+        """The FDEs of `.debug_frame` (the module's, else its debug file's), read on first use."""
+        if self._debug_frame is None:
+            self._debug_frame = [], []
+            for elf in self._debug_sources:
+                try:
+                    if sections(elf).get(".debug_frame") is None:
+                        continue
+                    dwarf = dwarf_info(elf)
+                    fdes = _sorted_fdes(dwarf.CFI_entries())
+                except Exception:  # noqa: BLE001 - unreadable .debug_frame: those functions unwind by frame pointer
+                    continue
+                if self.expr_parser is None:
+                    self.expr_parser = DWARFExprParser(dwarf.structs)
+                self._debug_frame = [f[0] for f in fdes], fdes
+                break
+        return self._debug_frame
 
     def fde(self, rel_pc: int) -> FDE | None:
-        i = bisect.bisect_right(self.starts, rel_pc) - 1
-        if i < 0:
-            return None
+        """The FDE covering rel_pc: `.eh_frame`'s, else `.debug_frame`'s."""
+        found = self._eh_fde(rel_pc)
+        if found is None and self._debug_sources:
+            starts, fdes = self._debug_frame_fdes()
+            found = _covering(starts, fdes, rel_pc)
+        return found
+
+    def _eh_fde(self, rel_pc: int) -> FDE | None:
         if self.table is not None and self.cfi is not None:
+            i = bisect.bisect_right(self.starts, rel_pc) - 1
+            if i < 0:
+                return None
             start, offset = self.table[i]
             entry = self.cfi._parse_entry_at(offset)  # noqa: SLF001 - pyelftools parses one entry only this way
             if isinstance(entry, FDE) and start <= rel_pc < start + entry.header.address_range:
                 return entry
             return None
-        start, end, entry = self.fdes[i]
-        return entry if start <= rel_pc < end else None
+        return _covering(self.starts, self.fdes, rel_pc)
 
     def ops(self, expr: list[int]) -> list[Any]:
         """A CFI rule's DWARF expression bytes as operations."""
@@ -91,7 +111,7 @@ class ModuleCFI:
         fde = self.fde(rel_pc)
         if fde is None:
             return None
-        key = fde.header.initial_location
+        key = (id(fde.cie), fde.header.initial_location)  # an .eh_frame and a .debug_frame FDE may share a start
         dec = self.decoded.get(key)
         if dec is None:
             dec = self.decoded[key] = fde.get_decoded()
@@ -100,6 +120,20 @@ class ModuleCFI:
             return None
         augmentation = fde.cie.header.get("augmentation", b"") or b""
         return rows[-1], fde.cie["return_address_register"], b"S" in augmentation
+
+
+def _sorted_fdes(entries: list[Any]) -> list[tuple[int, int, FDE]]:
+    """(start, end, FDE) of the entries that are FDEs, by start."""
+    return sorted(((e.header.initial_location, e.header.initial_location + e.header.address_range, e)
+                   for e in entries if isinstance(e, FDE)), key=lambda t: t[0])
+
+
+def _covering(starts: list[int], fdes: list[tuple[int, int, FDE]], rel_pc: int) -> FDE | None:
+    i = bisect.bisect_right(starts, rel_pc) - 1
+    if i < 0:
+        return None
+    start, end, entry = fdes[i]
+    return entry if start <= rel_pc < end else None
 
 
 class _SectionStream:

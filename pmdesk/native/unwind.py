@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pmdesk.native.arch import DWARF_REGS, FP, PC, SP
+from pmdesk.native.arch import DWARF_REGS, FP, LINK_REGISTER, PC, SP
 from pmdesk.native.image import Image
 
 MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
@@ -66,6 +66,9 @@ class Unwinder:
             frames.append((pc, how, caller, signal))
             step = got[0] if isinstance(got, tuple) else got
             how = "cfi"
+            if step is None and not frames[1:] and self.machine in LINK_REGISTER:
+                step = self._link_step(regs)  # the innermost frame without CFI: a leaf's caller is in the LR
+                how = "frame_pointer"
             if step is None:
                 step = self._fp_step(regs)
                 how = "frame_pointer"
@@ -173,6 +176,22 @@ class Unwinder:
             else:
                 return None
         return stack[-1] if stack else None
+
+    def _link_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        """The caller of an innermost frame CFI does not cover, on an architecture with a link register: its
+        return address is the LR (a leaf function saves no frame record; the one at the frame pointer is its
+        caller's), the stack and frame pointers as they are — as gdb and eu-stack take it. Not when the LR is
+        the return address the frame record holds already (a function that saved its record: the frame
+        chain is right)."""
+        lr = regs.get(LINK_REGISTER[self.machine])
+        fp = regs.get(FP[self.machine])
+        if not lr or (not self.memory.executable(lr) and self.image_at(lr) is None):
+            return None
+        if fp and fp % 8 == 0 and self.memory.u64(fp + 8) == lr:
+            return None
+        new = dict(regs)
+        new[PC[self.machine]] = lr
+        return new
 
     def _fp_step(self, regs: dict[str, int]) -> dict[str, int] | None:
         fp = regs.get(FP[self.machine])

@@ -16,6 +16,13 @@ $CC -static -o segv_chain "$SRC/segv_chain.c"               # static, non-PIE
 $CC -fPIE -pie -o segv_chain_pie "$SRC/segv_chain.c"         # dynamic PIE
 $CC -no-pie -o assert_abort "$SRC/assert_abort.c"            # dynamic, libc frames
 $CC -no-pie -pthread -o mutex_deadlock "$SRC/mutex_deadlock.c"
+# a leaf function whose CFI is only in .debug_frame (built without unwind tables), and the same program without
+# .debug_frame: the first frame's caller comes from the link register
+aarch64-linux-gnu-gcc -g -O1 -fno-asynchronous-unwind-tables -fno-unwind-tables -c leaf_store.c -o leaf_store.o
+aarch64-linux-gnu-gcc -g -O1 -c leaf_main.c -o leaf_main.o
+aarch64-linux-gnu-gcc -no-pie -Wl,--build-id -o leaf_debug_frame leaf_main.o leaf_store.o
+aarch64-linux-gnu-objcopy --remove-section .debug_frame leaf_debug_frame leaf_no_cfi
+rm -f leaf_store.o leaf_main.o
 
 run() {  # run <name> [signal-after-seconds]: leaves <name>.core (the command recorded as ./<name>)
     local name=$1
@@ -28,9 +35,9 @@ run() {  # run <name> [signal-after-seconds]: leaves <name>.core (the command re
     mv qemu_"$name"_*.core "$name.core"
     rm -f core
 }
-run segv_chain; run segv_chain_pie; run assert_abort; run mutex_deadlock 2
+run segv_chain; run segv_chain_pie; run assert_abort; run mutex_deadlock 2; run leaf_debug_frame; run leaf_no_cfi
 
-for name in segv_chain segv_chain_pie assert_abort mutex_deadlock; do
+for name in segv_chain segv_chain_pie assert_abort mutex_deadlock leaf_debug_frame leaf_no_cfi; do
     gdb-multiarch -batch -nx -iex "set sysroot $SYSROOT" -iex 'set pagination off' -iex 'set width 0' \
         -ex 'info threads' -ex 'thread apply all bt' -ex 'info registers' -ex 'info sharedlibrary' -ex 'info auxv' \
         "$name" "$name.core" > "$name.gdb.txt" 2>&1 || true
