@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fuzz.harness import SAMPLES, artefact, mutant, run_many  # noqa: E402
+from tests.fuzz.harness import KINDS, SAMPLES, artefact, mutant, run_many  # noqa: E402
 
 BATCH = 200  # cases a worker interpreter runs
 
@@ -45,11 +45,17 @@ def print_table(table: dict[str, Counter[str]], what: str) -> None:
         print(f"{name:<36}{sum(seen.values()):>7}" + "".join(f"{by[c]:>10}" for c in COLUMNS) + f"  {other}")
 
 
+def _kept_command(name: str) -> str:
+    """The command of a kept mutant's name: the part after its mutation kind."""
+    parts = name.split(".")
+    return parts[next(i for i, p in enumerate(parts) if p in (*KINDS, "field", "nest")) + 1]
+
+
 def recheck(keep: Path, boundscheck: bool) -> int:
     """Each kept mutant (named artefact.n.kind.command.outcome.suffix) run again; prints what it does now."""
     kept = sorted(keep.iterdir())
     with tempfile.TemporaryDirectory(prefix="pmdesk-recheck-") as tmp:
-        cases = [(f, f.name.split(".")[-3], Path(tmp) / f"idx{k}") for k, f in enumerate(kept)]
+        cases = [(f, _kept_command(f.name), Path(tmp) / f"idx{k}") for k, f in enumerate(kept)]
         for k, r in run_many(cases, boundscheck):
             print(f"{kept[k].name}: {r.command}: {r.outcome}" + (f": {r.stderr.strip()[-300:]}"
                                                                   if r.outcome != "clean" else ""))
