@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -197,3 +198,32 @@ def test_lengths_near_two_to_the_63_do_not_wrap() -> None:
     text = np.array([3, *huge, *b"ABCDEFGH"], np.uint8)  # an inline string claiming 2**63 - 1 bytes
     assert _skip_string(text, 0, len(text)) == -1
     assert string_keys(text, np.array([0], np.int64))[0][0] == 3
+
+
+@pytest.mark.parametrize("mode", ["wall", "cpu"])
+def test_async_profiler_recordings_weigh_their_samples(mode: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """async-profiler's wall-clock events fold a stack's consecutive samples into one event with a `samples`
+    count: hot methods weigh by it as async-profiler's converter does (its collapsed output beside the
+    recording) — the total, and each Java method's self samples; CPU mode's execution samples weigh one each.
+    Without --event, a recording with no jdk.ExecutionSample profiles its wall-clock samples."""
+    rec = JFR / "async-profiler" / f"{mode}.jfr"
+    leaves: Counter[str] = Counter()
+    for line in (JFR / "async-profiler" / f"{mode}.collapsed").read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        leaves[re.sub(r"_\[[a-z0-9]\]$", "", stack.split(";")[-1])] += int(count)
+    assert cli.main(["hot", str(rec), "--index-dir", str(tmp_path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["event"] == ("profiler.WallClockSample" if mode == "wall" else "jdk.ExecutionSample")
+    assert doc["samples"] == sum(leaves.values())
+    java = {m["method"]: m["self"] for m in doc["methods"] if m["method"].startswith("Spin.") and m["self"]}
+    assert java and java == {k: v for k, v in leaves.items() if k.startswith("Spin.")}
+    if mode == "wall":
+        assert doc["unit"] == "samples" and doc["samples"] > 10 * jfr_events(rec, tmp_path)
+        assert cli.main(["profile", str(rec), "--index-dir", str(tmp_path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["total"] == doc["samples"]
+
+
+def jfr_events(rec: Path, tmp_path: Path) -> int:
+    with Dump.open(rec, index_dir=tmp_path) as d:
+        return sum(t["count"] for t in jfr.summary(d)["event_types"] if t["name"] == "profiler.WallClockSample")

@@ -82,22 +82,23 @@ def _events_of_type(args: argparse.Namespace, dump: Dump) -> Output:
 
 
 def hot(inv: Invocation) -> Output:
-    from pmdesk.model.jfr.profile import profile, weight_of
+    from pmdesk.model.jfr.profile import default_event, profile, weight_of
     from pmdesk.model.jfr.recording import Recording
 
     args = inv.args
     rec = Recording.of(inv.open(args.file))
-    field, unit = weight_of(args.event)
-    p = profile(rec, args.event, field, window=_window(args, rec))
+    event = args.event or default_event(rec)
+    field, unit = weight_of(event, rec)
+    p = profile(rec, event, field, window=_window(args, rec))
     methods = p.hot_methods()
-    doc = {"file": args.file, "event": args.event, "samples": int(p.samples),
+    doc = {"file": args.file, "event": event, "samples": int(p.samples),
            "methods": methods[:args.top] if args.top else methods,
            "top_down": p.tree_json(False, args.min_share), "bottom_up": p.tree_json(True, args.min_share),
            "unit": unit}
 
     def text() -> Iterator[str]:
         n = p.samples or 1
-        yield f"{args.file}: {int(p.samples):,} {unit} of {args.event}" + (f" (weighed by {field})" if field else "")
+        yield f"{args.file}: {int(p.samples):,} {unit} of {event}" + (f" (weighed by {field})" if field else "")
         w = max([8, *(len(f"{m['total']:,}") for m in methods[:args.top or 25])])
         yield f"{'Self':>{w}} {'Self %':>7} {'Total':>{w}} {'Total %':>7}  Method"
         for m in methods[:args.top or 25]:
@@ -143,8 +144,9 @@ COMMANDS = (
                                               "the events of a type, all fields"),
     Command("hot", "JFR recordings: hot methods (self and total) and call trees", hot, (
         REC, INDEX_DIR, JSON,
-        Arg.of("--event", default="jdk.ExecutionSample", metavar="TYPE",
-               help="stack-carrying event to count (default jdk.ExecutionSample)"),
+        Arg.of("--event", default=None, metavar="TYPE",
+               help="stack-carrying event to count (default jdk.ExecutionSample; async-profiler's "
+                    "profiler.WallClockSample when the recording has no execution samples)"),
         Arg.of("--top", type=int, default=0, metavar="N", help="only the N hottest methods (default: all)"),
         Arg.of("--min-share", type=float, default=0.0, metavar="F",
                help="leave tree branches under this share of all samples out of the JSON (default 0: all)"),

@@ -1,5 +1,6 @@
-"""Hot methods from stack-carrying events (jdk.ExecutionSample by default, or any weighted event such as
-allocation samples): self counts (top frame), total counts (anywhere on the stack, once per sample), and
+"""Hot methods from stack-carrying events (jdk.ExecutionSample by default — async-profiler's wall-clock
+samples when a recording has none — or any weighted event such as allocation samples; an event with a
+`samples` field weighs that many): self counts (top frame), total counts (anywhere on the stack, once per sample), and
 the top-down and bottom-up call trees the Hot methods dock and flame graph draw."""
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import numpy as np
 from pmdesk.model.jfr.recording import Recording, Window
 
 SAMPLES = "jdk.ExecutionSample"
+# what a CPU/wall profile of a recording is made of, in the order one is chosen when none is asked for: the
+# JVM's execution samples, async-profiler's wall-clock samples, JDK 25's CPU-time samples
+SAMPLE_EVENTS = (SAMPLES, "profiler.WallClockSample", "jdk.CPUTimeSample")
 
 
 @dataclass
@@ -104,14 +108,29 @@ WEIGHTS = {"jdk.ObjectAllocationSample": ("weight", "bytes"), "jdk.ObjectAllocat
            "jdk.ObjectAllocationOutsideTLAB": ("allocationSize", "bytes")}
 
 
-def weight_of(event_type: str) -> tuple[str | None, str]:
-    """(the field an event type's profile is weighted by, or None for one each; the unit of the weights)."""
-    return WEIGHTS.get(event_type, (None, "events"))
+def weight_of(event_type: str, rec: Recording | None = None) -> tuple[str | None, str]:
+    """(the field an event type's profile is weighted by, or None for one each; the unit of the weights).
+    An event with a `samples` field stands for that many samples (async-profiler folds consecutive samples of
+    one stack into one event) and weighs them, as its converter and JMC weigh it."""
+    if event_type in WEIGHTS:
+        return WEIGHTS[event_type]
+    if rec is not None and rec.field(rec.events(event_type), "samples") is not None:
+        return "samples", "samples"
+    return None, "events"
 
 
-def profile(rec: Recording, event_type: str = SAMPLES, weight_field: str | None = None,
+def default_event(rec: Recording) -> str:
+    """The event a profile of the recording is made of when none is asked for: the first of SAMPLE_EVENTS the
+    recording has (jdk.ExecutionSample when it has none)."""
+    return next((t for t in SAMPLE_EVENTS if len(rec.events(t))), SAMPLES)
+
+
+def profile(rec: Recording, event_type: str | None = None, weight_field: str | None = None,
             window: Window = None, thread: int | None = None) -> Profile:
-    """The profile of `event_type` events' stacks, each event weighing 1 or its `weight_field`."""
+    """The profile of `event_type` events' stacks (default_event when None), each event weighing 1 or its
+    `weight_field` (when None: weight_of's)."""
+    event_type = event_type or default_event(rec)
+    weight_field = weight_field or weight_of(event_type, rec)[0]
     ev = rec.events(event_type, window)
     keep = ev.stack >= 0
     if thread is not None:

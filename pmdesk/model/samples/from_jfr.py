@@ -1,6 +1,7 @@
 """A JFR recording's stack samples in the stack-samples model, so the profile docks, `pmdesk profile` and
-`pmdesk profile-diff` work on recordings too: jdk.ExecutionSample, jdk.NativeMethodSample and
-jdk.ObjectAllocationSample events (each an event of the profile), frames by method (`Class.method`, one
+`pmdesk profile-diff` work on recordings too: jdk.ExecutionSample, jdk.NativeMethodSample,
+jdk.ObjectAllocationSample, JDK 25's jdk.CPUTimeSample and async-profiler's profiler.WallClockSample events
+(each an event of the profile; one with a `samples` field counts that many), frames by method (`Class.method`, one
 frame per method and descriptor, as JMC's flame graph tells overloads apart), weighed by count (`samples`)
 and, for allocation samples, by their `weight` in bytes (`allocated`, as JMC weighs them). Built from the
 recording's index when first asked (the events' stack pool rows through one trie pass), not stored again."""
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from pmdesk.model.dump import Dump
     from pmdesk.model.samples.profile import Samples
 
-PROFILE_EVENTS = ("jdk.ExecutionSample", "jdk.NativeMethodSample", "jdk.ObjectAllocationSample")
+PROFILE_EVENTS = ("jdk.ExecutionSample", "jdk.NativeMethodSample", "jdk.ObjectAllocationSample",
+                  "profiler.WallClockSample", "jdk.CPUTimeSample")
 ALLOCATION = "jdk.ObjectAllocationSample"
 
 
@@ -50,7 +52,11 @@ def samples_of(dump: Dump) -> Samples:
     names.append("<unknown method>")
     stack_node, parent, frame = build_trie(off, frames, True)
     node = stack_node[inverse] if len(inverse) else np.zeros(0, np.int32)
-    values = {0: np.ones(len(node))}
+    parts = []  # an event with a `samples` field (async-profiler's) stands for that many samples
+    for e, k in evs:
+        n = rec.field(e, "samples")
+        parts.append(n[k].astype(np.float64) if n is not None else np.ones(int(k.sum())))
+    values = {0: np.concatenate(parts) if parts else np.ones(len(node))}
     types = [("samples", "count")]
     if any(e.type_name == ALLOCATION for e, _k in evs):
         types.append(("allocated", "bytes"))
