@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -544,3 +545,41 @@ def test_a_compressed_core_inflates_only_what_the_core_holds(tmp_path: Path, mon
     os.utime(bomb, ns=(st.st_atime_ns, st.st_mtime_ns))
     with Dump.open(bomb, index_dir=tmp_path / "i2") as d:
         assert CrashSession(d).crash.cause.signal_name == "SIGABRT"
+
+
+def gdb_backtraces(text: str) -> dict[int, list[str]]:
+    """LWP -> the functions of gdb's `thread apply all bt`, innermost first."""
+    out: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if m := re.match(r"^Thread \d+ \(.*LWP (\d+)\)", line):
+            current = out.setdefault(int(m[1]), [])
+        elif current is not None and (m := re.match(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(", line)):
+            current.append(m[1])
+    return out
+
+
+def test_a_core_without_text_or_elf_headers(tmp_path: Path) -> None:
+    """coredump_filter 0x3 (anonymous memory only): the core holds neither the modules' text nor their ELF
+    headers, and the program is no longer where the core says. The modules are placed from NT_FILE with the
+    files --exe and the recorded paths give (said: their build-ids cannot be checked), and every thread's
+    frames equal gdb's backtraces of the live process — the program's frames always, libc's when this
+    machine's libc is the one it ran with."""
+    where = NATIVE / "filtered"
+    core_path = tmp_path / "mutex_deadlock.filtered.core"
+    core_path.write_bytes(gzip.decompress((where / "mutex_deadlock.filtered.core.gz").read_bytes()))
+    want = gdb_backtraces((where / "mutex_deadlock.filtered.gdb.txt").read_text())
+    libc, libc_id = (where / "libc.txt").read_text().split()
+    same_libc = build_id_of_file(libc) == libc_id
+    core = Core(str(core_path), SearchPaths(exe=str(where / "mutex_deadlock"), debuginfod_urls=[]))
+    try:
+        assert any("ELF headers of 3 module(s)" in w for w in core.warnings), core.warnings
+        assert {t.tid for t in core.notes.threads} == set(want)
+        app = {"take_second", "worker_ab", "worker_ba", "main"}
+        for t in core.notes.threads:
+            got = [f.function for f in core.frames(t.registers)]
+            assert app_only(got, app) == app_only(want[t.tid], app) and app_only(got, app), t.tid
+            if same_libc:
+                assert got == want[t.tid], t.tid
+    finally:
+        core.close()

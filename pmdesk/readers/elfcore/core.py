@@ -19,7 +19,7 @@ from pmdesk.native.arch import PC, SP
 from pmdesk.native.disasm import memory_operand
 from pmdesk.native.elf_sections import gnu_build_id
 from pmdesk.native.image import Image
-from pmdesk.native.symbol_files import SearchPaths, find_binary, find_debug_file
+from pmdesk.native.symbol_files import SearchPaths, build_id_of_file, find_binary, find_debug_file
 from pmdesk.native.symbolicate import Symbolizer
 from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.locks import mutex_waits
@@ -72,6 +72,7 @@ class Core:
         self._located_files: dict[str, BinaryIO] = {}
         self.main_looked: list[str] = []
         self.warnings: list[str] = []  # binaries refused for not matching the core
+        self.unchecked: list[str] = []  # binaries used without the core holding their headers (build-id unknown)
         self.memory = Memory(self._read_core, segs, self.notes.files, self._mapped_file)
         self.modules = self._modules()
         self.symbolizer = Symbolizer(self.machine, self.memory, self.module_at, self._main_path())
@@ -122,6 +123,10 @@ class Core:
             names = self._link_map(next(iter(out), None))
             libraries, missing = self._located_libraries(names, {m.bias for m in out})
             out += self._modules_of(libraries, None) + missing
+        if self.unchecked:
+            self.warnings.append(f"the core does not hold the ELF headers of {len(self.unchecked)} module(s) (dumped "
+                                 "without them, as a coredump_filter without bit 4 leaves them out): "
+                                 f"{', '.join(self.unchecked)} used unchecked against the build-ids they ran with")
         out.sort(key=lambda m: m.start)
         self.starts = [m.start for m in out]
         for m in out:  # the names the dynamic linker used (/lib/…/libc.so.6, as gdb shows them)
@@ -137,10 +142,24 @@ class Core:
             maps.sort(key=lambda m: m.start)
             first = next((m for m in maps if m.offset == 0), maps[0])
             build_id, vaddr0 = self._elf_in_memory(first.start)
+            found = None
             if build_id is None and vaddr0 is None:
-                continue  # not an ELF image (a data file, /dev/zero…)
+                if self.memory.read(first.start, 4) is not None:
+                    continue  # not an ELF image (a data file, /dev/zero…)
+                # the core lacks the image's first page (a coredump_filter without ELF headers, text not
+                # dumped) and its file is not where NT_FILE says: the binary found by --exe, the search dirs or
+                # its recorded path tells where its segments lie (gdb reads that file too)
+                found = find_binary(path, None, self.paths, path == main, self.dir)
+                head = _elf_of_file(found.path) if found.path is not None else None
+                if head is None:
+                    out.append(Image(path, maps[0].start, maps[-1].end, first.start, None,
+                                     looked=list(found.looked)))
+                    continue
+                build_id, vaddr0 = head
+                self.unchecked.append(found.path)
             mod = Image(path, maps[0].start, maps[-1].end, first.start - (vaddr0 or 0), build_id)
-            found = find_binary(path, build_id, self.paths, path == main, self.dir)
+            if found is None:
+                found = find_binary(path, build_id, self.paths, path == main, self.dir)
             mod.binary, mod.looked, mod.warning = found.path, list(found.looked), found.warning
             dbg = find_debug_file(mod.binary, build_id, self.paths)
             mod.debug_file = dbg.path
@@ -334,3 +353,16 @@ class Core:
         """The data symbol at addr (a global mutex: lock_a), if a symbol table names it."""
         mod = self.module_at(addr)
         return mod.symbols.object_at(addr - mod.bias) if mod is not None else None
+
+
+def _elf_of_file(path: str) -> tuple[str | None, int] | None:
+    """(GNU build-id, vaddr of the first PT_LOAD minus its offset) of an ELF file; None when it is not one."""
+    try:
+        with open(path, "rb") as f:
+            elf = ELFFile(f)
+            first = next((seg.header for seg in elf.iter_segments() if seg.header.p_type == "PT_LOAD"), None)
+    except (OSError, ELFError, ValueError):
+        return None
+    if first is None:
+        return None
+    return build_id_of_file(path), first.p_vaddr - first.p_offset
