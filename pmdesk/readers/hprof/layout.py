@@ -4,7 +4,8 @@ An HPROF dump records field *values*, not the JVM's object layout: INSTANCE_DUMP
 reference as one identifier. The size the JVM (and `jmap -histo`) reports depends on the object
 header, the reference width and HotSpot's field packing. This module re-runs HotSpot's field layout
 (JDK 15+ `FieldLayoutBuilder`: primitives largest first, then references, each into the smallest
-hole that fits, holes in superclass layouts reused) for a chosen `HeapLayout`.
+hole that fits, holes in superclass layouts reused; or, for the JVMs before it — JDK 5 to 14, JDK 8 and 11
+the most common in production — `ClassFileParser::layout_fields`) for a chosen `HeapLayout`.
 
 HotSpot also injects hidden fields into a few JDK classes (javaClasses.hpp `*_INJECTED_FIELDS`);
 the heap dumper does not write them, so they are added here by class name.
@@ -174,6 +175,7 @@ class ClassLayout:
     fields: list[tuple[int, int]]
     instance_bytes: int
     contended: bool = False  # the class or a superclass uses @Contended: subclasses only append
+    fields_end: int = 0  # pre-JDK-15 layouts: where a subclass's fields start (aligned to a reference)
 
 
 def _field_bytes(field_type: int, layout: HeapLayout) -> int:
@@ -236,6 +238,66 @@ def instance_layout(super_layout: ClassLayout | None, name: str, fields: list[tu
     end = _align(blocks.end(), layout.word_bytes)
     contended = class_contended or bool(groups) or bool(super_layout and super_layout.contended)
     return ClassLayout(blocks.fields(), _align(end, layout.alignment), contended)
+
+
+# Classes HotSpot before JDK 15 laid out with references first and no field compaction (their offsets are
+# hard-coded in javaClasses.cpp); ClassFileParser::layout_fields, JDK 8/11.
+LEGACY_OOPS_FIRST = frozenset({
+    "java/lang/AssertionStatusDirectives", "java/lang/Class", "java/lang/ClassLoader", "java/lang/ref/Reference",
+    "java/lang/ref/SoftReference", "java/lang/StackTraceElement", "java/lang/String", "java/lang/Throwable",
+    "java/lang/Boolean", "java/lang/Character", "java/lang/Float", "java/lang/Double", "java/lang/Byte",
+    "java/lang/Short", "java/lang/Integer", "java/lang/Long"})
+
+
+def legacy_instance_layout(super_layout: ClassLayout | None, name: str, fields: list[tuple[str, int]],
+                           layout: HeapLayout) -> ClassLayout:
+    """Lay out a class's own instance fields as HotSpot did before JDK 15 (ClassFileParser::layout_fields with
+    FieldsAllocationStyle=1 and CompactFields, the JDK 8 and 11 defaults): the subclass starts where its
+    superclass's fields end (rounded up to a reference, not to 8 bytes); longs/doubles first, aligned to 8
+    with one int, shorts, bytes or a reference filling the gap before them; then ints, shorts, bytes;
+    references last (first, without compaction, for the classes of LEGACY_OOPS_FIRST). Only sizes matter
+    here: the field values are read in dump order."""
+    ref = layout.reference_bytes
+    first = super_layout.fields_end if super_layout is not None and super_layout.fields_end else \
+        layout.object_header_bytes
+    groups = contended_groups(name, [f for f, _t in fields])
+    class_contended = name in CONTENDED_CLASSES
+    if class_contended:
+        first += CONTENDED_PADDING
+    injected_prims, injected_refs = _injected(name, layout)
+    prims = [_field_bytes(t, layout) for f, t in fields if t != 2 and f not in groups] + injected_prims
+    oops = sum(1 for f, t in fields if t == 2 and f not in groups) + len(injected_refs)
+    doubles, words, shorts, bytes_ = (prims.count(8), prims.count(4), prims.count(2), prims.count(1))
+    oops_first = name in LEGACY_OOPS_FIRST
+    double_at = first + oops * ref if oops_first else first
+    if doubles:
+        aligned = _align(double_at, 8)
+        gap = aligned - double_at
+        if not oops_first and gap:  # CompactFields: the gap before the longs takes what fits
+            if words and gap >= 4:
+                words, gap = words - 1, gap - 4
+            while shorts and gap >= 2:
+                shorts, gap = shorts - 1, gap - 2
+            while bytes_ and gap >= 1:
+                bytes_, gap = bytes_ - 1, gap - 1
+            if oops and gap >= ref:
+                oops, gap = oops - 1, gap - ref
+        double_at = aligned
+    end = double_at + 8 * doubles + 4 * words + 2 * shorts + bytes_
+    if not oops_first and oops:
+        end = _align(end, ref) + oops * ref
+    if groups:  # @Contended groups after the other fields, each padded before, the last one after too
+        for group in dict.fromkeys(groups.values()):
+            end += CONTENDED_PADDING
+            for size in sorted((_field_bytes(t, layout) for f, t in fields if groups.get(f) == group), reverse=True):
+                end = _align(end, size) + size
+        end += CONTENDED_PADDING
+    elif class_contended:
+        end += CONTENDED_PADDING
+    own = [(first, end - first)] if end > first else []
+    inherited = super_layout.fields if super_layout is not None else []
+    return ClassLayout(inherited + own, _align(_align(end, layout.word_bytes), layout.alignment),
+                       class_contended or bool(groups), fields_end=_align(end, ref))
 
 
 def mirror_bytes(class_instance_bytes: int, static_types: list[int], layout: HeapLayout) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,14 @@ from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.hprof import records as R
 from pmdesk.readers.hprof import scan as K
-from pmdesk.readers.hprof.layout import LAYOUTS, ClassLayout, HeapLayout, instance_layout, mirror_bytes
+from pmdesk.readers.hprof.layout import (
+    LAYOUTS,
+    ClassLayout,
+    HeapLayout,
+    instance_layout,
+    legacy_instance_layout,
+    mirror_bytes,
+)
 from pmdesk.readers.hprof.source import ChunkSource
 
 OBJ_BATCH = 1 << 20
@@ -395,15 +403,44 @@ class HprofScan:
         """The layout whose array sizes no address gap contradicts and most gaps confirm."""
         cands = [i for i, lay in enumerate(LAYOUTS) if lay.id_size == self.id_size]
         best = min(cands, key=lambda h: (self.viol[h], -self.match[h], h))
+        self.ids_are_addresses = bool(self.match[best])
         if self.match[best] == 0:
             best = cands[0]
             self.sink.diagnostic(None, "hprof.layout_guess",
-                                 "object addresses give no evidence of the JVM's object layout; assumed "
-                                 f"{LAYOUTS[best].name}", "info")
+                                 "object addresses give no evidence of the JVM's object layout (the dump's ids may "
+                                 "be serial numbers, as the old hprof agent writes them, not addresses): sizes "
+                                 f"from the class layouts of {LAYOUTS[best].name}", "info")
         self.layout_evidence = {LAYOUTS[c].name: {"contradicting_gaps": int(self.viol[c]),
                                                   "exact_gaps": int(self.match[c])} for c in cands}
         self.hyp_index = best
         return LAYOUTS[best]
+
+    def _choose_field_layout(self, modern: Callable[[int], ClassLayout | None],
+                             legacy: Callable[[int], ClassLayout | None], version: str,
+                             layout: HeapLayout) -> Callable[[int], ClassLayout | None]:
+        """JDK 15+'s field layout or the one before it, as the dump's evidence says: the instance sizes object
+        addresses contradict least (an object closer to the next than its computed size) and confirm most;
+        without address evidence, the pre-15 layout for the old hprof agent's dumps (JAVA PROFILE 1.0.1, or
+        ids that are not addresses: no JVM after JDK 8 writes those), else JDK 15+'s."""
+        self.field_layout_evidence: dict[str, list[int]] = {}
+        if not self.ids_are_addresses:
+            old = version != "JAVA PROFILE 1.0.3"  # Android's: its own layout, closer to JDK 15+'s
+            self.field_layout = "before JDK 15" if old else "JDK 15+"
+            return legacy if old else modern
+        score = {"JDK 15+": [0, 0], "before JDK 15": [0, 0]}  # [contradicted, confirmed] classes
+        for cd in self.class_dumps:
+            s = cd.slot
+            if not (0 <= s < len(self.gap_seen)) or not self.gap_seen[s] or int(self.slot_kind[s]) != 0:
+                continue
+            gap = int(self.min_gap[s])
+            for what, of in (("JDK 15+", modern), ("before JDK 15", legacy)):
+                cl = of(cd.class_id)
+                if cl is not None:
+                    score[what][0] += gap < cl.instance_bytes
+                    score[what][1] += gap == cl.instance_bytes
+        self.field_layout = min(score, key=lambda k: (score[k][0], -score[k][1], k != "JDK 15+"))
+        self.field_layout_evidence = score
+        return legacy if self.field_layout == "before JDK 15" else modern
 
     def _finish(self, version: str, seconds: float) -> None:
         self.progress.update(1.0, "computing class layouts")
@@ -414,24 +451,32 @@ class HprofScan:
         slot_key[self.vals[used]] = self.keys[used]
         name_of = self._class_name
         dumps = {cd.class_id: cd for cd in self.class_dumps}
-        layouts: dict[int, ClassLayout] = {}
 
-        def layout_of(cid: int, depth: int = 0) -> ClassLayout | None:
-            if cid in layouts:
-                return layouts[cid]
-            cd = dumps.get(cid)
-            if cd is None or depth > 256:
-                return None
-            sup = layout_of(cd.super_id, depth + 1) if cd.super_id else None
-            if cd.super_id and sup is None:
+        def layouts_by(lay_out: Callable[..., ClassLayout]) -> Callable[[int], ClassLayout | None]:
+            layouts: dict[int, ClassLayout] = {}
+
+            def layout_of(cid: int, depth: int = 0) -> ClassLayout | None:
+                if cid in layouts:
+                    return layouts[cid]
+                cd = dumps.get(cid)
+                if cd is None or depth > 256:
+                    return None
+                sup = layout_of(cd.super_id, depth + 1) if cd.super_id else None
+                raw = self.class_names.get(cid)
+                cl = lay_out(sup, self.strings.get(raw, "") if raw else "",
+                             [(self.strings.get(n, ""), t) for n, t in cd.fields], layout)
+                layouts[cid] = cl
+                return cl
+
+            return layout_of
+
+        layout_of = self._choose_field_layout(layouts_by(instance_layout), layouts_by(legacy_instance_layout),
+                                              version, layout)
+        for cd in self.class_dumps:
+            if cd.super_id and cd.super_id not in dumps:
                 self.sink.diagnostic(None, "hprof.missing_superclass",
-                                     f"class {name_of(cid)}: superclass 0x{cd.super_id:x} has no CLASS_DUMP; "
-                                     "its fields are not counted")
-            raw = self.class_names.get(cid)
-            cl = instance_layout(sup, self.strings.get(raw, "") if raw else "",
-                                 [(self.strings.get(n, ""), t) for n, t in cd.fields], layout)
-            layouts[cid] = cl
-            return cl
+                                     f"class {name_of(cd.class_id)}: superclass 0x{cd.super_id:x} has no "
+                                     "CLASS_DUMP; its fields are not counted")
 
         class_cls = next((cd for cd in self.class_dumps if self._raw_name(cd.class_id) == "java/lang/Class"), None)
         class_bytes = layout_of(class_cls.class_id).instance_bytes if class_cls else 0
@@ -477,7 +522,8 @@ class HprofScan:
                 cl = layout_of(key)
                 inst = cl.instance_bytes if cl else layout.object_header_bytes
                 gap = int(self.min_gap[s])
-                if cl and self.gap_seen[s] and gap != inst and (gap < inst or self.gap_seen[s] >= 8):
+                if cl and self.gap_seen[s] and gap != inst and (gap < inst or self.gap_seen[s] >= 8) and \
+                        self.ids_are_addresses and gap >= layout.object_header_bytes:
                     self.sink.diagnostic(None, "hprof.size_from_addresses",
                                          f"{name}: computed instance size {inst} B, object addresses show {gap} B; "
                                          "using the addresses", "info")
@@ -525,6 +571,7 @@ class HprofScan:
             "hprof.object_header_bytes": layout.object_header_bytes, "hprof.reference_bytes": layout.reference_bytes,
             "hprof.array_length_end": layout.array_length_end, "hprof.relaxed_array_base": layout.relaxed_array_base,
             "hprof.layout_evidence": self.layout_evidence, "hprof.size_corrections": corrections,
+            "hprof.field_layout": self.field_layout, "hprof.field_layout_evidence": self.field_layout_evidence,
             "hprof.records": top, "hprof.record_body_bytes": top_bytes,
             "hprof.subrecords": subs, "hprof.dumped_objects": self.objects, "hprof.class_dumps": len(self.class_dumps),
             "hprof.truncated_at": self.truncated_at,
