@@ -1,6 +1,7 @@
 """Benchmark (long version of tests/test_faults.py): kill -9 at random points of indexing, of the graph pass
-and of a diff, then run the command again; several pmdesk processes on one dump at once — many trials each,
-on the dumps given (default: the test dumps). Prints scenario × trials × outcomes.
+and of a diff, and while a JFR recording is indexed, then run the command again; several pmdesk processes on
+one dump at once — many trials each, on the dumps given (default: the test dumps). Prints scenario × trials ×
+outcomes.
 
 Usage: python benchmarks/faults.py [--trials 40] [--dump A.hprof] [--other B.hprof]
 """
@@ -60,6 +61,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=40)
     ap.add_argument("--dump", default=str(ROOT / "tests" / "data" / "leak-nocoops-phase1.hprof"))
     ap.add_argument("--other", default=str(ROOT / "tests" / "data" / "leak-phase2.hprof.gz"))
+    ap.add_argument("--recording", default=str(ROOT / "tests" / "data" / "jfr" / "workload.jfr"))
     ap.add_argument("--max-seconds", type=float, default=4.0, help="kill within this many seconds of the start")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="pmdesk-faults-") as tmp:
@@ -73,6 +75,8 @@ def main() -> int:
                                                   a.max_seconds, idx / "f", a.trials + 1),
             "kill -9 during a diff": killed(["diff", a.dump, a.other], ["diff", a.dump, a.other], a.trials,
                                             a.max_seconds * 2, idx / "d", a.trials + 1),
+            "kill -9 while indexing a JFR recording": killed(["index", a.recording], ["events", a.recording],
+                                                             a.trials, 1.5, idx / "j", 1),
             "index and biggest at once": racing(a.dump, a.trials // 2 or 1, idx / "r"),
         }
     print(f"{'scenario':<40}{'trials':>7}  outcomes")

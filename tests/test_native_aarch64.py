@@ -42,11 +42,11 @@ def libraries_here() -> bool:
     return True
 
 
-def gdb_threads(name: str) -> dict[int, list[tuple[int | None, str | None]]]:
+def gdb_threads(name: str, folder: Path = A64) -> dict[int, list[tuple[int | None, str | None]]]:
     """LWP -> [(pc gdb printed or None, function or None for ??)] from gdb's `thread apply all bt`."""
     threads: dict[int, list[tuple[int | None, str | None]]] = {}
     current = None
-    for line in (A64 / f"{name}.gdb.txt").read_text().splitlines():
+    for line in (folder / f"{name}.gdb.txt").read_text().splitlines():
         if m := re.match(r"^Thread \d+ \(.*LWP (\d+)\)+:$", line):
             current = threads.setdefault(int(m[1]), [])
         elif current is not None and (m := re.match(r"^#\d+\s+(?:(0x[0-9a-f]+) in )?(\S+)", line)):

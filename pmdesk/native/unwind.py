@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pmdesk.native.arch import DWARF_REGS, FP, LINK_REGISTER, PC, SP
+from pmdesk.native.arch import DWARF_REGS, FP, LINK_REGISTER, PC, PPC64_LR_SAVE, SP
 from pmdesk.native.image import Image
 
 MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
@@ -64,6 +64,9 @@ class Unwinder:
             got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
             signal = isinstance(got, tuple) and got[1]
             frames.append((pc, how, caller, signal))
+            if self.machine == "EM_PPC64" and len(frames) > 1 and self.memory.u64(regs[sp_name]) == 0:
+                self.ended = True  # a zero back chain: the outermost frame (a thread's clone, _start), as gdb ends
+                break
             step = got[0] if isinstance(got, tuple) else got
             how = "cfi"
             if step is None and not frames[1:] and self.machine in LINK_REGISTER:
@@ -75,7 +78,7 @@ class Unwinder:
             if step is None and self.scan:
                 step = self._scan_step(regs)
                 how = "scan"
-            if step is None and not regs.get(FP[self.machine]) and self.machine == "EM_X86_64" and (
+            if step is None and self.machine == "EM_X86_64" and not regs.get(FP[self.machine]) and (
                     mod is None or mod.cfi.row((pc - 1 if caller else pc) - mod.bias) is None):
                 step = "end"  # no CFI and a zero frame pointer: the x86-64 ABI's end of the chain (process entry)
             if step is None or step == "end":
@@ -184,7 +187,7 @@ class Unwinder:
         the return address the frame record holds already (a function that saved its record: the frame
         chain is right)."""
         lr = regs.get(LINK_REGISTER[self.machine])
-        fp = regs.get(FP[self.machine])
+        fp = regs.get(FP.get(self.machine, ""))
         if not lr or (not self.memory.executable(lr) and self.image_at(lr) is None):
             return None
         if fp and fp % 8 == 0 and self.memory.u64(fp + 8) == lr:
@@ -194,6 +197,8 @@ class Unwinder:
         return new
 
     def _fp_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        if self.machine not in FP:
+            return self._back_chain_step(regs) if self.machine == "EM_PPC64" else None
         fp = regs.get(FP[self.machine])
         if not fp or fp % 8:
             return None
@@ -204,6 +209,21 @@ class Unwinder:
         new[FP[self.machine]] = saved_fp
         new[PC[self.machine]] = ra
         new[SP[self.machine]] = fp + 16
+        return new
+
+    def _back_chain_step(self, regs: dict[str, int]) -> dict[str, int] | None:
+        """ppc64's frame chain: the caller's stack pointer is the first word of this frame, and the return
+        address into it lies in the caller's frame, PPC64_LR_SAVE bytes in (where this function saved it)."""
+        sp = regs.get(SP[self.machine])
+        caller_sp = self.memory.u64(sp) if sp and sp % 8 == 0 else None
+        if not caller_sp or caller_sp <= sp:
+            return None
+        ra = self.memory.u64(caller_sp + PPC64_LR_SAVE)
+        if ra is None or not self.memory.executable(ra) and self.image_at(ra) is None:
+            return None
+        new = dict(regs)
+        new[PC[self.machine]] = ra
+        new[SP[self.machine]] = caller_sp
         return new
 
     def _scan_step(self, regs: dict[str, int]) -> dict[str, int] | None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pmdesk.readers.elfcore.memory import Memory
 from pmdesk.readers.elfcore.notes import Thread
 
-SYS_FUTEX = {"EM_X86_64": 202, "EM_AARCH64": 98}
-SYSCALL_ARG0 = {"EM_X86_64": "rdi", "EM_AARCH64": "x0"}
-SYSCALL_NR = {"EM_X86_64": "orig_rax", "EM_AARCH64": "x8"}
+SYS_FUTEX = {"EM_X86_64": 202, "EM_AARCH64": 98, "EM_PPC64": 221}
+SYSCALL_ARG0 = {"EM_X86_64": "rdi", "EM_AARCH64": "x0", "EM_PPC64": "r3"}
+SYSCALL_NR = {"EM_X86_64": "orig_rax", "EM_AARCH64": "x8", "EM_PPC64": "r0"}
 OWNER_OFFSET = 8
 
 

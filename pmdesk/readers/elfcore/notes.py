@@ -1,4 +1,5 @@
-"""The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64 and aarch64,
+"""The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64, aarch64 and
+ppc64le,
 NT_FPREGSET (floating-point and vector registers), NT_PRPSINFO (command line, uid), NT_SIGINFO (signal, code,
 fault address), NT_AUXV, NT_FILE (which file is mapped where) — the layouts the Linux kernel, gdb's gcore and
 qemu-user write."""
@@ -22,6 +23,10 @@ REGISTERS = {
                   "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
                   "gs"),
     "EM_AARCH64": tuple(f"x{i}" for i in range(31)) + ("sp", "pc", "pstate"),
+    # ppc64 elf_gregset_t (the kernel's struct pt_regs as user_regset): 48 words
+    "EM_PPC64": tuple(f"r{i}" for i in range(32)) + ("nip", "msr", "orig_gpr3", "ctr", "lr", "xer", "ccr", "softe",
+                                                     "trap", "dar", "dsisr", "result", "pad0", "pad1", "pad2",
+                                                     "pad3"),
 }
 SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
            8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",

@@ -1,0 +1,56 @@
+"""Cores of other architectures against gdb-multiarch: the corpus programs cross-compiled for ppc64le and run
+under qemu-user (tests/data/native/other_arch/make.sh). Registers from NT_PRSTATUS, CFI with the ELFv2 ABI's
+register numbers, the back chain where CFI ends (a zero back chain is the outermost frame, as gdb stops), the
+futex deadlock — every frame of every thread, function and pc, equal to gdb's. Libc frames need the ppc64el
+libc the cores ran with (Debian's libc6-ppc64el-cross); without it the deadlock core is skipped."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
+from pmdesk.readers.elfcore.core import Core
+from tests.conftest import DATA
+from tests.test_native_aarch64 import gdb_threads
+
+OTHER = DATA / "native" / "other_arch"
+
+
+def libc_of(arch: str) -> Path | None:
+    """This machine's libc of `arch` when it is the one the cores ran with."""
+    for line in (OTHER / "libraries.txt").read_text().splitlines():
+        name, lib, build_id = line.split()
+        if name == arch:
+            return Path(lib) if build_id_of_file(lib) == build_id else None
+    return None
+
+
+@pytest.mark.parametrize("name", ["segv_chain", "mutex_deadlock"])
+@pytest.mark.parametrize("arch", ["ppc64le"])
+def test_frames_equal_gdb(name: str, arch: str, tmp_path: Path) -> None:
+    libc = libc_of(arch)
+    if name != "segv_chain" and libc is None:
+        pytest.skip(f"the {arch} libc the core ran with is not installed")
+    core_path = tmp_path / f"{name}.{arch}.core"
+    with gzip.open(OTHER / f"{name}.{arch}.core.gz") as src, open(core_path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    want = gdb_threads(f"{name}.{arch}", OTHER)
+    paths = SearchPaths(exe=str(OTHER / f"{name}.{arch}"), search_dirs=[str(libc.parent)] if libc else [],
+                        debuginfod_urls=[])
+    core = Core(str(core_path), paths)
+    try:
+        assert core.machine == "EM_PPC64" and not core.notes.problems
+        assert {t.tid for t in core.notes.threads} == set(want)
+        for t in core.notes.threads:
+            got = [(f.pc, f.function) for f in core.frames(t.registers)]
+            assert [fn for _pc, fn in got] == [fn for _pc, fn in want[t.tid]], f"thread {t.tid}"
+            assert [pc for pc, _fn in got] == [g if g is not None else pc for (pc, _f), (g, _) in
+                                               zip(got, want[t.tid], strict=True)], f"thread {t.tid}"
+        if name == "mutex_deadlock":
+            assert len(core.waits()) == 2 and {w.owner for w in core.waits()} == {w.tid for w in core.waits()}
+    finally:
+        core.close()
