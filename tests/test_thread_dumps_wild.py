@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pmdesk import cli
+from pmdesk.model.dump import Dump
 from tests.conftest import DATA
 
 WILD = DATA / "threads" / "wild"
@@ -110,6 +111,8 @@ def test_go_ancestors_are_kept_apart_from_the_stack(tmp_path: Path, capsys: pyte
     assert any(f["function"] == "main.top" for f in top["frames"]) and leaf["state"] == "chan receive"
     assert not any(f["function"] == "runtime.newproc" for t in doc["threads"] for f in t["frames"])
     assert middle["waits_for"] is not None  # sync.(*Mutex).Lock, found in its own stack only
+    with Dump.open(WILD / "go-ancestors.sigquit.txt", index_dir=tmp_path / "c") as d:  # the registers SIGQUIT
+        assert not list(d.diagnostics())  # prints after goroutine 0 are no "unreadable lines"
     logged = threads_doc(WILD / "go-ancestors.cri-log.txt", tmp_path / "b", capsys)
 
     def structure(d: dict) -> list:

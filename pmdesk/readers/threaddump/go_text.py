@@ -13,6 +13,7 @@ from pmdesk.readers.threaddump.model import Ancestor, DumpRecord, Frame, LockRef
 _HEADER = re.compile(r"^goroutine (?P<id>\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)?(?: \[(?P<state>[^\]]*)\])?:\s*$")
 _FILE = re.compile(r"^\t(?P<file>.+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?")
 _CALL = re.compile(r"^(?P<fn>.+?)\((?P<args>[^()]*)\)\s*$")
+_REGISTER = re.compile(r"^[a-z][a-z0-9]{1,6}\s+0x[0-9a-f]+$")  # 'rax    0xca': the signalled thread's registers
 _ANCESTOR = re.compile(r"^\[originating from goroutine (?P<id>\d+)\]:\s*$")
 _DUMP_START = ("SIGQUIT:", "panic:", "fatal error:", "SIGABRT:", "SIGSEGV:", "SIGBUS:", "SIGILL:", "SIGTRAP:")
 _MUTEX_LOCK = ("sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow", "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock")
@@ -67,7 +68,7 @@ def parse(lines: list[str], problems: list[tuple[int, str]]) -> list[DumpRecord]
                 th.ancestors.append(here)
                 pending_created = False
                 continue
-        if line.startswith("..."):  # "...additional frames elided..."
+        if line.startswith("...") or _REGISTER.match(line):  # "...additional frames elided...", registers
             continue
         m = _CALL.match(line)
         if m is None:
