@@ -47,7 +47,7 @@ def gdb_threads(name: str, folder: Path = A64) -> dict[int, list[tuple[int | Non
     threads: dict[int, list[tuple[int | None, str | None]]] = {}
     current = None
     for line in (folder / f"{name}.gdb.txt").read_text().splitlines():
-        if m := re.match(r"^Thread \d+ \(.*LWP (\d+)\)+:$", line):
+        if m := re.match(r"^Thread \d+ \(.*LWP (\d+)\).*:$", line):
             current = threads.setdefault(int(m[1]), [])
         elif current is not None and (m := re.match(r"^#\d+\s+(?:(0x[0-9a-f]+) in )?(\S+)", line)):
             current.append((int(m[1], 16) if m[1] else None, None if m[2] == "??" else m[2]))

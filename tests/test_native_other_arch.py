@@ -1,8 +1,10 @@
-"""Cores of other architectures against gdb-multiarch: the corpus programs cross-compiled for ppc64le and run
-under qemu-user (tests/data/native/other_arch/make.sh). Registers from NT_PRSTATUS, CFI with the ELFv2 ABI's
-register numbers, the back chain where CFI ends (a zero back chain is the outermost frame, as gdb stops), the
-futex deadlock — every frame of every thread, function and pc, equal to gdb's. Libc frames need the ppc64el
-libc the cores ran with (Debian's libc6-ppc64el-cross); without it the deadlock core is skipped."""
+"""Cores of other architectures against gdb: the corpus programs cross-compiled for ppc64le and run under
+qemu-user (gdb-multiarch's answers), and built for i386 and dumped by gdb's gcore (gdb's answers) —
+tests/data/native/other_arch/make.sh. Registers from NT_PRSTATUS (32-bit longs and registers on i386), CFI
+with each ABI's register numbers, ppc64's back chain where CFI ends (a zero back chain is the outermost frame,
+as gdb stops), i386's vDSO (__kernel_vsyscall, every system call's entry: its image copied out of the core),
+the futex deadlock — every frame of every thread, function and pc, equal to gdb's. Libc frames need the libc
+the cores ran with (Debian's libc6-ppc64el-cross, libc6-i386); without it the deadlock cores are skipped."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def libc_of(arch: str) -> Path | None:
 
 
 @pytest.mark.parametrize("name", ["segv_chain", "mutex_deadlock"])
-@pytest.mark.parametrize("arch", ["ppc64le"])
+@pytest.mark.parametrize("arch", ["ppc64le", "i386"])
 def test_frames_equal_gdb(name: str, arch: str, tmp_path: Path) -> None:
     libc = libc_of(arch)
     if name != "segv_chain" and libc is None:
@@ -43,7 +45,7 @@ def test_frames_equal_gdb(name: str, arch: str, tmp_path: Path) -> None:
                         debuginfod_urls=[])
     core = Core(str(core_path), paths)
     try:
-        assert core.machine == "EM_PPC64" and not core.notes.problems
+        assert core.machine == {"ppc64le": "EM_PPC64", "i386": "EM_386"}[arch] and not core.notes.problems
         assert {t.tid for t in core.notes.threads} == set(want)
         for t in core.notes.threads:
             got = [(f.pc, f.function) for f in core.frames(t.registers)]

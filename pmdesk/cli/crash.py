@@ -46,6 +46,7 @@ def stack(inv: Invocation) -> Output:
 def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterator[str]:
     """What happened in plain words, then each thread's frames as gdb prints them."""
     c = crash.cause
+    digits = report.address_digits(crash.process.arch)
     yield f"{path}: {report.summary(crash, deadlocks)}"
     if c.signal_name and not crash.snapshot:
         yield f"Program terminated with signal {report.signal_line(c)}."
@@ -59,7 +60,7 @@ def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterato
             # like gdb: the address on the first (innermost) of a physical frame's functions, not on the ones
             # its inlined code sits in, nor on frame 0 when a source line names it
             first_of_frame = i == 0 or not frames[i - 1].inlined
-            pc = f"0x{f.pc:016x} in " if first_of_frame and not (i == 0 and f.file) else ""
+            pc = f"0x{f.pc:0{digits}x} in " if first_of_frame and not (i == 0 and f.file) else ""
             how = "" if f.how == "cfi" else f"  [{f.how}]"
             yield f"#{i:<2} {pc}{f.function or '??'}{where}{how}"
     missing = report.unsymbolicated_modules(crash)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pmdesk.native.arch import DWARF_REGS, FP, LINK_REGISTER, PC, PPC64_LR_SAVE, SP
+from pmdesk.native.arch import DWARF_REGS, FP, LINK_REGISTER, PC, PPC64_LR_SAVE, SP, X86, word_bytes
 from pmdesk.native.image import Image
 
 MAX_FRAMES = 100_000  # a stack overflow's recursion: gdb prints every frame, so does pmdesk
@@ -45,6 +45,14 @@ class Unwinder:
         self.image_at = image_at
         self.scan = scan  # False: a walk with neither CFI nor a frame chain ends (perf's DWARF mode)
         self.ended = False  # whether the last walk reached the outermost frame (CFI says so), not a dead end
+        self.word = word_bytes(machine)
+
+    def _word(self, addr: int) -> int | None:
+        """The pointer-sized word at addr (8 bytes, or 4 on a 32-bit machine)."""
+        if self.word == 8:
+            return self.memory.u64(addr)
+        data = self.memory.read(addr, 4)
+        return None if data is None else int.from_bytes(data, "little")
 
     def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
         """(pc, trust, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
@@ -64,7 +72,7 @@ class Unwinder:
             got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
             signal = isinstance(got, tuple) and got[1]
             frames.append((pc, how, caller, signal))
-            if self.machine == "EM_PPC64" and len(frames) > 1 and self.memory.u64(regs[sp_name]) == 0:
+            if self.machine == "EM_PPC64" and len(frames) > 1 and self._word(regs[sp_name]) == 0:
                 self.ended = True  # a zero back chain: the outermost frame (a thread's clone, _start), as gdb ends
                 break
             step = got[0] if isinstance(got, tuple) else got
@@ -78,7 +86,7 @@ class Unwinder:
             if step is None and self.scan:
                 step = self._scan_step(regs)
                 how = "scan"
-            if step is None and self.machine == "EM_X86_64" and not regs.get(FP[self.machine]) and (
+            if step is None and self.machine in X86 and not regs.get(FP[self.machine]) and (
                     mod is None or mod.cfi.row((pc - 1 if caller else pc) - mod.bias) is None):
                 step = "end"  # no CFI and a zero frame pointer: the x86-64 ABI's end of the chain (process entry)
             if step is None or step == "end":
@@ -115,7 +123,7 @@ class Unwinder:
                 continue
             kind = rule.type
             if kind == "OFFSET":
-                v = self.memory.u64(cfa + rule.arg)
+                v = self._word(cfa + rule.arg)
                 if v is None:  # a saved register out of reach is unknown in the caller; its return address ends it
                     if reg == ra_reg:
                         return None
@@ -135,12 +143,12 @@ class Unwinder:
                 if v is None:
                     return None
                 if kind == "EXPRESSION":
-                    v = self.memory.u64(v)
+                    v = self._word(v)
                     if v is None:
                         return None
                 new[names[reg]] = v
         if ra_reg not in row:
-            if self.machine == "EM_X86_64":  # x86-64 CIEs always save the return address; missing = end
+            if self.machine in X86:  # x86 CIEs always save the return address; missing = end
                 return "end"
             new[PC[self.machine]] = regs.get(names.get(ra_reg, ""), 0)
         else:
@@ -163,7 +171,7 @@ class Unwinder:
                     return None
                 stack.append(regs[names[r]] + args[0])
             elif name == "DW_OP_deref":
-                v = self.memory.u64(stack.pop())
+                v = self._word(stack.pop())
                 if v is None:
                     return None
                 stack.append(v)
@@ -190,7 +198,7 @@ class Unwinder:
         fp = regs.get(FP.get(self.machine, ""))
         if not lr or (not self.memory.executable(lr) and self.image_at(lr) is None):
             return None
-        if fp and fp % 8 == 0 and self.memory.u64(fp + 8) == lr:
+        if fp and fp % 8 == 0 and self._word(fp + 8) == lr:
             return None
         new = dict(regs)
         new[PC[self.machine]] = lr
@@ -200,25 +208,26 @@ class Unwinder:
         if self.machine not in FP:
             return self._back_chain_step(regs) if self.machine == "EM_PPC64" else None
         fp = regs.get(FP[self.machine])
-        if not fp or fp % 8:
+        w = self.word
+        if not fp or fp % w:
             return None
-        saved_fp, ra = self.memory.u64(fp), self.memory.u64(fp + 8)
+        saved_fp, ra = self._word(fp), self._word(fp + w)
         if ra is None or saved_fp is None or not self.memory.executable(ra) and self.image_at(ra) is None:
             return None
         new = dict(regs)
         new[FP[self.machine]] = saved_fp
         new[PC[self.machine]] = ra
-        new[SP[self.machine]] = fp + 16
+        new[SP[self.machine]] = fp + 2 * w
         return new
 
     def _back_chain_step(self, regs: dict[str, int]) -> dict[str, int] | None:
         """ppc64's frame chain: the caller's stack pointer is the first word of this frame, and the return
         address into it lies in the caller's frame, PPC64_LR_SAVE bytes in (where this function saved it)."""
         sp = regs.get(SP[self.machine])
-        caller_sp = self.memory.u64(sp) if sp and sp % 8 == 0 else None
+        caller_sp = self._word(sp) if sp and sp % 8 == 0 else None
         if not caller_sp or caller_sp <= sp:
             return None
-        ra = self.memory.u64(caller_sp + PPC64_LR_SAVE)
+        ra = self._word(caller_sp + PPC64_LR_SAVE)
         if ra is None or not self.memory.executable(ra) and self.image_at(ra) is None:
             return None
         new = dict(regs)
@@ -229,19 +238,19 @@ class Unwinder:
     def _scan_step(self, regs: dict[str, int]) -> dict[str, int] | None:
         sp = regs[SP[self.machine]]
         for i in range(1, SCAN_WORDS):
-            addr = sp + 8 * i
-            v = self.memory.u64(addr)
+            addr = sp + self.word * i
+            v = self._word(addr)
             if v is None:
                 return None
             if self.image_at(v) is not None and self._after_call(v):
                 new = dict(regs)
                 new[PC[self.machine]] = v
-                new[SP[self.machine]] = addr + 8
+                new[SP[self.machine]] = addr + self.word
                 return new
         return None
 
     def _after_call(self, addr: int) -> bool:
-        if self.machine != "EM_X86_64":
+        if self.machine not in X86:
             return self.memory.executable(addr)
         before = self.memory.read(addr - 5, 5)
         if before is not None and before[0] == 0xE8:

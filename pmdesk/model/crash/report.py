@@ -88,12 +88,21 @@ def thread_label(t: Thread) -> str:
     return f"Thread {t.tid}" + (f"  {t.name}" if t.name else "") + (f"  [queue {t.queue}]" if t.queue else "")
 
 
-def stack_text(t: Thread) -> str:
+WORD32_ARCHES = ("EM_386", "EM_ARM", "x86", "arm")  # 32-bit machines: addresses in 8 hex digits, as gdb prints them
+
+
+def address_digits(arch: str | None) -> int:
+    """How many hex digits an address of `arch` is printed with (gdb's width)."""
+    return 8 if arch in WORD32_ARCHES else 16
+
+
+def stack_text(t: Thread, arch: str | None = None) -> str:
     """A thread's frames as gdb's bt prints them ('#1  0x… in f () at file:line') — what Ctrl+C copies."""
     lines = [thread_label(t)]
+    digits = address_digits(arch)
     for i, f in enumerate(t.frames):
         where = f" at {f.file}:{f.line}" if f.file else f" from {f.module}" if f.module else ""
-        pc = "" if f.inlined or i == 0 and f.file else f"0x{f.pc:016x} in "
+        pc = "" if f.inlined or i == 0 and f.file else f"0x{f.pc:0{digits}x} in "
         lines.append(f"#{i:<2} {pc}{frame_name(f) if f.function else '??'}{where}")
     return "\n".join(lines) + "\n"
 

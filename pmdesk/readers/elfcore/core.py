@@ -6,6 +6,7 @@ symbols."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from typing import Any, BinaryIO
@@ -15,7 +16,7 @@ from elftools.construct.core import ConstructError
 from elftools.elf.elffile import ELFFile
 
 from pmdesk.base.crash import Frame, Wait
-from pmdesk.native.arch import PC, SP
+from pmdesk.native.arch import PC, SP, word_bytes
 from pmdesk.native.disasm import memory_operand
 from pmdesk.native.elf_sections import gnu_build_id
 from pmdesk.native.image import Image
@@ -26,6 +27,7 @@ from pmdesk.readers.elfcore.locks import mutex_waits
 from pmdesk.readers.elfcore.memory import Memory, Segment
 from pmdesk.readers.elfcore.notes import CoreNotes, Mapping, read_notes
 
+VDSO_MAX_BYTES = 1 << 20  # a vDSO is a few pages: a larger claim is damage
 STACK_REACH = 64 << 10  # how far below the stack pointer a frame's first store may land
 
 
@@ -73,6 +75,8 @@ class Core:
         self.main_looked: list[str] = []
         self.warnings: list[str] = []  # binaries refused for not matching the core
         self.unchecked: list[str] = []  # binaries used without the core holding their headers (build-id unknown)
+        self.word = word_bytes(self.machine)
+        self._temp_files: list[str] = []  # the vDSO's image, copied out of the core
         self.memory = Memory(self._read_core, segs, self.notes.files, self._mapped_file)
         self.modules = self._modules()
         self.symbolizer = Symbolizer(self.machine, self.memory, self.module_at, self._main_path())
@@ -110,6 +114,9 @@ class Core:
         for f in self._located_files.values():
             f.close()
         self.file.close()
+        for path in self._temp_files:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     # ---------------------------------------------------------------- modules
     def _modules(self) -> list[Image]:
@@ -123,6 +130,9 @@ class Core:
             names = self._link_map(next(iter(out), None))
             libraries, missing = self._located_libraries(names, {m.bias for m in out})
             out += self._modules_of(libraries, None) + missing
+        vdso = self._vdso({m.start for m in out})
+        if vdso is not None:
+            out.append(vdso)
         if self.unchecked:
             self.warnings.append(f"the core does not hold the ELF headers of {len(self.unchecked)} module(s) (dumped "
                                  "without them, as a coredump_filter without bit 4 leaves them out): "
@@ -166,6 +176,35 @@ class Core:
             mod.looked += dbg.looked
             out.append(mod)
         return out
+
+    def _vdso(self, placed: set[int]) -> Image | None:
+        """The kernel's vDSO (the auxiliary vector's AT_SYSINFO_EHDR; i386 enters every system call through its
+        __kernel_vsyscall) as a module: its image is in the core's memory only, so it is copied to a file of
+        this Core's own (removed by close) for its symbols and CFI."""
+        at = self.notes.auxv.get(33)
+        if not at or at in placed:
+            return None
+        head = self.memory.read(at, 64)
+        if head is None or head[:4] != b"\x7fELF" or head[4] not in (1, 2):
+            return None
+        if head[4] == 2:  # the image ends with its section headers: e_shoff + e_shnum * e_shentsize
+            shoff, = struct.unpack_from("<Q", head, 40)
+            shentsize, shnum = struct.unpack_from("<HH", head, 58)
+        else:
+            shoff, = struct.unpack_from("<I", head, 32)
+            shentsize, shnum = struct.unpack_from("<HH", head, 46)
+        size = shoff + shentsize * shnum
+        data = self.memory.read(at, size) if 0 < size <= VDSO_MAX_BYTES else None
+        if data is None:
+            return None
+        import tempfile
+
+        fd, path = tempfile.mkstemp(prefix="pmdesk-vdso-", suffix=".so")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        self._temp_files.append(path)
+        build_id, vaddr0 = self._elf_in_memory(at)
+        return Image("[vdso]", at, at + size, at - (vaddr0 or 0), build_id, binary=path)
 
     def _located_main(self) -> list[Mapping]:
         """The program's mappings when the core does not list them: its binary (--exe, else the command
@@ -234,36 +273,58 @@ class Core:
         """load address -> name, from the dynamic linker's list (r_debug found through DT_DEBUG)."""
         if main is None:
             return {}
-        head = self.memory.read(main.start, 64)
-        if head is None:
-            return {}
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        phdrs = self.memory.read(main.start + phoff, phentsize * phnum) if phnum < 256 else None
-        dyn = None
-        for i in range(phnum if phdrs else 0):
-            p_type, _f, _off, p_vaddr, _pa, _fs, p_memsz = struct.unpack_from("<IIQQQQQ", phdrs, i * phentsize)
-            if p_type == 2:  # PT_DYNAMIC
-                dyn = (main.bias + p_vaddr, p_memsz)
+        phdrs = self._program_headers(main.start)
+        dyn = next(((main.bias + vaddr, memsz) for p_type, _off, vaddr, _fs, memsz in phdrs if p_type == 2), None)
+        w = self.word
         r_debug = None
-        if dyn is not None:
+        if dyn is not None:  # PT_DYNAMIC: (d_tag, d_val) pairs of words
             data = self.memory.read(*dyn) or b""
-            for at in range(0, len(data) - 15, 16):
-                tag, val = struct.unpack_from("<qQ", data, at)
+            entry = struct.Struct("<qQ" if w == 8 else "<iI")
+            for at in range(0, len(data) - entry.size + 1, entry.size):
+                tag, val = entry.unpack_from(data, at)
                 if tag == 21:  # DT_DEBUG
                     r_debug = val
                 if tag == 0:
                     break
         out: dict[int, str] = {}
-        node = self.memory.u64(r_debug + 8) if r_debug else None
+        node = self.word_at(r_debug + w) if r_debug else None  # r_debug.r_map, after the int r_version
         seen: set[int] = set()
         while node and node not in seen and len(seen) < 4096:  # a damaged list may loop
             seen.add(node)
-            l_addr, l_name, _l_ld, l_next = (self.memory.u64(node + 8 * k) for k in range(4))
+            l_addr, l_name, _l_ld, l_next = (self.word_at(node + w * k) for k in range(4))
             raw = self.memory.read(l_name, 256) if l_name else None
             if raw is not None and l_addr is not None and raw[:1] not in (b"\0", b""):
                 out[l_addr] = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
             node = l_next
+        return out
+
+    def word_at(self, addr: int) -> int | None:
+        """The pointer-sized word of the process at addr."""
+        data = self.memory.read(addr, self.word)
+        return None if data is None else int.from_bytes(data, "little")
+
+    def _program_headers(self, addr: int) -> list[tuple[int, int, int, int, int]]:
+        """(p_type, p_offset, p_vaddr, p_filesz, p_memsz) of the ELF image (32- or 64-bit) whose header is at
+        addr; none when the core does not hold it."""
+        head = self.memory.read(addr, 64)
+        if head is None or head[:4] != b"\x7fELF" or head[4] not in (1, 2):
+            return []
+        if head[4] == 2:
+            phoff, = struct.unpack_from("<Q", head, 32)
+            phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        else:
+            phoff, = struct.unpack_from("<I", head, 28)
+            phentsize, phnum = struct.unpack_from("<HH", head, 42)
+        phdrs = self.memory.read(addr + phoff, phentsize * phnum) if phnum < 256 else None
+        if phdrs is None:
+            return []
+        out = []
+        for i in range(phnum):
+            if head[4] == 2:
+                p_type, _fl, off, vaddr, _pa, filesz, memsz = struct.unpack_from("<IIQQQQQ", phdrs, i * phentsize)
+            else:
+                p_type, off, vaddr, _pa, filesz, memsz = struct.unpack_from("<IIIIII", phdrs, i * phentsize)
+            out.append((p_type, off, vaddr, filesz, memsz))
         return out
 
     def _main_path(self) -> str | None:
@@ -277,23 +338,16 @@ class Core:
     def _elf_in_memory(self, addr: int) -> tuple[str | None, int | None]:
         """(GNU build-id, vaddr of the first PT_LOAD) of the ELF image whose header is at addr."""
         head = self.memory.read(addr, 64)
-        if head is None or head[:4] != b"\x7fELF" or head[4] != 2:
+        if head is None or head[:4] != b"\x7fELF" or head[4] not in (1, 2):
             return None, None
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        phdrs = self.memory.read(addr + phoff, phentsize * phnum) if phnum < 256 else None
-        if phdrs is None:
+        phdrs = self._program_headers(addr)
+        if not phdrs:
             return None, 0
-        vaddr0 = None
-        notes = []
-        for i in range(phnum):
-            p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from("<IIQQQQ", phdrs, i * phentsize)
-            if p_type == 1 and vaddr0 is None:
-                vaddr0 = p_vaddr - p_offset
-            elif p_type == 4:
-                notes.append((p_vaddr, p_filesz))
-        for vaddr, size in notes:
-            data = self.memory.read(addr - (vaddr0 or 0) + vaddr, size) if vaddr0 is not None else None
+        vaddr0 = next((vaddr - off for p_type, off, vaddr, _fs, _ms in phdrs if p_type == 1), None)
+        for p_type, _off, vaddr, size, _ms in phdrs:
+            if p_type != 4 or vaddr0 is None:
+                continue
+            data = self.memory.read(addr - vaddr0 + vaddr, size)
             found = gnu_build_id(data) if data is not None else None
             if found:
                 return found, vaddr0

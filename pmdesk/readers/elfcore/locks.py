@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pmdesk.readers.elfcore.memory import Memory
 from pmdesk.readers.elfcore.notes import Thread
 
-SYS_FUTEX = {"EM_X86_64": 202, "EM_AARCH64": 98, "EM_PPC64": 221}
-SYSCALL_ARG0 = {"EM_X86_64": "rdi", "EM_AARCH64": "x0", "EM_PPC64": "r3"}
-SYSCALL_NR = {"EM_X86_64": "orig_rax", "EM_AARCH64": "x8", "EM_PPC64": "r0"}
+SYS_FUTEX = {"EM_X86_64": (202,), "EM_AARCH64": (98,), "EM_PPC64": (221,),
+             "EM_386": (240, 422)}  # i386: futex and futex_time64 (glibc 2.34+)
+SYSCALL_ARG0 = {"EM_X86_64": "rdi", "EM_AARCH64": "x0", "EM_PPC64": "r3", "EM_386": "ebx"}
+SYSCALL_NR = {"EM_X86_64": "orig_rax", "EM_AARCH64": "x8", "EM_PPC64": "r0", "EM_386": "orig_eax"}
 OWNER_OFFSET = 8
 
 
@@ -29,7 +30,7 @@ def mutex_waits(threads: list[Thread], memory: Memory, machine: str) -> list[Mut
     tids = {t.tid for t in threads}
     out = []
     for t in threads:
-        if t.registers.get(SYSCALL_NR[machine]) != SYS_FUTEX[machine]:
+        if t.registers.get(SYSCALL_NR[machine]) not in SYS_FUTEX[machine]:
             continue
         word = t.registers.get(SYSCALL_ARG0[machine], 0)
         raw = memory.read(word + OWNER_OFFSET, 4)

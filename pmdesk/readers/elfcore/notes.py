@@ -1,5 +1,5 @@
-"""The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64, aarch64 and
-ppc64le,
+"""The notes of an ELF core: per-thread NT_PRSTATUS (tid, signal, general registers) for x86-64, aarch64,
+ppc64le and i386,
 NT_FPREGSET (floating-point and vector registers), NT_PRPSINFO (command line, uid), NT_SIGINFO (signal, code,
 fault address), NT_AUXV, NT_FILE (which file is mapped where) — the layouts the Linux kernel, gdb's gcore and
 qemu-user write."""
@@ -14,10 +14,13 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.construct.core import ConstructError
 
+from pmdesk.native.arch import word_bytes
 from pmdesk.readers.elfcore.fpregs import parse_fpregset
 
-# elf_prstatus: siginfo (3 ints), cursig (short + pad), sigpend, sighold, pid, ppid, pgrp, sid, 4 timevals
+# elf_prstatus: siginfo (3 ints), cursig (short + pad), sigpend, sighold, pid, ppid, pgrp, sid, 4 timevals —
+# longs and timevals of 8 bytes on 64-bit machines, 4 on 32-bit ones (i386)
 PRSTATUS_HEAD = struct.Struct("<3ih2xQQ4i64x")
+PRSTATUS_HEAD_32 = struct.Struct("<3ih2xII4i32x")
 REGISTERS = {
     "EM_X86_64": ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
                   "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
@@ -27,6 +30,8 @@ REGISTERS = {
     "EM_PPC64": tuple(f"r{i}" for i in range(32)) + ("nip", "msr", "orig_gpr3", "ctr", "lr", "xer", "ccr", "softe",
                                                      "trap", "dar", "dsisr", "result", "pad0", "pad1", "pad2",
                                                      "pad3"),
+    "EM_386": ("ebx", "ecx", "edx", "esi", "edi", "ebp", "eax", "xds", "xes", "xfs", "xgs", "orig_eax", "eip", "xcs",
+               "eflags", "esp", "xss"),
 }
 SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
            8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM",
@@ -68,24 +73,30 @@ class CoreNotes:
 
 
 def parse_prstatus(desc: bytes, machine: str) -> Thread:
-    signo, _code, _errno, cursig, _pend, _hold, pid, _ppid, _pgrp, _sid = PRSTATUS_HEAD.unpack_from(desc, 0)
+    word = word_bytes(machine)
+    head = PRSTATUS_HEAD_32 if word == 4 else PRSTATUS_HEAD
+    signo, _code, _errno, cursig, _pend, _hold, pid, _ppid, _pgrp, _sid = head.unpack_from(desc, 0)
     names = REGISTERS[machine]
-    values = struct.unpack_from(f"<{len(names)}Q", desc, PRSTATUS_HEAD.size)
+    values = struct.unpack_from(f"<{len(names)}{'I' if word == 4 else 'Q'}", desc, head.size)
     return Thread(pid, cursig or signo, dict(zip(names, values, strict=True)))
 
 
-def parse_siginfo(desc: bytes, notes: CoreNotes) -> None:
+def parse_siginfo(desc: bytes, notes: CoreNotes, word: int = 8) -> None:
+    """siginfo_t: signal, errno, code, then (aligned to a pointer) the fault address."""
     signo, _errno, code = struct.unpack_from("<3i", desc, 0)
     notes.signal = signo
     notes.signal_code = code
-    if signo in FAULT_SIGNALS and len(desc) >= 24:
-        notes.fault_address = struct.unpack_from("<Q", desc, 16)[0]
+    at = 16 if word == 8 else 12
+    if signo in FAULT_SIGNALS and len(desc) >= at + word:
+        notes.fault_address = struct.unpack_from("<Q" if word == 8 else "<I", desc, at)[0]
 
 
-def parse_auxv(desc: bytes) -> dict[int, int]:
+def parse_auxv(desc: bytes, word: int = 8) -> dict[int, int]:
+    """The auxiliary vector's (key, value) pairs of pointer-sized words, to AT_NULL."""
     out = {}
-    for at in range(0, len(desc) - 15, 16):
-        key, value = struct.unpack_from("<QQ", desc, at)
+    pair = struct.Struct("<QQ" if word == 8 else "<II")
+    for at in range(0, len(desc) - pair.size + 1, pair.size):
+        key, value = pair.unpack_from(desc, at)
         if key == 0:
             break
         out[key] = value
@@ -135,13 +146,13 @@ def read_notes(segments: list[Any], machine: str) -> CoreNotes:
                 elif kind == "NT_FPREGSET" and notes.threads:  # follows its thread's NT_PRSTATUS
                     notes.threads[-1].fp = parse_fpregset(desc, machine)
                 elif kind == "NT_SIGINFO" and notes.signal is None:
-                    parse_siginfo(desc, notes)
+                    parse_siginfo(desc, notes, word_bytes(machine))
                 elif kind == "NT_PRPSINFO":
                     notes.command = desc["pr_psargs"].split(b"\0")[0].decode("utf-8", "replace").strip() or None
                     notes.pid = int(desc["pr_pid"])
                     notes.uid = int(desc["pr_uid"])
                 elif kind == "NT_AUXV":
-                    notes.auxv = parse_auxv(desc)
+                    notes.auxv = parse_auxv(desc, word_bytes(machine))
                 elif kind == "NT_FILE":
                     page = int(desc["page_size"])
                     for entry, path in zip(desc["Elf_Nt_File_Entry"], desc["filename"], strict=False):

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTableWidgetItem, QVBoxLayout, QWidget
 
+from pmdesk.model.crash import report
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.selection import SelectionBus
 from pmdesk.views.crash.base import CrashView
@@ -41,7 +42,8 @@ class CrashRegistersView(CrashView):
         t = self.session.thread(self.tid)
         regs = t.registers if t else {}
         fp = t.extra_registers if t else []
-        rows = [(name, f"0x{value:016x}", self.session.describe(value) if value > 0xFFFF else "")
+        digits = report.address_digits(self.session.crash.process.arch)
+        rows = [(name, f"0x{value:0{digits}x}", self.session.describe(value) if value > 0xFFFF else "")
                 for name, value in regs.items()]
         if fp:
             rows += [("", "floating point / vector", ""), *((name, text, "") for name, text in fp)]

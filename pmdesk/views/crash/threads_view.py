@@ -69,13 +69,15 @@ class CrashThreadsView(CrashView):
         rows = sorted({i.row() for i in self.table.selectedIndexes()}) or [self.table.currentRow()]
         items = [self.table.item(r, 0) for r in rows if r >= 0]
         threads = [self.session.thread(it.data(Role.TID)) for it in items if it is not None] if self.session else []
-        return "\n".join(report.stack_text(t) for t in threads if t is not None) or None
+        arch = self.session.crash.process.arch if self.session else None
+        return "\n".join(report.stack_text(t, arch) for t in threads if t is not None) or None
 
     def _menu(self, pos: Any) -> None:
         item = self.table.itemAt(pos)
         t = self.session.thread(item.data(Role.TID)) if item is not None and self.session is not None else None
         if t is not None:
-            self.annotate_menu(self.table, pos, CRASH_THREAD, str(t.tid), report.thread_label(t), report.stack_text(t))
+            self.annotate_menu(self.table, pos, CRASH_THREAD, str(t.tid), report.thread_label(t),
+                           report.stack_text(t, self.session.crash.process.arch))
 
     def _row(self, row: int) -> None:
         item = self.table.item(row, 0)
