@@ -129,3 +129,17 @@ def test_a_core_note_naming_4_gb_is_a_damaged_note_not_a_memory_error(tmp_path: 
     results = list(run_many([(f, "stack", tmp_path / "i")]))
     assert [r.outcome for _k, r in results] == ["clean", "clean"], [r.stderr for _k, r in results]
     assert "note header" in results[0][1].stderr and "damaged" in results[0][1].stderr
+
+
+def test_a_tracemalloc_trace_whose_domain_is_not_a_number(tmp_path: Path) -> None:
+    """Found by the coverage-guided fuzzer: one opcode of a real snapshot turned from BININT1 into
+    SHORT_BINBYTES makes a trace's domain bytes, which sorted against the other domains (TypeError). Every
+    field of a trace is now checked: domain and size integers of 64 bits."""
+    data = bytearray((DATA / "samples" / "tracemalloc" / "a.tracemalloc").read_bytes())
+    assert data[7438] == 0x4B  # BININT1: a trace's domain
+    data[7438] = 0x43  # SHORT_BINBYTES
+    f = tmp_path / "domain.tracemalloc"
+    f.write_bytes(bytes(data))
+    results = list(run_many([(f, "allocations", tmp_path / "i")]))
+    assert [r.outcome for _k, r in results] == ["clean", "clean"], [r.stderr for _k, r in results]
+    assert "damaged trace" in results[0][1].stderr

@@ -160,33 +160,38 @@ ELF_NT_FILE = 0x46494C45
 
 
 def elf_fields(data: bytes) -> Iterator[Field]:
-    for at, width in ((32, 8), (40, 8), (54, 2), (56, 2), (58, 2), (60, 2), (62, 2)):
+    wide = data[4] == 2  # ELFCLASS64, else 32
+    word, q = (8, "<Q") if wide else (4, "<I")
+    heads = ((32, 8), (40, 8), (54, 2), (56, 2), (58, 2), (60, 2), (62, 2)) if wide else \
+        ((28, 4), (32, 4), (42, 2), (44, 2), (46, 2), (48, 2), (50, 2))
+    for at, width in heads:
         yield at, width, "little"
-    phoff, = struct.unpack_from("<Q", data, 32)
-    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    phoff, = struct.unpack_from(q, data, heads[0][0])
+    phentsize, phnum = struct.unpack_from("<HH", data, heads[2][0])
+    offset_at, filesz_at = (8, 32) if wide else (4, 16)
     for i in range(phnum):
         ph = phoff + i * phentsize
-        for at in (8, 16, 32, 40):  # offset, vaddr, filesz, memsz
-            yield ph + at, 8, "little"
+        for at in ((8, 16, 32, 40) if wide else (4, 8, 16, 20)):  # offset, vaddr, filesz, memsz
+            yield ph + at, word, "little"
         p_type, = struct.unpack_from("<I", data, ph)
         if p_type == 4:  # PT_NOTE
-            off, filesz = struct.unpack_from("<Q", data, ph + 8)[0], struct.unpack_from("<Q", data, ph + 32)[0]
-            yield from _elf_notes(data, off, min(off + filesz, len(data)))
+            off, filesz = struct.unpack_from(q, data, ph + offset_at)[0], struct.unpack_from(q, data, ph + filesz_at)[0]
+            yield from _elf_notes(data, off, min(off + filesz, len(data)), word)
 
 
-def _elf_notes(data: bytes, pos: int, end: int) -> Iterator[Field]:
+def _elf_notes(data: bytes, pos: int, end: int, word: int = 8) -> Iterator[Field]:
     while pos + 12 <= end:
         namesz, descsz, kind = struct.unpack_from("<III", data, pos)
         yield pos, 4, "little"
         yield pos + 4, 4, "little"
         desc = pos + 12 + (namesz + 3) // 4 * 4
-        if kind == ELF_NT_FILE and desc + 16 <= end:
-            count, = struct.unpack_from("<Q", data, desc)
-            yield desc, 8, "little"
-            yield desc + 8, 8, "little"
-            for i in range(min(count, (end - desc) // 24)):
+        if kind == ELF_NT_FILE and desc + 2 * word <= end:  # count, page size, (start, end, offset) words
+            count = int.from_bytes(data[desc:desc + word], "little")
+            yield desc, word, "little"
+            yield desc + word, word, "little"
+            for i in range(min(count, (end - desc) // (3 * word))):
                 for k in range(3):
-                    yield desc + 16 + 24 * i + 8 * k, 8, "little"
+                    yield desc + 2 * word + 3 * word * i + word * k, word, "little"
         pos = desc + (descsz + 3) // 4 * 4
 
 

@@ -30,6 +30,10 @@ MOBILE = DATA.parents[2] / "shared" / "corpus" / "out" / "mobile"
 SAMPLES = (
     (DATA / "leak-nocoops-phase1.hprof", "histogram"), (DATA / "jfr" / "jdk25-vthreads.jfr", "events"),
     (DATA / "native" / "cores" / "segv_chain.core", "stack"), (THREADS / "deadlock-sync.jstack.txt", "threads"),
+    (DATA / "native" / "other_arch" / "segv_chain.ppc64le.core.gz", "stack"),  # inflated, as the heaps
+    (DATA / "native" / "other_arch" / "segv_chain.i386.core.gz", "stack"),
+    (THREADS / "wild" / "same-names.threadinfo.txt", "threads"), (THREADS / "wild" / "go-ancestors.cri-log.txt",
+                                                                  "threads"),
     (THREADS / "go_deadlock.sigquit.txt", "threads"), (THREADS / "jdk25-vthreads.dump.json", "threads"),
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
     (DATA / "minidump" / "threads.dmp", "stack"),
@@ -45,7 +49,7 @@ SAMPLES = (
                              MOBILE / "tombstone" / "sentry-java-tombstone.pb.gz",
                              MOBILE / "minidump" / "symbolicator-linux.dmp") if p.exists()),
 )
-INFLATED = (".heapdump.gz", ".pyheap.gz")  # kept gzip'd in the repository, read raw
+INFLATED = (".heapdump.gz", ".pyheap.gz", ".core.gz")  # kept gzip'd in the repository, read raw
 
 
 def artefact(path: Path) -> tuple[bytes, str]:

@@ -13,6 +13,7 @@ import tracemalloc
 from typing import Any
 
 from pmdesk.base.errors import DumpFormatError
+from pmdesk.base.file_numbers import INT64_LIMIT, in_int64
 from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink
 from pmdesk.readers.samples_rows import SamplesWriter
@@ -79,7 +80,8 @@ def read_snapshot(path: str, sink: IndexSink, progress: Progress) -> None:
     total_bytes = 0
     domains: set[int] = set()
     for k, trace in enumerate(raw):
-        if not isinstance(trace, tuple) or len(trace) not in (3, 4) or type(trace[1]) is not int or trace[1] < 0:
+        if not isinstance(trace, tuple) or len(trace) not in (3, 4) or type(trace[0]) is not int or \
+                type(trace[1]) is not int or not 0 <= trace[1] < INT64_LIMIT or not in_int64(trace[0]):
             raise DumpFormatError(path, f"holds a damaged trace (number {k}): not (domain, size, traceback)", 0)
         acc = by_traceback.get(trace[2])
         if acc is None:
