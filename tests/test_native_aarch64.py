@@ -56,6 +56,16 @@ def gdb_threads(name: str, folder: Path = A64) -> dict[int, list[tuple[int | Non
     return threads
 
 
+def assert_frames_equal(core: Core, want: dict[int, list[tuple[int | None, str | None]]]) -> None:
+    """Every thread's frames — functions, and pcs where gdb prints one — equal gdb's."""
+    assert {t.tid for t in core.notes.threads} == set(want)
+    for t in core.notes.threads:
+        got = [(f.pc, f.function) for f in core.frames(t.registers)]
+        assert [fn for _pc, fn in got] == [fn for _pc, fn in want[t.tid]], f"thread {t.tid}"
+        assert [pc for pc, _fn in got] == [g if g is not None else pc for (pc, _f), (g, _) in
+                                           zip(got, want[t.tid], strict=True)], f"thread {t.tid}"
+
+
 def gdb_auxv(name: str, key: str) -> int:
     m = re.search(rf"^\d+\s+{key}\s.*?(0x[0-9a-f]+)$", (A64 / f"{name}.gdb.txt").read_text(), re.M)
     assert m is not None
@@ -77,12 +87,8 @@ def test_frames_equal_gdb(name: str, tmp_path: Path) -> None:
     core = Core(str(unpacked(name, tmp_path)), search(name))
     try:
         assert core.machine == "EM_AARCH64" and not core.notes.files
-        assert {t.tid for t in core.notes.threads} == set(want)
+        assert_frames_equal(core, want)
         for t in core.notes.threads:
-            got = [(f.pc, f.function) for f in core.frames(t.registers)]
-            assert [fn for _pc, fn in got] == [fn for _pc, fn in want[t.tid]], f"thread {t.tid}"
-            assert [pc for pc, _fn in got] == [g if g is not None else pc for (pc, _f), (g, _) in
-                                               zip(got, want[t.tid], strict=True)], f"thread {t.tid}"
             hows = [f.how for f in core.frames(t.registers)]
             if name == "leaf_no_cfi":  # the leaf's caller from the LR, the rest by CFI
                 assert hows[1] == "fp" and set(hows[2:]) == {"cfi"}

@@ -17,7 +17,7 @@ import pytest
 from pmdesk.native.symbol_files import SearchPaths, build_id_of_file
 from pmdesk.readers.elfcore.core import Core
 from tests.conftest import DATA
-from tests.test_native_aarch64 import gdb_threads
+from tests.test_native_aarch64 import assert_frames_equal, gdb_threads
 
 OTHER = DATA / "native" / "other_arch"
 
@@ -46,12 +46,7 @@ def test_frames_equal_gdb(name: str, arch: str, tmp_path: Path) -> None:
     core = Core(str(core_path), paths)
     try:
         assert core.machine == {"ppc64le": "EM_PPC64", "i386": "EM_386"}[arch] and not core.notes.problems
-        assert {t.tid for t in core.notes.threads} == set(want)
-        for t in core.notes.threads:
-            got = [(f.pc, f.function) for f in core.frames(t.registers)]
-            assert [fn for _pc, fn in got] == [fn for _pc, fn in want[t.tid]], f"thread {t.tid}"
-            assert [pc for pc, _fn in got] == [g if g is not None else pc for (pc, _f), (g, _) in
-                                               zip(got, want[t.tid], strict=True)], f"thread {t.tid}"
+        assert_frames_equal(core, want)
         if name == "mutex_deadlock":
             assert len(core.waits()) == 2 and {w.owner for w in core.waits()} == {w.tid for w in core.waits()}
     finally:
