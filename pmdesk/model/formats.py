@@ -174,12 +174,18 @@ JAVA_THREADS_MIME = MimeType("text/x-java-thread-dump", "Java thread dump", ("*.
     Magic(b"Full thread dump", 0, 4096),            # jstack, jcmd Thread.print, SIGQUIT output
     Magic(b'"threadDump"', 0, 4096),                # jcmd Thread.dump_to_file -format=json
     Magic(b"Z\n", 0, 64, (Magic(b"\n\n#", 0, 256),)),  # its text form: pid, ISO time, version, then #tid "name"
+    Magic("Full thread dump".encode("utf-16-le"), 0, 4096),  # saved as UTF-16 by Windows tools
+    Magic(b'"', 0, None, (Magic(b" tid=0x", 1, 512, (Magic(b" nid=", 1, 512),)),)),  # threads without the header
+    Magic(b'"', 0, None, (Magic(b" prio=", 1, 256, (Magic(b" Id=", 1, 256),)),)),  # ThreadInfo.toString()
 ), "text/plain", uti="org.pmdesk.threaddump")
 GO_THREADS_MIME = MimeType("text/x-go-goroutine-dump", "Go goroutine dump", (), (
-    Magic(b"goroutine "), Magic(b"\ngoroutine ", 0, 4096)), "text/plain", uti="org.pmdesk.goroutines")
+    Magic(b"goroutine "), Magic(b"\ngoroutine ", 0, 4096),
+    Magic(b" goroutine ", 0, 4096, (Magic(b"]:\n", 0, 4096),))), "text/plain", uti="org.pmdesk.goroutines")  # a log's
 _FIRST_CALL = Magic(b" (most recent call first):", 0, 4096)
 PYTHON_THREADS_MIME = MimeType("text/x-python-faulthandler-dump", "Python faulthandler dump", (), (
-    Magic(b"Thread 0x", 0, 4096, (_FIRST_CALL,)), Magic(b"Current thread 0x", 0, 4096, (_FIRST_CALL,))),
+    Magic(b"Thread 0x", 0, 4096, (_FIRST_CALL,)), Magic(b"Current thread 0x", 0, 4096, (_FIRST_CALL,)),
+    Magic(b"Stack (most recent call first):\n"),  # the current thread alone (all_threads=False)
+    Magic(b"\n\nStack (most recent call first):\n", 0, 4096)),
     "text/plain", uti="org.pmdesk.pythontraceback")
 CORE_MIME = MimeType("application/x-core", "ELF core dump", ("*.core",), (  # shared-mime-info's own rules:
     Magic(b"\x7fELF", 0, None, (Magic(b"\x01", 5), Magic(b"\x04\x00", 16))),  # ELF, little-endian, ET_CORE
