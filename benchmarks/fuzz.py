@@ -1,7 +1,8 @@
 """Open-ended fuzzing (the long version of tests/test_fuzz.py): mutants of every reader's real artefacts run
-through pmdesk under an address-space limit and a timeout for --hours; the mutants that fail are kept (as
-reproducers to turn into regression tests) and a table per reader artefact is printed: cases, clean,
-traceback, signal, timeout, memory (a MemoryError, or resident memory past tests/fuzz/harness.py's bound).
+through pmdesk under an address-space limit and a timeout for --hours; the mutants that fail are kept, made
+minimal (each changed span the failure does not need put back), as reproducers to turn into regression tests,
+and a table per reader artefact is printed: cases, clean, traceback, signal, timeout, memory (a MemoryError,
+or resident memory past tests/fuzz/harness.py's bound).
 
 With --coverage TARGET (one of `python -m tests.fuzz.coverage --list`) it runs the coverage-guided fuzzer on
 that reader for --hours instead, keeping libFuzzer's crash-… reproducers in --keep.
@@ -45,6 +46,33 @@ def print_table(table: dict[str, Counter[str]], what: str) -> None:
         print(f"{name:<36}{sum(seen.values()):>7}" + "".join(f"{by[c]:>10}" for c in COLUMNS) + f"  {other}")
 
 
+def _regions(a: bytes, b: bytes) -> list[tuple[int, int]]:
+    """The spans where two equal-length byte strings differ (spans closer than 8 bytes merged)."""
+    out: list[list[int]] = []
+    for i in (i for i in range(len(a)) if a[i] != b[i]):
+        if out and i - out[-1][1] < 8:
+            out[-1][1] = i + 1
+        else:
+            out.append([i, i + 1])
+    return [(x, y) for x, y in out]
+
+
+def minimal(original: bytes, mutated: bytes, suffix: str, command: str, outcome: str, boundscheck: bool) -> bytes:
+    """The mutant with every changed span that the failure does not need put back as the artefact has it (a
+    cut or an insertion is kept as it is: one change already)."""
+    if len(original) != len(mutated):
+        return mutated
+    with tempfile.TemporaryDirectory(prefix="pmdesk-minimal-") as tmp:
+        f = Path(tmp) / f"m{suffix}"
+        for start, stop in reversed(_regions(original, mutated)):
+            trial = mutated[:start] + original[start:stop] + mutated[stop:]
+            f.write_bytes(trial)
+            results = [r for _k, r in run_many([(f, command, Path(tmp) / "idx")], boundscheck)]
+            if any(r.outcome.split()[0] == outcome.split()[0] for r in results):
+                mutated = trial
+    return mutated
+
+
 def _kept_command(name: str) -> str:
     """The command of a kept mutant's name: the part after its mutation kind."""
     parts = name.split(".")
@@ -86,6 +114,7 @@ def main() -> int:
     end = time.monotonic() + a.hours * 3600
     with tempfile.TemporaryDirectory(prefix="pmdesk-fuzz-") as tmp:
         i = 0
+        failing: list[tuple[bytes, Path, str, str]] = []
         while time.monotonic() < end:  # a batch of cases per worker interpreter (tests/fuzz/worker.py)
             batch = []
             for _ in range(BATCH):
@@ -104,7 +133,12 @@ def main() -> int:
                 if r.outcome != "clean":
                     keep.mkdir(exist_ok=True)
                     outcome = r.outcome.replace(" ", "")
-                    shutil.copy(f, keep / f"{sample.name}.{n}.{kind}.{r.command}.{outcome}{f.suffix}")
+                    kept = keep / f"{sample.name}.{n}.{kind}.{r.command}.{outcome}{f.suffix}"
+                    shutil.copy(f, kept)
+                    failing.append((artefact(sample)[0], kept, r.command, r.outcome))
+            for original, kept, command, outcome in failing:  # each kept mutant made minimal
+                kept.write_bytes(minimal(original, kept.read_bytes(), kept.suffix, command, outcome, a.boundscheck))
+            failing.clear()
             for k, outcome in worst.items():
                 table[batch[k][0].name][outcome] += 1
                 by_kind[batch[k][1]][outcome] += 1
