@@ -1,19 +1,52 @@
-"""Shared fixtures: offscreen Qt, the corpus (when present beside the repo), and temp index dirs."""
+"""Shared fixtures: offscreen Qt, the corpus (when present beside the repo), temp index dirs, and numba's
+kernels compiled once into the cache the command line uses."""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import io
 import os
 from pathlib import Path
 
 import pytest
 
+from pmdesk.launcher import _kernel_cache  # noqa: PLC2701 - the one place the CLI's kernel cache is named
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the tests in this process and the pmdesk processes they start share one kernel cache (numba's default, beside
+# the sources, would be a second one to compile)
+os.environ.setdefault("NUMBA_CACHE_DIR", _kernel_cache())
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SAMPLE = ROOT / "resources" / "samples" / "leak-phase1.hprof.gz"
 NOCOOPS = DATA / "leak-nocoops-phase1.hprof"
 CORPUS_JVM = ROOT.parent / "shared" / "corpus" / "out" / "jvm"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kernels_compiled(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """On a machine whose kernel cache is empty (a fresh CI machine), every numba kernel compiled once, here,
+    before any test starts pmdesk processes — else each of them compiles them again (and each one a fault test
+    kills mid-compile, again), which on 2 cores costs minutes."""
+    cache = Path(os.environ["NUMBA_CACHE_DIR"])
+    if cache.exists() and any(cache.rglob("*.nbi")):
+        return
+    from pmdesk import cli
+
+    idx = tmp_path_factory.mktemp("kernels")
+    heaps = []
+    for packed in (DATA / "heaps" / "go" / "leak-1000.heapdump.gz", DATA / "heaps" / "python" / "leak-200.pyheap.gz"):
+        heaps.append(idx / packed.stem)  # the readers take these raw
+        heaps[-1].write_bytes(gzip.decompress(packed.read_bytes()))
+    profiles = DATA / "profiles"
+    runs = [["histogram", str(SAMPLE)], *(["histogram", str(h)] for h in heaps),
+            ["hot", str(DATA / "jfr" / "workload.jfr")], ["profile", str(profiles / "perf-fpz.data")],
+            ["profile", str(profiles / "perf-dwarf.data")], ["profile", str(profiles / "go" / "cpu.pb.gz")]]
+    for args in runs:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            cli.main([*args, "--index-dir", str(idx)])
 
 
 @pytest.fixture
