@@ -198,3 +198,22 @@ def test_call_targets_through_the_plt(tmp_path: Path) -> None:
         assert direct_call_target(core.machine, core.memory, ret) == want
     finally:
         core.close()
+
+
+def test_without_the_program_the_dynamic_linker_lists_the_libraries(tmp_path: Path) -> None:
+    """No NT_FILE and no program binary: the dynamic linker loaded at AT_BASE, found by its name in the search
+    dirs, gives `_r_debug`, the list of libraries — every libc frame equals gdb's (run with the program; gdb
+    without it finds no library and stops after two frames), the program's frames keep gdb's pcs."""
+    if not libraries_here():
+        pytest.skip("the aarch64 libc the cores ran with is not installed (apt-get install libc6-arm64-cross)")
+    want = next(iter(gdb_threads("assert_abort").values()))
+    core = Core(str(unpacked("assert_abort", tmp_path)), SearchPaths(search_dirs=[str(SYSROOT_LIB)],
+                                                                     debuginfod_urls=[]))
+    try:
+        assert any(m.name.endswith("libc.so.6") for m in core.modules)
+        got = [(f.pc, f.function) for f in core.frames(core.notes.threads[0].registers)]
+        assert [pc for pc, _f in got[:len(want)]] == [g if g is not None else pc for (pc, _f), (g, _) in
+                                                      zip(got, want, strict=False)]
+        assert [fn for _pc, fn in got[:5]] == [fn for _pc, fn in want[:5]]  # gdb's frames 0-4 are libc's
+    finally:
+        core.close()

@@ -27,6 +27,9 @@ from pmdesk.readers.elfcore.locks import mutex_waits
 from pmdesk.readers.elfcore.memory import Memory, Segment
 from pmdesk.readers.elfcore.notes import CoreNotes, Mapping, read_notes
 
+# the dynamic linkers' names, by machine: how a core whose program is missing finds its libraries
+INTERPRETERS = {"EM_X86_64": ("ld-linux-x86-64.so.2",), "EM_AARCH64": ("ld-linux-aarch64.so.1",),
+                "EM_PPC64": ("ld64.so.2",), "EM_386": ("ld-linux.so.2",)}
 VDSO_MAX_BYTES = 1 << 20  # a vDSO is a few pages: a larger claim is damage
 STACK_REACH = 64 << 10  # how far below the stack pointer a frame's first store may land
 
@@ -128,6 +131,8 @@ class Core:
             located = self._located_main()
             out = self._modules_of(located, located[0].path if located else None)
             names = self._link_map(next(iter(out), None))
+            if not out:  # the program is not here: the dynamic linker's own _r_debug lists the libraries
+                names = self._link_map_from_interpreter()
             libraries, missing = self._located_libraries(names, {m.bias for m in out})
             out += self._modules_of(libraries, None) + missing
         vdso = self._vdso({m.start for m in out})
@@ -286,8 +291,12 @@ class Core:
                     r_debug = val
                 if tag == 0:
                     break
+        return self._walk_link_map(self.word_at(r_debug + w) if r_debug else None)  # r_debug.r_map after r_version
+
+    def _walk_link_map(self, node: int | None) -> dict[int, str]:
+        """load address -> name of each struct link_map from `node` on (l_addr, l_name, l_ld, l_next words)."""
+        w = self.word
         out: dict[int, str] = {}
-        node = self.word_at(r_debug + w) if r_debug else None  # r_debug.r_map, after the int r_version
         seen: set[int] = set()
         while node and node not in seen and len(seen) < 4096:  # a damaged list may loop
             seen.add(node)
@@ -297,6 +306,23 @@ class Core:
                 out[l_addr] = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
             node = l_next
         return out
+
+    def _link_map_from_interpreter(self) -> dict[int, str]:
+        """The dynamic linker's list when the program's binary is not here: the interpreter loaded at the
+        auxiliary vector's AT_BASE, found by the names dynamic linkers have (in the search dirs, beside the
+        core, at the usual paths), gives its `_r_debug` symbol — the list's head."""
+        base = self.notes.auxv.get(7)  # AT_BASE
+        if not base:
+            return {}
+        for name in INTERPRETERS.get(self.machine, ()):
+            found = find_binary(name, None, self.paths, False, self.dir)
+            r_debug = _dynamic_symbol(found.path, "_r_debug") if found.path else None
+            if r_debug is None:
+                continue
+            head = self.word_at(base + r_debug + self.word)  # r_debug.r_map
+            if head:
+                return self._walk_link_map(head)
+        return {}
 
     def word_at(self, addr: int) -> int | None:
         """The pointer-sized word of the process at addr."""
@@ -420,3 +446,14 @@ def _elf_of_file(path: str) -> tuple[str | None, int] | None:
     if first is None:
         return None
     return build_id_of_file(path), first.p_vaddr - first.p_offset
+
+
+def _dynamic_symbol(path: str, name: str) -> int | None:
+    """The value of a symbol of an ELF file's dynamic symbol table (its vaddr), or None."""
+    try:
+        with open(path, "rb") as f:
+            dynsym = ELFFile(f).get_section_by_name(".dynsym")
+            syms = dynsym.get_symbol_by_name(name) if dynsym is not None else None
+            return int(syms[0]["st_value"]) if syms else None
+    except (OSError, ELFError, ValueError, ConstructError):
+        return None
