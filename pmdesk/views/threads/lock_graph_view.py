@@ -65,46 +65,53 @@ class LockGraphView(ThreadDumpView):
         if dv is None:
             self.info.setText("")
             return
-        owner_of = {lk.id: lk.owner for lk in dv.locks}
-        by_name = {t.name: t for t in dv.threads}
+        # threads by index, not name: pools reuse names (three cycles of "DeadlockThread-A/-B" are six threads)
+        owner_of: dict[str, int] = {}
+        for t in dv.threads:
+            for lk in t.holds:
+                owner_of.setdefault(lk, t.idx)
+        by_idx = {t.idx: t for t in dv.threads}
         # waits for a lock someone holds (a condition nobody owns is an idle wait, not contention)
-        waiting = [t for t in dv.threads if t.waits_for and owner_of.get(t.waits_for)]
+        waiting = [t for t in dv.threads if t.waits_for and t.waits_for in owner_of]
         locks = sorted({t.waits_for for t in waiting if t.waits_for})
-        involved = {t.name for t in waiting} | {owner_of[lk] for lk in locks if owner_of.get(lk)}
-        on_cycle = {t.name for t in dv.threads if t.wait_status == "deadlocked"}
+        involved = {t.idx for t in waiting} | {owner_of[lk] for lk in locks}
+        on_cycle = {t.idx for t in dv.threads if t.wait_status == "deadlocked"}
         if not locks:
             self.info.setText("No thread waits for a lock another thread holds in this dump.")
             return
-        nodes = [("lock", lk) for lk in locks] + [("thread", n) for n in sorted(involved)]
+        names = [by_idx[i].name for i in involved]
+        nodes: list[tuple[str, str | int]] = [("lock", lk) for lk in locks] + [
+            ("thread", i) for i in sorted(involved, key=lambda i: (by_idx[i].name, i))]
         radius = max(160.0, 36.0 * len(nodes) / math.pi)
-        pos: dict[tuple[str, str], QPointF] = {}
+        pos: dict[tuple[str, str | int], QPointF] = {}
         for k, node in enumerate(nodes):
             a = 2 * math.pi * k / len(nodes)
             pos[node] = QPointF(radius * math.cos(a), radius * math.sin(a))
         for t in waiting:  # edges first, under the nodes
             lk = t.waits_for or ""
-            red = t.name in on_cycle
-            self._edge(pos[("thread", t.name)], pos[("lock", lk)], red, dashed=True)
-            owner = owner_of.get(lk)
-            if owner:
-                self._edge(pos[("lock", lk)], pos[("thread", owner)], red and owner in on_cycle, dashed=False)
+            red = t.idx in on_cycle
+            self._edge(pos[("thread", t.idx)], pos[("lock", lk)], red, dashed=True)
+            owner = owner_of[lk]
+            self._edge(pos[("lock", lk)], pos[("thread", owner)], red and owner in on_cycle, dashed=False)
         font = QFont()
         font.setPointSize(10)
-        for kind, name in nodes:
-            p = pos[(kind, name)]
+        for kind, key in nodes:
+            p = pos[(kind, key)]
             if kind == "thread":
+                th = by_idx[int(key)]
                 item: Any = QGraphicsEllipseItem(-9, -9, 18, 18)
-                item.setBrush(QBrush(RED if name in on_cycle else tint("#9fc5e8")))
-                th = by_name.get(name)
-                item.setData(THREAD_ROLE, th.idx if th else None)
-                item.setToolTip(f"{name}: {th.state if th else ''}")
-                label = name
+                item.setBrush(QBrush(RED if th.idx in on_cycle else tint("#9fc5e8")))
+                item.setData(THREAD_ROLE, th.idx)
+                item.setToolTip(f"{th.name} ({th.ident}): {th.state}")
+                label = f"{th.name} ({th.ident})" if names.count(th.name) > 1 else th.name
             else:
                 item = QGraphicsRectItem(-7, -7, 14, 14)
                 item.setBrush(QBrush(tint("#f6b26b")))
-                cls = next((x.cls for x in dv.locks if x.id == name), None)
-                item.setToolTip(f"{name} ({cls})")
-                label = f"{name} ({(cls or '').rsplit('.', 1)[-1]})"
+                cls = next((x.cls for x in dv.locks if x.id == key), None)
+                item.setToolTip(f"{key} ({cls})")
+                short = (cls or "").rsplit(".", 1)[-1]
+                at = str(key).rsplit("@", 1)  # ThreadInfo names a lock class@hash: the class once, short
+                label = f"{short}@{at[1]}" if len(at) == 2 and short else f"{key} ({short})"
             item.setPos(p)
             self.scene.addItem(item)
             text = self.scene.addSimpleText(label, font)
