@@ -73,8 +73,9 @@ def desktop_mime_line() -> str:
 
 
 def extensions(t: MimeType) -> list[str]:
-    """The single-dot extensions of a type's globs (what Windows and macOS associate by)."""
-    return [g[2:] for g in t.globs if g.startswith("*.") and "." not in g[2:]]
+    """The single-dot extensions of a type's globs, and those it is offered for (what Windows and macOS
+    associate by)."""
+    return [g[2:] for g in t.globs if g.startswith("*.") and "." not in g[2:]] + list(t.open_with)
 
 
 def iss_registry() -> list[str]:

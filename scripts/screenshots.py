@@ -34,6 +34,7 @@ ARTEFACTS = (
     ("apple-report", CORPUS / "mobile" / "ips" / "macsym-ios-crash.ips"),
     ("tombstone", DATA / "android" / "made-tombstone_00.txt"),
     ("minidump", DATA / "minidump" / "threads.dmp"),
+    ("hserr", next((DATA / "hserr").glob("jdk17-native-hs_err_pid*.log"), None)),
     ("perf-data", DATA / "profiles" / "perf-dwarf.data"),
     ("tracemalloc", DATA / "samples" / "tracemalloc" / "a.tracemalloc"),
     ("heapy", DATA / "samples" / "heapy" / "growing.heapy"),

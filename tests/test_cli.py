@@ -133,7 +133,7 @@ def test_formats_and_files_pmdesk_does_not_read_yet(capsys: pytest.CaptureFixtur
     crash = tmp_path / "hs_err_pid1.log"
     crash.write_text("#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n")
     rc, _, err = run(capsys, "info", str(crash), "--index-dir", str(tmp_path / "idx"))
-    assert rc == 2 and "is a JVM crash log (hs_err_pid), which pmdesk does not read yet" in err
+    assert rc == 2 and "HotSpot fatal error log cut before its error line" in err and len(err.splitlines()) == 1
     heap = tmp_path / "heapdump.bin"
     heap.write_bytes(b"go1.7 heap dump\n" + bytes(200))  # a Go heap dump's header, then nonsense: one line
     rc, _, err = run(capsys, "info", str(heap), "--index-dir", str(tmp_path / "idx"))

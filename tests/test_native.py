@@ -93,11 +93,12 @@ def test_cli_stack_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[s
                                  "crashing_thread": 0, "assertion": None}
     frame = doc["threads"][0]["frames"][0]
     assert set(frame) == {"pc", "module", "function", "file", "line", "inlined", "how", "module_offset", "trust",
-                          "symbol_offset"}  # symbol_offset: added for Apple reports ("start + 462")
+                          "symbol_offset", "kind"}  # symbol_offset: added for Apple reports ("start + 462"),
+    # kind for JVM error logs (java-compiled, vm, native…)
     assert frame["function"] == "store_value" and frame["line"] == 9 and frame["how"] == "cfi"
     assert frame["trust"] == "context" and doc["threads"][0]["frames"][1]["trust"] == "cfi"
     assert frame["module_offset"] == frame["pc"] - 0x555555554000  # a PIE loaded at gdb's usual base
-    assert set(doc["threads"][0]) == {"tid", "name", "frames"}
+    assert set(doc["threads"][0]) == {"tid", "name", "frames", "state"}  # state: added for JVM error logs
     assert all(set(m) == {"path", "build_id", "base", "symbols", "debug_file", "code_id", "debug_id"}
                for m in doc["modules"])  # code_id, debug_id: added for minidumps (rust-minidump's names)
     main = doc["modules"][0]

@@ -44,7 +44,8 @@ def test_every_format_has_an_overview_a_status_line_commands_and_a_desktop_type(
         assert callable(resolve(f.overview.__name__)) and callable(resolve(f.status_line.__name__)), f.name
         assert any(set(c.kinds) & set(f.kinds) for c in COMMANDS), f"{f.name}: no command reads its kinds"
         assert f.mime, f"{f.name}: no desktop type"
-        assert any(g.startswith("*.") and "." not in g[2:] for m in f.mime for g in m.globs), \
+        assert any(g.startswith("*.") and "." not in g[2:] for m in f.mime for g in m.globs) or any(
+            m.open_with for m in f.mime), \
             f"{f.name}: no extension for the Windows and macOS installers"
         if f.has(Kind.HEAP_GRAPH):
             assert f.graph_source is not None and callable(resolve(f.graph_source.__name__)), f.name

@@ -56,6 +56,9 @@ Root: HKA; Subkey: "Software\Classes\.dmp\OpenWithProgids"; ValueType: string; V
 Root: HKA; Subkey: "Software\Classes\pmdesk.mdmp"; ValueType: string; ValueData: "minidump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.mdmp\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.mdmp\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.mdmp"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\pmdesk.log"; ValueType: string; ValueData: "HotSpot fatal error log"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\pmdesk.log\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\.log\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.log"; ValueData: ""; Flags: uninsdeletevalue
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump"; ValueType: string; ValueData: "Java thread dump"; Flags: uninsdeletekey
 Root: HKA; Subkey: "Software\Classes\pmdesk.tdump\shell\open\command"; ValueType: string; ValueData: """{app}\pmdesk.exe"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\.tdump\OpenWithProgids"; ValueType: string; ValueName: "pmdesk.tdump"; ValueData: ""; Flags: uninsdeletevalue

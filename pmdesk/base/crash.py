@@ -51,6 +51,7 @@ class Frame:
     inlined: bool = False
     trust: str = "cfi"                 # one of TRUST
     symbol_offset: int | None = None   # pc - the function's start, when the report gives it ('start + 462')
+    kind: str | None = None            # what ran there, when the report says (a JVM's: java-compiled, vm, native…)
 
     @property
     def how(self) -> str:
@@ -73,6 +74,7 @@ class Thread:
     registers: dict[str, int] = field(default_factory=dict)  # general registers, in the architecture's order
     extra_registers: list[tuple[str, str]] = field(default_factory=list)  # floating-point/vector, as text
     frames: list[Frame] = field(default_factory=list)
+    state: str | None = None   # as the report words it (a JVM's 'JavaThread daemon _thread_blocked')
 
 
 @dataclass
@@ -152,6 +154,8 @@ class Section:
 
     title: str
     text: str
+    in_summary: bool = True  # shown in the Crash summary too (a report of dozens of parts lists them only in
+    #                          Report sections)
 
 
 @dataclass

@@ -53,14 +53,17 @@ def text_report(path: str, crash: Crash, deadlocks: list[list[Wait]]) -> Iterato
     crashed = crash.crashed_thread
     for t in report.crashed_first(crash):
         mark = f" ({report.crashed_mark(crash)})" if t is crashed else ""
-        yield f"\nThread {t.tid}{mark}:"
+        named = f' "{t.name}" ({t.state})' if t.state else ""  # a report that words each thread's state (a JVM's)
+        yield f"\nThread {t.tid}{named}{mark}:"
         frames = t.frames
         for i, f in enumerate(frames):
-            where = f" at {f.file}:{f.line}" if f.file else f" from {f.module}" if f.module else ""
+            where = f" at {f.file}" + (f":{f.line}" if f.line is not None else "") if f.file else \
+                f" from {f.module}" if f.module else ""
             # like gdb: the address on the first (innermost) of a physical frame's functions, not on the ones
             # its inlined code sits in, nor on frame 0 when a source line names it
             first_of_frame = i == 0 or not frames[i - 1].inlined
-            pc = f"0x{f.pc:0{digits}x} in " if first_of_frame and not (i == 0 and f.file) else ""
+            known = f.pc or f.trust != "symbolicated-by-report"  # a report's Java frames have no address
+            pc = f"0x{f.pc:0{digits}x} in " if first_of_frame and known and not (i == 0 and f.file) else ""
             how = "" if f.how == "cfi" else f"  [{f.how}]"
             yield f"#{i:<2} {pc}{f.function or '??'}{where}{how}"
     missing = report.unsymbolicated_modules(crash)

@@ -33,7 +33,7 @@ from pmdesk.base.progress import Progress
 from pmdesk.index.derive import DERIVE
 from pmdesk.readers import Reader
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIB = 1 << 20
 SAMPLES = 64  # sparse content sample used when the mtime changed
 

@@ -24,6 +24,7 @@ from pmdesk.readers.elfcore import ElfCoreReader
 from pmdesk.readers.goheap import GoHeapReader
 from pmdesk.readers.heapy import HeapyReader
 from pmdesk.readers.hprof import HprofReader
+from pmdesk.readers.hserr import HsErrReader
 from pmdesk.readers.jfr import JfrReader
 from pmdesk.readers.memray import MemrayReader
 from pmdesk.readers.minidump import MinidumpReader
@@ -50,7 +51,8 @@ class Kind(StrEnum):
 
 
 KIND_NOUNS = {  # what a command of this kind reads, in the user's words
-    Kind.HEAP_GRAPH: "heap dumps", Kind.CRASH: "crash dumps (ELF cores, minidumps, Apple reports, tombstones)",
+    Kind.HEAP_GRAPH: "heap dumps",
+    Kind.CRASH: "crash dumps (ELF cores, minidumps, Apple reports, tombstones, JVM error logs)",
     Kind.THREADS: "thread dumps",
     Kind.SAMPLES: "profiles", Kind.EVENTS: "JFR recordings",
 }
@@ -87,6 +89,10 @@ class MimeType:
     sub_class_of: str | None = None
     system: bool = False           # declared by shared-mime-info itself (application/x-core): not redefined
     uti: str | None = None         # macOS type identifier, when not derived from the name
+    # extensions Windows and macOS offer pmdesk for (they associate by extension alone) where the globs name
+    # files by a pattern of their whole name, which a desktop on Linux matches but those cannot ('log' for
+    # hs_err_pid*.log); never a glob here, so Linux does not type every .log file as this
+    open_with: tuple[str, ...] = ()
 
 
 def _lazy(target: str) -> Callable[..., Any]:
@@ -202,6 +208,11 @@ TOMBSTONE_MIME = MimeType("application/x-android-tombstone", "Android tombstone"
     "tombstone_[0-9][0-9]", "tombstone_[0-9][0-9].pb", "*.tombstone"),  # debuggerd's names
     (Magic(b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***"),), "text/plain",
     uti="org.pmdesk.tombstone")
+HSERR_MIME = MimeType("text/x-java-fatal-error-log", "HotSpot fatal error log", ("hs_err_pid*.log",), (
+    Magic(b"# A fatal error has been detected by the Java Runtime Environment:", 0, 4096),
+    Magic(b"# An unexpected error has been detected by ", 0, 4096),
+    Magic(b"# There is insufficient memory for the Java Runtime Environment to continue.", 0, 4096)),
+    "text/plain", uti="org.pmdesk.hserr", open_with=("log",))
 MINIDUMP_MIME = MimeType("application/x-dmp", "minidump", ("*.dmp", "*.mdmp"), (Magic(b"MDMP"),),
                          uti="org.pmdesk.minidump")
 # profiles: pprof is protobuf (no content rule a desktop can test inside gzip); the text forms by their shape
@@ -233,6 +244,7 @@ FORMATS: tuple[Format, ...] = (
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
     Format(TombstoneReader, "an Android tombstone", (Kind.CRASH,), (TOMBSTONE_MIME,)),
     Format(MinidumpReader, "a minidump", (Kind.CRASH,), (MINIDUMP_MIME,)),
+    Format(HsErrReader, "a HotSpot fatal error log", (Kind.CRASH,), (HSERR_MIME,)),
     Format(ThreadDumpReader, "a thread dump", (Kind.THREADS,), (JAVA_THREADS_MIME, GO_THREADS_MIME,
                                                                 PYTHON_THREADS_MIME)),
     Format(PerfDataReader, "a perf recording", (Kind.SAMPLES,), (PERF_DATA_MIME,)),

@@ -53,7 +53,6 @@ NOT_YET = (  # formats pmdesk knows by their first bytes but does not read yet: 
     (0, b"MDMP", "a minidump"),
     (0, b"*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***", "an Android tombstone"),
     (None, b'"bug_type"', "an Apple crash report (.ips)"), (None, b"Incident Identifier:", "an Apple crash report"),
-    (None, b"# A fatal error has been detected by the Java Runtime Environment", "a JVM crash log (hs_err_pid)"),
 )
 
 

@@ -59,13 +59,13 @@ def write_crash(sink: IndexSink, crash: Crash) -> None:
     frames = []
     for i, t in enumerate(crash.threads):
         sink.insert("crash_thread", ("idx", "tid", "name", "crashed", "current", "signal", "queue", "registers",
-                                     "extra_registers"),
+                                     "extra_registers", "state"),
                     [(i, s64(t.tid), t.name, t.crashed, t.current, t.signal, t.queue, json.dumps(t.registers),
-                      json.dumps(t.extra_registers))])
+                      json.dumps(t.extra_registers), t.state)])
         frames += [(i, d, s64(f.pc), f.module, s64(f.module_offset), f.function, f.file, i64(f.line), f.inlined,
-                    f.trust, i64(f.symbol_offset)) for d, f in enumerate(t.frames)]
+                    f.trust, i64(f.symbol_offset), f.kind) for d, f in enumerate(t.frames)]
     sink.insert("crash_frame", ("thread_idx", "depth", "pc", "module", "module_offset", "function", "file", "line",
-                                "inlined", "trust", "symbol_offset"), frames)
+                                "inlined", "trust", "symbol_offset", "kind"), frames)
     sink.insert("crash_module", ("idx", "name", "path", "base", "end_", "bias", "build_id", "debug_id", "arch",
                                  "binary", "debug_file", "symbols", "looked", "warning"),
                 [(i, m.name, m.path, s64(m.base), s64(m.end), s64(m.bias), m.build_id, m.debug_id, m.arch, m.binary,
@@ -73,7 +73,8 @@ def write_crash(sink: IndexSink, crash: Crash) -> None:
                  for i, m in enumerate(crash.modules)])
     sink.insert("crash_region", ("start", "end_", "perms", "present_bytes", "name"),
                 [(s64(r.start), s64(r.end), r.perms, r.present_bytes, r.name) for r in crash.regions])
-    sink.insert("crash_section", ("idx", "title", "text"), [(i, s.title, s.text) for i, s in enumerate(crash.sections)])
+    sink.insert("crash_section", ("idx", "title", "text", "in_summary"),
+                [(i, s.title, s.text, s.in_summary) for i, s in enumerate(crash.sections)])
     sink.insert("crash_wait", ("tid", "lock", "lock_name", "owner"),
                 [(w.tid, s64(w.lock), w.lock_name, w.owner) for w in crash.waits])
     for pr in crash.problems:

@@ -32,6 +32,7 @@ TARGETS = {
     "faulthandler": ([THREADS / "py_hang.sigabrt.stderr.txt"], ".txt", "threads", ["pmdesk.readers.threaddump"]),
     "thread-json": ([THREADS / "jdk25-vthreads.dump.json"], ".json", "threads", ["pmdesk.readers.threaddump"]),
     "tombstone-text": ([DATA / "android" / "made-tombstone_00.txt"], ".txt", "stack", ["pmdesk.readers.tombstone"]),
+    "hserr": (sorted((DATA / "hserr").glob("jdk*-native-hs_err_pid*.log")), ".log", "stack", ["pmdesk.readers.hserr"]),
     "heapy": ([DATA / "samples" / "heapy" / "growing.heapy"], ".heapy", "heapy", ["pmdesk.readers.heapy"]),
     "tracemalloc": ([DATA / "samples" / "tracemalloc" / "a.tracemalloc"], ".tracemalloc", "allocations",
                     ["pmdesk.readers.tracemalloc"]),

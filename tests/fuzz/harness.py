@@ -36,6 +36,7 @@ SAMPLES = (
                                                                   "threads"),
     (THREADS / "go_deadlock.sigquit.txt", "threads"), (THREADS / "jdk25-vthreads.dump.json", "threads"),
     (THREADS / "py_hang.sigabrt.stderr.txt", "threads"), (DATA / "android" / "made-tombstone_00.txt", "stack"),
+    *((p, "stack") for p in sorted((DATA / "hserr").glob("jdk*-compiled-hs_err_pid*.log"))),
     (DATA / "minidump" / "threads.dmp", "stack"),
     (DATA / "minidump" / "breakpad" / "minidump_crashpad_annotation.dmp", "stack"),
     (DATA / "profiles" / "perf-dwarf.data", "profile"), (DATA / "profiles" / "perf-fpz.data", "profile"),

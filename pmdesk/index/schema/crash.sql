@@ -38,7 +38,8 @@ CREATE TABLE crash_thread (
     signal          INTEGER,              -- signal pending on this thread
     queue           TEXT,                 -- dispatch queue (Apple)
     registers       TEXT NOT NULL,        -- JSON {name: value}, in the architecture's order
-    extra_registers TEXT NOT NULL         -- JSON [[name, text]]: floating-point and vector registers
+    extra_registers TEXT NOT NULL,        -- JSON [[name, text]]: floating-point and vector registers
+    state           TEXT                  -- as the report words it (a JVM's 'JavaThread daemon _thread_blocked')
 );
 
 CREATE TABLE crash_frame (
@@ -53,6 +54,7 @@ CREATE TABLE crash_frame (
     inlined       INTEGER NOT NULL,  -- 1 for an inlined function's frame
     trust         TEXT NOT NULL,     -- 'context' | 'cfi' | 'fp' | 'scan' | 'symbolicated-by-report'
     symbol_offset INTEGER,           -- pc - the function's start, when the report gives it ('start + 462')
+    kind          TEXT,              -- what ran there when the report says: java-compiled, java-interpreted, vm…
     PRIMARY KEY (thread_idx, depth)
 );
 
@@ -84,7 +86,8 @@ CREATE TABLE crash_region (
 CREATE TABLE crash_section (
     idx   INTEGER PRIMARY KEY,
     title TEXT NOT NULL,  -- 'logcat', 'Application Specific Information', …
-    text  TEXT NOT NULL
+    text  TEXT NOT NULL,
+    in_summary INTEGER NOT NULL DEFAULT 1  -- 0: shown in Report sections only
 );
 
 -- Thread tid waits for a lock thread owner holds (a mutex's futex and the owner it records).

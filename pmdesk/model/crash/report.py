@@ -37,7 +37,8 @@ def stack_doc(crash: Crash, deadlocks: list[list[Wait]]) -> dict[str, Any]:
         "signal": {"number": c.signal, "name": c.signal_name if c.signal else None, "code": c.code,
                    "fault_address": c.fault_address},
         "crashed_thread": crashed.tid if crashed else None,
-        "threads": [{"tid": t.tid, "name": t.name, "frames": [frame_json(f) for f in t.frames]} for t in crash.threads],
+        "threads": [{"tid": t.tid, "name": t.name, "frames": [frame_json(f) for f in t.frames], "state": t.state}
+                    for t in crash.threads],
         "modules": [{"path": m.name, "build_id": m.build_id, "base": m.base,
                      "symbols": "found" if m.symbols else "missing", "debug_file": m.debug_file,
                      "code_id": m.build_id, "debug_id": m.debug_id}
@@ -66,10 +67,14 @@ def crash_reason(c: Cause) -> str | None:
     return None
 
 
+FRAME_KINDS = {"java-compiled": "Java (compiled)", "java-aot": "Java (AOT-compiled)",
+               "java-interpreted": "Java (interpreted)", "vm": "JVM", "vm-stub": "JVM stub", "native": "native"}
+
+
 def frame_json(f: Frame) -> dict[str, Any]:
     return {"pc": f.pc, "module": f.module, "function": f.function, "file": f.file, "line": f.line,
             "inlined": f.inlined, "how": f.how, "module_offset": f.module_offset, "trust": f.trust,
-            "symbol_offset": f.symbol_offset}
+            "symbol_offset": f.symbol_offset, "kind": f.kind}
 
 
 def unsymbolicated_modules(crash: Crash) -> list[str]:

@@ -32,15 +32,15 @@ def load_crash(dump: Dump) -> Crash:
                       row[16], row[17])
         snapshot = bool(row[18])
     frames: dict[int, list[Frame]] = {}
-    for idx, pc, module, offset, function, file, line, inlined, trust, symbol_offset in conn.execute(
-            "SELECT thread_idx, pc, module, module_offset, function, file, line, inlined, trust, symbol_offset "
+    for idx, pc, module, offset, function, file, line, inlined, trust, symbol_offset, kind in conn.execute(
+            "SELECT thread_idx, pc, module, module_offset, function, file, line, inlined, trust, symbol_offset, kind "
             "FROM crash_frame ORDER BY thread_idx, depth"):
         frames.setdefault(idx, []).append(Frame(pc & MASK, module, _u(offset), function, file, line, bool(inlined),
-                                                trust, symbol_offset))
+                                                trust, symbol_offset, kind))
     threads = [Thread(tid, name, bool(crashed), bool(current), signal, queue, json.loads(regs),
-                      [tuple(r) for r in json.loads(extra)], frames.get(idx, []))
-               for idx, tid, name, crashed, current, signal, queue, regs, extra in conn.execute(
-                   "SELECT idx, tid, name, crashed, current, signal, queue, registers, extra_registers "
+                      [tuple(r) for r in json.loads(extra)], frames.get(idx, []), state)
+               for idx, tid, name, crashed, current, signal, queue, regs, extra, state in conn.execute(
+                   "SELECT idx, tid, name, crashed, current, signal, queue, registers, extra_registers, state "
                    "FROM crash_thread ORDER BY idx")]
     modules = [Module(name, base & MASK, end & MASK, bias & MASK, path, build_id, debug_id, arch, binary, debug_file,
                       symbols == "found", json.loads(looked), warning)
@@ -49,7 +49,8 @@ def load_crash(dump: Dump) -> Crash:
                                "symbols, looked, warning FROM crash_module ORDER BY idx")]
     regions = [Region(s & MASK, e & MASK, perms, present, name) for s, e, perms, present, name in conn.execute(
         "SELECT start, end_, perms, present_bytes, name FROM crash_region ORDER BY rowid")]
-    sections = [Section(t, x) for t, x in conn.execute("SELECT title, text FROM crash_section ORDER BY idx")]
+    sections = [Section(t, x, bool(s)) for t, x, s in conn.execute(
+        "SELECT title, text, in_summary FROM crash_section ORDER BY idx")]
     waits = [Wait(tid, lock & MASK, name, owner) for tid, lock, name, owner in conn.execute(
         "SELECT tid, lock, lock_name, owner FROM crash_wait ORDER BY rowid")]
     return Crash(process, cause, threads, modules, regions, sections, waits, snapshot)

@@ -76,9 +76,11 @@ class CrashStackView(CrashView):
         self.table.blockSignals(True)
         self.table.setRowCount(len(frames))
         for r, f in enumerate(frames):
-            loc = f"{os.path.basename(f.file)}:{f.line}" if f.file else ""
-            cells = [str(r), frame_name(f) + ("  (inlined)" if f.inlined else ""), loc,
-                     f"0x{f.pc:x}", os.path.basename(f.module or ""), TRUST.get(f.trust, f.trust)]
+            loc = os.path.basename(f.file) + (f":{f.line}" if f.line is not None else "") if f.file else ""
+            pc = f"0x{f.pc:x}" if f.pc or f.trust != "symbolicated-by-report" else ""  # a report's Java frame: none
+            cells = [str(r), frame_name(f) + ("  (inlined)" if f.inlined else ""), loc, pc,
+                     os.path.basename(f.module or "") or report.FRAME_KINDS.get(f.kind or "", ""),
+                     TRUST.get(f.trust, f.trust)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if f.trust in ("scan", "cfi_scan"):

@@ -62,7 +62,7 @@ class CrashSummaryView(CrashView):
                                                   ("Executable", p.executable)) if value],
             ("Threads", str(len(crash.threads))),
             ("Modules without symbols", ", ".join(report.unsymbolicated_modules(crash)) or "none"),
-            *[row for sec in crash.sections for row in _section_rows(sec)],
+            *[row for sec in crash.sections if sec.in_summary for row in _section_rows(sec)],
         ]
         shown = {label for label, _v in rows}  # the Overview's facts folded in here (no Overview for crashes)
         rows += [(label, value) for label, value in self.dump.spec.overview(self.dump)
