@@ -31,6 +31,7 @@ ARTEFACTS = (
     ("jfr", CORPUS / "jvm" / "workload.jfr"),
     ("thread-dump", DATA / "threads" / "busy-pool.jstack.txt"),
     ("core", DATA / "native" / "cores" / "segv_chain.core"),
+    ("go-core", DATA / "native" / "go" / "crash.core.gz"),  # inflated beside its program
     ("apple-report", CORPUS / "mobile" / "ips" / "macsym-ios-crash.ips"),
     ("tombstone", DATA / "android" / "made-tombstone_00.txt"),
     ("minidump", DATA / "minidump" / "threads.dmp"),
@@ -59,9 +60,11 @@ def prepared(work: Path, names: set[str] | None) -> list[tuple[str, Path]]:
         elif path is None or not path.exists():
             print(f"{name}: no artefact here, left out")
             continue
-        elif path.suffix == ".gz" and name == "go-heap":
+        elif path.suffix == ".gz" and name in ("go-heap", "go-core"):
             inflated = work / path.stem
             inflated.write_bytes(gzip.decompress(path.read_bytes()))
+            if name == "go-core":
+                shutil.copy(path.parent / "crash.bin", work / "crash.bin")
             path = inflated
         out.append((name, path))
     return out

@@ -13,6 +13,7 @@ from pmdesk.cli.command import JSON, Arg, Command, Invocation, Output
 from pmdesk.model.formats import Kind
 
 if TYPE_CHECKING:
+    from pmdesk.model.dump import Dump
     from pmdesk.model.threads.dumps import Deadlock, ThreadInfo
 
 LOCK_WORDS = {"locked": "locked", "waiting_to_lock": "waiting to lock", "waiting_on": "waiting on",
@@ -25,6 +26,9 @@ def threads(inv: Invocation) -> Output:
 
     args = inv.args
     opened = [inv.open(f) for f in args.files]
+    for f, d in zip(args.files, opened, strict=True):
+        if not d.has_rows("td_thread"):  # a core: of a program whose runtime pmdesk does not read, or without it
+            raise PmdeskError(f, _no_goroutines(f, d))
     doc = dumps.report(opened)
     series = [dv for d in opened for dv in dumps.load_dumps(d)]
     last = series[-1]
@@ -53,6 +57,15 @@ def threads(inv: Invocation) -> Output:
             yield ""
 
     return Output({"files": args.files, **doc}, text)
+
+
+def _no_goroutines(path: str, dump: Dump) -> str:
+    """Why a core has no goroutines: its program is not here (its runtime is read through it), or not Go."""
+    main = dump.conn.execute("SELECT path, binary FROM crash_module ORDER BY idx LIMIT 1").fetchone()
+    if main is not None and main[1] is None:
+        return (f"is {dump.spec.what} whose program ({main[0]}) is not here: goroutines are read with it — put it "
+                f"beside the core and run pmdesk index --force {path}")
+    return f"is {dump.spec.what} of a program that is not Go: it holds native threads (pmdesk stack {path})"
 
 
 def _locks(dl: Deadlock) -> str:

@@ -240,7 +240,7 @@ FORMATS: tuple[Format, ...] = (
            overview_fn="pmdesk.model.heap.py_heap:overview", graph_fn="pmdesk.index.pyheap.graph_input:graph_input",
            graph_model_fn="pmdesk.model.heap.py_heap:PyHeapGraph"),
     Format(JfrReader, "a JFR recording", (Kind.EVENTS, Kind.SAMPLES), (JFR_MIME,)),
-    Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH,), (CORE_MIME, COMPRESSED_CORE_MIME)),
+    Format(ElfCoreReader, "an ELF core dump", (Kind.CRASH, Kind.THREADS), (CORE_MIME, COMPRESSED_CORE_MIME)),
     Format(AppleReportReader, "an Apple crash report", (Kind.CRASH,), (APPLE_CRASH_MIME,)),
     Format(TombstoneReader, "an Android tombstone", (Kind.CRASH,), (TOMBSTONE_MIME,)),
     Format(MinidumpReader, "a minidump", (Kind.CRASH,), (MINIDUMP_MIME,)),

@@ -26,11 +26,13 @@ class Symbolizer:
         self.main_path = main_path
         self.unwinder = Unwinder(machine, memory, image_at)
 
-    def frames(self, registers: dict[str, int], past_main: bool = False) -> list[Frame]:
+    def frames(self, registers: dict[str, int], past_main: bool = False, resumed: bool = False) -> list[Frame]:
+        """A thread's frames, unwound and named, innermost first (ending at main unless `past_main`);
+        `resumed`: the registers are a saved context whose pc is a return address (Unwinder.unwind)."""
         out: list[Frame] = []
         # the callee: its lookup address (a return address less one), image, outermost function
         prev: tuple[int, Image | None, str | None] | None = None
-        for pc, trust, caller, signal in self.unwinder.unwind(registers):
+        for pc, trust, caller, signal in self.unwinder.unwind(registers, resumed):
             mod = self.image_at(pc)
             if signal:  # gdb's name for a signal trampoline's frame
                 out.append(Frame(pc, mod.name if mod else None, pc - mod.bias if mod else None,

@@ -26,6 +26,29 @@ BINARY_OPS = {  # DWARF expression operators on two operands (a .plt's CFA: rsp 
 }
 
 
+# the x86-64 kernel's rt_sigframe: a handler returns into its restorer with the stack pointer at the
+# ucontext, whose uc_mcontext (a struct sigcontext) follows uc_flags, uc_link and uc_stack (8 + 8 + 24 bytes)
+UCONTEXT_MCONTEXT = 40
+SIGCONTEXT_X86_64 = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
+                     "rax", "rcx", "rsp", "rip")
+GO_SIGRETURN = ("runtime.sigreturn__sigaction", "runtime.sigreturn")  # Go's restorers (sys_linux_amd64.s;
+# the symbol has its ABI's suffix, runtime.sigreturn.abi0, in Go 1.17+)
+
+
+def _symbol(mod: Image, pc: int) -> str | None:
+    """The ELF symbol holding pc, without Go's ABI suffix."""
+    try:
+        name = mod.symbols.lookup(pc - mod.bias)
+    except (ValueError, OSError):
+        return None
+    return name.removesuffix(".abi0") if name else None
+
+
+def _is_go_sigreturn(mod: Image, pc: int) -> bool:
+    """Whether pc is the start of the Go runtime's signal restorer (a handler's return address)."""
+    return _symbol(mod, pc) in GO_SIGRETURN
+
+
 class MemorySource(Protocol):
     def read(self, addr: int, n: int) -> bytes | None: ...
 
@@ -54,21 +77,31 @@ class Unwinder:
         data = self.memory.read(addr, 4)
         return None if data is None else int.from_bytes(data, "little")
 
-    def unwind(self, registers: dict[str, int]) -> list[tuple[int, str, bool, bool]]:
+    def unwind(self, registers: dict[str, int], resumed: bool = False) -> list[tuple[int, str, bool, bool]]:
         """(pc, trust, caller, signal) for each physical frame of a thread, innermost first: `caller` when pc
         is a return address (looked up at pc - 1), `signal` for a signal trampoline's frame (the frame it
-        interrupted has an exact pc)."""
+        interrupted has an exact pc). `resumed`: the registers are a context saved to be resumed (a
+        goroutine's g.sched), whose pc is already a return address."""
         regs = dict(registers)
         pc_name, sp_name = PC[self.machine], SP[self.machine]
         names = DWARF_REGS[self.machine]
         frames: list[tuple[int, str, bool, bool]] = []
         self.ended = False
-        how, caller = "context", False  # the first frame: the registers themselves, exact
+        how, caller = "context", resumed  # the first frame: the registers themselves
         last_sp = -1
         guessed = 0
         while len(frames) < MAX_FRAMES and guessed < MAX_GUESSED:
             pc = regs[pc_name]
             mod = self.image_at(pc)
+            if caller and mod is not None and self.machine == "EM_X86_64" and _is_go_sigreturn(mod, pc):
+                # returning into the Go runtime's signal restorer, which has no CFI: the interrupted
+                # context is the kernel's ucontext the handler was given, at this frame's stack pointer
+                context = self._x86_64_sigcontext(regs[sp_name] + UCONTEXT_MCONTEXT)
+                frames.append((pc, how, caller, True))
+                if context is None:
+                    break
+                regs, caller, how, last_sp = context, False, "cfi", -1
+                continue
             got = self._cfi_step(mod, pc - 1 if caller else pc, regs, names) if mod is not None else None
             signal = isinstance(got, tuple) and got[1]
             frames.append((pc, how, caller, signal))
@@ -100,8 +133,19 @@ class Unwinder:
                 break
             last_sp = new_sp
             regs = step
-            caller = not signal
+            # a signal frame interrupted its caller at an exact pc; so did a fault the Go runtime turned into a
+            # call of runtime.sigpanic (the signal handler pushed the faulting pc as its return address)
+            caller = not signal and not (mod is not None and _symbol(mod, pc) == "runtime.sigpanic")
         return frames
+
+    def _x86_64_sigcontext(self, at: int) -> dict[str, int] | None:
+        """The general registers of an x86-64 `struct sigcontext` (the kernel's uapi asm/sigcontext.h: r8–r15,
+        rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, in that order) at `at`."""
+        raw = self.memory.read(at, 8 * len(SIGCONTEXT_X86_64))
+        if raw is None:
+            return None
+        regs = {name: int.from_bytes(raw[8 * i:8 * i + 8], "little") for i, name in enumerate(SIGCONTEXT_X86_64)}
+        return regs if regs["rip"] and regs["rsp"] else None
 
     def _cfi_step(self, mod: Image, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
         got = mod.cfi.row(lookup_pc - mod.bias)

@@ -9,4 +9,5 @@ from collections.abc import Callable
 from pmdesk.index.derive import crash_deadlocks, lock_graph
 
 DERIVE: dict[str, tuple[Callable[[sqlite3.Connection], None], ...]] = {  # by schema
-    "threads": (lock_graph.derive,), "crash": (crash_deadlocks.derive,)}
+    "threads": (lock_graph.derive,), "crash": (crash_deadlocks.derive,),
+    "core": (crash_deadlocks.derive, lock_graph.derive)}  # a core: its crash, and a Go core's goroutines

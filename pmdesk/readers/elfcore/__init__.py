@@ -18,9 +18,9 @@ DEEP_SNIFF_BYTES = 1 << 20  # zstd blocks inflate to at most 128 KiB: their comp
 
 
 class ElfCoreReader:
-    SPEC = ReaderSpec(name="elfcore", version=5, priority=30, extensions=(".core", ".zst", ".xz"),
+    SPEC = ReaderSpec(name="elfcore", version=6, priority=30, extensions=(".core", ".zst", ".xz"),
                       description="ELF core dumps (Linux x86-64, aarch64; also zstd/xz/gzip-compressed)",
-                      schema="crash")
+                      schema="core")
 
     @staticmethod
     def sniff(head: bytes) -> bool:

@@ -393,9 +393,10 @@ class Core:
         hit = next((t for t in self.notes.threads if sig and t.signal == sig), None)
         return (hit or (self.notes.threads[0] if self.notes.threads else None)).tid if self.notes.threads else None
 
-    def frames(self, registers: dict[str, int], past_main: bool = False) -> list[Frame]:
-        """A thread's frames, unwound and symbolicated (native/symbolicate.py), ending at main unless past_main."""
-        return self.symbolizer.frames(registers, past_main)
+    def frames(self, registers: dict[str, int], past_main: bool = False, resumed: bool = False) -> list[Frame]:
+        """A thread's frames, unwound and symbolicated (native/symbolicate.py), ending at main unless past_main;
+        `resumed` for a saved context (a goroutine's), whose pc is a return address."""
+        return self.symbolizer.frames(registers, past_main, resumed)
 
     def fault(self) -> dict[str, Any] | None:
         """For a memory fault: whether the crashing instruction read or wrote, and the address — the one the

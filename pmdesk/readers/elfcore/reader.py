@@ -12,7 +12,9 @@ from pmdesk.readers.base import IndexSink
 from pmdesk.readers.crash_rows import write_crash
 from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.core import Core, CoreError
+from pmdesk.readers.elfcore.goroutines import goroutine_dump
 from pmdesk.readers.elfcore.notes import SIGNALS
+from pmdesk.readers.thread_rows import write as write_threads
 
 SIGSTOP = 19  # gdb's gcore stops the process with it: a snapshot, not a crash
 
@@ -27,8 +29,17 @@ def open_core(path: str, paths: SearchPaths, progress: Progress) -> Core:
 
 
 def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
-    """Index time: the crash model with the default symbol search, into the crash_* tables."""
-    write_crash(sink, read_crash(path, SearchPaths(), progress))
+    """Index time: the crash model with the default symbol search, into the crash_* tables; a Go program's
+    goroutines into the td_* tables, as one thread dump."""
+    core = open_core(path, SearchPaths(), progress)
+    try:
+        crash = crash_of(core, progress)
+        record = goroutine_dump(core, crash)
+        write_crash(sink, crash)
+        if record is not None:
+            write_threads(sink, [record])
+    finally:
+        core.close()
 
 
 def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:

@@ -12,7 +12,7 @@ from pmdesk.base.progress import Progress
 from pmdesk.readers.base import IndexSink, ReaderSpec
 
 if TYPE_CHECKING:
-    from pmdesk.readers.threaddump.model import DumpRecord
+    from pmdesk.readers.thread_rows import DumpRecord
 
 
 class _Parser:
@@ -143,7 +143,7 @@ class ThreadDumpReader:
                    if lined and d.runtime == "java" and t.java_thread and not t.state):
             sink.diagnostic(th.line, "threads.cut", f"thread \"{th.name}\" (line {th.line:,}) is cut off before "
                             "its state line", "warning")
-        from pmdesk.readers.threaddump.model import write
+        from pmdesk.readers.thread_rows import write
 
         write(sink, dumps)
         sink.meta("threads.dumps", len(dumps))

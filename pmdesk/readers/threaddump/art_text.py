@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pmdesk.native.symbols import demangle
-from pmdesk.readers.threaddump.model import DumpRecord, Frame, LockRef, Thread
+from pmdesk.readers.thread_rows import DumpRecord, Frame, LockRef, Thread
 
 START = re.compile(r"^----- pid (\d+) at (.+?) -----\s*$")
 END = re.compile(r"^----- end (\d+) -----\s*$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pmdesk.readers.threaddump.model import Ancestor, DumpRecord, Frame, LockRef, Thread
+from pmdesk.readers.thread_rows import Ancestor, DumpRecord, Frame, LockRef, Thread
 
 _HEADER = re.compile(r"^goroutine (?P<id>\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)?(?: \[(?P<state>[^\]]*)\])?:\s*$")
 _FILE = re.compile(r"^\t(?P<file>.+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from pmdesk.readers.threaddump.model import DumpRecord, Frame, LockRef, Thread
+from pmdesk.readers.thread_rows import DumpRecord, Frame, LockRef, Thread
 
 _HEADER = re.compile(r'^#(?P<tid>\d+) "(?P<name>.*)"(?P<virtual> virtual)? (?P<state>[A-Z_]+)(?: (?P<time>\S+))?\s*$')
 _LOCK = re.compile(r"^\s+- (?P<what>locked|waiting to lock|waiting on|parking to wait for) <(?P<id>[^>]*)>")

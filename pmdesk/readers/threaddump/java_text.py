@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pmdesk.readers.threaddump.model import DumpRecord, Frame, LockRef, Thread
+from pmdesk.readers.thread_rows import DumpRecord, Frame, LockRef, Thread
 
 START = "Full thread dump"
 _LOCK = re.compile(r"^\s+- (?P<what>locked|waiting to lock|waiting on|parking to wait for|"

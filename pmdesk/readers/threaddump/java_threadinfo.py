@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from pmdesk.readers.thread_rows import DumpRecord, LockRef, Thread
 from pmdesk.readers.threaddump.java_text import REPORTED, frame_of
-from pmdesk.readers.threaddump.model import DumpRecord, LockRef, Thread
 
 _HEADER = re.compile(r'^"(?P<name>.*)"(?P<daemon> daemon)? prio=(?P<prio>-?\d+) Id=(?P<id>\d+) (?P<state>[A-Z_]+)'
                      r'(?: on (?P<lock>\S+@[0-9a-f]+))?(?: owned by "(?P<owner>.*)" Id=(?P<owner_id>\d+))?'

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pmdesk.readers.threaddump.model import DumpRecord, Frame, Thread
+from pmdesk.readers.thread_rows import DumpRecord, Frame, Thread
 
 _THREAD = re.compile(r"^(?:(?P<current>Current thread|Thread) (?P<id>0x[0-9a-f]+)(?: \(most recent call first\))?|"
                      r"(?P<only>Stack) \(most recent call first\)):")  # "Stack": all_threads=False, no id

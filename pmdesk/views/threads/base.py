@@ -32,6 +32,7 @@ def state_colour(t: ThreadInfo) -> QColor | None:
 
 class ThreadDumpView(DockView):
     KINDS: ClassVar[tuple[Kind, ...]] = (Kind.THREADS,)
+    REQUIRES: ClassVar[tuple[str, ...]] = ("td_thread",)  # a core holds goroutines only when it is a Go program's
 
     def __init__(self, parent: Any = None, bus: SelectionBus | None = None) -> None:
         super().__init__(parent, bus)

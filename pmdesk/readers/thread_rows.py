@@ -1,4 +1,5 @@
-"""The one shape every thread-dump parser produces (Java, Go, Python), and how it goes into the index."""
+"""The one shape every thread-dump parser produces (Java, Go, Python — and the goroutines of a Go core), and how
+it goes into the index (the td_* tables of schema/threads.sql)."""
 
 from __future__ import annotations
 

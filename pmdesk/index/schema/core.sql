@@ -1,0 +1,4 @@
+-- include: crash
+-- include: threads
+-- An ELF core: the native crash (crash_*), and — for a Go program's core — its goroutines as one thread dump
+-- (td_*, runtime 'go'), read from the runtime's structures (readers/elfcore/goroutines.py).

@@ -1,0 +1,114 @@
+"""Goroutines of a Go program's core (tests/data/native/go/make.sh: Debian's Go 1.19, GOTRACEBACK=crash)
+against the traceback the runtime itself printed as it aborted into that core (crash.traceback.txt): every
+goroutine's id, state, frames (function, file:line, pc) and creator, and the mutex a goroutine waits for."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.elfcore.core import Core
+from pmdesk.readers.elfcore.goroutines import GoCore, go_program
+from tests.conftest import DATA
+from tests.conftest import run_cli as run
+
+GO = DATA / "native" / "go"
+# the runtime's traceback prints a few runtime functions by the names users know them by (traceback.go)
+PRINTED_AS = {"panic": "runtime.gopanic"}
+
+
+def truth() -> dict[int, dict]:
+    """Each goroutine of the runtime's own traceback: state, frames (function, file, line, pc or None for an
+    inlined call) and the function that created it."""
+    out: dict[int, dict] = {}
+    text = (GO / "crash.traceback.txt").read_text()
+    for block in re.split(r"\n\n(?=goroutine \d+ \[)", text[text.index("goroutine "):]):
+        head = re.match(r"goroutine (\d+) \[([^\]]+)\]:", block)
+        lines = block.splitlines()[1:]
+        frames, created = [], None
+        i = 0
+        while i < len(lines):
+            if lines[i].startswith("created by "):
+                created = lines[i].removeprefix("created by ").split(" in goroutine")[0]
+                i += 2
+                continue
+            fn = lines[i].rsplit("(", 1)[0]
+            loc = re.match(r"\t(\S+):(\d+)(?: \+0x[0-9a-f]+)?(?: .*pc=(0x[0-9a-f]+))?", lines[i + 1])
+            frames.append((PRINTED_AS.get(fn, fn), loc.group(1), int(loc.group(2)),
+                           int(loc.group(3), 16) if loc.group(3) else None))
+            i += 2
+        out[int(head.group(1))] = {"state": head.group(2), "frames": frames, "created_by": created}
+    return out
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("gocore")
+    path = d / "crash.core"
+    path.write_bytes(gzip.decompress((GO / "crash.core.gz").read_bytes()))
+    (d / "crash.bin").write_bytes((GO / "crash.bin").read_bytes())  # the program beside its core
+    return path
+
+
+def test_goroutines_equal_the_runtimes_traceback(core: Path) -> None:
+    c = Core(str(core), SearchPaths(search_dirs=[str(GO)]))
+    try:
+        exe = go_program(c)
+        assert exe is not None and Path(exe).name == "crash.bin"
+        threads = {t.tid: (t.registers["rsp"], c.frames(t.registers, past_main=True)) for t in c.notes.threads}
+        mine = {g.goid: g for g in GoCore(c, exe).goroutines(threads)}
+    finally:
+        c.close()
+    want = truth()
+    assert set(mine) == set(want) and len(want) == 9
+    for goid, t in want.items():
+        g = mine[goid]
+        assert (g.wait_reason or g.status) == t["state"], goid
+        assert g.created_by == t["created_by"], goid
+        got = [(f.function, f.file, f.line, None if f.inlined else f.pc) for f in g.frames]
+        frames = [(fn, file, line, pc) for fn, file, line, pc in t["frames"]]
+        if goid == 1:  # running: the thread's frames from the abort down, the traceback's from the panic
+            assert got[-len(frames):] == frames and got[0][0] == "runtime.raise"
+        else:
+            assert got == frames, goid
+    assert mine[21].thread is not None and mine[1].thread is not None  # in a system call, running
+    lock = re.search(r"sync\.\(\*Mutex\)\.lockSlow\((0x[0-9a-f]+)\)", (GO / "crash.traceback.txt").read_text())
+    assert mine[18].mutex == int(lock.group(1), 16)
+    assert all(g.mutex is None for k, g in mine.items() if k != 18)
+
+
+def test_threads_of_a_go_core(capsys: pytest.CaptureFixture[str], core: Path, tmp_path: Path) -> None:
+    rc, out, err = run(capsys, "threads", str(core), "--json", "--index-dir", str(tmp_path))
+    assert rc == 0, err
+    doc = json.loads(out)
+    want = truth()
+    assert doc["dumps"] == 1 and {int(t["id"]) for t in doc["threads"]} == set(want)
+    waiting = next(t for t in doc["threads"] if t["id"] == "18")
+    assert waiting["state"] == "semacquire" and waiting["waits_for"] == doc["locks"][0]["id"]
+    assert doc["locks"][0]["class"] == "sync.Mutex"
+    for t in doc["threads"]:
+        frames = [(f["function"], f["file"], f["line"]) for f in t["frames"]]
+        assert frames[-len(want[int(t["id"])]["frames"]):] == [f[:3] for f in want[int(t["id"])]["frames"]]
+    rc, out, err = run(capsys, "stack", str(core), "--json", "--index-dir", str(tmp_path))
+    names = {t["tid"]: t["name"] for t in json.loads(out)["threads"]}
+    assert "goroutine 1" in names.values() and "goroutine 21" in names.values()
+
+
+def test_threads_of_a_core_that_is_not_go(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "segv_chain.core"  # a C program's core, with its program beside it
+    path.write_bytes((DATA / "native" / "cores" / "segv_chain.core").read_bytes())
+    (tmp_path / "segv_chain").write_bytes((DATA / "native" / "bin" / "segv_chain").read_bytes())
+    rc, _, err = run(capsys, "threads", str(path), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "not Go" in err and f"pmdesk stack {path}" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_go_core_without_its_program(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "alone.core"
+    path.write_bytes(gzip.decompress((GO / "crash.core.gz").read_bytes()))
+    rc, _, err = run(capsys, "threads", str(path), "--index-dir", str(tmp_path / "idx"))
+    assert rc == 2 and "crash.bin) is not here" in err and "pmdesk index --force" in err
