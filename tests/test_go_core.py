@@ -95,8 +95,13 @@ def test_threads_of_a_go_core(capsys: pytest.CaptureFixture[str], core: Path, tm
         frames = [(f["function"], f["file"], f["line"]) for f in t["frames"]]
         assert frames[-len(want[int(t["id"])]["frames"]):] == [f[:3] for f in want[int(t["id"])]["frames"]]
     rc, out, err = run(capsys, "stack", str(core), "--json", "--index-dir", str(tmp_path))
-    names = {t["tid"]: t["name"] for t in json.loads(out)["threads"]}
+    doc = json.loads(out)
+    names = {t["tid"]: t["name"] for t in doc["threads"]}
     assert "goroutine 1" in names.values() and "goroutine 21" in names.values()
+    said = (GO / "crash.traceback.txt").read_text().splitlines()[0].removeprefix("panic: ")
+    assert doc["crash_info"]["assertion"] == said  # the panic value, read from the goroutine's _panic
+    rc, out, _ = run(capsys, "stack", str(core), "--index-dir", str(tmp_path))
+    assert out.splitlines()[0].endswith(f"Go panic: {said} — goroutine 1 in main.walk at crash.go:54")
 
 
 def test_threads_of_a_core_that_is_not_go(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -140,7 +140,8 @@ def first_app_frame(frames: list[Frame], modules: Sequence[Module] = ()) -> Fram
     """The first frame in the program's own code (not the C/C++ runtime, nor Apple's OS images)."""
     system = {m.name for m in modules if is_apple_system_image(m.path)}
     return next((f for f in frames if f.module and f.module not in system and f.module != "???"
-                 and not any(x in f.module for x in APP_EXCLUDE)), None)
+                 and not any(x in f.module for x in APP_EXCLUDE)
+                 and not (f.function or "").startswith(("runtime.", "<signal"))), None)  # Go's runtime, in the program
 
 
 def summary(crash: Crash, deadlocks: list[list[Wait]]) -> str:

@@ -49,6 +49,7 @@ class Goroutine:
     created_at: tuple[str | None, int | None] = (None, None)
     frames: list[Frame] = field(default_factory=list)
     mutex: int | None = None       # the sync.Mutex it waits for
+    panic: str | None = None       # what a running goroutine panicked with
 
 
 class _Layout:
@@ -130,6 +131,63 @@ class GoCore:
             out.append(s)
         return out
 
+    def type_name(self, t: int) -> str | None:
+        """A runtime type descriptor's name: its `str` name offset from the module's type section (the `type.*`
+        symbol), a name being a flags byte, a varint length and the bytes (runtime/type.go, Go 1.17+); a
+        leading '*' the linker adds (tflagExtraStar) is dropped."""
+        ty = self.dw.by_name.get("runtime._type")
+        members = {n: off for n, off, _t in self.dw.types[ty].members} if ty is not None else {}
+        base = self.types_base()
+        if "str" not in members or "tflag" not in members or base is None:
+            return None
+        raw = self.core.memory.read(t + members["str"], 4)
+        flag = self.u8(t + members["tflag"])
+        if raw is None or flag is None:
+            return None
+        at = base + int.from_bytes(raw, "little", signed=True)
+        head = self.core.memory.read(at, 11)
+        if head is None:
+            return None
+        n, shift, i = 0, 0, 1
+        while i < len(head):
+            n |= (head[i] & 0x7F) << shift
+            shift += 7
+            i += 1
+            if not head[i - 1] & 0x80:
+                break
+        name = self.core.memory.read(at + i, min(n, 4096))
+        text = name.decode("utf-8", "replace") if name is not None else None
+        return text[1:] if text and flag & 2 and text.startswith("*") else text
+
+    def types_base(self) -> int | None:
+        main = self.core.module_at(self.bias + (_global(self.dw, "runtime.allgs") or 0))
+        if main is None:
+            return None
+        try:
+            for sym in main.elf.get_section_by_name(".symtab").iter_symbols() if main.elf else ():
+                if sym.name == "type.*" or sym.name == "type:*":
+                    return sym["st_value"] + self.bias
+        except (AttributeError, ValueError, OSError):
+            return None
+        return None
+
+    def panic_message(self, g: int) -> str | None:
+        """What the goroutine panicked with, as the runtime prints it where the value is a string or an
+        errors.New / runtime error string; else the value's type."""
+        p = self.u64(g + self.g["_panic"][0]) if "_panic" in self.g else None
+        if not p:
+            return None
+        t, data = self.u64(p + 8), self.u64(p + 16)  # _panic.arg: an eface (type, data) after argp
+        if not t:
+            return None
+        name = self.type_name(t)
+        if name in ("string", "runtime.errorString", "runtime.plainError") and data:
+            text = self.string(data)
+            return ("runtime error: " if name == "runtime.errorString" else "") + (text or "")
+        if name == "errors.errorString" and data:  # a *errors.errorString: its first field is the string
+            return self.string(data)
+        return name
+
     def status_of(self, g: int) -> int | None:
         off = self.g.get("atomicstatus")
         if off is None:
@@ -180,6 +238,7 @@ class GoCore:
             gr = Goroutine(goid, word, why, since or None, tid if status in (2, 3) else None,
                            created if goid != 1 else None, (cfile, cline), frames)
             gr.mutex = self._mutex(gr, g)
+            gr.panic = self.panic_message(g) if status == 2 else None
             out.append(gr)
         return sorted(out, key=lambda x: x.goid)
 
@@ -272,4 +331,9 @@ def goroutine_dump(core: Core, crash: Crash) -> DumpRecord | None:
         native = by_tid.get(gr.thread) if gr.thread is not None else None
         if native is not None and not native.name:
             native.name = f"goroutine {gr.goid}"
+        if gr.panic is not None and native is not None and native.crashed and not crash.cause.headline:
+            app = next((f for f in gr.frames if f.function and not f.function.startswith(("runtime.", "<"))), None)
+            where = f" in {app.function} at {os.path.basename(app.file or '?')}:{app.line}" if app else ""
+            crash.cause.headline = f"Go panic: {gr.panic} — goroutine {gr.goid}{where}"
+            crash.cause.message = gr.panic
     return DumpRecord("go", 0, f"goroutines of {os.path.basename(exe)} (from the core)", threads=threads)

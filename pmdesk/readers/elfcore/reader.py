@@ -45,7 +45,9 @@ def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
 def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     core = open_core(path, paths, progress)
     try:
-        return crash_of(core, progress)
+        crash = crash_of(core, progress)
+        goroutine_dump(core, crash)  # a Go program's: threads named by their goroutines, the panic in words
+        return crash
     finally:
         core.close()
 
