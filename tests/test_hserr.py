@@ -227,3 +227,47 @@ def test_not_a_log(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path.write_text("# just a comment\n")
     rc, _, err = run(capsys, "stack", str(path), "--index-dir", str(tmp_path))
     assert rc == 2 and str(path) in err and len(err.strip().splitlines()) == 1
+
+
+def _core_pattern_writes_a_file() -> bool:
+    try:
+        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
+    except OSError:
+        return False
+    return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
+
+
+@pytest.mark.skipif(shutil.which("java") is None or not _core_pattern_writes_a_file(),
+                    reason="needs java and a core_pattern that writes a core into the working directory")
+def test_a_jvm_core_and_its_log_are_one_crash(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A JVM crashed here with cores enabled leaves hs_err_pid<N>.log and a core side by side: the core's
+    crashing thread is in the VM's error reporting (SIGABRT); joined with the log, its stack goes on past the
+    signal handler into the native frames (the core's CFI walk: all four recursive fault() calls, which
+    HotSpot's frame-pointer walk may skip) and then the log's Java frames; the cause is the log's SIGSEGV."""
+    import resource
+
+    def enable_cores() -> None:  # as far as the hard limit lets (0: no core, and the test skips)
+        hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+    subprocess.run(["java", "-Xmx16m", "-XX:+UseSerialGC", f"-Djava.library.path={BIN}", "-cp", str(BIN), "Crash",
+                    "native"], cwd=tmp_path, capture_output=True, preexec_fn=enable_cores, timeout=120)
+    cores = [p for p in tmp_path.iterdir() if p.name.startswith("core")]
+    logs = list(tmp_path.glob("hs_err_pid*.log"))
+    if not cores or not logs:
+        pytest.skip("the JVM wrote no core here (a core size limit or pattern this test cannot change)")
+    core = cores[0]
+    if core.name == "core":  # the log is found by the core's pid
+        core = core.rename(tmp_path / "java.core")
+    doc = stack_doc(capsys, core, "--index-dir", str(tmp_path / "idx"))
+    log_pid = int(logs[0].name.removeprefix("hs_err_pid").removesuffix(".log"))
+    assert doc["signal"]["name"] == "SIGSEGV" and doc["crash_info"]["type"] == "SIGSEGV /SEGV_MAPERR"
+    crashed = next(t for t in doc["threads"] if t["tid"] == doc["crashed_thread"])
+    functions = [f["function"] for f in crashed["frames"]]
+    handler = functions.index("<signal handler called>")
+    assert functions[handler + 1:handler + 6] == ["fault", "fault", "fault", "fault", "Java_Crash_nativeCrash"]
+    java = [f["function"] for f in crashed["frames"] if (f["kind"] or "").startswith("java-")]
+    assert java == ["Crash.nativeCrash(I)V", "Crash.nativeLibrary()V", "Crash.main([Ljava/lang/String;)V"]
+    names = {t["name"] for t in doc["threads"]}
+    assert {"main", "Reference Handler", "pmdesk-worker-1", "pmdesk-worker-2"} <= names
+    assert crashed["name"] == "main" and log_pid > 0

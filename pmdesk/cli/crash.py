@@ -20,6 +20,7 @@ CONTRACT = ("signal", "crashed_thread", "threads", "modules", "deadlocks",  # th
 
 
 def stack(inv: Invocation) -> Output:
+    from pmdesk.model.crash.jvm_log import with_jvm_log
     from pmdesk.model.crash.store import deadlocks_of, load_crash, stored_deadlocks
 
     args = inv.args
@@ -31,7 +32,7 @@ def stack(inv: Invocation) -> Output:
 
         fmt = inv.check_kind(args.file)
         paths = SearchPaths(exe=args.exe, search_dirs=symbol_dirs, debug_dirs=args.debug_dir or [])
-        crash = fmt.reader.crash(args.file, paths, Progress(path=args.file))
+        crash = with_jvm_log(fmt.reader.crash(args.file, paths, Progress(path=args.file)), args.file)
         deadlocks = deadlocks_of(crash)
         for pr in crash.problems:
             if pr.severity in ("warning", "error"):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmdesk.base.crash import Crash, Thread
 from pmdesk.base.progress import Progress
+from pmdesk.model.crash.jvm_log import with_jvm_log
 from pmdesk.model.crash.report import stack_doc, summary
 from pmdesk.model.crash.store import deadlocks_of, load_crash, stored_deadlocks
 from pmdesk.model.dump import Diagnostic, Dump
@@ -43,7 +44,8 @@ class CrashSession:
         self.dump = dump
         self.paths = paths
         if has_paths(paths):  # other symbol paths: read the dump again (the index stays as it is)
-            self.crash: Crash = dump.spec.reader.crash(dump.path, paths, Progress(path=dump.path))
+            self.crash: Crash = with_jvm_log(dump.spec.reader.crash(dump.path, paths, Progress(path=dump.path)),
+                                             dump.path)
             self.deadlocks = deadlocks_of(self.crash)
         else:
             self.crash = load_crash(dump)

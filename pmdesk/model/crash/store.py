@@ -20,7 +20,13 @@ def _u(v: int | None) -> int | None:
 
 
 def load_crash(dump: Dump) -> Crash:
-    """The crash as the index holds it."""
+    """The crash as the index holds it (a JVM's core joined with its error log beside it: model/crash/jvm_log)."""
+    from pmdesk.model.crash.jvm_log import with_jvm_log
+
+    return with_jvm_log(_stored_crash(dump), dump.path)
+
+
+def _stored_crash(dump: Dump) -> Crash:
     conn = dump.conn
     row = conn.execute("SELECT pid, command, executable, os, arch, time, version, signal, signal_name, code, "
                        "code_name, exception, fault_address, fault_access, computed_address, stack_overflow, message, "

@@ -107,9 +107,20 @@ def frames_of(lines: list[str]) -> list[LogFrame]:
 
 
 def merged(native: list[LogFrame], java: list[LogFrame]) -> list[LogFrame]:
-    """The crashing thread's stack: the native list when it walked into Java code; else (the walk stopped in
-    native code, or there is no native list) the native frames followed by the Java frames HotSpot listed
-    from the thread's own Java frame anchor."""
-    if any(f.java for f in native):
-        return native
-    return native + java
+    """The crashing thread's stack: the native list, with the Java frames its frame-pointer walk skipped (a
+    native method's own frame, below a library built without frame pointers) put back from the Java list —
+    HotSpot's walk from the thread's Java frame anchor, which has every Java frame in order; when the native
+    walk never reached Java code (or there is no native list), the native frames then the Java list."""
+    if not any(f.java for f in native):
+        return native + java
+    out: list[LogFrame] = []
+    at = 0
+    for f in native:
+        if f.java:
+            k = next((k for k in range(at, len(java)) if (java[k].letter, java[k].function) == (f.letter, f.function)),
+                     None)
+            if k is not None:
+                out += java[at:k]
+                at = k + 1
+        out.append(f)
+    return out
