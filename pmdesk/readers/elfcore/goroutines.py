@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from pmdesk.base.crash import Crash, Frame, Problem
 from pmdesk.base.errors import PmdeskError
+from pmdesk.native.arch import FP, LINK_REGISTER, PC, SP
 from pmdesk.native.go_dwarf import GoDwarf, read_go_dwarf
 from pmdesk.readers.thread_rows import DumpRecord, LockRef
 from pmdesk.readers.thread_rows import Frame as TdFrame
@@ -205,14 +206,26 @@ class GoCore:
         outer = locs[-1]
         return outer.function, outer.file, outer.line
 
+    def context(self, pc: int, sp: int, bp: int | None, lr: int | None = None) -> dict[str, int]:
+        """A saved context as the unwinder's registers of this machine (amd64's rip/rsp/rbp, arm64's
+        pc/sp/x29 and the link register x30)."""
+        machine = self.core.machine
+        regs = {PC[machine]: pc, SP[machine]: sp}
+        if machine in FP:
+            regs[FP[machine]] = bp or 0
+        if machine in LINK_REGISTER and lr:
+            regs[LINK_REGISTER[machine]] = lr
+        return regs
+
     def sched_frames(self, g: int) -> list[Frame]:
         base = g + self.g["sched"][0]
         pc = self.u64(base + self.gobuf["pc"][0])
         sp = self.u64(base + self.gobuf["sp"][0])
         bp = self.u64(base + self.gobuf["bp"][0]) if "bp" in self.gobuf else 0
+        lr = self.u64(base + self.gobuf["lr"][0]) if "lr" in self.gobuf else 0
         if not pc or not sp:
             return []
-        return self.core.frames({"rip": pc, "rsp": sp, "rbp": bp or 0}, past_main=True, resumed=True)
+        return self.core.frames(self.context(pc, sp, bp, lr), past_main=True, resumed=True)
 
     def goroutines(self, thread_frames: dict[int, tuple[int, list[Frame]]]) -> list[Goroutine]:
         """Every goroutine not dead, by id; `thread_frames`: each OS thread's stack pointer and frames."""
@@ -259,7 +272,7 @@ class GoCore:
             sp = self.u64(g + self.g["syscallsp"][0])
             bp = self.u64(g + self.g["sched"][0] + self.gobuf["bp"][0]) if "bp" in self.gobuf else 0
             if pc and sp:
-                return self.core.frames({"rip": pc, "rsp": sp, "rbp": bp or 0}, past_main=True, resumed=True)
+                return self.core.frames(self.context(pc, sp, bp), past_main=True, resumed=True)
         return self.sched_frames(g)
 
     def _mutex(self, gr: Goroutine, g: int) -> int | None:
@@ -309,7 +322,8 @@ def goroutine_dump(core: Core, crash: Crash) -> DumpRecord | None:
     by_tid = {t.tid: t for t in crash.threads}
     try:
         go = GoCore(core, exe)
-        goroutines = go.goroutines({t.tid: (t.registers.get("rsp", 0), t.frames) for t in crash.threads})
+        sp = SP.get(core.machine, "sp")
+        goroutines = go.goroutines({t.tid: (t.registers.get(sp, 0), t.frames) for t in crash.threads})
     except PmdeskError as e:
         crash.problems.append(Problem("core.go_runtime", "warning", f"the Go runtime's goroutines cannot be read: "
                                       f"{e.one_line()}"))
