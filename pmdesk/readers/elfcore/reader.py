@@ -14,6 +14,8 @@ from pmdesk.readers.elfcore.compressed import CompressedCoreError, inflated
 from pmdesk.readers.elfcore.core import Core, CoreError
 from pmdesk.readers.elfcore.goroutines import goroutine_dump
 from pmdesk.readers.elfcore.notes import SIGNALS
+from pmdesk.readers.elfcore.python_threads import python_dump
+from pmdesk.readers.thread_rows import DumpRecord
 from pmdesk.readers.thread_rows import write as write_threads
 
 SIGSTOP = 19  # gdb's gcore stops the process with it: a snapshot, not a crash
@@ -34,7 +36,7 @@ def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
     core = open_core(path, SearchPaths(), progress)
     try:
         crash = crash_of(core, progress)
-        record = goroutine_dump(core, crash)
+        record = runtime_threads(core, crash)
         write_crash(sink, crash)
         if record is not None:
             write_threads(sink, [record])
@@ -46,10 +48,16 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     core = open_core(path, paths, progress)
     try:
         crash = crash_of(core, progress)
-        goroutine_dump(core, crash)  # a Go program's: threads named by their goroutines, the panic in words
+        runtime_threads(core, crash)  # a Go or Python program's names, panics and Python frames in the stacks
         return crash
     finally:
         core.close()
+
+
+def runtime_threads(core: Core, crash: Crash) -> DumpRecord | None:
+    """The threads of the runtime the program ran on, as a thread dump — a Go program's goroutines, a CPython
+    process's Python threads (their frames also put into the native stacks) — or None for a native program."""
+    return goroutine_dump(core, crash) or python_dump(core, crash)
 
 
 def crash_of(core: Core, progress: Progress) -> Crash:

@@ -1,0 +1,244 @@
+"""The Python threads of a CPython process's core, as faulthandler prints them and Bloomberg's `pystack core`
+interleaves them with the native frames: the interpreter's own structures read from the core's memory —
+`_PyRuntime` (the dynamic symbol of libpython or the python executable) → its interpreters → each
+interpreter's thread states → each thread's frame chain (`cframe->current_frame`, `previous`) → each frame's
+code object (`co_name`, `co_filename`) and the line of its current instruction from the code's location
+table (PEP 626; Objects/locations.md). The thread holding the GIL is `_PyRuntime.gilstate.tstate_current`.
+
+Structure layouts are per CPython minor version (LAYOUTS, 64-bit): 3.11's are those of its headers
+(Include/cpython/pystate.h, Include/internal/pycore_frame.h, pycore_runtime.h, Include/cpython/code.h,
+unicodeobject.h), checked with `ptype/o` on a 3.11.7 build's DWARF; a version without a layout here is said,
+not guessed. The version is read from the process's own `Py_Version` (3.11+)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pmdesk.base.crash import Crash, Frame, Problem
+from pmdesk.readers.thread_rows import DumpRecord
+from pmdesk.readers.thread_rows import Frame as TdFrame
+from pmdesk.readers.thread_rows import Thread as TdThread
+
+if TYPE_CHECKING:
+    from pmdesk.readers.elfcore.core import Core
+
+LAYOUTS = {  # byte offsets of the fields pmdesk reads, by (major, minor)
+    (3, 11): {
+        "runtime.interpreters_head": 0x28, "runtime.tstate_current": 0x240,
+        "interp.threads_head": 0x10, "interp.next": 0x0,
+        "tstate.next": 0x8, "tstate.cframe": 0x38, "tstate.thread_id": 0x98, "tstate.native_thread_id": 0xA0,
+        "cframe.current_frame": 0x8,
+        "frame.f_code": 0x20, "frame.previous": 0x30, "frame.prev_instr": 0x38, "frame.is_entry": 0x44,
+        "code.co_filename": 0x70, "code.co_name": 0x78, "code.co_linetable": 0x88, "code.co_firstlineno": 0x48,
+        "code.co_code_adaptive": 0xB8,
+        "unicode.length": 0x10, "unicode.state": 0x20, "unicode.ascii_data": 48, "unicode.compact_data": 72,
+        "bytes.size": 0x10, "bytes.data": 0x20,
+    },
+}
+MAX_THREADS = 10_000
+MAX_FRAMES = 10_000  # faulthandler stops at 100; a deep recursion's frames are all read here
+EVAL_FUNCTION = "_PyEval_EvalFrameDefault"  # the C function running a chain of Python frames
+
+
+@dataclass
+class PyFrame:
+    function: str
+    file: str
+    line: int | None
+    entry: bool   # the first Python frame a C call of the evaluation loop started (3.11's is_entry)
+
+
+@dataclass
+class PyThread:
+    thread_id: int         # pthread_t, as faulthandler prints it ('Thread 0x00007f…')
+    native_id: int         # the LWP: the core's thread
+    holds_gil: bool
+    frames: list[PyFrame] = field(default_factory=list)
+
+
+class PythonCore:
+    def __init__(self, core: Core, runtime: int, version: tuple[int, int]) -> None:
+        self.core, self.runtime, self.lay = core, runtime, LAYOUTS[version]
+
+    def u64(self, addr: int) -> int | None:
+        return self.core.memory.u64(addr)
+
+    def i32(self, addr: int) -> int | None:
+        raw = self.core.memory.read(addr, 4)
+        return int.from_bytes(raw, "little", signed=True) if raw is not None else None
+
+    def text(self, obj: int | None) -> str | None:
+        """A str object's text (compact ASCII, or compact with 1-, 2- or 4-byte characters)."""
+        if not obj:
+            return None
+        n = self.u64(obj + self.lay["unicode.length"])
+        state = self.core.memory.read(obj + self.lay["unicode.state"], 1)
+        if n is None or state is None or n > 1 << 20:
+            return None
+        kind, compact, ascii_ = (state[0] >> 2) & 7, (state[0] >> 5) & 1, (state[0] >> 6) & 1
+        if not compact or kind not in (1, 2, 4):
+            return None
+        at = obj + (self.lay["unicode.ascii_data"] if ascii_ else self.lay["unicode.compact_data"])
+        raw = self.core.memory.read(at, n * kind)
+        if raw is None:
+            return None
+        return raw.decode({1: "latin-1", 2: "utf-16-le", 4: "utf-32-le"}[kind], "replace")
+
+    def line(self, code: int, frame: int) -> int | None:
+        """The line of the frame's current instruction (PyCode_Addr2Line of its last instruction)."""
+        prev = self.u64(frame + self.lay["frame.prev_instr"])
+        first = self.i32(code + self.lay["code.co_firstlineno"])
+        table = self.u64(code + self.lay["code.co_linetable"])
+        if prev is None or first is None or not table:
+            return None
+        addr = prev - (code + self.lay["code.co_code_adaptive"])  # bytes: 2 per code unit
+        if addr < 0:
+            return first
+        n = self.u64(table + self.lay["bytes.size"])
+        raw = self.core.memory.read(table + self.lay["bytes.data"], n) if n is not None and n < 1 << 24 else None
+        return line_at(raw, first, addr) if raw is not None else None
+
+    def frames(self, tstate: int) -> list[PyFrame]:
+        cframe = self.u64(tstate + self.lay["tstate.cframe"])
+        frame = self.u64(cframe + self.lay["cframe.current_frame"]) if cframe else None
+        out: list[PyFrame] = []
+        seen: set[int] = set()
+        while frame and frame not in seen and len(out) < MAX_FRAMES:
+            seen.add(frame)
+            code = self.u64(frame + self.lay["frame.f_code"])
+            if not code:
+                break
+            entry = self.core.memory.read(frame + self.lay["frame.is_entry"], 1)
+            out.append(PyFrame(self.text(self.u64(code + self.lay["code.co_name"])) or "???",
+                               self.text(self.u64(code + self.lay["code.co_filename"])) or "???",
+                               self.line(code, frame), bool(entry and entry[0])))
+            frame = self.u64(frame + self.lay["frame.previous"])
+        return out
+
+    def threads(self) -> list[PyThread]:
+        """Every thread state of every interpreter, each interpreter's newest first (as faulthandler lists)."""
+        holder = self.u64(self.runtime + self.lay["runtime.tstate_current"])
+        interp = self.u64(self.runtime + self.lay["runtime.interpreters_head"])
+        out: list[PyThread] = []
+        seen: set[int] = set()
+        while interp and interp not in seen:
+            seen.add(interp)
+            t = self.u64(interp + self.lay["interp.threads_head"])
+            while t and t not in seen and len(out) < MAX_THREADS:
+                seen.add(t)
+                out.append(PyThread(self.u64(t + self.lay["tstate.thread_id"]) or 0,
+                                    self.u64(t + self.lay["tstate.native_thread_id"]) or 0, t == holder,
+                                    self.frames(t)))
+                t = self.u64(t + self.lay["tstate.next"])
+            interp = self.u64(interp + self.lay["interp.next"])
+        return out
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    b = data[i]
+    i += 1
+    value, shift = b & 63, 0
+    while b & 64 and i < len(data):
+        b = data[i]
+        i += 1
+        shift += 6
+        value |= (b & 63) << shift
+    return value, i
+
+
+def line_at(table: bytes, first_line: int, addr: int) -> int | None:
+    """The line of the code unit at byte offset `addr` from a 3.11+ location table: entries of a header byte
+    (0x80 | code << 3 | units - 1) and a code's operands; codes 15 no location, 14 long form and 13 no columns
+    (a signed varint line delta first), 10–12 one line forms (delta code - 10), 0–9 short forms (same line)."""
+    line, start, i = first_line, 0, 0
+    while i < len(table):
+        head = table[i]
+        code, units = (head >> 3) & 15, (head & 7) + 1
+        delta = 0
+        if code in (13, 14) and i + 1 < len(table):
+            raw, _ = _varint(table, i + 1)
+            delta = -(raw >> 1) if raw & 1 else raw >> 1
+        elif code in (10, 11, 12):
+            delta = code - 10
+        line += delta
+        end = start + 2 * units
+        if start <= addr < end:
+            return None if code == 15 else line
+        start = end
+        i += 1
+        while i < len(table) and not table[i] & 0x80:
+            i += 1
+    return None
+
+
+def _runtime(core: Core) -> tuple[int, tuple[int, int] | None] | None:
+    """_PyRuntime's address and the interpreter's version (from Py_Version), when a module exports them."""
+    for m in core.modules:
+        elf = m.elf
+        if elf is None:
+            continue
+        try:
+            dynsym = elf.get_section_by_name(".dynsym")
+            runtime = dynsym.get_symbol_by_name("_PyRuntime") if dynsym is not None else None
+            if not runtime:
+                continue
+            version_sym = dynsym.get_symbol_by_name("Py_Version")
+        except (ValueError, OSError, AttributeError):
+            continue
+        version = None
+        if version_sym:
+            raw = core.memory.read(m.bias + int(version_sym[0]["st_value"]), 4)
+            if raw is not None:
+                v = int.from_bytes(raw, "little")
+                version = (v >> 24, (v >> 16) & 0xFF)
+        return m.bias + int(runtime[0]["st_value"]), version
+    return None
+
+
+def python_dump(core: Core, crash: Crash) -> DumpRecord | None:
+    """A CPython process's Python threads as one thread dump (faulthandler's shape), their frames also put
+    into the core's native stacks after the evaluation loop's C frames that run them (as pystack shows them);
+    None for a core of another program."""
+    found = _runtime(core)
+    if found is None:
+        return None
+    runtime, version = found
+    if version not in LAYOUTS:
+        words = f"{version[0]}.{version[1]}" if version else "before 3.11"
+        crash.problems.append(Problem("core.python_version", "info", f"a CPython {words} process: pmdesk reads "
+                                      f"the Python frames of CPython {', '.join(f'{a}.{b}' for a, b in LAYOUTS)}"))
+        return None
+    threads = PythonCore(core, runtime, version).threads()
+    if not threads:
+        return None
+    by_tid = {t.tid: t for t in crash.threads}
+    out = []
+    for pt in threads:
+        frames = [TdFrame(f.function, f.file, f.line) for f in pt.frames]
+        out.append(TdThread(f"Thread 0x{pt.thread_id:016x}", f"0x{pt.thread_id:x}", 0,
+                            state="holds the GIL" if pt.holds_gil else "", native_id=str(pt.native_id),
+                            frames=frames))
+        native = by_tid.get(pt.native_id)
+        if native is not None:
+            native.frames = interleaved(native.frames, pt.frames)
+    return DumpRecord("python", 0, "Python threads (from the core)", threads=out)
+
+
+def interleaved(native: list[Frame], python: list[PyFrame]) -> list[Frame]:
+    """The native frames with each run of Python frames (innermost first, up to and including an entry frame)
+    before the evaluation loop's C frame that runs it, innermost run with the innermost C call."""
+    runs: list[list[PyFrame]] = []
+    for f in python:
+        if not runs or runs[-1][-1].entry:
+            runs.append([])
+        runs[-1].append(f)
+    out: list[Frame] = []
+    k = 0
+    for f in native:
+        if f.function == EVAL_FUNCTION and not f.inlined and k < len(runs):
+            out += [Frame(0, None, None, p.function, p.file, p.line, False, "symbolicated-by-report",
+                          kind="python") for p in runs[k]]
+            k += 1
+        out.append(f)
+    return out
