@@ -1,8 +1,9 @@
 """Python threads of a CPython process's core against faulthandler's traceback written by the same process
-as it aborted into that core (made here, by the interpreter running the tests: four threads — one holding a
-lock and sleeping, one waiting for it, one sleeping, the main one recursing into os.abort()): every thread,
-its frames (function, file, line) and which one held the GIL; and the Python frames interleaved with the
-native ones, each run before the evaluation loop's C frame that ran it (as pystack shows them)."""
+as it aborted into that core (made at test time by every CPython 3.8–3.13 here — the one running the tests
+and those pyenv installed: four threads — one holding a lock and sleeping, one waiting for it, one sleeping,
+the main one recursing into os.abort()): every thread, its frames (function, file, line) and which one held
+the GIL; and the Python frames interleaved with the native ones, each run before the evaluation loop's C
+frame that ran it (as pystack shows them)."""
 
 from __future__ import annotations
 
@@ -53,10 +54,22 @@ def _cores_here() -> bool:
     return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
 
 
-@pytest.fixture(scope="module")
-def crashed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    if sys.version_info[:2] not in LAYOUTS or sys.implementation.name != "cpython" or not _cores_here():
-        pytest.skip(f"needs CPython {', '.join(f'{a}.{b}' for a, b in LAYOUTS)} and a core_pattern writing a file")
+def interpreter(version: str) -> str | None:
+    """A CPython of that version here: the one running the tests, or one pyenv installed."""
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == version and sys.implementation.name == "cpython":
+        return sys.executable
+    found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    return str(found[-1]) if found else None
+
+
+VERSIONS = [f"{a}.{b}" for a, b in sorted(LAYOUTS)]
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
+def crashed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    python = interpreter(request.param)
+    if python is None or not _cores_here():
+        pytest.skip(f"needs CPython {request.param} and a core_pattern writing a file")
     d = tmp_path_factory.mktemp("pycore")
     (d / "crash.py").write_text(PROGRAM)
 
@@ -64,7 +77,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
         resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
 
-    r = subprocess.run([sys.executable, str(d / "crash.py")], cwd=d, capture_output=True, text=True,
+    r = subprocess.run([python, str(d / "crash.py")], cwd=d, capture_output=True, text=True,
                        preexec_fn=enable_cores, timeout=120)
     cores = [p for p in d.iterdir() if p.name.startswith("core")]
     if not cores:

@@ -5,13 +5,18 @@ interpreter's thread states → each thread's frame chain (`cframe->current_fram
 code object (`co_name`, `co_filename`) and the line of its current instruction from the code's location
 table (PEP 626; Objects/locations.md). The thread holding the GIL is `_PyRuntime.gilstate.tstate_current`.
 
-Structure layouts are per CPython minor version (LAYOUTS, 64-bit): 3.11's are those of its headers
-(Include/cpython/pystate.h, Include/internal/pycore_frame.h, pycore_runtime.h, Include/cpython/code.h,
-unicodeobject.h), checked with `ptype/o` on a 3.11.7 build's DWARF; a version without a layout here is said,
-not guessed. The version is read from the process's own `Py_Version` (3.11+)."""
+Structure layouts are per CPython minor version (LAYOUTS, 64-bit, 3.8 to 3.13): those of each release's
+headers (Include/cpython/pystate.h, Include/internal/pycore_frame.h, pycore_runtime.h, pycore_interp.h,
+Include/cpython/code.h, unicodeobject.h, frameobject.h), checked with gdb's `ptype/o` on 3.8.18, 3.9.18,
+3.10.13, 3.11.7, 3.12.1 and 3.13.0 builds' DWARF; a version without a layout here is said, not guessed. The
+version is the process's own `Py_Version` (3.11+), else the library's or program's name (libpython3.9.so).
+3.13's _Py_DebugOffsets (the offsets the runtime publishes for debuggers) would make 3.14+ readable without a
+table: not read yet."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,19 +28,51 @@ from pmdesk.readers.thread_rows import Thread as TdThread
 if TYPE_CHECKING:
     from pmdesk.readers.elfcore.core import Core
 
-LAYOUTS = {  # byte offsets of the fields pmdesk reads, by (major, minor)
-    (3, 11): {
-        "runtime.interpreters_head": 0x28, "runtime.tstate_current": 0x240,
-        "interp.threads_head": 0x10, "interp.next": 0x0,
-        "tstate.next": 0x8, "tstate.cframe": 0x38, "tstate.thread_id": 0x98, "tstate.native_thread_id": 0xA0,
-        "cframe.current_frame": 0x8,
-        "frame.f_code": 0x20, "frame.previous": 0x30, "frame.prev_instr": 0x38, "frame.is_entry": 0x44,
-        "code.co_filename": 0x70, "code.co_name": 0x78, "code.co_linetable": 0x88, "code.co_firstlineno": 0x48,
-        "code.co_code_adaptive": 0xB8,
-        "unicode.length": 0x10, "unicode.state": 0x20, "unicode.ascii_data": 48, "unicode.compact_data": 72,
-        "bytes.size": 0x10, "bytes.data": 0x20,
-    },
+# Byte offsets of the fields pmdesk reads, by (major, minor). A thread's newest frame is
+# tstate->cframe->current_frame (3.11, 3.12) or tstate->current_frame (3.13); a frame's code is f_code
+# (f_executable in 3.13) and its instruction prev_instr (the last one begun; instr_ptr, the current one, in
+# 3.13); the frames a C call of the evaluation loop starts are marked is_entry (3.11) or follow a shim frame
+# owned by the C stack (owner FRAME_OWNED_BY_CSTACK, 3.12+); the GIL's holder is _PyRuntime's
+# gilstate.tstate_current (3.11) or the interpreter's gil->last_holder while gil->locked (3.12+).
+_COMMON = {"tstate.next": 0x8, "interp.next": 0x0, "frame.previous": 0x8, "unicode.length": 0x10,
+           "unicode.state": 0x20, "bytes.size": 0x10, "bytes.data": 0x20, "code.co_filename": 0x70,
+           "code.co_name": 0x78, "code.co_linetable": 0x88, "code.co_firstlineno": 0x44, "gil.last_holder": 0x8,
+           "gil.locked": 0x10}
+LAYOUTS = {
+    (3, 11): {**_COMMON,
+              "runtime.interpreters_head": 0x28, "runtime.tstate_current": 0x240, "interp.threads_head": 0x10,
+              "tstate.cframe": 0x38, "cframe.current_frame": 0x8, "tstate.thread_id": 0x98,
+              "tstate.native_thread_id": 0xA0, "frame.code": 0x20, "frame.previous": 0x30, "frame.instr": 0x38,
+              "frame.is_entry": 0x44, "code.co_code_adaptive": 0xB8, "code.co_firstlineno": 0x48,
+              "unicode.ascii_data": 48,
+              "unicode.compact_data": 72},
+    (3, 12): {**_COMMON,
+              "runtime.interpreters_head": 0x28, "interp.threads_head": 0x48, "interp.gil": 0x180,
+              "tstate.cframe": 0x38, "cframe.current_frame": 0x0, "tstate.thread_id": 0x88,
+              "tstate.native_thread_id": 0x90, "frame.code": 0x0, "frame.instr": 0x38, "frame.owner": 0x46,
+              "code.co_code_adaptive": 0xC0, "unicode.ascii_data": 40, "unicode.compact_data": 56},
+    (3, 13): {**_COMMON,
+              "runtime.interpreters_head": 0x278, "interp.next": 0x1C60, "interp.threads_head": 0x1CB0,
+              "interp.gil": 0x10, "tstate.current_frame": 0x48, "tstate.thread_id": 0x98,
+              "tstate.native_thread_id": 0xA0, "frame.code": 0x0, "frame.instr": 0x38, "frame.owner": 0x46,
+              "code.co_code_adaptive": 0xC8, "unicode.ascii_data": 40, "unicode.compact_data": 56},
 }
+# 3.8-3.10: frames are objects (tstate->frame, f_back, f_code, f_lasti — a byte offset in 3.8 and 3.9, an
+# instruction index in 3.10), each run by its own C call of the evaluation loop; a line from co_lnotab (3.8,
+# 3.9: byte pairs of address and signed line increments) or co_linetable (3.10: pairs of address delta and
+# signed line delta, -128 for no line); no native thread id: the thread id (pthread_t) is the thread's TCB,
+# its fs_base on x86-64
+_OBJECT_FRAMES = {"tstate.next": 0x8, "interp.next": 0x0, "interp.threads_head": 0x8, "tstate.frame": 0x18,
+                  "tstate.thread_id": 0xB0, "frame.back": 0x18, "frame.code": 0x20, "code.co_filename": 0x68,
+                  "code.co_name": 0x70, "code.line_table": 0x78, "code.co_firstlineno": 0x28,
+                  "unicode.length": 0x10, "unicode.state": 0x20, "unicode.ascii_data": 48, "unicode.compact_data": 72,
+                  "bytes.size": 0x10, "bytes.data": 0x20, "runtime.interpreters_head": 0x20}
+LAYOUTS.update({
+    (3, 8): {**_OBJECT_FRAMES, "runtime.tstate_current": 0x558, "frame.lasti": 0x68, "lnotab": 1},
+    (3, 9): {**_OBJECT_FRAMES, "runtime.tstate_current": 0x238, "frame.lasti": 0x68, "lnotab": 1},
+    (3, 10): {**_OBJECT_FRAMES, "runtime.tstate_current": 0x238, "frame.lasti": 0x60, "lasti_units": 1},
+})
+OWNED_BY_CSTACK = 3  # a 3.12+ shim frame the evaluation loop pushes for a call from C: not a Python frame
 MAX_THREADS = 10_000
 MAX_FRAMES = 10_000  # faulthandler stops at 100; a deep recursion's frames are all read here
 EVAL_FUNCTION = "_PyEval_EvalFrameDefault"  # the C function running a chain of Python frames
@@ -87,7 +124,7 @@ class PythonCore:
 
     def line(self, code: int, frame: int) -> int | None:
         """The line of the frame's current instruction (PyCode_Addr2Line of its last instruction)."""
-        prev = self.u64(frame + self.lay["frame.prev_instr"])
+        prev = self.u64(frame + self.lay["frame.instr"])
         first = self.i32(code + self.lay["code.co_firstlineno"])
         table = self.u64(code + self.lay["code.co_linetable"])
         if prev is None or first is None or not table:
@@ -99,36 +136,83 @@ class PythonCore:
         raw = self.core.memory.read(table + self.lay["bytes.data"], n) if n is not None and n < 1 << 24 else None
         return line_at(raw, first, addr) if raw is not None else None
 
-    def frames(self, tstate: int) -> list[PyFrame]:
+    def newest_frame(self, tstate: int) -> int | None:
+        if "tstate.current_frame" in self.lay:
+            return self.u64(tstate + self.lay["tstate.current_frame"])
         cframe = self.u64(tstate + self.lay["tstate.cframe"])
-        frame = self.u64(cframe + self.lay["cframe.current_frame"]) if cframe else None
+        return self.u64(cframe + self.lay["cframe.current_frame"]) if cframe else None
+
+    def object_frames(self, tstate: int) -> list[PyFrame]:
+        """3.8-3.10: the thread's frame objects, newest first."""
+        frame = self.u64(tstate + self.lay["tstate.frame"])
         out: list[PyFrame] = []
         seen: set[int] = set()
         while frame and frame not in seen and len(out) < MAX_FRAMES:
             seen.add(frame)
-            code = self.u64(frame + self.lay["frame.f_code"])
+            code = self.u64(frame + self.lay["frame.code"])
             if not code:
                 break
-            entry = self.core.memory.read(frame + self.lay["frame.is_entry"], 1)
+            lasti = self.i32(frame + self.lay["frame.lasti"])
+            first = self.i32(code + self.lay["code.co_firstlineno"])
+            table = self.u64(code + self.lay["code.line_table"])
+            n = self.u64(table + self.lay["bytes.size"]) if table else None
+            raw = self.core.memory.read(table + self.lay["bytes.data"], n) if n is not None and n < 1 << 24 else None
+            line = None
+            if lasti is not None and first is not None and raw is not None:
+                addr = lasti * 2 if "lasti_units" in self.lay else lasti
+                line = lnotab_line(raw, first, addr) if "lnotab" in self.lay else linetable_310_line(raw, first, addr)
+            out.append(PyFrame(self.text(self.u64(code + self.lay["code.co_name"])) or "???",
+                               self.text(self.u64(code + self.lay["code.co_filename"])) or "???", line, True))
+            frame = self.u64(frame + self.lay["frame.back"])
+        return out
+
+    def frames(self, tstate: int) -> list[PyFrame]:
+        if "tstate.frame" in self.lay:
+            return self.object_frames(tstate)
+        frame = self.newest_frame(tstate)
+        out: list[PyFrame] = []
+        seen: set[int] = set()
+        while frame and frame not in seen and len(out) < MAX_FRAMES:
+            seen.add(frame)
+            if "frame.owner" in self.lay:
+                owner = self.core.memory.read(frame + self.lay["frame.owner"], 1)
+                if owner is not None and owner[0] == OWNED_BY_CSTACK:
+                    if out:
+                        out[-1].entry = True
+                    frame = self.u64(frame + self.lay["frame.previous"])
+                    continue
+            code = self.u64(frame + self.lay["frame.code"])
+            if not code:
+                break
+            entry = self.core.memory.read(frame + self.lay["frame.is_entry"], 1) if "frame.is_entry" in self.lay \
+                else None
             out.append(PyFrame(self.text(self.u64(code + self.lay["code.co_name"])) or "???",
                                self.text(self.u64(code + self.lay["code.co_filename"])) or "???",
                                self.line(code, frame), bool(entry and entry[0])))
             frame = self.u64(frame + self.lay["frame.previous"])
         return out
 
+    def gil_holder(self, interp: int) -> int | None:
+        if "runtime.tstate_current" in self.lay:
+            return self.u64(self.runtime + self.lay["runtime.tstate_current"])
+        gil = self.u64(interp + self.lay["interp.gil"])
+        locked = self.i32(gil + self.lay["gil.locked"]) if gil else None
+        return self.u64(gil + self.lay["gil.last_holder"]) if gil and locked else None
+
     def threads(self) -> list[PyThread]:
         """Every thread state of every interpreter, each interpreter's newest first (as faulthandler lists)."""
-        holder = self.u64(self.runtime + self.lay["runtime.tstate_current"])
         interp = self.u64(self.runtime + self.lay["runtime.interpreters_head"])
         out: list[PyThread] = []
         seen: set[int] = set()
         while interp and interp not in seen:
             seen.add(interp)
+            holder = self.gil_holder(interp)
             t = self.u64(interp + self.lay["interp.threads_head"])
             while t and t not in seen and len(out) < MAX_THREADS:
                 seen.add(t)
-                out.append(PyThread(self.u64(t + self.lay["tstate.thread_id"]) or 0,
-                                    self.u64(t + self.lay["tstate.native_thread_id"]) or 0, t == holder,
+                native = self.u64(t + self.lay["tstate.native_thread_id"]) if "tstate.native_thread_id" in self.lay \
+                    else None  # 3.8-3.10: found by the thread id (python_dump)
+                out.append(PyThread(self.u64(t + self.lay["tstate.thread_id"]) or 0, native or 0, t == holder,
                                     self.frames(t)))
                 t = self.u64(t + self.lay["tstate.next"])
             interp = self.u64(interp + self.lay["interp.next"])
@@ -172,6 +256,32 @@ def line_at(table: bytes, first_line: int, addr: int) -> int | None:
     return None
 
 
+def lnotab_line(table: bytes, first_line: int, addr: int) -> int:
+    """3.8/3.9's co_lnotab: (address increment, signed line increment) byte pairs (PyCode_Addr2Line)."""
+    line, at = first_line, 0
+    for i in range(0, len(table) - 1, 2):
+        at += table[i]
+        if at > addr:
+            break
+        step = table[i + 1]
+        line += step - 256 if step > 127 else step
+    return line
+
+
+def linetable_310_line(table: bytes, first_line: int, addr: int) -> int | None:
+    """3.10's co_linetable: (address delta, signed line delta; -128: no line) byte pairs."""
+    computed, end = first_line, 0
+    for i in range(0, len(table) - 1, 2):
+        start, end = end, end + table[i]
+        step = table[i + 1] - 256 if table[i + 1] > 127 else table[i + 1]
+        line = None if step == -128 else computed + step
+        if step != -128:
+            computed += step
+        if start <= addr < end:
+            return line
+    return None
+
+
 def _runtime(core: Core) -> tuple[int, tuple[int, int] | None] | None:
     """_PyRuntime's address and the interpreter's version (from Py_Version), when a module exports them."""
     for m in core.modules:
@@ -187,6 +297,9 @@ def _runtime(core: Core) -> tuple[int, tuple[int, int] | None] | None:
         except (ValueError, OSError, AttributeError):
             continue
         version = None
+        named = re.search(r"python(\d)\.(\d+)", os.path.basename(m.path or m.name))
+        if named:
+            version = (int(named.group(1)), int(named.group(2)))
         if version_sym:
             raw = core.memory.read(m.bias + int(version_sym[0]["st_value"]), 4)
             if raw is not None:
@@ -213,8 +326,11 @@ def python_dump(core: Core, crash: Crash) -> DumpRecord | None:
     if not threads:
         return None
     by_tid = {t.tid: t for t in crash.threads}
+    by_tcb = {t.registers.get("fs_base"): t.tid for t in crash.threads if t.registers.get("fs_base")}
     out = []
     for pt in threads:
+        if not pt.native_id:  # 3.8-3.10: the pthread_t is the thread's TCB (x86-64's fs_base)
+            pt.native_id = by_tcb.get(pt.thread_id, 0)
         frames = [TdFrame(f.function, f.file, f.line) for f in pt.frames]
         out.append(TdThread(f"Thread 0x{pt.thread_id:016x}", f"0x{pt.thread_id:x}", 0,
                             state="holds the GIL" if pt.holds_gil else "", native_id=str(pt.native_id),
