@@ -55,14 +55,17 @@ def _cores_here() -> bool:
 
 
 def interpreter(version: str) -> str | None:
-    """A CPython of that version here: the one running the tests, or one pyenv installed."""
+    """A CPython of that version here: the one running the tests, or one pyenv installed; 'system' is the
+    distribution's python3 (Debian's links libpython statically: _PyRuntime is the executable's)."""
+    if version == "system":
+        return "/usr/bin/python3" if Path("/usr/bin/python3").exists() else None
     if f"{sys.version_info[0]}.{sys.version_info[1]}" == version and sys.implementation.name == "cpython":
         return sys.executable
     found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
     return str(found[-1]) if found else None
 
 
-VERSIONS = [f"{a}.{b}" for a, b in sorted(LAYOUTS)]
+VERSIONS = [f"{a}.{b}" for a, b in sorted(LAYOUTS)] + ["system"]
 
 
 @pytest.fixture(scope="module", params=VERSIONS)
