@@ -110,7 +110,7 @@ def test_python_threads_equal_faulthandlers(capsys: pytest.CaptureFixture[str], 
     python = [i for i, f in enumerate(crashed_thread["frames"]) if f["kind"] == "python"]
     assert [names[i] for i in python] == ["recurse"] * 4 + ["<module>"]
     assert names[python[-1] + 1] == "_PyEval_EvalFrameDefault"  # the run before the C frame that ran it
-    assert "os_abort_impl" in names[:python[0]]
+    assert any("abort" in (n or "") for n in names[:python[0]])  # libc's abort(), os.abort()'s C below it
 
 
 def test_line_table_forms() -> None:
