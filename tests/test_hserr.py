@@ -271,3 +271,14 @@ def test_a_jvm_core_and_its_log_are_one_crash(capsys: pytest.CaptureFixture[str]
     names = {t["name"] for t in doc["threads"]}
     assert {"main", "Reference Handler", "pmdesk-worker-1", "pmdesk-worker-2"} <= names
     assert crashed["name"] == "main" and log_pid > 0
+
+
+def test_java_frames_link_to_their_source() -> None:
+    """A Java frame's file (the class's SourceFile, under its package's folders) is found in the source folders
+    (the search folders, beside the log), as the Symbolicated stack dock shows it."""
+    from pmdesk.model.crash.session import source_lines
+
+    frame = next(f for f in crash_of(log_of("jdk17-interpreted"), BIN).crashed_thread.frames
+                 if f.function == "Crash.write(JI)V")
+    where, lines = source_lines(frame.file, frame.line, 0, dirs=[str(BIN), str(HSERR)])
+    assert Path(where) == HSERR / "Crash.java" and lines == [(frame.line, "        U.putInt(address, value);")]

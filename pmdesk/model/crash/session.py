@@ -163,10 +163,12 @@ class CrashSession:
         return memory.read(addr, n) if memory is not None else None
 
     def source_dirs(self) -> list[str]:
+        """Where source files are looked for: beside the program, the search folders, beside the dump."""
         p = self.paths
+        beside = [os.path.dirname(os.path.abspath(self.dump.path))]
         if p is None:
-            return []
-        return ([os.path.dirname(p.exe)] if p.exe else []) + list(p.search_dirs)
+            return beside
+        return ([os.path.dirname(p.exe)] if p.exe else []) + list(p.search_dirs) + beside
 
 
 def source_lines(file: str | None, line: int | None, around: int = 6,
@@ -175,8 +177,10 @@ def source_lines(file: str | None, line: int | None, around: int = 6,
     `dirs` (beside the program binary, the library directories — like gdb's `directory`)."""
     if not file or not line:
         return None
-    if not os.path.isfile(file):
-        file = next((c for d in dirs or [] if os.path.isfile(c := os.path.join(d, os.path.basename(file)))), "")
+    if not os.path.isfile(file):  # in a folder: as a source tree holds it (com/example/Foo.java), else by name
+        file = next((c for d in dirs or [] for name in dict.fromkeys((file, os.path.basename(file)))
+                     if not os.path.isabs(name) or name == os.path.basename(file)
+                     if os.path.isfile(c := os.path.join(d, name))), "")
         if not file:
             return None
     try:
