@@ -100,3 +100,21 @@ def assert_read_only_dump_untouched(source: Path, tmp_path: Path, suffix: str) -
     ensure_graph(d)
     heap_graph(d).object_reader().details(0)
     assert copy.read_bytes() == before and np.any(np.frombuffer(before[:16], np.uint8))
+
+
+def cores_written_here() -> bool:
+    """Whether a crashing process here leaves a core file in its working directory (core_pattern names a file,
+    not a pipe to systemd-coredump or apport, nor another folder)."""
+    try:
+        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
+    except OSError:
+        return False
+    return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
+
+
+def enable_cores() -> None:
+    """A subprocess's preexec_fn: core files as big as the hard limit lets (0: none, and the test skips)."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))

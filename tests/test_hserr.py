@@ -18,7 +18,7 @@ from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.hserr import HsErrReader
 from pmdesk.readers.hserr.reader import open_memory
-from tests.conftest import DATA
+from tests.conftest import DATA, cores_written_here, enable_cores
 from tests.conftest import run_cli as run
 
 HSERR = DATA / "hserr"
@@ -229,27 +229,13 @@ def test_not_a_log(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert rc == 2 and str(path) in err and len(err.strip().splitlines()) == 1
 
 
-def _core_pattern_writes_a_file() -> bool:
-    try:
-        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
-    except OSError:
-        return False
-    return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
-
-
-@pytest.mark.skipif(shutil.which("java") is None or not _core_pattern_writes_a_file(),
+@pytest.mark.skipif(shutil.which("java") is None or not cores_written_here(),
                     reason="needs java and a core_pattern that writes a core into the working directory")
 def test_a_jvm_core_and_its_log_are_one_crash(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A JVM crashed here with cores enabled leaves hs_err_pid<N>.log and a core side by side: the core's
     crashing thread is in the VM's error reporting (SIGABRT); joined with the log, its stack goes on past the
     signal handler into the native frames (the core's CFI walk: all four recursive fault() calls, which
     HotSpot's frame-pointer walk may skip) and then the log's Java frames; the cause is the log's SIGSEGV."""
-    import resource
-
-    def enable_cores() -> None:  # as far as the hard limit lets (0: no core, and the test skips)
-        hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
-
     subprocess.run(["java", "-Xmx16m", "-XX:+UseSerialGC", f"-Djava.library.path={BIN}", "-cp", str(BIN), "Crash",
                     "native"], cwd=tmp_path, capture_output=True, preexec_fn=enable_cores, timeout=120)
     cores = [p for p in tmp_path.iterdir() if p.name.startswith("core")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pmdesk.readers.elfcore.python_threads import LAYOUTS, line_at
+from tests.conftest import cores_written_here, enable_cores
 from tests.conftest import run_cli as run
 
 PROGRAM = '''
@@ -46,14 +46,6 @@ recurse(3)
 '''
 
 
-def _cores_here() -> bool:
-    try:
-        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
-    except OSError:
-        return False
-    return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
-
-
 def interpreter(version: str) -> str | None:
     """A CPython of that version here: the one running the tests, or one pyenv installed; 'system' is the
     distribution's python3 (Debian's links libpython statically: _PyRuntime is the executable's)."""
@@ -71,14 +63,10 @@ VERSIONS = [f"{a}.{b}" for a, b in sorted(LAYOUTS)] + ["system"]
 @pytest.fixture(scope="module", params=VERSIONS)
 def crashed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     python = interpreter(request.param)
-    if python is None or not _cores_here():
+    if python is None or not cores_written_here():
         pytest.skip(f"needs CPython {request.param} and a core_pattern writing a file")
     d = tmp_path_factory.mktemp("pycore")
     (d / "crash.py").write_text(PROGRAM)
-
-    def enable_cores() -> None:
-        hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
 
     r = subprocess.run([python, str(d / "crash.py")], cwd=d, capture_output=True, text=True,
                        preexec_fn=enable_cores, timeout=120)

@@ -3,6 +3,7 @@ a reader of the crash kind offers besides (the crash model again with other symb
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -79,3 +80,21 @@ class CrashReader(Reader, Protocol):
 
     @staticmethod
     def memory(path: str, paths: SearchPaths) -> CrashMemory | None: ...
+
+
+def read_capped(path: str, max_bytes: int, what: str) -> bytes:
+    """A whole report file's bytes; a one-line DumpFormatError when it cannot be read or is over `max_bytes`
+    (too big to be `what`, 'a tombstone') — said before a byte of it is read, and again if it grew meanwhile."""
+    from pmdesk.base.errors import DumpFormatError
+
+    too_big = f"is over {max_bytes >> 20} MB: too big to be {what}"
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > max_bytes:
+                raise DumpFormatError(path, too_big, 0)
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
+    if len(data) > max_bytes:
+        raise DumpFormatError(path, too_big, 0)
+    return data

@@ -5,11 +5,11 @@ metadata object (bug_type, app_name, os_version, incident_id, slice_uuid, …) a
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from pmdesk.base.errors import DumpFormatError
+from pmdesk.readers.base import read_capped
 
 # bug_type of the IPS kinds (Apple's "Interpreting the JSON format of a crash report" and what the OSs write)
 BUG_TYPES = {
@@ -51,16 +51,7 @@ def sniff_apple(head: bytes) -> bool:
 
 def load(path: str) -> AppleFile:
     """The report's parts; DumpFormatError (one line) when it is cut, damaged or not a report."""
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_REPORT_BYTES:  # said before a byte of it is read
-                raise DumpFormatError(path, f"is over {MAX_REPORT_BYTES >> 20} MB: too big to be an Apple crash "
-                                            "report", 0)
-            data = f.read(MAX_REPORT_BYTES + 1)
-    except OSError as e:
-        raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
-    if len(data) > MAX_REPORT_BYTES:  # grew while being read
-        raise DumpFormatError(path, f"is over {MAX_REPORT_BYTES >> 20} MB: too big to be an Apple crash report", 0)
+    data = read_capped(path, MAX_REPORT_BYTES, "an Apple crash report")
     text = data.decode("utf-8", "replace").replace("\r\n", "\n")
     first, _, rest = text.partition("\n")
     meta: dict[str, Any] = {}

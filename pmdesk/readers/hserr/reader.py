@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from pmdesk.base.crash import Crash
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.base import read_capped
 from pmdesk.readers.hserr.crash import ARCHES, PLATFORM, crash_of
 from pmdesk.readers.hserr.memory import LogMemory, log_memory
 from pmdesk.readers.hserr.text import HsErr, parse
@@ -16,13 +15,7 @@ MAX_LOG_BYTES = 256 << 20  # HotSpot's logs are a few hundred KB (a few MB with 
 
 
 def _load(path: str) -> HsErr:
-    try:
-        if os.path.getsize(path) > MAX_LOG_BYTES:
-            raise DumpFormatError(path, f"is over {MAX_LOG_BYTES >> 20} MB: too big to be a HotSpot error log", 0)
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
+    data = read_capped(path, MAX_LOG_BYTES, "a HotSpot error log")
     log = parse(data.decode("utf-8", "replace").replace("\0", ""))
     if log is None:
         raise DumpFormatError(path, "has no HotSpot error header ('# A fatal error has been detected…')", 0)

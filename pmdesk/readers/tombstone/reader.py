@@ -3,12 +3,11 @@ index, symbolicated from the app's own .so files found by BuildId."""
 
 from __future__ import annotations
 
-import os
-
 from pmdesk.base.crash import Crash
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
+from pmdesk.readers.base import read_capped
 from pmdesk.readers.gzip_bytes import inflate
 from pmdesk.readers.protobuf_wire import WireError
 from pmdesk.readers.tombstone.crash import crash_of
@@ -20,13 +19,7 @@ MAX_TOMBSTONE_BYTES = 256 << 20  # debuggerd caps its own; a bigger file is not 
 
 def load_bytes(path: str) -> bytes:
     """The tombstone's bytes, inflated when gzip-compressed, never more than MAX_TOMBSTONE_BYTES."""
-    try:
-        if os.path.getsize(path) > MAX_TOMBSTONE_BYTES:
-            raise DumpFormatError(path, f"is over {MAX_TOMBSTONE_BYTES >> 20} MB: too big to be a tombstone", 0)
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise DumpFormatError(path, f"cannot be read: {e.strerror}", 0) from None
+    data = read_capped(path, MAX_TOMBSTONE_BYTES, "a tombstone")
     return inflate(path, data, MAX_TOMBSTONE_BYTES, "not a tombstone")
 
 
