@@ -84,9 +84,8 @@ def test_goroutines_equal_the_runtimes_traceback(arch: str, tmp_path: Path) -> N
         got = [(f.function, f.file, f.line, None if f.inlined else f.pc) for f in g.frames]
         frames = [(fn, file, line, pc) for fn, file, line, pc in t["frames"]]
         if goid == 1:  # running: the thread's frames from the abort down, the traceback's from the panic
-            assert got[0][0] == "runtime.raise"
-            if arch == "amd64":  # through Go's signal restorer (arm64's is the vDSO's: not yet followed)
-                assert got[-len(frames):] == frames
+            assert got[0][0] == "runtime.raise"  # through the signal frame into the interrupted context
+            assert got[-len(frames):] == frames
         else:
             assert got == frames, goid
     syscall = next(k for k, t in want.items() if t["state"] == "syscall")

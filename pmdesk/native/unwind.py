@@ -31,6 +31,11 @@ BINARY_OPS = {  # DWARF expression operators on two operands (a .plt's CFA: rsp 
 UCONTEXT_MCONTEXT = 40
 SIGCONTEXT_X86_64 = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
                      "rax", "rcx", "rsp", "rip")
+# arm64: `mov x8, #139; svc #0` (rt_sigreturn), the trampoline a handler returns to; the rt_sigframe at the
+# stack pointer holds a siginfo (128 bytes), then the ucontext whose uc_mcontext is 16-aligned at 176 (after
+# uc_flags, uc_link, uc_stack and the 128-byte signal mask area), its regs[] after the 8-byte fault_address
+AARCH64_RT_SIGRETURN = bytes.fromhex("681180d2010000d4")
+AARCH64_SIGCONTEXT_REGS = 128 + 176 + 8
 GO_SIGRETURN = ("runtime.sigreturn__sigaction", "runtime.sigreturn")  # Go's restorers (sys_linux_amd64.s;
 # the symbol has its ABI's suffix, runtime.sigreturn.abi0, in Go 1.17+)
 
@@ -68,6 +73,7 @@ class Unwinder:
         self.image_at = image_at
         self.scan = scan  # False: a walk with neither CFI nor a frame chain ends (perf's DWARF mode)
         self.ended = False  # whether the last walk reached the outermost frame (CFI says so), not a dead end
+        self.last_cfa: int | None = None  # the CFA of the last CFI step
         self.word = word_bytes(machine)
 
     def _word(self, addr: int) -> int | None:
@@ -93,6 +99,15 @@ class Unwinder:
         while len(frames) < MAX_FRAMES and guessed < MAX_GUESSED:
             pc = regs[pc_name]
             mod = self.image_at(pc)
+            if caller and self.machine == "EM_AARCH64" and self.memory.read(pc, 8) == AARCH64_RT_SIGRETURN:
+                # the kernel's (or qemu-user's) rt_sigreturn trampoline: the interrupted registers are in the
+                # rt_sigframe at the stack pointer (as gdb's aarch64-linux-tdep finds them)
+                context = self._aarch64_sigcontext(regs[sp_name] + AARCH64_SIGCONTEXT_REGS)
+                frames.append((pc, how, caller, True))
+                if context is None:
+                    break
+                regs, caller, how, last_sp = context, False, "cfi", -1
+                continue
             if caller and mod is not None and self.machine == "EM_X86_64" and _is_go_sigreturn(mod, pc):
                 # returning into the Go runtime's signal restorer, which has no CFI: the interrupted
                 # context is the kernel's ucontext the handler was given, at this frame's stack pointer
@@ -122,6 +137,15 @@ class Unwinder:
             if step is None and self.machine in X86 and not regs.get(FP[self.machine]) and (
                     mod is None or mod.cfi.row((pc - 1 if caller else pc) - mod.bias) is None):
                 step = "end"  # no CFI and a zero frame pointer: the x86-64 ABI's end of the chain (process entry)
+            if step == "end" and self.machine == "EM_AARCH64" and mod is not None and self.last_cfa is not None \
+                    and _symbol(mod, pc) == "runtime.sigtramp":
+                # Go's arm64 signal handler is the top of its CFI, but it was entered with the stack pointer at
+                # the kernel's rt_sigframe (its CFA): the interrupted registers are there
+                context = self._aarch64_sigcontext(self.last_cfa + AARCH64_SIGCONTEXT_REGS)
+                if context is not None:
+                    frames.append((pc, "cfi", True, True))
+                    regs, caller, how, last_sp = context, False, "cfi", -1
+                    continue
             if step is None or step == "end":
                 self.ended = step == "end"
                 break
@@ -135,7 +159,14 @@ class Unwinder:
             regs = step
             # a signal frame interrupted its caller at an exact pc; so did a fault the Go runtime turned into a
             # call of runtime.sigpanic (the signal handler pushed the faulting pc as its return address)
-            caller = not signal and not (mod is not None and _symbol(mod, pc) == "runtime.sigpanic")
+            sigpanic = mod is not None and _symbol(mod, pc) == "runtime.sigpanic"
+            caller = not signal and not sigpanic
+            if sigpanic and self.machine in LINK_REGISTER:
+                # on a link-register machine the handler set LR to the faulting pc and pushed the old LR below
+                # the faulting frame's stack pointer (preparePanic: 16 bytes on arm64): take both back
+                pushed = self._word(regs[sp_name])
+                if pushed is not None:
+                    regs = {**regs, LINK_REGISTER[self.machine]: pushed, sp_name: regs[sp_name] + 16}
         return frames
 
     def _x86_64_sigcontext(self, at: int) -> dict[str, int] | None:
@@ -146,6 +177,17 @@ class Unwinder:
             return None
         regs = {name: int.from_bytes(raw[8 * i:8 * i + 8], "little") for i, name in enumerate(SIGCONTEXT_X86_64)}
         return regs if regs["rip"] and regs["rsp"] else None
+
+    def _aarch64_sigcontext(self, at: int) -> dict[str, int] | None:
+        """The registers of an arm64 `struct sigcontext` from its regs[31] on: x0–x30, sp, pc (the kernel's
+        uapi asm/sigcontext.h)."""
+        raw = self.memory.read(at, 8 * 33)
+        if raw is None:
+            return None
+        words = [int.from_bytes(raw[8 * i:8 * i + 8], "little") for i in range(33)]
+        regs = {f"x{i}": words[i] for i in range(31)}
+        regs["sp"], regs["pc"] = words[31], words[32]
+        return regs if regs["pc"] and regs["sp"] else None
 
     def _cfi_step(self, mod: Image, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
         got = mod.cfi.row(lookup_pc - mod.bias)
@@ -161,6 +203,7 @@ class Unwinder:
             cfa = regs[names[cfa_rule.reg]] + cfa_rule.offset
         else:
             return None
+        self.last_cfa = cfa
         new = dict(regs)
         for reg, rule in row.items():
             if not isinstance(reg, int) or reg not in names:
