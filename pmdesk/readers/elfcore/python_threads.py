@@ -283,8 +283,13 @@ def linetable_310_line(table: bytes, first_line: int, addr: int) -> int | None:
 
 
 def _runtime(core: Core) -> tuple[int, tuple[int, int] | None] | None:
-    """_PyRuntime's address and the interpreter's version (from Py_Version), when a module exports them."""
+    """_PyRuntime's address and the interpreter's version (from Py_Version), when a module exports them: a
+    libpython, or the program itself (a python linked statically, an application embedding it) — only those
+    are asked (reading every library's symbol table cost more than the core's stacks)."""
+    main = core.symbolizer.main_path
     for m in core.modules:
+        if "python" not in os.path.basename(m.path or m.name) and m.path != main:
+            continue
         elf = m.elf
         if elf is None:
             continue
