@@ -32,6 +32,7 @@ ARTEFACTS = (
     ("thread-dump", DATA / "threads" / "busy-pool.jstack.txt"),
     ("core", DATA / "native" / "cores" / "segv_chain.core"),
     ("go-core", DATA / "native" / "go" / "crash.core.gz"),  # inflated beside its program
+    ("python-core", None),  # made by this interpreter (tests/test_python_core.py's program)
     ("apple-report", CORPUS / "mobile" / "ips" / "macsym-ios-crash.ips"),
     ("tombstone", DATA / "android" / "made-tombstone_00.txt"),
     ("minidump", DATA / "minidump" / "threads.dmp"),
@@ -57,6 +58,14 @@ def prepared(work: Path, names: set[str] | None) -> list[tuple[str, Path]]:
             path = work / "leak.pyheap"
             subprocess.run([sys.executable, str(DATA / "heaps" / "python" / "leak_program.py"), str(path),
                             str(work / "leak.json"), "2000"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        elif name == "python-core":
+            sys.path.insert(0, str(ROOT))
+            from benchmarks.runtime_cores import python_core
+
+            path = python_core(work)
+            if path is None:
+                print(f"{name}: no core can be written here, left out")
+                continue
         elif path is None or not path.exists():
             print(f"{name}: no artefact here, left out")
             continue

@@ -68,7 +68,8 @@ def crash_reason(c: Cause) -> str | None:
 
 
 FRAME_KINDS = {"java-compiled": "Java (compiled)", "java-aot": "Java (AOT-compiled)",
-               "java-interpreted": "Java (interpreted)", "vm": "JVM", "vm-stub": "JVM stub", "native": "native"}
+               "java-interpreted": "Java (interpreted)", "vm": "JVM", "vm-stub": "JVM stub", "native": "native",
+               "python": "Python"}
 
 
 def frame_json(f: Frame) -> dict[str, Any]:
