@@ -172,15 +172,16 @@ def test_a_library_that_is_not_the_one_that_crashed(tmp_path: Path) -> None:
     assert "not the one that crashed" in next(m.warning for m in crash.modules if m.name == "libcrashnative.so")
 
 
-def test_memory_holds_the_instructions_and_the_stack() -> None:
-    path = log_of("jdk17-compiled")
+@pytest.mark.parametrize("name", ["jdk17-compiled", "jdk25-native"])
+def test_memory_holds_the_instructions_and_the_stack(name: str) -> None:
+    path = log_of(name)
     text = path.read_text()
     pc = int(re.search(r"^Instructions: \(pc=(0x[0-9a-f]+)\)", text, re.M).group(1), 16)
-    row = re.search(rf"^0x{pc:016x}:\s+((?:[0-9a-f]{{2}} ?)+)$", text, re.M).group(1).split()
+    row = re.search(rf"^(?:=>|\s*)0x{pc:016x}:\s+((?:[0-9a-f]{{2}} ?)+)$", text, re.M).group(1).split()
     mem = open_memory(str(path))
     assert mem.read(pc, len(row)) == bytes(int(b, 16) for b in row) and mem.executable(pc)
     sp = int(re.search(r"^Top of Stack: \(sp=(0x[0-9a-f]+)\)", text, re.M).group(1), 16)
-    first = re.search(rf"^0x{sp:016x}:\s+([0-9a-f]{{16}})", text, re.M).group(1)
+    first = re.search(rf"^\s*0x{sp:016x}:\s+([0-9a-f]{{16}})", text, re.M).group(1)
     assert mem.u64(sp) == int(first, 16) and not mem.executable(sp)
     crash = crash_of(path)
     assert sum(r.present_bytes for r in crash.regions) > 0

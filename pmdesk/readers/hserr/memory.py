@@ -8,7 +8,9 @@ import re
 
 from pmdesk.readers.hserr.text import HsErr
 
-_ROW = re.compile(r"^\s*(?P<addr>0x[0-9a-fA-F]+):\s+(?P<hex>[0-9a-fA-F]+(?:\s+[0-9a-fA-F]+)*)\s*$")
+# a row: its address ('=>' marks the pc's in JDK 25), then bytes or words one space apart, then (JDK 25) the
+# same as text after more spaces
+_ROW = re.compile(r"^\s*(?:=>\s*)?(?P<addr>0x[0-9a-fA-F]+):\s+(?P<hex>[0-9a-fA-F]+(?: [0-9a-fA-F]+)*)(?:\s.*)?$")
 BIG_ENDIAN_ARCHES = ("EM_SPARCV9", "EM_S390", "ppc64")
 
 

@@ -44,7 +44,9 @@ class CrashThreadsView(CrashView):
         for r, t in enumerate(threads):
             names = [frame_name(f) for f in t.frames[:3]]
             mark = f"  ({report.crashed_mark(crash)})" if t is crashed else ""
-            cells = [report.thread_label(t) + mark, str(len(t.frames)), " ← ".join(names)]
+            # a thread the report lists without a stack says at least its state (a JVM error log's threads)
+            top = " ← ".join(names) or (f"[{t.state}]" if t.state else "")
+            cells = [report.thread_label(t) + mark, str(len(t.frames)), top]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Role.TID, t.tid)
