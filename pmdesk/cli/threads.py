@@ -61,9 +61,11 @@ def threads(inv: Invocation) -> Output:
 
 def _no_goroutines(path: str, dump: Dump) -> str:
     """Why a core has no goroutines: its program is not here (its runtime is read through it), or not Go."""
-    main = dump.conn.execute("SELECT path, binary FROM crash_module ORDER BY idx LIMIT 1").fetchone()
-    if main is not None and main[1] is None:
-        return (f"is {dump.spec.what} whose program ({main[0]}) is not here: goroutines are read with it — put it "
+    from pmdesk.model.crash.store import missing_program
+
+    program = missing_program(dump)
+    if program is not None:
+        return (f"is {dump.spec.what} whose program ({program}) is not here: goroutines are read with it — put it "
                 f"beside the core and run pmdesk index --force {path}")
     return f"is {dump.spec.what} of a program that is not Go: it holds native threads (pmdesk stack {path})"
 

@@ -252,6 +252,18 @@ class ElfSymbols:
                 return self._text(name, table)
         return None
 
+    def object_address(self, name: str) -> int | None:
+        """The value of the data symbol `name` — sized or not (Go's `type.*` marker has no size) — from the
+        symbol and dynamic symbol tables, or None."""
+        key = name.encode() + b"\0"
+        for t, strtab in enumerate(self.strtabs):
+            if strtab.find(key) < 0:
+                continue
+            for st_name, info, _o, shndx, value, _size in _symbols(self.tables[t], self.entsizes[t]):
+                if value and shndx and info & 0xF == STT_OBJECT and strtab.startswith(key, st_name):
+                    return value
+        return None
+
     def address_of(self, names: set[str]) -> int | None:
         """The address of a function symbol with one of these names (string tables share tails: a name may
         start inside a longer one, so every occurrence is tried)."""

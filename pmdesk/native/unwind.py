@@ -29,8 +29,11 @@ BINARY_OPS = {  # DWARF expression operators on two operands (a .plt's CFA: rsp 
 # the x86-64 kernel's rt_sigframe: a handler returns into its restorer with the stack pointer at the
 # ucontext, whose uc_mcontext (a struct sigcontext) follows uc_flags, uc_link and uc_stack (8 + 8 + 24 bytes)
 UCONTEXT_MCONTEXT = 40
-SIGCONTEXT_X86_64 = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
-                     "rax", "rcx", "rsp", "rip")
+SIGCONTEXT = {  # the general registers a struct sigcontext holds, in order (arm64's from its regs[] on)
+    "EM_X86_64": ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx", "rax",
+                  "rcx", "rsp", "rip"),
+    "EM_AARCH64": (*(f"x{i}" for i in range(31)), "sp", "pc"),
+}
 # arm64: `mov x8, #139; svc #0` (rt_sigreturn), the trampoline a handler returns to; the rt_sigframe at the
 # stack pointer holds a siginfo (128 bytes), then the ucontext whose uc_mcontext is 16-aligned at 176 (after
 # uc_flags, uc_link, uc_stack and the 128-byte signal mask area), its regs[] after the 8-byte fault_address
@@ -99,19 +102,9 @@ class Unwinder:
         while len(frames) < MAX_FRAMES and guessed < MAX_GUESSED:
             pc = regs[pc_name]
             mod = self.image_at(pc)
-            if caller and self.machine == "EM_AARCH64" and self.memory.read(pc, 8) == AARCH64_RT_SIGRETURN:
-                # the kernel's (or qemu-user's) rt_sigreturn trampoline: the interrupted registers are in the
-                # rt_sigframe at the stack pointer (as gdb's aarch64-linux-tdep finds them)
-                context = self._aarch64_sigcontext(regs[sp_name] + AARCH64_SIGCONTEXT_REGS)
-                frames.append((pc, how, caller, True))
-                if context is None:
-                    break
-                regs, caller, how, last_sp = context, False, "cfi", -1
-                continue
-            if caller and mod is not None and self.machine == "EM_X86_64" and _is_go_sigreturn(mod, pc):
-                # returning into the Go runtime's signal restorer, which has no CFI: the interrupted
-                # context is the kernel's ucontext the handler was given, at this frame's stack pointer
-                context = self._x86_64_sigcontext(regs[sp_name] + UCONTEXT_MCONTEXT)
+            at = self._signal_return(mod, pc, regs[sp_name]) if caller else None
+            if at is not None:  # returned into a signal trampoline without CFI: the interrupted registers
+                context = self._sigcontext(at)
                 frames.append((pc, how, caller, True))
                 if context is None:
                     break
@@ -141,7 +134,7 @@ class Unwinder:
                     and _symbol(mod, pc) == "runtime.sigtramp":
                 # Go's arm64 signal handler is the top of its CFI, but it was entered with the stack pointer at
                 # the kernel's rt_sigframe (its CFA): the interrupted registers are there
-                context = self._aarch64_sigcontext(self.last_cfa + AARCH64_SIGCONTEXT_REGS)
+                context = self._sigcontext(self.last_cfa + AARCH64_SIGCONTEXT_REGS)
                 if context is not None:
                     frames.append((pc, "cfi", True, True))
                     regs, caller, how, last_sp = context, False, "cfi", -1
@@ -169,25 +162,26 @@ class Unwinder:
                     regs = {**regs, LINK_REGISTER[self.machine]: pushed, sp_name: regs[sp_name] + 16}
         return frames
 
-    def _x86_64_sigcontext(self, at: int) -> dict[str, int] | None:
-        """The general registers of an x86-64 `struct sigcontext` (the kernel's uapi asm/sigcontext.h: r8–r15,
-        rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, in that order) at `at`."""
-        raw = self.memory.read(at, 8 * len(SIGCONTEXT_X86_64))
-        if raw is None:
-            return None
-        regs = {name: int.from_bytes(raw[8 * i:8 * i + 8], "little") for i, name in enumerate(SIGCONTEXT_X86_64)}
-        return regs if regs["rip"] and regs["rsp"] else None
+    def _signal_return(self, mod: Image | None, pc: int, sp: int) -> int | None:
+        """Where the interrupted registers are when a return address is a signal trampoline without CFI: the
+        kernel's (or qemu-user's) arm64 rt_sigreturn (known by its instructions, as gdb's aarch64-linux-tdep
+        finds it: the rt_sigframe at the stack pointer), or the Go runtime's x86-64 restorer (the kernel's
+        ucontext at the stack pointer); None for any other address."""
+        if self.machine == "EM_AARCH64" and self.memory.read(pc, 8) == AARCH64_RT_SIGRETURN:
+            return sp + AARCH64_SIGCONTEXT_REGS
+        if self.machine == "EM_X86_64" and mod is not None and _is_go_sigreturn(mod, pc):
+            return sp + UCONTEXT_MCONTEXT
+        return None
 
-    def _aarch64_sigcontext(self, at: int) -> dict[str, int] | None:
-        """The registers of an arm64 `struct sigcontext` from its regs[31] on: x0–x30, sp, pc (the kernel's
-        uapi asm/sigcontext.h)."""
-        raw = self.memory.read(at, 8 * 33)
+    def _sigcontext(self, at: int) -> dict[str, int] | None:
+        """The general registers of the machine's `struct sigcontext` (the kernel's uapi asm/sigcontext.h) at
+        `at`, in SIGCONTEXT's order; None when unreadable or without a pc and stack pointer."""
+        names = SIGCONTEXT[self.machine]
+        raw = self.memory.read(at, 8 * len(names))
         if raw is None:
             return None
-        words = [int.from_bytes(raw[8 * i:8 * i + 8], "little") for i in range(33)]
-        regs = {f"x{i}": words[i] for i in range(31)}
-        regs["sp"], regs["pc"] = words[31], words[32]
-        return regs if regs["pc"] and regs["sp"] else None
+        regs = {name: int.from_bytes(raw[8 * i:8 * i + 8], "little") for i, name in enumerate(names)}
+        return regs if regs[PC[self.machine]] and regs[SP[self.machine]] else None
 
     def _cfi_step(self, mod: Image, lookup_pc: int, regs: dict[str, int], names: dict[int, str]) -> Any:
         got = mod.cfi.row(lookup_pc - mod.bias)

@@ -62,6 +62,12 @@ def _stored_crash(dump: Dump) -> Crash:
     return Crash(process, cause, threads, modules, regions, sections, waits, snapshot)
 
 
+def missing_program(dump: Dump) -> str | None:
+    """The program's recorded path when the index found no binary for it (a core whose program is not here)."""
+    row = dump.conn.execute("SELECT path, binary FROM crash_module ORDER BY idx LIMIT 1").fetchone()
+    return row[0] if row is not None and row[1] is None else None
+
+
 def stored_deadlocks(dump: Dump) -> list[list[Wait]]:
     """The cycles index/derive/crash_deadlocks.py found."""
     cycles: dict[int, list[Wait]] = {}

@@ -53,18 +53,13 @@ class Goroutine:
     panic: str | None = None       # what a running goroutine panicked with
 
 
-class _Layout:
-    """Field offsets of the runtime's structures, by name."""
-
-    def __init__(self, dw: GoDwarf) -> None:
-        self.dw = dw
-
-    def fields(self, type_name: str) -> dict[str, tuple[int, int]]:
-        t = self.dw.by_name.get(type_name)
-        ty = self.dw.types.get(t) if t is not None else None
-        if ty is None:
-            raise PmdeskError(type_name, "is not in the program's DWARF")
-        return {name: (off, tid) for name, off, tid in ty.members}
+def _fields(dw: GoDwarf, type_name: str) -> dict[str, tuple[int, int]]:
+    """A runtime structure's fields by name: (offset, DWARF type)."""
+    t = dw.by_name.get(type_name)
+    ty = dw.types.get(t) if t is not None else None
+    if ty is None:
+        raise PmdeskError(type_name, "is not in the program's DWARF")
+    return {name: (off, tid) for name, off, tid in ty.members}
 
 
 def _global(dw: GoDwarf, name: str) -> int | None:
@@ -77,11 +72,8 @@ class GoCore:
     def __init__(self, core: Core, exe: str) -> None:
         self.core = core
         self.dw = read_go_dwarf(exe)
-        lay = _Layout(self.dw)
-        self.g = lay.fields("runtime.g")
-        self.gobuf = lay.fields("runtime.gobuf")
-        self.m = lay.fields("runtime.m")
-        self.stack = lay.fields("runtime.stack")
+        self.g, self.gobuf, self.m, self.stack = (_fields(self.dw, f"runtime.{name}")
+                                                   for name in ("g", "gobuf", "m", "stack"))
         main = next((m for m in core.modules if m.binary == exe), None)
         self.bias = main.bias if main is not None else 0
 
@@ -161,16 +153,12 @@ class GoCore:
         return text[1:] if text and flag & 2 and text.startswith("*") else text
 
     def types_base(self) -> int | None:
+        """Where the program's type descriptors start (the linker's `type.*` symbol, `type:*` from Go 1.20)."""
         main = self.core.module_at(self.bias + (_global(self.dw, "runtime.allgs") or 0))
         if main is None:
             return None
-        try:
-            for sym in main.elf.get_section_by_name(".symtab").iter_symbols() if main.elf else ():
-                if sym.name == "type.*" or sym.name == "type:*":
-                    return sym["st_value"] + self.bias
-        except (AttributeError, ValueError, OSError):
-            return None
-        return None
+        at = main.symbols.object_address("type.*") or main.symbols.object_address("type:*")
+        return at + self.bias if at else None
 
     def panic_message(self, g: int) -> str | None:
         """What the goroutine panicked with, as the runtime prints it where the value is a string or an

@@ -290,27 +290,18 @@ def _runtime(core: Core) -> tuple[int, tuple[int, int] | None] | None:
     for m in core.modules:
         if "python" not in os.path.basename(m.path or m.name) and m.path != main:
             continue
-        elf = m.elf
-        if elf is None:
+        if m.elf is None or (runtime := m.symbols.object_address("_PyRuntime")) is None:
             continue
-        try:
-            dynsym = elf.get_section_by_name(".dynsym")
-            runtime = dynsym.get_symbol_by_name("_PyRuntime") if dynsym is not None else None
-            if not runtime:
-                continue
-            version_sym = dynsym.get_symbol_by_name("Py_Version")
-        except (ValueError, OSError, AttributeError):
-            continue
+        version_at = m.symbols.object_address("Py_Version")
         version = None
         named = re.search(r"python(\d)\.(\d+)", os.path.basename(m.path or m.name))
         if named:
             version = (int(named.group(1)), int(named.group(2)))
-        if version_sym:
-            raw = core.memory.read(m.bias + int(version_sym[0]["st_value"]), 4)
-            if raw is not None:
-                v = int.from_bytes(raw, "little")
-                version = (v >> 24, (v >> 16) & 0xFF)
-        return m.bias + int(runtime[0]["st_value"]), version
+        raw = core.memory.read(m.bias + version_at, 4) if version_at else None
+        if raw is not None:
+            v = int.from_bytes(raw, "little")
+            version = (v >> 24, (v >> 16) & 0xFF)
+        return m.bias + runtime, version
     return None
 
 

@@ -17,11 +17,11 @@ from pmdesk.base.crash import Cause, Crash, Frame, Module, Problem, Process, Reg
 from pmdesk.base.progress import Progress
 from pmdesk.base.signals import si_code_name
 from pmdesk.native.image import Image
-from pmdesk.native.symbol_files import SearchPaths, find_debug_file
+from pmdesk.native.symbol_files import SearchPaths, build_id_of_file, find_debug_file
 from pmdesk.native.symbols import demangle
 from pmdesk.readers.hserr.class_lines import ClassPath, source_line
 from pmdesk.readers.hserr.frames import LogFrame, frames_of, merged
-from pmdesk.readers.hserr.text import HsErr
+from pmdesk.readers.hserr.text import HsErr, platform_of
 
 MASK = (1 << 64) - 1
 IN_SUMMARY = ("VM state", "VM Mutex/Monitor currently owned", "Heap address", "heap address")
@@ -49,13 +49,6 @@ _HOST = re.compile(r"^Host:\s*(?P<cpu>.*?),\s*(?P<cores>\d+) cores?,\s*(?P<mem>[
 _CPU_TOTAL = re.compile(r"^CPU:\s*total (?P<n>\d+)")
 _TIME = re.compile(r"^(?:Time|time):\s*(?P<when>\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})(?:\s+(?P<tz>[A-Z]{2,5})\b)?")
 _TIMEZONE = re.compile(r"^timezone:\s*(?P<tz>\S+)")
-# HotSpot's platform word (the 'Java VM:' line's last word) as the crash model's ELF machine names
-ARCHES = {"amd64": "EM_X86_64", "x86_64": "EM_X86_64", "x86": "EM_386", "i386": "EM_386", "aarch64": "EM_AARCH64",
-          "arm64": "EM_AARCH64", "ppc64le": "EM_PPC64", "ppc64": "EM_PPC64", "s390x": "EM_S390", "riscv64": "EM_RISCV",
-          "arm": "EM_ARM", "sparc": "EM_SPARCV9", "sparcv9": "EM_SPARCV9"}
-OSES = {"linux": "Linux", "windows": "Windows", "bsd": "macOS", "macos": "macOS", "solaris": "Solaris",
-        "aix": "AIX"}
-PLATFORM = re.compile(r"\b(?P<os>linux|windows|bsd|macos|solaris|aix)-(?P<arch>[a-z0-9_]+)\b")
 WINDOWS_EXCEPTIONS = {0xC0000005: "EXCEPTION_ACCESS_VIOLATION", 0xC00000FD: "EXCEPTION_STACK_OVERFLOW",
                       0xC000001D: "EXCEPTION_ILLEGAL_INSTRUCTION", 0xC0000094: "EXCEPTION_INT_DIVIDE_BY_ZERO",
                       0xC0000006: "EXCEPTION_IN_PAGE_ERROR"}
@@ -142,10 +135,9 @@ def _cause(log: HsErr) -> tuple[Cause, int | None]:
 
 def _process(log: HsErr, pid: int | None) -> Process:
     p = Process(pid=pid)
-    vm = _header_value(log.header, "Java VM:") or ""
     p.version = _header_value(log.header, "JRE version:")
-    if m := PLATFORM.search(vm):
-        p.os, p.arch = OSES.get(m.group("os")), ARCHES.get(m.group("arch"), m.group("arch"))
+    if (where := platform_of(log.header)) is not None:
+        p.os, p.arch = where.os, where.machine
     args = log.section("VM Arguments")
     values = {}
     if args is not None:
@@ -291,7 +283,7 @@ class NativeSymbols:
             if found is not None:
                 image = Image(module.path or found, module.base, module.end, module.bias, None, module.name,
                               binary=found)
-                bid = _build_id(image)
+                bid = build_id_of_file(found)
                 if bid:
                     image.build_id = bid
                     debug = find_debug_file(found, bid, self.paths)
@@ -333,21 +325,6 @@ class NativeSymbols:
         for image in self.images.values():
             if image is not None:
                 image.close()
-
-
-def _build_id(image: Image) -> str | None:
-    elf = image.elf
-    if elf is None:
-        return None
-    try:
-        for section in elf.iter_sections():
-            if section.header.sh_type == "SHT_NOTE":
-                for note in section.iter_notes():
-                    if note["n_type"] == "NT_GNU_BUILD_ID":
-                        return str(note["n_desc"])
-    except Exception:  # noqa: BLE001 - pyelftools raises many types on a damaged file here
-        return None
-    return None
 
 
 def _frame(f: LogFrame, modules: dict[str, Module], natives: NativeSymbols, classes: ClassPath) -> list[Frame]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 
-from pmdesk.readers.hserr.text import HsErr
+from pmdesk.readers.hserr.text import HsErr, platform_of
 
 # a row: its address ('=>' marks the pc's in JDK 25), then bytes or words one space apart, then (JDK 25) the
 # same as text after more spaces
 _ROW = re.compile(r"^\s*(?:=>\s*)?(?P<addr>0x[0-9a-fA-F]+):\s+(?P<hex>[0-9a-fA-F]+(?: [0-9a-fA-F]+)*)(?:\s.*)?$")
-BIG_ENDIAN_ARCHES = ("EM_SPARCV9", "EM_S390", "ppc64")
 
 
 def _rows(lines: list[str], big_endian: bool) -> list[tuple[int, bytes]]:
@@ -64,9 +63,10 @@ class LogMemory:
         return sum(len(d) for _, d in self.ranges)
 
 
-def log_memory(log: HsErr, arch: str | None) -> LogMemory:
-    """The stack words and instruction bytes the log printed."""
-    big = arch in BIG_ENDIAN_ARCHES
+def log_memory(log: HsErr) -> LogMemory:
+    """The stack words and instruction bytes the log printed (words in the machine's byte order)."""
+    where = platform_of(log.header)
+    big = where is not None and where.big_endian
     ranges: list[tuple[int, bytes]] = []
     code = None
     for s in log.sections_titled("Top of Stack"):

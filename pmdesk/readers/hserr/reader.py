@@ -7,7 +7,7 @@ from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
 from pmdesk.native.symbol_files import SearchPaths
 from pmdesk.readers.base import read_capped
-from pmdesk.readers.hserr.crash import ARCHES, PLATFORM, crash_of
+from pmdesk.readers.hserr.crash import crash_of
 from pmdesk.readers.hserr.memory import LogMemory, log_memory
 from pmdesk.readers.hserr.text import HsErr, parse
 
@@ -30,7 +30,7 @@ def read_crash(path: str, paths: SearchPaths, progress: Progress) -> Crash:
     log = _load(path)
     progress.update(0.2, "reading the fatal error log")
     crash = crash_of(log, path, paths, progress)
-    memory = log_memory(log, crash.process.arch)
+    memory = log_memory(log)
     for r in crash.regions:  # the regions the printed stack and code fall in hold those bytes
         r.present_bytes = sum(max(0, min(r.end, s + len(d)) - max(r.start, s)) for s, d in memory.ranges)
     return crash
@@ -42,5 +42,4 @@ def open_memory(path: str) -> LogMemory | None:
         log = _load(path)
     except DumpFormatError:
         return None
-    vm = next((line for line in log.header if "Java VM:" in line), "")
-    return log_memory(log, ARCHES.get(m.group("arch")) if (m := PLATFORM.search(vm)) else None)
+    return log_memory(log)

@@ -67,6 +67,34 @@ class HsErr:
         return [s for s in self.sections if s.title.startswith(title)]
 
 
+# HotSpot's platform word (the 'Java VM:' line's last word: 'linux-amd64') as the crash model's OS and ELF
+# machine names, and whether the machine is big-endian (how the log's stack words are laid out in memory)
+ARCHES = {"amd64": "EM_X86_64", "x86_64": "EM_X86_64", "x86": "EM_386", "i386": "EM_386", "aarch64": "EM_AARCH64",
+          "arm64": "EM_AARCH64", "ppc64le": "EM_PPC64", "ppc64": "EM_PPC64", "s390x": "EM_S390", "riscv64": "EM_RISCV",
+          "arm": "EM_ARM", "sparc": "EM_SPARCV9", "sparcv9": "EM_SPARCV9"}
+BIG_ENDIAN = ("ppc64", "s390x", "sparc", "sparcv9")
+OSES = {"linux": "Linux", "windows": "Windows", "bsd": "macOS", "macos": "macOS", "solaris": "Solaris",
+        "aix": "AIX"}
+PLATFORM = re.compile(r"\b(?P<os>linux|windows|bsd|macos|solaris|aix)-(?P<arch>[a-z0-9_]+)\b")
+
+
+@dataclass(frozen=True)
+class Platform:
+    os: str | None
+    machine: str       # 'EM_X86_64', or HotSpot's own word for a machine without an entry here
+    big_endian: bool
+
+
+def platform_of(header: list[str]) -> Platform | None:
+    """The platform the 'Java VM:' line of the header names ('… linux-amd64)'), or None."""
+    vm = next((line for line in header if "Java VM:" in line), "")
+    m = PLATFORM.search(vm)
+    if m is None:
+        return None
+    arch = m.group("arch")
+    return Platform(OSES.get(m.group("os")), ARCHES.get(arch, arch), arch in BIG_ENDIAN)
+
+
 HEADER_MARKS = ("A fatal error has been detected by the Java Runtime Environment",
                 "An unexpected error has been detected by", "There is insufficient memory for the Java Runtime")
 
