@@ -44,6 +44,15 @@ def build_id_of_file(path: str) -> str | None:
     return None
 
 
+def section_names(path: str) -> set[str]:
+    """The names of an ELF file's sections that hold bytes (empty when it is no ELF file or unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            return {s.name for s in sections(ELFFile(f)).list if s.has_bytes}
+    except (OSError, ELFError, ValueError):
+        return set()
+
+
 def debuglink(path: str) -> tuple[str, int] | None:
     """The .gnu_debuglink of a binary: (file name, CRC32 of the debug file)."""
     try:

@@ -33,6 +33,7 @@ class ReaderSpec:
     directories: bool = False  # reads a directory of parts as one dump (a JFR repository)
     kernels: bool = False  # its reading runs numba kernels (compiled on the first run: pmdesk says so)
     symbol_paths: bool = False  # its read() takes `paths` (native.symbol_files.SearchPaths): binaries it names
+    compressed: tuple[str, ...] = ()  # the compressions it reads a whole file in, best first: 'zstd', 'xz', 'gzip'
 
 
 class IndexSink(Protocol):

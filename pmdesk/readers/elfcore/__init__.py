@@ -20,7 +20,7 @@ DEEP_SNIFF_BYTES = 1 << 20  # zstd blocks inflate to at most 128 KiB: their comp
 class ElfCoreReader:
     SPEC = ReaderSpec(name="elfcore", version=6, priority=30, extensions=(".core", ".zst", ".xz"),
                       description="ELF core dumps (Linux x86-64, aarch64; also zstd/xz/gzip-compressed)",
-                      schema="core")
+                      schema="core", compressed=("zstd", "xz", "gzip"))
 
     @staticmethod
     def sniff(head: bytes) -> bool:

@@ -11,7 +11,8 @@ from pmdesk.readers.hprof.records import GZIP_MAGIC, HEADER_PREFIX
 
 class HprofReader:
     SPEC = ReaderSpec(name="hprof", version=3, priority=10, extensions=(".hprof", ".hprof.gz", ".bin"),
-                      description="Java heap dumps (HPROF, plain or gzip)", schema="hprof", kernels=True)
+                      description="Java heap dumps (HPROF, plain or gzip)", schema="hprof", kernels=True,
+                      compressed=("gzip",))
 
     @staticmethod
     def sniff(head: bytes) -> bool:

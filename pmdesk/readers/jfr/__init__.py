@@ -12,7 +12,7 @@ class JfrReader:
     SPEC = ReaderSpec(name="jfr", version=6, priority=20, extensions=(".jfr", ".jfr.gz"),
                       description="Java Flight Recorder recordings (JFR; gzip-compressed, a repository directory too)",
                       schema="jfr",
-                      directories=True, kernels=True)
+                      directories=True, kernels=True, compressed=("gzip",))
 
     @staticmethod
     def sniff(head: bytes) -> bool:

@@ -39,7 +39,7 @@ def looks_like_profile(head: bytes) -> bool:
 class PprofReader:
     SPEC = ReaderSpec(name="pprof", version=2, priority=70, extensions=(".pb.gz", ".pprof", ".pb", ".prof"),
                       description="pprof profiles (profile.proto, raw or gzip-compressed)", schema="samples",
-                      kernels=True)
+                      kernels=True, compressed=("gzip",))
 
     @staticmethod
     def sniff(head: bytes) -> bool:

@@ -31,7 +31,8 @@ def _proto_head(head: bytes) -> bool:
 class TombstoneReader(ReportReader):
     READER_MODULE = "pmdesk.readers.tombstone.reader"
     SPEC = ReaderSpec(name="tombstone", version=1, priority=36, extensions=(".pb", ".pb.gz", ".txt"),
-                      description="Android tombstones (text, and protobuf raw or gzip-compressed)", schema="crash")
+                      description="Android tombstones (text, and protobuf raw or gzip-compressed)", schema="crash",
+                      compressed=("gzip",))
 
     @staticmethod
     def sniff(head: bytes) -> bool:
