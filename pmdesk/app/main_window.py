@@ -41,6 +41,7 @@ from pmdesk.views.common.base import DockView, docks_loading
 from pmdesk.views.common.selection import GoTo, GraphRequested, SelectionBus, ShowDock
 from pmdesk.views.heap.graph_base import HeapGraphView
 from pmdesk.views.registry import VIEWS
+from pmdesk.views.triage.triage_window import TriageWindow
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 SAMPLE_DUMP = RESOURCES / "samples" / "leak-phase1.hprof.gz"
@@ -55,6 +56,8 @@ def file_filters() -> str:
 MENU_GROUPS = ((Kind.HEAP_GRAPH, "Heap dumps"), (Kind.EVENTS, "JFR recordings"), (Kind.THREADS, "Thread dumps"),
                (Kind.CRASH, "Crashes"))  # the View menu's sections, by the kind a dock shows
 
+
+TRIAGE_STATE = "triage"  # the Triage window's state in a session's views
 
 class MainWindow(QMainWindow):
     def __init__(self, index_dir: str | None = None, settings: QSettings | None = None,
@@ -159,6 +162,8 @@ class MainWindow(QMainWindow):
                                       statusTip="A Go heap dump: its objects typed and its globals named by the "
                                       "program's DWARF")
         m.addAction(self.program_action)
+        m.addAction(QAction("&Triage a folder…", self, triggered=self.triage_dialog,
+                            statusTip="A folder's dumps grouped into buckets by signature, each openable here"))
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(QAction("&Close dump", self, shortcut=QKeySequence.StandardKey.Close,
@@ -222,6 +227,27 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open dump", "", file_filters())
         for p in paths:
             self.open_path(p)
+
+    triage_window: TriageWindow | None = None
+
+    def triage(self, folder: str | None) -> TriageWindow:
+        """The Triage window (made once), shown; triaging `folder` when given."""
+        if self.triage_window is None:
+            self.triage_window = TriageWindow(self.index_dir, self)
+            self.triage_window.open_requested.connect(self._open_from_triage)
+        self.triage_window.show()
+        self.triage_window.raise_()
+        if folder:
+            self.triage_window.triage(folder)
+        return self.triage_window
+
+    def triage_dialog(self) -> None:
+        self.triage(None).choose_folder()
+
+    def _open_from_triage(self, path: str) -> None:
+        self.open_path(path)
+        self.raise_()
+        self.activateWindow()
 
     def symbol_paths_dialog(self) -> None:
         """Where cores' binaries and debug files are; the core docks are redrawn with them."""
@@ -368,6 +394,8 @@ class MainWindow(QMainWindow):
         s.current = self.dumps.index(self.current) if self.current in self.dumps else -1
         s.layout = bytes(self.saveState().toBase64().data()).decode()
         s.views = {vid: st for vid, (_d, view) in self.docks.items() if (st := view.view_state())}
+        if self.triage_window is not None and (st := self.triage_window.view_state()):
+            s.views[TRIAGE_STATE] = st
         return s
 
     def save_session(self, path: str) -> None:
@@ -414,6 +442,11 @@ class MainWindow(QMainWindow):
         if s.layout:
             self.restoreState(QByteArray.fromBase64(s.layout.encode()))
             self._auto_layout = False
+        if isinstance(s.views.get(TRIAGE_STATE), dict):
+            try:
+                self.triage(None).restore_state(s.views[TRIAGE_STATE])
+            except OSError as e:
+                s.skipped.append(f"the triage inbox ({e.strerror or e})")
         for vid, state in s.views.items():
             if vid in self.docks:
                 try:
@@ -745,6 +778,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_autosave()
+        if self.triage_window is not None:
+            self.triage_window.close()
         self.cancel_jobs()
         if self.job is not None:
             self.job.wait(5000)

@@ -38,7 +38,7 @@ COLUMNS = {  # the Parquet rows' columns (DuckDB types)
     "proto_signature": "VARCHAR", "signature_version": "VARCHAR", "reason": "VARCHAR", "top_frames": "VARCHAR[]",
     "program": "VARCHAR", "version": "VARCHAR", "build_ids": "VARCHAR[]", "time": "VARCHAR", "bytes": "BIGINT",
     "compressed": "BOOLEAN", "index_bytes": "BIGINT", "content_key": "VARCHAR", "index": "VARCHAR",
-    "error": "VARCHAR", "host": "VARCHAR", "run": "VARCHAR", "day": "VARCHAR"}
+    "warnings": "VARCHAR[]", "error": "VARCHAR", "host": "VARCHAR", "run": "VARCHAR", "day": "VARCHAR"}
 
 
 def task(path: str, index_dir: str | None, memory_bytes: int, seconds: float) -> dict[str, Any]:

@@ -26,12 +26,14 @@ class Rules:
     sentinels: tuple[str, ...]   # normalised frames the signature starts at when present
     irrelevant: tuple[str, ...]  # patterns of frames skipped
     prefix: tuple[str, ...]      # patterns of frames kept, joined to the frame after them
+    whole_name: bool = True      # a pattern matches a whole frame (ours); False: its start (Socorro's lists)
 
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
         return _join(self.irrelevant), _join(self.prefix)
 
     def __add__(self, other: Rules) -> Rules:
-        return Rules(self.sentinels + other.sentinels, self.irrelevant + other.irrelevant, self.prefix + other.prefix)
+        return Rules(self.sentinels + other.sentinels, self.irrelevant + other.irrelevant, self.prefix + other.prefix,
+                     self.whole_name and other.whole_name)
 
 
 def _join(patterns: tuple[str, ...]) -> re.Pattern[str]:

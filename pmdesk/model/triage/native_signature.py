@@ -30,6 +30,11 @@ _COLD_CLONE = re.compile(r" ?\[clone \.[a-z]+(\.\d+)*\]")
 _GLIBC_ALIAS = re.compile(r"^__GI_(?=_*[A-Za-z])")   # glibc's internal names: __GI_abort is abort
 _RUST_CRATE_HASH = re.compile(r"\[[0-9a-f]{16}\]")   # v0 mangling's crate disambiguator: std[e28293b1aa0f68bd]
 _JVM_RETURN = re.compile(r"\)\[*(?:[ZBCSIJFDV]|L[^;()]+;)$")   # a JVM descriptor's return type: m([I)V
+# a JVM's generated classes are numbered per run: BusyPool$$Lambda$16/0x00007f5c14003000, $Proxy12,
+# GeneratedMethodAccessor7 name the same code in every run
+_JVM_GENERATED = ((re.compile(r"\$\$Lambda(\$\d+)?(/0x[0-9a-f]+)?"), "$$Lambda"), (re.compile(r"\$Proxy\d+"), "$Proxy"),
+                  (re.compile(r"(Generated(Serialization|Method|Constructor)Accessor)\d+"), r"\1"),
+                  (re.compile(r"/0x[0-9a-f]{6,}"), ""))
 UNKNOWN = ("??", "???", "<unknown>", "<unknown function>")
 AS_IS = ("<signal handler called>",)   # a debugger's words for a frame, not a C++ name
 
@@ -74,8 +79,11 @@ def _collapse(function: str, open_ch: str, close_ch: str, replacement: str, keep
             if depth == 0:
                 inner = function[start:i + 1]
                 before = "".join(out)
-                if any(k in inner for k in keep) or (open_ch == "(" and before.endswith(".")):
-                    out.append(inner)   # '(anonymous namespace)', Go's 'main.(*T).m'
+                if open_ch == "(" and before.endswith("."):
+                    out.append(inner)   # Go's 'main.(*T).m'
+                elif any(k in inner for k in keep):   # '(anonymous namespace)', '<A<u32> as B>': kept, and
+                    inside = _collapse(inner[1:-1], open_ch, close_ch, replacement, keep)  # its insides collapsed
+                    out.append(open_ch + inside + close_ch)
                 else:
                     out.append(replacement)
         elif depth == 0:
@@ -103,8 +111,10 @@ def _unwrap_inherent(function: str) -> str:
 
 def normalise_function(function: str, file: str | None = None) -> str:
     """A function name as signatures compare it."""
-    f = _RUST_CRATE_HASH.sub("", _GLIBC_ALIAS.sub("", function.strip()))
+    f = _COLD_CLONE.sub("", _RUST_CRATE_HASH.sub("", _GLIBC_ALIAS.sub("", function.strip())))
     f = _JVM_RETURN.sub(")", f)
+    for pattern, replacement in _JVM_GENERATED:
+        f = pattern.sub(replacement, f)
     f = _unwrap_inherent(f)
     for q in _QUALIFIERS:
         if f.endswith(" " + q) or f.endswith(")" + q):
@@ -112,10 +122,9 @@ def normalise_function(function: str, file: str | None = None) -> str:
     f = _last_token(f)
     f = f.replace("`anonymous namespace'", "(anonymous namespace)")
     f = _LAMBDA_NUMBER.sub("::$::", f)
-    f = _COLD_CLONE.sub("", f)
     rust = bool(file and file.endswith(".rs")) or bool(_RUST_HASH.search(f))
     if "operator<" not in f and "operator>" not in f:
-        f = _collapse(f, "<", ">", "<T>", (" as ", " in ") if rust else (" in ",))
+        f = _collapse(f, "<", ">", "<T>", (" as ", " in "))
     f = _collapse(f, "(", ")", "", ("anonymous namespace", "operator"))
     if rust:
         f = _RUST_HASH.sub("", f)
@@ -142,17 +151,18 @@ def generate(frames: Sequence[str], rules: Rules, fold_repeats: bool = True) -> 
     `fold_repeats`: a frame named as the one before it is not said twice (Socorro folds only a library's
     unsymbolicated frames; two overloads of one function read the same once their arguments are gone)."""
     irrelevant, prefix = rules.compiled()
+    test = "fullmatch" if rules.whole_name else "match"
     starts = [frames.index(s) for s in rules.sentinels if s in frames]
     if starts:
         frames = frames[min(starts):]
     out: list[str] = []
     for name in frames:
-        if not name or irrelevant.fullmatch(name):
+        if not name or getattr(irrelevant, test)(name):
             continue
         if out and name == out[-1] and (fold_repeats or name.lower().endswith((".so", ".dll", ".dylib"))):
             continue   # a library without symbols, frame after frame: once
         out.append(name)
-        if not prefix.fullmatch(name):
+        if not getattr(prefix, test)(name):
             break
     return " | ".join(out)
 

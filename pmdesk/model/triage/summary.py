@@ -4,7 +4,7 @@ rows are made of. Rows are cached beside the indexes by content key and signatur
 triaged again costs a hash per dump; a rule change (another SIGNATURE_VERSION) computes them again.
 
 A row: path, format, what (the file in words), kind, signature, proto_signature, signature_version, reason,
-top_frames, program, version, build_ids, time (ISO 8601 UTC: when it crashed if the dump says, else the
+top_frames, program, version, build_ids, warnings (the dump's first problems), time (ISO 8601 UTC: when it crashed if the dump says, else the
 file's mtime), bytes (on disk), compressed, index_bytes, content_key, index (the index file's path).
 """
 
@@ -23,6 +23,7 @@ from pmdesk.model.formats import Kind, sniff
 from pmdesk.model.triage.signature import SIGNATURE_VERSION, signature_of
 
 CACHE_FOLDER = "triage-rows"
+WARNINGS = 3   # a row keeps the dump's first problems (truncated, symbols missing…)
 COMPRESSED_SUFFIXES = (".zst", ".xz", ".gz", ".lz4", ".bz2")
 _SYSTEMD_NAME = re.compile(r"^core\.(?P<comm>.+)\.(?P<uid>\d+)\.(?P<boot>[0-9a-f]{32})\.(?P<pid>\d+)\."
                            r"(?P<usec>\d{10,})(\.\w+)?$")  # systemd-coredump's storage names (coredump.c)
@@ -75,7 +76,8 @@ def summarise(path: str, index_dir: str | os.PathLike[str] | None = None,
                "proto_signature": sig.proto, "signature_version": SIGNATURE_VERSION, "reason": sig.reason,
                "top_frames": list(sig.top_frames), **facts, "bytes": os.path.getsize(path),
                "compressed": path.endswith(COMPRESSED_SUFFIXES), "index_bytes": index.stat().st_size,
-               "content_key": dump.content_key, "index": str(index)}
+               "content_key": dump.content_key, "index": str(index),
+               "warnings": [w.removeprefix(f"{path}: ") for w in dump.warnings(WARNINGS)]}
     row["time"] = row.get("crash_time") or file_time(path)
     f = _cache_file(index_dir, row["content_key"])
     f.parent.mkdir(parents=True, exist_ok=True)
