@@ -7,7 +7,6 @@ the inbox's marks."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil

@@ -35,6 +35,8 @@ _JVM_RETURN = re.compile(r"\)\[*(?:[ZBCSIJFDV]|L[^;()]+;)$")   # a JVM descripto
 _JVM_GENERATED = ((re.compile(r"\$\$Lambda(\$\d+)?(/0x[0-9a-f]+)?"), "$$Lambda"), (re.compile(r"\$Proxy\d+"), "$Proxy"),
                   (re.compile(r"(Generated(Serialization|Method|Constructor)Accessor)\d+"), r"\1"),
                   (re.compile(r"/0x[0-9a-f]{6,}"), ""))
+_INNER_OFFSET = re.compile(r"(?<=\S)\+ \d+ ?(?=\()")   # 'f+ 2154236 (_:_:)': an offset some tools print mid-name
+_LLVM_SUFFIX = re.compile(r"\s*\(\.__uniq\.\d+(\.llvm\.\d+)?\)$|\.__uniq\.\d+|\.llvm\.\d+$")  # unique-name suffixes
 UNKNOWN = ("??", "???", "<unknown>", "<unknown function>")
 AS_IS = ("<signal handler called>",)   # a debugger's words for a frame, not a C++ name
 
@@ -112,7 +114,7 @@ def _unwrap_inherent(function: str) -> str:
 def normalise_function(function: str, file: str | None = None) -> str:
     """A function name as signatures compare it."""
     f = _COLD_CLONE.sub("", _RUST_CRATE_HASH.sub("", _GLIBC_ALIAS.sub("", function.strip())))
-    f = _JVM_RETURN.sub(")", f)
+    f = _JVM_RETURN.sub(")", _INNER_OFFSET.sub("", _LLVM_SUFFIX.sub("", f)))
     for pattern, replacement in _JVM_GENERATED:
         f = pattern.sub(replacement, f)
     f = _unwrap_inherent(f)
@@ -128,8 +130,8 @@ def normalise_function(function: str, file: str | None = None) -> str:
     f = _collapse(f, "(", ")", "", ("anonymous namespace", "operator"))
     if rust:
         f = _RUST_HASH.sub("", f)
-    f = _SPACE_BEFORE.sub("", f)
-    return _COMMA.sub(", ", f)
+    f = _COMMA.sub(", ", _SPACE_BEFORE.sub("", f)).strip()
+    return f or function.strip()
 
 
 def normalise(frame: Frame) -> str:
@@ -159,7 +161,7 @@ def generate(frames: Sequence[str], rules: Rules, fold_repeats: bool = True) -> 
     for name in frames:
         if not name or getattr(irrelevant, test)(name):
             continue
-        if out and name == out[-1] and (fold_repeats or name.lower().endswith((".so", ".dll", ".dylib"))):
+        if out and name == out[-1] and (fold_repeats or name.lower().endswith((".so", ".dll"))):
             continue   # a library without symbols, frame after frame: once
         out.append(name)
         if not getattr(prefix, test)(name):

@@ -151,10 +151,15 @@ def summarise_all(paths: Iterable[str], index_dir: str | None = None, workers: i
     threads = [threading.Thread(target=slot, daemon=True) for _ in range(n)]
     for t in threads:
         t.start()
-    while any(t.is_alive() for t in threads):
-        for t in threads:
-            t.join(POLL_S)
-        progress.update(done[0] / max(len(todo), 1), f"{done[0]:,} of {len(todo):,} dumps")
+    try:
+        while any(t.is_alive() for t in threads):
+            for t in threads:
+                t.join(POLL_S)
+            progress.update(done[0] / max(len(todo), 1), f"{done[0]:,} of {len(todo):,} dumps")
+    except Cancelled:
+        for t in threads:   # each stops its worker within a poll interval: none is left running
+            t.join()
+        raise
     if failure:
         raise failure[0]
     if progress.cancelled:

@@ -4,8 +4,9 @@ rows are made of. Rows are cached beside the indexes by content key and signatur
 triaged again costs a hash per dump; a rule change (another SIGNATURE_VERSION) computes them again.
 
 A row: path, format, what (the file in words), kind, signature, proto_signature, signature_version, reason,
-top_frames, program, version, build_ids, warnings (the dump's first problems), time (ISO 8601 UTC: when it crashed if the dump says, else the
-file's mtime), bytes (on disk), compressed, index_bytes, content_key, index (the index file's path).
+top_frames, program, version, build_ids, warnings (the dump's first problems), time (ISO 8601 UTC: when it
+crashed if the dump says, else the file's mtime), bytes (on disk), compressed, index_bytes, content_key,
+index (the index file's path).
 """
 
 from __future__ import annotations
