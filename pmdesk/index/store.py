@@ -304,6 +304,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+BIG_DUMP_BYTES = 64 << 20
+
+
+def page_size_for(dump_bytes: int) -> int:
+    """The index's page size: 64 KiB for a big dump (its bulk arrays are BLOBs: big pages read and write
+    faster), 4 KiB for a small one — every table and index takes a page at least, so 64 KiB pages made a
+    20 KB thread dump's index 2 MB, and a folder's indexes as big as its dumps."""
+    return 65536 if dump_bytes >= BIG_DUMP_BYTES else 4096
+
+
 def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: Progress) -> None:
     """Run `reader` over `path` into a temp file beside `index`, then rename it into place."""
     try:
@@ -318,7 +328,7 @@ def build_index(path: str, reader: Reader, index: Path, key: DumpKey, progress: 
         conn = sqlite3.connect(tmp, check_same_thread=False)
         try:
             # a temp file renamed only when complete: no journal or fsync needed while building
-            conn.execute("PRAGMA page_size=65536")  # bulk arrays are BLOBs: big pages read and write faster
+            conn.execute(f"PRAGMA page_size={page_size_for(key.size)}")
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             conn.executescript(_schema_sql("common"))
