@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QLineEdit
 
 from pmdesk.app.main_window import TRIAGE_STATE, MainWindow
 from pmdesk.model.triage import inbox as inboxes
@@ -72,6 +73,13 @@ def test_triage_mark_open_and_keep_in_a_session(qtbot, window: MainWindow, folde
     assert st.mark == "known" and st.note.startswith("known: the transfer")
 
     tw.buckets_table.selectRow(row)
+    tw.dumps_table.selectRow(1)
+    tw.annotate_dump()
+    tw.note_dialog.findChild(QLineEdit).setText("the customer's")
+    tw.note_dialog.accept()
+    assert tw.dumps_table.item(1, 3).text() == "the customer's"
+    assert inboxes.load(inboxes.folder_key([str(folder)])).annotated == {
+        tw.current_bucket().rows[1]["content_key"]: "the customer's"}
     tw.open_row(0)
     qtbot.waitUntil(lambda: window.is_idle() and window.current is not None, timeout=60000)
     assert window.current.path == tw.current_bucket().rows[0]["path"]

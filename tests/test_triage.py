@@ -163,6 +163,7 @@ def test_systemd_storage_names_and_coredumpctl_listing(crashes: Path, tmp_path: 
     assert found.paths == [str(storage / name)] and len(found.errors) == 1
     rows = summarise_all(found.paths, str(tmp_path / "idx"), workers=1)
     assert rows[0]["time"] == "2025-12-06T00:00:00Z" and rows[0]["compressed"]
+    assert rows[0]["raw_bytes"] == (crashes / "abort.core").stat().st_size > rows[0]["bytes"]
     assert rows[0]["signature"] == "abort | check_budget"
 
 

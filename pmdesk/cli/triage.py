@@ -95,10 +95,10 @@ def triage(inv: Invocation) -> Output:
         for e in doc["errors"]:
             yield f"error: {e['path']}: {e['error']}"
         if a.sizes:
-            yield "\nsizes (on disk, of which compressed, index):"
+            yield "\nsizes (on disk, inflated, how many compressed, index):"
             for kind, k in doc["sizes"]["kinds"].items():
-                yield (f"  {kind:<10} {k['dumps']:>6} dumps  {_size(k['bytes']):>10}  {k['compressed_dumps']:>5} "
-                       f"compressed  index {_size(k['index_bytes'])}")
+                yield (f"  {kind:<10} {k['dumps']:>6} dumps  {_size(k['bytes']):>10}  raw {_size(k['raw_bytes']):>10}  "
+                       f"{k['compressed_dumps']:>5} compressed  index {_size(k['index_bytes'])}")
         if policy is not None:
             verb = "done" if a.apply else "would be done (a dry run: --apply does it)"
             saved = sum(x.bytes - x.after_bytes for x in actions)

@@ -5,7 +5,7 @@ bytes).
 The document (a contract; README): {"buckets": [{"signature", "kind", "count", "first_seen", "last_seen",
 "bytes", "dumps": [{"path", …}], …}], "errors": [{"path", "error"}]}; a bucket also has index_bytes,
 versions, programs, reason, proto_signature, representative, mark and note; a dump its format, time,
-bytes, compressed, index_bytes, content_key, index, reason, top_frames, build_ids, version, program and
+bytes, raw_bytes, compressed, index_bytes, content_key, index, reason, top_frames, build_ids, version, program and
 warnings.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 
 from pmdesk.model.triage.inbox import Inbox
 
-DUMP_KEYS = ("path", "format", "time", "bytes", "compressed", "index_bytes", "content_key", "index", "reason",
-             "top_frames", "build_ids", "version", "program", "warnings")
+DUMP_KEYS = ("path", "format", "time", "bytes", "raw_bytes", "compressed", "index_bytes", "content_key", "index",
+             "reason", "top_frames", "build_ids", "version", "program", "warnings")
 
 
 @dataclass
@@ -88,9 +88,10 @@ def triage_doc(rows: list[dict[str, Any]], errors: Iterable[dict[str, str]] = ()
 
 
 def size_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bytes per kind and per bucket: on disk, compressed dumps' share, index bytes."""
-    kinds: dict[str, dict[str, int]] = defaultdict(lambda: {"dumps": 0, "bytes": 0, "compressed_dumps": 0,
-                                                            "compressed_bytes": 0, "index_bytes": 0})
+    """Bytes per kind and per bucket: on disk, inflated (raw), compressed dumps' share, index bytes."""
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: {"dumps": 0, "bytes": 0, "raw_bytes": 0,
+                                                            "compressed_dumps": 0, "compressed_bytes": 0,
+                                                            "index_bytes": 0})
     for r in rows:
         if r.get("error"):
             continue
@@ -98,11 +99,13 @@ def size_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
         k["dumps"] += 1
         k["bytes"] += int(r["bytes"])
         k["index_bytes"] += int(r.get("index_bytes") or 0)
+        k["raw_bytes"] += int(r.get("raw_bytes") or r["bytes"])   # unknown inflated size: counted as stored
         if r.get("compressed"):
             k["compressed_dumps"] += 1
             k["compressed_bytes"] += int(r["bytes"])
     return {"kinds": dict(kinds),
             "buckets": [{"signature": b.signature, "kind": b.kind, "count": b.count, "bytes": b.bytes,
+                         "raw_bytes": sum(int(r.get("raw_bytes") or r["bytes"]) for r in b.rows),
                          "compressed_dumps": sum(1 for r in b.rows if r.get("compressed")),
                          "index_bytes": sum(int(r.get("index_bytes") or 0) for r in b.rows)}
                         for b in bucket_rows(rows)]}

@@ -5,7 +5,8 @@ triaged again costs a hash per dump; a rule change (another SIGNATURE_VERSION) c
 
 A row: path, format, what (the file in words), kind, signature, proto_signature, signature_version, reason,
 top_frames, program, version, build_ids, warnings (the dump's first problems), time (ISO 8601 UTC: when it
-crashed if the dump says, else the file's mtime), bytes (on disk), compressed, index_bytes, content_key,
+crashed if the dump says, else the file's mtime), bytes (on disk), raw_bytes (inflated, when the reader says;
+None for a compressed dump it does not), compressed, index_bytes, content_key,
 index (the index file's path).
 """
 
@@ -77,6 +78,8 @@ def summarise(path: str, index_dir: str | os.PathLike[str] | None = None,
                "proto_signature": sig.proto, "signature_version": SIGNATURE_VERSION, "reason": sig.reason,
                "top_frames": list(sig.top_frames), **facts, "bytes": os.path.getsize(path),
                "compressed": path.endswith(COMPRESSED_SUFFIXES), "index_bytes": index.stat().st_size,
+               "raw_bytes": dump.meta.get("dump.inflated_bytes") or (
+                   None if path.endswith(COMPRESSED_SUFFIXES) else os.path.getsize(path)),
                "content_key": dump.content_key, "index": str(index),
                "warnings": [w.removeprefix(f"{path}: ") for w in dump.warnings(WARNINGS)]}
     row["time"] = row.get("crash_time") or file_time(path)

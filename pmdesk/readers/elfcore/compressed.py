@@ -144,7 +144,8 @@ def _content_key(path: str, size: int) -> str:
 
 
 def _declared_size(first: bytes) -> int | None:
-    """The size an ELF core's program headers say it has (the end of its last segment), from its first bytes."""
+    """The size an ELF core's headers say it has (the end of its last segment, or of the section header table
+    gdb's cores end with), from its first bytes."""
     if len(first) < 64 or not first.startswith(b"\x7fELF") or first[4] != 2:
         return None
     order = "<" if first[5] == 1 else ">"
@@ -156,6 +157,10 @@ def _declared_size(first: bytes) -> int | None:
     for i in range(phnum):
         _t, _f, offset, _v, _p, filesz = struct.unpack_from(order + "IIQQQQ", first, phoff + i * phentsize)
         end = max(end, offset + filesz)
+    shoff, = struct.unpack_from(order + "Q", first, 40)
+    shentsize, shnum = struct.unpack_from(order + "HH", first, 58)
+    if shoff and end <= shoff <= end + CHUNK:   # right after the segments, where gdb writes it (a wild one is
+        return max(end, shoff + shentsize * shnum)  # no reason to inflate more)
     return end
 
 

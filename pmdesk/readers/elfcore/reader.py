@@ -4,6 +4,8 @@ mutexes threads wait on, and every thread's symbolicated stack."""
 
 from __future__ import annotations
 
+import os
+
 from pmdesk.base.crash import Cause, Crash, Problem, Process, Region, Thread
 from pmdesk.base.errors import DumpFormatError
 from pmdesk.base.progress import Progress
@@ -35,6 +37,9 @@ def read_core(path: str, sink: IndexSink, progress: Progress) -> None:
     goroutines into the td_* tables, as one thread dump."""
     core = open_core(path, SearchPaths(), progress)
     try:
+        inflated_bytes = os.fstat(core.file.fileno()).st_size
+        if inflated_bytes != os.path.getsize(path):   # a compressed core: what it holds, for triage's sizes
+            sink.meta("dump.inflated_bytes", inflated_bytes)
         crash = crash_of(core, progress)
         record = runtime_threads(core, crash)
         write_crash(sink, crash)

@@ -13,9 +13,13 @@ from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -97,6 +101,7 @@ class TriageWindow(QMainWindow):
         self.buckets: list[Bucket] = []
         self.shown: list[Bucket] = []
         self.job: TriageJob | None = None
+        self.note_dialog: QDialog | None = None
 
         top = QWidget()
         bar = QHBoxLayout(top)
@@ -125,7 +130,7 @@ class TriageWindow(QMainWindow):
         self.buckets_table.itemSelectionChanged.connect(self.bucket_chosen)
 
         dumps_box = QWidget()
-        self.dumps_table = readonly_table(dumps_box, ["Time", "Size", "Format", "Path"], fit_columns=3)
+        self.dumps_table = readonly_table(dumps_box, ["Time", "Size", "Format", "Note", "Path"], fit_columns=4)
         self.dumps_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.dumps_table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
 
@@ -145,7 +150,9 @@ class TriageWindow(QMainWindow):
         self.ignored = QPushButton("Ignore", clicked=lambda: self.set_mark("ignored"))
         self.new = QPushButton("New", clicked=lambda: self.set_mark("new"))
         self.save_note = QPushButton("Save note", clicked=self.store_note)
-        for b in (self.open_button, self.known, self.ignored, self.new, self.save_note):
+        self.annotate_button = QPushButton("Note on dump…", clicked=self.annotate_dump,
+                                           toolTip="A dump with a note is kept by every retention policy")
+        for b in (self.open_button, self.annotate_button, self.known, self.ignored, self.new, self.save_note):
             buttons.addWidget(b)
         dl.addWidget(self.detail, 1)
         dl.addWidget(self.note)
@@ -283,7 +290,7 @@ class TriageWindow(QMainWindow):
         return self.shown[r] if 0 <= r < len(self.shown) else None
 
     def _enable_bucket_actions(self, on: bool) -> None:
-        for b in (self.open_button, self.known, self.ignored, self.new, self.save_note):
+        for b in (self.open_button, self.annotate_button, self.known, self.ignored, self.new, self.save_note):
             b.setEnabled(on)
         self.note.setEnabled(on)
 
@@ -294,10 +301,10 @@ class TriageWindow(QMainWindow):
         self.dumps_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             cells = [row["time"].replace("T", " ").rstrip("Z"), human_bytes(int(row["bytes"])), row["format"],
-                     row["path"]]
+                     self.inbox.annotated.get(row.get("content_key") or "", ""), row["path"]]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if c == 3:
+                if c in (3, 4):
                     item.setToolTip(row["path"])
                 self.dumps_table.setItem(r, c, item)
         if rows:
@@ -348,6 +355,35 @@ class TriageWindow(QMainWindow):
         except OSError as e:
             QMessageBox.warning(self, "Triage", f"{inboxes.inbox_file(self.inbox.folder, self.inbox_base)}: "
                                 f"{e.strerror or e}")
+
+    def annotate_dump(self) -> None:
+        """Ask (window-modal, the event loop running) for a note on the current dump: kept by retention."""
+        b = self.current_bucket()
+        row = self.dumps_table.currentRow()
+        if b is None or not 0 <= row < len(b.rows) or not b.rows[row].get("content_key"):
+            return
+        key = b.rows[row]["content_key"]
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Note on dump")
+        form = QFormLayout(dlg)
+        form.addRow(QLabel(os.path.basename(b.rows[row]["path"])))
+        text = QLineEdit(self.inbox.annotated.get(key, ""))
+        form.addRow("Note", text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dlg.accept)
+        buttons.rejected.connect(dlg.reject)
+        form.addRow(buttons)
+        dlg.accepted.connect(lambda: self.note_dump(key, text.text()))
+        dlg.open()
+        self.note_dialog = dlg
+
+    def note_dump(self, content_key: str, note: str) -> None:
+        """A note on a dump (empty: none): shown beside it, and it keeps the dump whatever the policy."""
+        self.inbox.annotate(content_key, note.strip())
+        self._save_inbox()
+        row = self.dumps_table.currentRow()
+        self.bucket_chosen()
+        self.dumps_table.selectRow(row)
 
     def open_row(self, row: int) -> None:
         b = self.current_bucket()
