@@ -132,6 +132,7 @@ class TriageWindow(QMainWindow):
         dumps_box = QWidget()
         self.dumps_table = readonly_table(dumps_box, ["Time", "Size", "Format", "Note", "Path"], fit_columns=4)
         self.dumps_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.dumps_table.setTextElideMode(Qt.TextElideMode.ElideLeft)   # a path's file name stays in sight
         self.dumps_table.cellDoubleClicked.connect(lambda r, _c: self.open_row(r))
 
         detail = QWidget()
@@ -171,6 +172,7 @@ class TriageWindow(QMainWindow):
         self.tabs.addTab(split, "Buckets")
         errors_box = QWidget()
         self.errors_table = readonly_table(errors_box, ["Path", "Why it could not be read"], fit_columns=1)
+        self.errors_table.setWordWrap(False)
         self.tabs.addTab(errors_box, "Unreadable")
 
         self.summary = QLabel()
