@@ -9,16 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from pmdesk.base.errors import PmdeskError
+from pmdesk.base.words import human_bytes
 from pmdesk.cli.command import INDEX_DIR, JSON, Arg, Command, Invocation, Output, terminal_progress
 
 MIB = 1 << 20
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GiB", 1 << 30), ("MiB", MIB), ("KiB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def _rows(inv: Invocation, paths: list[str]) -> tuple[list[dict[str, Any]], Any]:
@@ -91,18 +85,19 @@ def triage(inv: Invocation) -> Output:
             yield f"{b.count:>6}  {b.kind:<10} {b.last_seen:<20}  {b.signature}{mark}"
             if a.verbose:
                 for r in b.rows:
-                    yield f"{'':>8}{r['time']}  {_size(int(r['bytes'])):>10}  {r['path']}"
+                    yield f"{'':>8}{r['time']}  {human_bytes(int(r['bytes'])):>10}  {r['path']}"
         for e in doc["errors"]:
             yield f"error: {e['path']}: {e['error']}"
         if a.sizes:
             yield "\nsizes (on disk, inflated, how many compressed, index):"
             for kind, k in doc["sizes"]["kinds"].items():
-                yield (f"  {kind:<10} {k['dumps']:>6} dumps  {_size(k['bytes']):>10}  raw {_size(k['raw_bytes']):>10}  "
-                       f"{k['compressed_dumps']:>5} compressed  index {_size(k['index_bytes'])}")
+                yield (f"  {kind:<10} {k['dumps']:>6} dumps  {human_bytes(k['bytes']):>10}  "
+                       f"raw {human_bytes(k['raw_bytes']):>10}  {k['compressed_dumps']:>5} compressed  "
+                       f"index {human_bytes(k['index_bytes'])}")
         if policy is not None:
             verb = "done" if a.apply else "would be done (a dry run: --apply does it)"
             saved = sum(x.bytes - x.after_bytes for x in actions)
-            yield f"\nretention ({a.keep_policy}): {verb}; frees {'about ' if not a.apply else ''}{_size(saved)}"
+            yield f"\nretention ({a.keep_policy}): {verb}; frees {'about ' if not a.apply else ''}{human_bytes(saved)}"
             for x in actions:
                 if x.action != "keep" or a.verbose:
                     yield f"  {x.action:<8} {x.path}  ({x.why})"

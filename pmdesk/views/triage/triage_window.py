@@ -35,19 +35,13 @@ from PySide6.QtWidgets import (
 
 from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
+from pmdesk.base.words import human_bytes
 from pmdesk.model.triage import inbox as inboxes
 from pmdesk.model.triage.buckets import Bucket, bucket_rows, size_report
 from pmdesk.views.common.base import readonly_table
 from pmdesk.views.common.roles import Role
 
 MARK_COLOURS = {"known": "#9bd3ae", "ignored": "#bdbdbd"}
-
-
-def human_bytes(n: int) -> str:
-    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 class TriageJob(QThread):
