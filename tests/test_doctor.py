@@ -96,3 +96,14 @@ def test_doctor_cli_json() -> None:
                        timeout=120)
     assert r.returncode == 0, r.stderr
     assert isinstance(json.loads(r.stdout)["findings"], list)
+
+
+def test_go_program_without_gotraceback_crash() -> None:
+    """A real Go binary (tests/data/native/go, built by its make.sh) is told by its .go.buildinfo section."""
+    from pmdesk.model.triage.doctor import Process, check_runtimes
+
+    exe = str(Path(__file__).parent / "data" / "native" / "go" / "crash.bin")
+    found = check_runtimes([Process(4321, exe, [exe], {}, None)])
+    assert [f.check for f in found] == ["go.traceback"] and "GOTRACEBACK=crash" in found[0].fix
+    assert check_runtimes([Process(4321, exe, [exe], {"GOTRACEBACK": "crash"}, None)]) == []
+    assert check_runtimes([Process(4321, "/bin/sh", ["/bin/sh"], {}, None)]) == []

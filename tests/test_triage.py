@@ -231,3 +231,20 @@ def test_gzip_compressed_heap_dump_is_what_retention_writes() -> None:
     assert retention.compression_for({"format": "elfcore", "compressed": False}) == "zstd"
     assert retention.compression_for({"format": "minidump", "compressed": False}) is None
     assert retention.compression_for({"format": "elfcore", "compressed": True}) is None
+
+
+def test_dumps_named_by_url_are_fetched_once_and_keep_their_url(crashes: Path, tmp_path: Path) -> None:
+    """An object store's prefix (here through fsspec's file:// driver, as s3:// goes through s3fs): its dumps
+    listed, each fetched into the index folder with the object's time, indexed, the row keeping the URL."""
+    pytest.importorskip("fsspec")
+    os.utime(crashes / "abort.core", (1_700_000_000, 1_700_000_000))
+    url = (crashes / "abort.core").as_uri()
+    found = find([crashes.as_uri()])
+    assert url in found.paths and all(p.startswith("file://") for p in found.paths)
+    assert not any(p.endswith((".c", "/two")) for p in found.paths)   # only what a dump format names
+    rows = summarise_all([url], str(tmp_path / "idx"), workers=1)
+    assert rows[0]["path"] == url and rows[0]["signature"] == "abort | check_budget"
+    assert Path(rows[0]["local"]).is_file() and str(tmp_path / "idx") in rows[0]["local"]
+    assert rows[0]["time"] == "2023-11-14T22:13:20Z"
+    plan = retention.plan(rows + [{**rows[0], "path": url + "2"}], retention.Policy.parse("keep=0,compress"))
+    assert {a.action for a in plan} == {"keep"}   # objects in a store are the store's to keep or expire

@@ -5,8 +5,8 @@ bytes).
 The document (a contract; README): {"buckets": [{"signature", "kind", "count", "first_seen", "last_seen",
 "bytes", "dumps": [{"path", …}], …}], "errors": [{"path", "error"}]}; a bucket also has index_bytes,
 versions, programs, reason, proto_signature, representative, mark and note; a dump its format, time,
-bytes, raw_bytes, compressed, index_bytes, content_key, index, reason, top_frames, build_ids, version, program and
-warnings.
+bytes, raw_bytes, compressed, index_bytes, content_key, index, reason, top_frames, build_ids, version, program,
+warnings and local (a URL's fetched copy).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from pmdesk.model.triage.inbox import Inbox
 
 DUMP_KEYS = ("path", "format", "time", "bytes", "raw_bytes", "compressed", "index_bytes", "content_key", "index",
-             "reason", "top_frames", "build_ids", "version", "program", "warnings")
+             "reason", "top_frames", "build_ids", "version", "program", "warnings", "local")
 
 
 @dataclass

@@ -38,8 +38,8 @@ COLUMNS = {  # the Parquet rows' columns (DuckDB types)
     "proto_signature": "VARCHAR", "signature_version": "VARCHAR", "reason": "VARCHAR", "top_frames": "VARCHAR[]",
     "program": "VARCHAR", "version": "VARCHAR", "build_ids": "VARCHAR[]", "time": "VARCHAR", "bytes": "BIGINT",
     "raw_bytes": "BIGINT", "compressed": "BOOLEAN", "index_bytes": "BIGINT", "content_key": "VARCHAR",
-    "index": "VARCHAR", "warnings": "VARCHAR[]", "error": "VARCHAR", "host": "VARCHAR", "run": "VARCHAR",
-    "day": "VARCHAR"}
+    "index": "VARCHAR", "local": "VARCHAR", "warnings": "VARCHAR[]", "error": "VARCHAR", "host": "VARCHAR",
+    "run": "VARCHAR", "day": "VARCHAR"}
 
 
 _WORKERS: dict[str | None, Worker] = {}   # a Dask worker's own pmdesk worker process, kept between tasks

@@ -23,6 +23,7 @@ from pmdesk.base.errors import PmdeskError
 from pmdesk.model.formats import format_named
 from pmdesk.model.triage.buckets import bucket_rows
 from pmdesk.model.triage.inbox import Inbox
+from pmdesk.model.triage.remote import is_url
 
 SAMPLE_BYTES = 4 << 20   # how much of a dump the dry run compresses to estimate its ratio
 CHUNK_BYTES = 1 << 20
@@ -100,6 +101,10 @@ def plan(rows: list[dict[str, Any]], policy: Policy, inbox: Inbox | None = None,
     for b in bucket_rows(rows):
         for i, r in enumerate(b.rows):   # newest first
             size = int(r["bytes"])
+            if is_url(r["path"]):
+                out.append(Action(r["path"], "keep", "in an object store: its own retention rules", b.signature,
+                                  size, size))
+                continue
             if r.get("content_key") in annotated:
                 out.append(Action(r["path"], "keep", "annotated", b.signature, size, size))
                 continue

@@ -1,8 +1,8 @@
-"""Where triage finds dumps: folders walked recursively (compressed dumps too — a file counts when a reader
-claims its content or its name is a dump's), files named one by one, systemd-coredump's storage directory
-(core.COMM.UID.BOOT_ID.PID.USEC.zst), and `coredumpctl list --json=short` output — whose entries whose core
-systemd-coredump did not keep (corefile "missing": too big for ProcessSizeMax, removed by MaxUse) are
-reported, since a dump thrown away before triage is itself a finding."""
+"""Where triage finds dumps: object-store URLs (remote.py), folders walked recursively (compressed dumps too —
+a file counts when a reader claims its content or its name is a dump's), files named one by one,
+systemd-coredump's storage directory (core.COMM.UID.BOOT_ID.PID.USEC.zst), and `coredumpctl list --json=short`
+output — whose entries whose core systemd-coredump did not keep (corefile "missing": too big for
+ProcessSizeMax, removed by MaxUse) are reported, since a dump thrown away before triage is itself a finding."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pmdesk.base.errors import PmdeskError, UnsupportedFormat
 from pmdesk.model.formats import formats, sniff
+from pmdesk.model.triage.remote import is_url, list_dumps
 
 SYSTEMD_STORAGE = "/var/lib/systemd/coredump"
 SKIP_NAMES = (".pmdesk-index", ".pmdesk-triage")  # what pmdesk itself writes beside dumps
@@ -67,7 +68,12 @@ def find(sources: list[str], storage: str = SYSTEMD_STORAGE) -> Found:
             found.skipped += 1
 
     for src in sources:
-        if os.path.isdir(src):
+        if is_url(src):
+            try:
+                found.paths += [u for u in list_dumps(src, globs) if u not in seen and not seen.add(u)]
+            except PmdeskError as e:
+                found.errors.append({"path": src, "error": e.what})
+        elif os.path.isdir(src):
             for root, dirs, files in os.walk(src):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith(SKIP_NAMES))
                 for name in sorted(files):

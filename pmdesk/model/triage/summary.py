@@ -7,7 +7,7 @@ A row: path, format, what (the file in words), kind, signature, proto_signature,
 top_frames, program, version, build_ids, warnings (the dump's first problems), time (ISO 8601 UTC: when it
 crashed if the dump says, else the file's mtime), bytes (on disk), raw_bytes (inflated, when the reader says;
 None for a compressed dump it does not), compressed, index_bytes, content_key,
-index (the index file's path).
+index (the index file's path); and for a dump named by URL, local (its fetched copy).
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ def summarise(path: str, index_dir: str | os.PathLike[str] | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
     """The summary row of one dump (raises PmdeskError when it cannot be read)."""
     from pmdesk.model.dump import Dump
+    from pmdesk.model.triage.remote import fetched, is_url
 
+    if is_url(path):   # an object store's dump: its local copy indexed, the row keeping the URL
+        local = fetched(path, index_dir)
+        return {**summarise(local, index_dir, progress), "path": path, "local": local}
     row = cached_row(path, index_dir)
     if row is not None:
         return row

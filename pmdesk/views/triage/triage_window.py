@@ -385,7 +385,7 @@ class TriageWindow(QMainWindow):
         b = self.current_bucket()
         if b is None or not 0 <= row < len(b.rows):
             return
-        path = b.rows[row]["path"]
+        path = b.rows[row].get("local") or b.rows[row]["path"]   # a URL's dump: its fetched copy
         if not os.path.exists(path):
             QMessageBox.warning(self, "Triage", f"{path}: no longer there")
             return
