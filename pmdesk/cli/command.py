@@ -42,10 +42,12 @@ class Arg:
         name = self.names[0]
         if not name.startswith("-"):
             shown = o.get("metavar") or name.upper()
-            return f"{shown}…" if o.get("nargs") in ("+", "*") else shown
+            return {"+": f"{shown}…", "*": f"[{shown}…]", "?": f"[{shown}]"}.get(o.get("nargs"), shown)
         if o.get("action") in ("store_true", "store_false"):
             return f"[{name}]"
         value = "|".join(o["choices"]) if "choices" in o else o.get("metavar") or name.lstrip("-").upper()
+        if o.get("required"):
+            return f"{name} {value}"
         return f"[{name} {value}]" + ("…" if o.get("action") == "append" else "")
 
 

@@ -84,6 +84,12 @@ def dominators(inv: Invocation) -> Output:
 
     args = inv.args
     g = _graph(inv, args.file)
+    if args.class_name:
+        from pmdesk.cli.heap_classes import immediate_dominators
+
+        if args.of:
+            raise PmdeskError(None, "dominators: --of and --class are two questions: give one")
+        return immediate_dominators(inv, g)
     node = _node(args.file, g, args.of) if args.of else ROOT
     objs = g.dominated(node, args.top)
 
@@ -132,6 +138,14 @@ def paths(inv: Invocation) -> Output:
 
     args = inv.args
     g = _graph(inv, args.file)
+    if args.class_name:
+        from pmdesk.cli.heap_classes import merged_paths
+
+        if args.id:
+            raise PmdeskError(None, "paths: an ID and --class are two questions: give one")
+        return merged_paths(inv, g)
+    if not args.id:
+        raise PmdeskError(None, "paths: give an object ID, or --class NAME for the merged paths of its instances")
     node = _node(args.file, g, args.id)
     reader = g.object_reader()
     found = [report.path_steps(g, reader, p) for p in g.paths_from_roots(node, args.max)]
@@ -252,14 +266,21 @@ COMMANDS = (
             (FILE, INDEX_DIR, EXE, JSON, top(25, "objects")), HEAP, summary="objects with the largest retained size"),
     Command("dominators", "heap dumps: the dominator tree below the GC roots or an object", dominators, (
         FILE, INDEX_DIR, EXE, JSON, Arg.of("--of", metavar="ID", help="an object id (0x… or decimal)"),
-        top(25, "objects")), HEAP, summary="the dominator tree below the GC roots or an object"),
+        Arg.of("--class", dest="class_name", metavar="NAME", help="instead: the immediate dominators of this class's "
+               "instances, grouped by class"),
+        top(25, "objects")), HEAP, summary="the dominator tree below the GC roots or an object; --class: "
+        "a class's immediate dominators"),
     Command("object", "heap dumps: one object's class, sizes, fields, referents, referrers", show_object,
             (FILE, ID, INDEX_DIR, EXE, JSON), HEAP,
             summary="class, sizes, fields (strings as text), referents, referrers"),
     Command("paths", "heap dumps: shortest paths from GC roots (strong references only)", paths, (
-        FILE, ID, INDEX_DIR, EXE, JSON,
-        Arg.of("--max", type=int, default=5, metavar="N", help="paths from at most N roots (default 5)")), HEAP,
-        summary="shortest paths from GC roots (weak/soft references excluded)"),
+        FILE, Arg.of("id", nargs="?", metavar="ID", help="object id (0x… as shown, or decimal)"), INDEX_DIR, EXE,
+        JSON, Arg.of("--max", type=int, default=5, metavar="N", help="paths from at most N roots (default 5)"),
+        Arg.of("--class", dest="class_name", metavar="NAME", help="instead of an ID: the merged shortest paths of "
+               "this class's biggest instances (MAT's merge shortest paths to GC roots)"),
+        Arg.of("--max-objects", type=int, metavar="N", help="with --class: merge the paths of the N biggest "
+               "instances (default 50)")), HEAP,
+        summary="shortest paths from GC roots (weak/soft references excluded); --class: merged"),
     Command("suspects", "heap dumps: leak suspects (as Eclipse MAT defines them)", suspects, (
         FILE, INDEX_DIR, EXE, JSON,
         Arg.of("--threshold", type=float, default=10.0, metavar="PCT", help="share of the heap (default 10)")),

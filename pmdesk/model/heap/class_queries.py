@@ -105,3 +105,35 @@ def merged_paths(g: HeapGraph, nodes: np.ndarray, most: int = MERGED_PATHS_OF) -
             here = here.children.setdefault(key, PathNode(key, 0, {}))
             here.objects += 1
     return top
+
+
+@dataclass
+class ValueRow:
+    value: str
+    objects: int
+    shallow_bytes: int
+    retained_bytes: int
+
+
+def group_by_value(g: HeapGraph, nodes: np.ndarray) -> tuple[list[ValueRow], int]:
+    """`nodes` grouped by value (strings by text, boxed numbers by number: MAT's "group by value"), the most
+    objects first; and how many of them have no such value."""
+    values = g.object_reader().values(nodes.tolist())
+    groups: dict[str, list[int]] = {}
+    for v, text in values.items():
+        groups.setdefault(text, []).append(v)
+    rows = []
+    for text, members in groups.items():
+        idx = np.asarray(members, np.int64)
+        rows.append(ValueRow(text, len(members), int(g.shallow[idx].sum()), int(g.retained[idx].sum())))
+    rows.sort(key=lambda r: (-r.objects, -r.retained_bytes, r.value))
+    return rows, len(nodes) - len(values)
+
+
+def nodes_of_class(g: HeapGraph, name: str) -> np.ndarray:
+    """The instances of every class called `name` (each loader's), biggest retained first; empty when none."""
+    idxs = [i for i, n in g.class_names.items() if n == name]
+    if not idxs:
+        return np.zeros(0, np.int64)
+    nodes = np.nonzero(np.isin(g.node_class, idxs))[0]
+    return nodes[np.argsort(-g.retained[nodes], kind="stable")]

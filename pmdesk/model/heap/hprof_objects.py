@@ -20,6 +20,9 @@ _TYPE_NAMES = {R.T_OBJECT: "ref", **R.PRIMITIVE_JAVA_NAME}
 _SIZE_FIELDS = ("size", "count", "elementCount")  # what a collection calls its element count
 
 
+BOXED = frozenset(f"java.lang.{n}" for n in ("Integer", "Long", "Short", "Byte", "Character", "Boolean",
+                                                 "Float", "Double"))
+
 class HprofObjectReader(ObjectReader):
     """Decodes objects of one Java heap dump from its records; caches class field layouts."""
 
@@ -84,6 +87,18 @@ class HprofObjectReader(ObjectReader):
             text = O.string_text(arrays.get(a), coder, self.id_size)
             if text is not None:
                 out[v] = text
+        return out
+
+    def values(self, nodes: list[int]) -> dict[int, str]:
+        """Strings' text, and the value of the JDK's boxed primitives (Integer, Long, Character, Boolean …)."""
+        out = self.strings(nodes)
+        boxed = [v for v in nodes if v < self.g.n_objects and v not in out and self.g.class_of(v) in BOXED]
+        for v, rec in self.records(boxed).items():
+            vals = {n: x for n, _t, x in self.field_values(v, rec)}
+            if "value" in vals:
+                x = vals["value"]
+                out[v] = chr(x) if self.g.class_of(v) == "java.lang.Character" and isinstance(x, int) else \
+                    str(bool(x)).lower() if self.g.class_of(v) == "java.lang.Boolean" else str(x)
         return out
 
     def edge_labels_many(self, wanted: dict[int, list[int]]) -> dict[int, dict[int, str]]:

@@ -78,6 +78,11 @@ class ObjectReader:
         """The text of the string objects among `nodes`."""
         return {}
 
+    def values(self, nodes: list[int]) -> dict[int, str]:
+        """The value of each object among `nodes` that has one a person compares (a string's text; a boxed
+        number's) — what MAT's "group by value" groups on."""
+        return self.strings(nodes)
+
     def edge_labels(self, src: int, targets: list[int]) -> dict[int, str]:
         """How `src` refers to each target: a field name, [index], …"""
         return {t: "" for t in targets}
