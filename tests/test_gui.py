@@ -607,7 +607,8 @@ def test_command_palette_finds_docks_commands_threads_and_classes(qtbot, window:
 
 def test_class_questions_open_from_the_histogram(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     """The histogram's context menu asks MAT's questions of a class: its objects, merged paths from GC roots,
-    immediate dominators, retained set — each answered in a window; double-clicking an object selects it."""
+    immediate dominators, retained set, its objects grouped by value — each answered in a window;
+    double-clicking an object selects it."""
     from pmdesk.views.heap.class_query_dialog import ClassQueryDialog
 
     window.open_path(str(SAMPLE))
@@ -619,6 +620,13 @@ def test_class_questions_open_from_the_histogram(qtbot, window: MainWindow) -> N
         hist._ask(row.class_idx, what)
     dialogs = [w for w in hist.findChildren(ClassQueryDialog)]
     assert len(dialogs) == 4 and all("com.example.leak.Session" in d.windowTitle() for d in dialogs)
+    strings = next(hist.model.row_at(r) for r in range(hist.model.rowCount())
+                   if hist.model.row_at(r).name == "java.lang.String")
+    hist._ask(strings.class_idx, "values")
+    from PySide6.QtWidgets import QTableWidget as _Table
+
+    values = [w for w in hist.findChildren(ClassQueryDialog) if w not in dialogs][0].findChild(_Table)
+    assert values.item(0, 1).text() == "1,500" and values.item(0, 0).text().startswith("evt-")  # phase 1: 1,500 sessions
     from PySide6.QtWidgets import QTableWidget
 
     objects = dialogs[0].findChild(QTableWidget)

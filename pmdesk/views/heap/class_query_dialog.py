@@ -21,7 +21,7 @@ LISTED = 1000  # objects listed (biggest retained first)
 
 
 class ClassQueryDialog(QDialog):
-    """One answer: `what` is "objects", "dominators", "retained" or "paths"."""
+    """One answer: `what` is "objects", "dominators", "retained", "values" or "paths"."""
 
     def __init__(self, parent: QWidget, g: HeapGraph, class_idx: int, what: str,
                  select_object: Callable[[int], None], show_class: Callable[[str], None]) -> None:
@@ -37,7 +37,7 @@ class ClassQueryDialog(QDialog):
         lay.addWidget(box, 1)
         self.resize(760, 460)
         titles = {"objects": "Objects of", "dominators": "Immediate dominators of", "retained": "Retained set of",
-                  "paths": "Merged paths from GC roots to"}
+                  "paths": "Merged paths from GC roots to", "values": "Values of"}
         self.setWindowTitle(f"{titles[what]} {name}")
         n = f"{len(nodes):,} object{'s' if len(nodes) != 1 else ''}"
         if what == "objects":
@@ -55,6 +55,20 @@ class ClassQueryDialog(QDialog):
             total = sum(r.shallow_bytes for r in rows)
             self.info.setText(f"The {n} of {name} keep {sum(r.objects for r in rows):,} objects "
                               f"({total:,} bytes) alive together, by class")
+        elif what == "values":
+            values, without = q.group_by_value(g, nodes)
+            table = readonly_table(box, ["Value", "Objects", "Shallow bytes", "Retained bytes"], fit_columns=0)
+            table.setRowCount(min(len(values), LISTED))
+            for r, v in enumerate(values[:LISTED]):
+                for c, text in enumerate([v.value[:200], f"{v.objects:,}", f"{v.shallow_bytes:,}",
+                                          f"{v.retained_bytes:,}"]):
+                    item = QTableWidgetItem(text)
+                    if c:
+                        item.setTextAlignment(RIGHT)
+                    table.setItem(r, c, item)
+            self.info.setText(f"The {n} of {name} by value: {len(values):,} values, the most common first"
+                              + (f"; {without:,} have no value to compare (not a string or a boxed number)"
+                                 if without else ""))
         else:
             top = q.merged_paths(g, nodes)
             self._paths(box, top)

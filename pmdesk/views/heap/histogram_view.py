@@ -87,7 +87,7 @@ class HeapHistogramView(DockView):
         g = graph_of(self.dump)
         for label, what in (("List objects (biggest retained first)", "objects"),
                             ("Merged paths from GC roots", "paths"), ("Immediate dominators", "dominators"),
-                            ("Retained set", "retained")):
+                            ("Retained set", "retained"), ("Group by value", "values")):
             action = menu.addAction(label, lambda what=what: self._ask(row.class_idx, what))
             action.setEnabled(g is not None)  # (these need the dominator tree)
         menu.addSeparator()
