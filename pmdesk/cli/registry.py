@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from functools import cache
 
 from pmdesk import __version__
-from pmdesk.cli import crash, dumps, heap, heap_classes, jfr, samples, threads, triage
+from pmdesk.cli import crash, dumps, heap, heap_classes, jfr, query, samples, threads, triage
 from pmdesk.cli.command import Command
 from pmdesk.model.formats import Kind
 
-COMMANDS: tuple[Command, ...] = (*dumps.COMMANDS, *heap.COMMANDS[:-1], *heap_classes.COMMANDS,
+COMMANDS: tuple[Command, ...] = (*dumps.COMMANDS, *query.COMMANDS, *heap.COMMANDS[:-1], *heap_classes.COMMANDS,
                                  *threads.COMMANDS, heap.COMMANDS[-1],
                                  *jfr.COMMANDS, *crash.COMMANDS, *samples.COMMANDS,
                                  *triage.COMMANDS)

@@ -89,6 +89,26 @@ class HprofObjectReader(ObjectReader):
                 out[v] = text
         return out
 
+    def field(self, node: int, name: str) -> Any:
+        """An instance field's (or a class's static's) value: a number, a reference's object id, None."""
+        return self._field(self.field_values(node), name)
+
+    @staticmethod
+    def _field(values: list[tuple[str, int, Any]], name: str) -> Any:
+        for n, t, v in values:
+            if n == name:
+                return (v & 0xFFFFFFFFFFFFFFFF) or None if t == R.T_OBJECT and v is not None else v
+        return None
+
+    def fields_of(self, nodes: list[int], names: list[str]) -> dict[tuple[int, str], Any]:
+        """Fields of many objects, their records read in one pass over the dump."""
+        out = {}
+        for v, rec in self.records([v for v in nodes if v < self.g.n_objects]).items():
+            values = self.field_values(v, rec)
+            for n in names:
+                out[(v, n)] = self._field(values, n)
+        return out
+
     def values(self, nodes: list[int]) -> dict[int, str]:
         """Strings' text, and the value of the JDK's boxed primitives (Integer, Long, Character, Boolean …)."""
         out = self.strings(nodes)

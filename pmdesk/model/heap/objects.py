@@ -83,6 +83,17 @@ class ObjectReader:
         number's) — what MAT's "group by value" groups on."""
         return self.strings(nodes)
 
+    def field(self, node: int, name: str) -> Any:
+        """The value of the object's field (or element, '[3]') `name` — a number, a reference's object id —
+        or None when it has none (the query console's field(id, name))."""
+        d = ObjectDetails(self.g.obj(node), "", "instance", [], "")
+        self.fill_contents(d)
+        return next((f.value for f in d.fields if f.name == name), None)
+
+    def fields_of(self, nodes: list[int], names: list[str]) -> dict[tuple[int, str], Any]:
+        """field(node, name) of many objects at once: {(node, name): value}."""
+        return {(v, n): self.field(v, n) for v in nodes for n in names}
+
     def edge_labels(self, src: int, targets: list[int]) -> dict[int, str]:
         """How `src` refers to each target: a field name, [index], …"""
         return {t: "" for t in targets}

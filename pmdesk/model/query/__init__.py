@@ -1,0 +1,1 @@
+"""The query console: SQL (and MAT's OQL) over any dump's index, read-only."""
