@@ -59,6 +59,7 @@ MENU_GROUPS = ((Kind.HEAP_GRAPH, "Heap dumps"), (Kind.EVENTS, "JFR recordings"),
 
 TRIAGE_STATE = "triage"  # the Triage window's state in a session's views
 
+
 class MainWindow(QMainWindow):
     def __init__(self, index_dir: str | None = None, settings: QSettings | None = None,
                  autosave: str | None = None) -> None:

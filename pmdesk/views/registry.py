@@ -6,6 +6,7 @@ from pmdesk.views.common.annotations_view import AnnotationsView
 from pmdesk.views.common.base import DockView
 from pmdesk.views.common.diagnostics_view import DiagnosticsView
 from pmdesk.views.common.overview_view import OverviewView
+from pmdesk.views.common.query_view import QueryView
 from pmdesk.views.crash.disassembly_view import CrashDisassemblyView
 from pmdesk.views.crash.logcat_view import CrashLogcatView
 from pmdesk.views.crash.memory_map_view import CrashMemoryMapView
@@ -50,5 +51,6 @@ VIEWS: tuple[type[DockView], ...] = (
     CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,
     CrashLogcatView, CrashSectionsView, ProfileFlameView, ProfileFunctionsView, ProfileTreeView, ProfileSandwichView,
     ProfileAnnotateView, ProfileTimelineView,
-    OverviewView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView, AnnotationsView,
+    OverviewView, QueryView, ObjectInspectorView, GCPathsView, StackView, LockGraphView, DiagnosticsView,
+    AnnotationsView,
 )

@@ -3,7 +3,8 @@ connection that cannot change anything — the index and the query store opened 
 `query_only` on, and an authorizer that allows reading and nothing else (no INSERT/UPDATE/DELETE, no CREATE,
 no ATTACH, no PRAGMA). A long query reports its progress and stops when cancelled (SQLite's progress
 handler); results stop at a row limit. SQL functions: field(id, name) — an object's field or element
-('[3]'), value(id) — a string's text or a boxed number's value, and REGEXP."""
+('[3]'; it reads the object from the dump, so narrow the rows first: OQL's fields are read ahead for the whole
+class in one pass), value(id) — a string's text or a boxed number's value (from the strings view), REGEXP."""
 
 from __future__ import annotations
 
@@ -104,6 +105,8 @@ class QueryConsole:
         if not sql.strip():
             raise PmdeskError(self.dump.path, "the query is empty")
         wanted = [v.name for v in self.views if v.sql is None and re.search(rf"\b{v.name}\b", sql, re.I)]
+        if self.dump.has(Kind.HEAP_GRAPH) and re.search(r"\bvalue\s*\(", sql, re.I) and "strings" not in wanted:
+            wanted.append("strings")   # value(id) answers from it: one pass over the dump, not one per row
         store = make(self.dump, wanted, progress.part(0, 0.5)) if wanted else None
         known = self._read_ahead(translation, progress) if translation is not None and translation.fields else {}
         conn = self._connect(store, known)
@@ -172,9 +175,16 @@ class QueryConsole:
                 v = reader.field(n, str(name)) if n is not None else None
             return v if v is None or isinstance(v, (int, float, str)) else str(v)
 
+        values: dict[int, str] | None = None
+
         def value_of(obj_id: Any) -> str | None:
-            n = node(obj_id)
-            return reader.values([n]).get(n) if n is not None else None
+            nonlocal values
+            if values is None:   # the strings view's table, made before the query ran
+                try:
+                    values = dict(conn.execute("SELECT id, value FROM q.q_string"))
+                except sqlite3.Error:
+                    values = {}
+            return values.get(obj_id) if isinstance(obj_id, int) else None
 
         conn.create_function("field", 2, field_of)
         conn.create_function("value", 1, value_of)
