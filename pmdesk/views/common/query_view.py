@@ -150,6 +150,8 @@ class QueryView(DockView):
         split.addWidget(top)
         split.addWidget(rows)
         split.setStretchFactor(1, 3)
+        split.setSizes([120, 10_000])   # a few lines of query, the rest for its rows
+        self.editor.setMinimumHeight(48)
         self.status = QLabel()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -212,7 +214,8 @@ class QueryView(DockView):
                     item.setFont(font)
                 t.setItem(i, c, item)
         said = f"{len(r.rows):,} rows" + (f" (the first {SHOWN_ROWS:,})" if r.truncated else "")
-        self.status.setText(said + (f" · as SQL: {r.sql}" if r.oql else ""))
+        self.status.setText(said + (" · OQL, run as SQL (hover to see it)" if r.oql else ""))
+        self.status.setToolTip(r.sql if r.oql else "")
 
     def _open_cell(self, row: int, col: int) -> None:
         r = self.result
