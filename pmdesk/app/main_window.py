@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._initial_state = self.saveState()  # what View › Reset layout goes back to
         self._build_actions()
         self._build_status()
-        self.welcome = WelcomePage(self.open_dialog, self.open_sample, self.open_path, self)
+        self.welcome = WelcomePage(self.open_dialog, self.open_sample, self.open_path, self.triage_dialog, self)
         self.setCentralWidget(self.welcome)
         state = self.settings.value("window/state")
         self._needs_default_layout = not (isinstance(state, QByteArray) and self.restoreState(state))

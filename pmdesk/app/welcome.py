@@ -12,15 +12,20 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 class WelcomePage(QWidget):
     def __init__(self, open_dialog: Callable[[], None], open_sample: Callable[[], None],
-                 open_path: Callable[[str], None], parent: QWidget | None = None) -> None:
+                 open_path: Callable[[str], None], triage: Callable[[], None] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.open_path = open_path
         title = QLabel("<h2>pmdesk</h2><p>Open the corpse of a process — a heap dump, a thread dump, a JFR "
-                       "recording, an ELF core — or drop it anywhere on this window.</p>")
+                       "recording, an ELF core — or drop it anywhere on this window; or triage a folder of "
+                       "them into buckets.</p>")
         title.setWordWrap(True)
         title.setTextFormat(Qt.TextFormat.RichText)
         buttons = QHBoxLayout()
-        for text, slot in (("Open a dump…", open_dialog), ("Open the sample heap dump", open_sample)):
+        actions = [("Open a dump…", open_dialog), ("Open the sample heap dump", open_sample)]
+        if triage is not None:
+            actions.append(("Triage a folder of dumps…", triage))
+        for text, slot in actions:
             b = QPushButton(text)
             b.clicked.connect(slot)
             buttons.addWidget(b)
