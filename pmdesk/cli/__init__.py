@@ -17,7 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pmdesk.cli.command import Invocation
     from pmdesk.cli.registry import build_parser, first_command_for
 
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
     inv = Invocation(args.command_record, args, first_command_for)
     try:
         with inv:
@@ -39,6 +39,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANCELLED
     except BrokenPipeError:
         return EXIT_OK
+
+
+def parse(parser: object, argv: Sequence[str] | None) -> object:
+    """The arguments, with what argparse cannot place: an optional positional (`paths FILE [ID]`) given after
+    options is left over by it (it fills optional positionals at the first run of positionals); it fills the
+    command's first such positional still empty, else it is an error as argparse words it."""
+    args, extra = parser.parse_known_args(argv)  # type: ignore[attr-defined]
+    record = getattr(args, "command_record", None)
+    for arg in record.args if record is not None else ():
+        dest = dict(arg.options).get("dest", arg.names[0])
+        if extra and not arg.names[0].startswith("-") and dict(arg.options).get("nargs") == "?" \
+                and getattr(args, dest, None) is None and not extra[0].startswith("-"):
+            setattr(args, dest, extra.pop(0))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")  # type: ignore[attr-defined]
+    return args
 
 
 def _what(args: object) -> str:

@@ -186,3 +186,49 @@ COMMANDS = (
             (FILE, CLASS, INDEX_DIR, EXE, JSON, top(25, "classes")), HEAP,
             summary="what a class's instances keep alive together, as a class histogram"),
 )
+
+
+def requests(inv: Invocation) -> Output:
+    """`requests FILE`: the HTTP requests in flight when the heap was dumped (--curl, --har OUT)."""
+    import datetime as dt
+    import json
+    import os
+
+    from pmdesk.model.heap.requests import requests as find
+
+    a = inv.args
+    g = _graph(inv)
+    found = find(g)
+    doc = {"file": a.file, "requests": [r.as_json() for r in found]}
+    if a.har:
+        when = dt.datetime.fromtimestamp(os.path.getmtime(a.file), dt.UTC).isoformat(timespec="milliseconds")
+        har = {"log": {"version": "1.2", "creator": {"name": "pmdesk", "version": "1"},
+                       "entries": [r.har_entry(when.replace("+00:00", "Z")) for r in found]}}
+        try:
+            with open(a.har, "w") as f:
+                json.dump(har, f, indent=1)
+        except OSError as e:
+            raise PmdeskError(a.har, f"cannot write the HAR file: {e.strerror or e}") from None
+
+    def text() -> Iterator[str]:
+        if not found:
+            yield "no HTTP request objects of a known framework in this heap"
+        for r in found:
+            if a.curl:
+                yield f"# {r.framework}" + (f", thread {r.thread}" if r.thread else "")
+                yield r.curl()
+                continue
+            size = "no body" if r.body is None else f"{len(r.body):,} bytes of body"
+            yield f"{r.framework:<15} {r.method:<7} {r.uri}  ({size}" + (f"; thread {r.thread}" if r.thread else "") \
+                + ")"
+            for p in r.problems:
+                yield f"{'':16}warning: {p}"
+
+    return Output(doc, text)
+
+
+COMMANDS = (*COMMANDS, Command(
+    "requests", "heap dumps: the HTTP requests in flight when it was dumped, with the thread serving each",
+    requests, (FILE, INDEX_DIR, EXE, JSON, Arg.of("--curl", action="store_true", help="print each as a curl command"),
+               Arg.of("--har", metavar="OUT", help="also write them as a HAR 1.2 file")), HEAP,
+    summary="HTTP requests in flight (JDK HttpServer, HttpClient): JSON, curl, HAR"))

@@ -100,6 +100,19 @@ class HprofObjectReader(ObjectReader):
                 return (v & 0xFFFFFFFFFFFFFFFF) or None if t == R.T_OBJECT and v is not None else v
         return None
 
+    def array_ids(self, node: int) -> list[int]:
+        rec = self.records([node]).get(node) if node < self.g.n_objects else None
+        if rec is None or rec.tag != R.OBJ_ARRAY_DUMP:
+            return []
+        return [int(v) for v in O.array_values(rec, self.id_size)[2].tolist()]
+
+    def array_bytes(self, node: int) -> bytes | None:
+        rec = self.records([node]).get(node) if node < self.g.n_objects else None
+        if rec is None or rec.tag != R.PRIM_ARRAY_DUMP:
+            return None
+        t, n, vals = O.array_values(rec, self.id_size)
+        return bytes(vals.astype("u1", copy=False)) if t == R.T_BYTE and len(vals) == n else None
+
     def fields_of(self, nodes: list[int], names: list[str]) -> dict[tuple[int, str], Any]:
         """Fields of many objects, their records read in one pass over the dump."""
         out = {}

@@ -90,6 +90,14 @@ class ObjectReader:
         self.fill_contents(d)
         return next((f.value for f in d.fields if f.name == name), None)
 
+    def array_ids(self, node: int) -> list[int]:
+        """An object array's element ids (0 for null); [] when the object is none or the format keeps none."""
+        return []
+
+    def array_bytes(self, node: int) -> bytes | None:
+        """A byte array's contents (None when the object is none)."""
+        return None
+
     def fields_of(self, nodes: list[int], names: list[str]) -> dict[tuple[int, str], Any]:
         """field(node, name) of many objects at once: {(node, name): value}."""
         return {(v, n): self.field(v, n) for v in nodes for n in names}
