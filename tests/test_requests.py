@@ -56,6 +56,9 @@ def test_in_flight_requests_are_what_the_client_sent(dump: Path, capsys: pytest.
         assert got["content-length"] == str(len(body)) if method in ("POST", "PUT") else True
         assert _body(r) == body
         assert r["thread"].startswith("pool-1-thread-")   # the handler thread serving it
+        path = uri.split("?")[0]
+        assert {"class": "java.lang.String", "text": f"req-{method} {path}"}.items() <= next(
+            t for t in r["thread_state"]["thread_locals"] if t.get("text", "").startswith("req-")).items()
     sent = [r for r in found if r["framework"] == "jdk-httpclient"]
     assert sorted((r["method"], r["uri"].split("/", 3)[3]) for r in sent) == sorted(
         (m, u.lstrip("/")) for m, u, _h, _b in SENT)
@@ -75,3 +78,31 @@ def test_curl_replays_the_binary_body(dump: Path, capsys: pytest.CaptureFixture[
     assert curl.endswith("--data-binary @-")
     piped = subprocess.run(["bash", "-c", printf], capture_output=True).stdout   # what curl would read
     assert piped == bytes([0, 1, 2, 0xFF, 10, 13])
+
+
+def test_requests_dock_and_the_threads_it_names(qtbot, dump: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QSettings
+
+    from pmdesk.app.main_window import MainWindow
+
+    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=QSettings(str(tmp_path / "s.ini"),
+                                                                        QSettings.Format.IniFormat),
+                   autosave=str(tmp_path / "a.pmdesk"))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(str(dump))
+    qtbot.waitUntil(w.is_idle, timeout=120000)
+    w.bring_forward("heap_requests")
+    view = w.view("heap_requests")
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2 * len(SENT), timeout=60000)
+    served = [r for r in range(view.table.rowCount()) if view.table.item(r, 1).text() == "jdk-httpserver"]
+    view.table.selectRow(served[0])
+    assert view.copy_text().startswith(("curl -X", "printf"))
+    assert "thread-local java.lang.String" in view.detail.toPlainText()
+    view._select(served[0])
+    assert w.view("object_inspector").node == view.found[served[0]].node
+    w.bring_forward("heap_threads")
+    tree = w.view("heap_threads").tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() > 0, timeout=60000)
+    titles = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert sum("— serving " in t for t in titles) == len(SENT)

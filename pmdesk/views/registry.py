@@ -24,6 +24,7 @@ from pmdesk.views.heap.gc_paths_view import GCPathsView
 from pmdesk.views.heap.histogram_view import HeapHistogramView
 from pmdesk.views.heap.leak_suspects_view import LeakSuspectsView
 from pmdesk.views.heap.object_inspector_view import ObjectInspectorView
+from pmdesk.views.heap.requests_view import RequestsView
 from pmdesk.views.heap.threads_view import HeapThreadsView
 from pmdesk.views.jfr.allocations_view import JfrAllocationsView
 from pmdesk.views.jfr.event_browser_view import JfrEventBrowserView
@@ -45,7 +46,8 @@ from pmdesk.views.threads.stack_view import StackView
 from pmdesk.views.threads.threads_view import ThreadsView
 
 VIEWS: tuple[type[DockView], ...] = (
-    HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, CompareView,
+    HeapHistogramView, DominatorTreeView, LeakSuspectsView, DuplicateStringsView, HeapThreadsView, RequestsView,
+    CompareView,
     ThreadsView, StackGroupsView, SeriesView, JfrEventBrowserView, JfrFindingsView, JfrHotMethodsView, JfrGcView,
     JfrAllocationsView, JfrLocksView, JfrTimelineView, CrashSummaryView, CrashThreadsView, CrashStackView,
     CrashDisassemblyView, CrashRegistersView, CrashModulesView, CrashMemoryView, CrashMemoryMapView,

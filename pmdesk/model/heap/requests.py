@@ -33,6 +33,8 @@ class Request:
     object_id: int
     thread: str | None = None
     problems: list[str] = field(default_factory=list)
+    node: int = -1                                       # the request object's graph node
+    state: dict[str, Any] = field(default_factory=dict)  # the serving thread's application locals, thread-locals
 
     @property
     def url(self) -> str:
@@ -55,7 +57,7 @@ class Request:
     def as_json(self) -> dict[str, Any]:
         return {"thread": self.thread, "framework": self.framework, "method": self.method, "uri": self.uri,
                 "headers": self.headers, **self.body_json(), "url": self.url, "object": self.object_id,
-                "problems": self.problems}
+                "problems": self.problems, "thread_state": self.state}
 
     def curl(self) -> str:
         """The request as a curl command line (a binary body piped in by printf: a shell string cannot hold
@@ -199,8 +201,33 @@ def requests(g: HeapGraph) -> list[Request]:
                 return holders[v]
         return None, []
 
+    thread_nodes = {name: node for node, (name, _nodes) in by_thread.items()}
     out = []
     for cls, read in RECOGNISERS.items():
         for node in sorted(nodes_of_class(g, cls).tolist()):
-            out.append(read(j, int(node), locals_of))
+            r = read(j, int(node), locals_of)
+            r.node = int(node)
+            if r.thread is not None:
+                r.state = thread_state(j, thread_nodes.get(r.thread), locals_of(int(node))[1])
+            out.append(r)
     return out
+
+
+SYSTEM_PREFIXES = ("java.", "javax.", "jdk.", "sun.", "com.sun.", "byte[]", "char[]", "int[]", "long[]",
+                   "java.lang.Object[]")
+
+
+def thread_state(j: JavaValues, thread: int | None, local_nodes: list[int]) -> dict[str, Any]:
+    """What a serving thread holds: its locals that are the application's objects (not the JDK's), and its
+    thread-locals' values (an MDC's map, a transaction, a security context)."""
+    def obj(v: int) -> dict[str, Any]:
+        return {"class": j.cls(v), "id": int(j.g.ids[v]), "retained_bytes": int(j.g.retained[v])}
+
+    app = [obj(v) for v in dict.fromkeys(local_nodes) if not (j.cls(v) or "").startswith(SYSTEM_PREFIXES)]
+    values = []
+    table = j.ref(j.ref(thread, "threadLocals"), "table")
+    for entry in j.elements(table):
+        v = j.ref(entry, "value")
+        if v is not None:
+            values.append({**obj(v), "text": j.text(v)} if j.cls(v) == "java.lang.String" else obj(v))
+    return {"locals": app[:100], "thread_locals": values[:100]}

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.report import threads
+from pmdesk.model.heap.requests import requests
 from pmdesk.views.common.base import fit_header
 from pmdesk.views.common.columns import RIGHT
 from pmdesk.views.common.roles import Role
@@ -35,9 +36,12 @@ class HeapThreadsView(HeapGraphView):
         self.tree.clear()
         if graph is None:
             return
+        serving = {r.thread: r for r in requests(graph) if r.thread}
         for t in threads(graph):
             label = graph.label(t.obj.node)
             title = label if t.name == label else f"{t.name or '(unnamed)'} — {label}"  # a goroutine is its label
+            if t.name in serving:   # what the thread was doing for whom (the Requests dock has the rest)
+                title += f" — serving {serving[t.name].method} {serving[t.name].uri}"
             top = QTreeWidgetItem([title, f"{t.obj.retained_bytes:,}", f"{t.max_locals_retained:,}", ""])
             top.setData(0, Role.NODE, t.obj.node)
             for c in (1, 2):

@@ -11,11 +11,13 @@ import java.util.concurrent.*;
 public class InFlight {
     static final CountDownLatch release = new CountDownLatch(1);
     static final CountDownLatch arrived = new CountDownLatch(4);
+    static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();   // as a logging MDC keeps one
 
     public static void main(String[] args) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/", exchange -> {
+            REQUEST_ID.set("req-" + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
             byte[] body = exchange.getRequestBody().readAllBytes();   // the handler has read the body
             arrived.countDown();
             try { release.await(); } catch (InterruptedException e) { }
