@@ -118,3 +118,17 @@ def enable_cores() -> None:
 
     hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
     resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+
+def main_window(qtbot, tmp_path: Path, name: str = "w"):  # noqa: ANN001, ANN201 - pytest-qt's qtbot
+    """A shown main window with its own settings, autosave and index folder under `tmp_path`."""
+    from PySide6.QtCore import QSettings
+
+    from pmdesk.app.main_window import MainWindow
+
+    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=QSettings(str(tmp_path / f"{name}.ini"),
+                                                                        QSettings.Format.IniFormat),
+                   autosave=str(tmp_path / f"{name}.pmdesk"))
+    qtbot.addWidget(w)
+    w.show()
+    return w

@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLineEdit
 
 from pmdesk.app.main_window import TRIAGE_STATE, MainWindow
 from pmdesk.model.triage import inbox as inboxes
+from tests.conftest import main_window
 
 DATA = Path(__file__).parent / "data"
 
@@ -35,11 +36,7 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:  # noqa: ANN001
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))   # where inboxes are kept
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=settings, autosave=str(tmp_path / "autosave.pmdesk"))
-    qtbot.addWidget(w)
-    w.show()
-    return w
+    return main_window(qtbot, tmp_path)
 
 
 def test_triage_mark_open_and_keep_in_a_session(qtbot, window: MainWindow, folder: Path, tmp_path: Path) -> None:  # noqa: ANN001
@@ -89,10 +86,7 @@ def test_triage_mark_open_and_keep_in_a_session(qtbot, window: MainWindow, folde
     window.save_session(str(session))
     assert window.session_now().views[TRIAGE_STATE]["folder"] == str(folder)
     inboxes.inbox_file(inboxes.folder_key([str(folder)])).unlink()   # a colleague's machine: no inbox there
-    other = MainWindow(index_dir=window.index_dir, settings=QSettings(str(tmp_path / "o.ini"),
-                                                                       QSettings.Format.IniFormat),
-                       autosave=str(tmp_path / "o.pmdesk"))
-    qtbot.addWidget(other)
+    other = main_window(qtbot, tmp_path, "other")   # its own settings; the same index folder
     other.open_session(str(session))
     qtbot.waitUntil(lambda: other.triage_window is not None and other.triage_window.job is None
                     and other.triage_window.buckets_table.rowCount() > 0, timeout=120000)

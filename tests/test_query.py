@@ -16,7 +16,7 @@ from pmdesk.base.errors import Cancelled, PmdeskError
 from pmdesk.base.progress import Progress
 from pmdesk.model.dump import Dump
 from pmdesk.model.query.console import QueryConsole
-from tests.conftest import run_cli
+from tests.conftest import main_window, run_cli
 
 DATA = Path(__file__).parent / "data"
 HEAP = DATA / "leak-phase2.hprof.gz"
@@ -119,15 +119,7 @@ def test_query_cli_on_every_kind(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_query_dock(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
-    from PySide6.QtCore import QSettings
-
-    from pmdesk.app.main_window import MainWindow
-
-    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=QSettings(str(tmp_path / "s.ini"),
-                                                                        QSettings.Format.IniFormat),
-                   autosave=str(tmp_path / "a.pmdesk"))
-    qtbot.addWidget(w)
-    w.show()
+    w = main_window(qtbot, tmp_path)
     w.open_path(str(HEAP))
     qtbot.waitUntil(w.is_idle, timeout=120000)
     view = w.view("query")

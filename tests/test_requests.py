@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import main_window, run_cli
 
 SOURCE = Path(__file__).parent / "data" / "requests" / "InFlight.java"
 SENT = [  # what InFlight.java's client sends (method, path and query, headers it sets, body)
@@ -81,15 +81,7 @@ def test_curl_replays_the_binary_body(dump: Path, capsys: pytest.CaptureFixture[
 
 
 def test_requests_dock_and_the_threads_it_names(qtbot, dump: Path, tmp_path: Path) -> None:  # noqa: ANN001
-    from PySide6.QtCore import QSettings
-
-    from pmdesk.app.main_window import MainWindow
-
-    w = MainWindow(index_dir=str(tmp_path / "idx"), settings=QSettings(str(tmp_path / "s.ini"),
-                                                                        QSettings.Format.IniFormat),
-                   autosave=str(tmp_path / "a.pmdesk"))
-    qtbot.addWidget(w)
-    w.show()
+    w = main_window(qtbot, tmp_path)
     w.open_path(str(dump))
     qtbot.waitUntil(w.is_idle, timeout=120000)
     w.bring_forward("heap_requests")
