@@ -43,6 +43,24 @@ class HprofObjectReader(ObjectReader):
             info[idx][1].append((name, t))
         return idx_of_id, info
 
+    def subclasses(self, name: str) -> list[str]:
+        """The class and every class whose superclass chain reaches it, by name."""
+        idx_of_id, info = self._classes
+        names = self.g.class_names
+        kids: dict[int, list[int]] = {}
+        for idx, (sup, _fields) in info.items():
+            parent = idx_of_id.get(sup) if sup else None
+            if parent is not None:
+                kids.setdefault(parent, []).append(idx)
+        todo = [i for i in info if names.get(i) == name]
+        out: set[str] = set()
+        while todo:
+            i = todo.pop()
+            if names.get(i) is not None and names[i] not in out:
+                out.add(names[i])
+                todo += kids.get(i, [])
+        return sorted(out) or [name]
+
     def instance_fields(self, class_idx: int) -> list[tuple[str, int]]:
         """Fields of an instance in dump order: the class's own, then each superclass's."""
         idx_of_id, info = self._classes

@@ -90,6 +90,10 @@ class ObjectReader:
         self.fill_contents(d)
         return next((f.value for f in d.fields if f.name == name), None)
 
+    def subclasses(self, name: str) -> list[str]:
+        """A class's name and its subclasses' (OQL's INSTANCEOF); the format knows no hierarchy: the name."""
+        return [name]
+
     def array_ids(self, node: int) -> list[int]:
         """An object array's element ids (0 for null); [] when the object is none or the format keeps none."""
         return []

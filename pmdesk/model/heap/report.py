@@ -32,11 +32,15 @@ def per_graph(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 def warm_reports(g: HeapGraph) -> None:
-    """Works out the reports the heap docks show (leak suspects, duplicate strings, threads) — for the worker
+    """Works out the reports the heap docks show (leak suspects, duplicate strings, threads, requests in
+    flight) — for the worker
     thread that loads the graph, through its own connection."""
+    from pmdesk.model.heap.requests import requests
+
     leak_suspects(g)
     duplicate_strings(g, DUPLICATES_SHOWN)
     threads(g)
+    requests(g)
 
 SUSPECT_THRESHOLD = 0.10  # MAT: a suspect retains at least 10% of the heap
 BIG_DROP_RATIO = 0.70     # MAT: follow the biggest dominated child while it keeps ≥ 70% of its parent

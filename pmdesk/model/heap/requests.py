@@ -19,6 +19,7 @@ from typing import Any
 
 from pmdesk.model.heap.graph import HeapGraph
 from pmdesk.model.heap.java_values import JavaValues
+from pmdesk.model.heap.report import per_graph, threads
 
 BODY_LIMIT = 16 << 20
 
@@ -171,10 +172,11 @@ RECOGNISERS: dict[str, Callable[..., Request]] = {
 }
 
 
+@per_graph
 def requests(g: HeapGraph) -> list[Request]:
-    """Every recognised request object of the heap, server requests first."""
+    """Every recognised request object of the heap, server requests first (worked out once per graph, by the
+    worker that loads it: report.warm_reports)."""
     from pmdesk.model.heap.class_queries import nodes_of_class
-    from pmdesk.model.heap.report import threads
 
     j = JavaValues(g)
     holders: dict[int, tuple[str, list[int]]] = {}

@@ -54,23 +54,9 @@ class QueryConsole:
         return {v.name: v.columns for v in self.views}
 
     def _subclasses(self, name: str) -> list[str]:
-        """A Java class and its subclasses (HPROF's class records), for OQL's INSTANCEOF."""
-        try:
-            rows = self.dump.conn.execute("SELECT class_id, super_id, name FROM hprof_class").fetchall()
-        except sqlite3.Error:
-            return [name]
-        kids: dict[int, list[int]] = {}
-        names = {}
-        for cid, sup, n in rows:
-            kids.setdefault(sup, []).append(cid)
-            names[cid] = n
-        todo = [c for c, n in names.items() if n == name]
-        out = []
-        while todo:
-            c = todo.pop()
-            out.append(names[c])
-            todo += kids.get(c, [])
-        return sorted(set(out))
+        from pmdesk.model.heap.graph import heap_graph
+
+        return heap_graph(self.dump).object_reader().subclasses(name)
 
     def prepare(self, text: str) -> tuple[str, oql.Translation | None]:
         """(the SQL to run, the OQL's translation, None when the text is SQL)."""

@@ -15,6 +15,7 @@ expression matched against the whole normalised frame (native_signature.normalis
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -29,11 +30,17 @@ class Rules:
     whole_name: bool = True      # a pattern matches a whole frame (ours); False: its start (Socorro's lists)
 
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        return _join(self.irrelevant), _join(self.prefix)
+        """The irrelevant and prefix patterns, each joined into one expression (compiled once per Rules)."""
+        return _compiled(self)
 
     def __add__(self, other: Rules) -> Rules:
         return Rules(self.sentinels + other.sentinels, self.irrelevant + other.irrelevant, self.prefix + other.prefix,
                      self.whole_name and other.whole_name)
+
+
+@functools.cache
+def _compiled(rules: Rules) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return _join(rules.irrelevant), _join(rules.prefix)
 
 
 def _join(patterns: tuple[str, ...]) -> re.Pattern[str]:

@@ -27,6 +27,7 @@ from pmdesk.base.progress import Progress
 from pmdesk.model.dump import Dump
 from pmdesk.model.formats import Kind
 from pmdesk.model.query.console import QueryConsole, Result
+from pmdesk.model.query.views import views_of
 from pmdesk.views.common.base import DockView, readonly_table
 from pmdesk.views.common.selection import SelectionBus
 
@@ -158,6 +159,10 @@ class QueryView(DockView):
         lay.addWidget(split, 1)
         lay.addWidget(self.status)
         QShortcut(QKeySequence("Ctrl+Return"), self.editor, activated=self.run_query)
+
+    def applies_to(self, dump: Dump | None) -> bool:
+        """Shown for a dump with views to query (a profile has none yet)."""
+        return dump is not None and bool(views_of(dump.spec.kinds))
 
     def load(self, dump: Dump | None) -> None:
         super().load(dump)
